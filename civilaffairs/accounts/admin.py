@@ -1,0 +1,148 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from civilaffairs.casework.registry import service_choices
+
+from .actions import do_create_office, do_grant_role, do_revoke_role, do_update_office
+from .models import AccessLog, Office, StaffRole, User
+
+
+class StaffRoleInline(admin.TabularInline):
+    model = StaffRole
+    extra = 0
+    fields = ["office", "role", "max_confidentiality", "is_active"]
+    raw_id_fields = ["office"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = [
+        "username",
+        "display_name",
+        "masked_phone",
+        "is_staff",
+        "is_active",
+        "last_login",
+    ]
+    list_select_related = ["person"]
+    search_fields = ["username", "first_name", "last_name", "person__name"]
+    raw_id_fields = ["person"]
+    inlines = [StaffRoleInline]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("Civil affairs"), {"fields": ("person", "phone", "elder_mode", "language")}),
+    )
+
+    @admin.display(description=_("name"))
+    def display_name(self, obj):
+        return obj.display_name
+
+    @admin.display(description=_("mobile phone"))
+    def masked_phone(self, obj):
+        return obj.masked_phone
+
+    def save_formset(self, request, form, formset, change):
+        # Grants go through the actions so each change is in the role's history with its
+        # author; a removed grant is deactivated, never deleted, so the history stays.
+        if formset.model is StaffRole:
+            for obj in formset.save(commit=False):
+                _save_grant(request, form.instance, obj)
+            for obj in formset.deleted_objects:
+                do_revoke_role(obj, acting_user=request.user)
+            return
+        super().save_formset(request, form, formset, change)
+
+
+def _save_grant(request, user, obj):
+    if obj.pk:
+        before = StaffRole.objects.get(pk=obj.pk)
+        if (before.office_id, before.role) != (obj.office_id, obj.role):
+            do_revoke_role(before, acting_user=request.user)
+    grant = do_grant_role(
+        user,
+        obj.office,
+        obj.role,
+        acting_user=request.user,
+        max_confidentiality=obj.max_confidentiality,
+    )
+    if not obj.is_active:
+        grant = do_revoke_role(grant, acting_user=request.user)
+    obj.pk = grant.pk
+    return grant
+
+
+class OfficeForm(forms.ModelForm):
+    services = forms.MultipleChoiceField(
+        label=_("services handled"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=service_choices,
+    )
+
+    class Meta:
+        model = Office
+        fields = [
+            "name",
+            "region",
+            "level",
+            "services",
+            "address",
+            "phone",
+            "opening_hours",
+            "is_active",
+        ]
+
+
+@admin.register(Office)
+class OfficeAdmin(SimpleHistoryAdmin):
+    form = OfficeForm
+    list_display = ["name", "region", "level", "is_active"]
+    list_filter = ["level", "is_active"]
+    list_select_related = ["region"]
+    search_fields = ["name", "=region__code"]
+    raw_id_fields = ["region"]
+    show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        data = {k: form.cleaned_data[k] for k in form.Meta.fields}
+        if change:
+            do_update_office(obj, acting_user=request.user, **data)
+        else:
+            office = do_create_office(acting_user=request.user, **data)
+            obj.pk = office.pk
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "office", "role", "max_confidentiality", "is_active"]
+    list_filter = ["role", "is_active", "office__level"]
+    list_select_related = ["user", "office"]
+    search_fields = ["user__username", "office__name"]
+    raw_id_fields = ["user", "office"]
+
+    def save_model(self, request, obj, form, change):
+        _save_grant(request, obj.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "action", "content_type", "object_id", "ip_address"]
+    list_filter = ["action", "content_type"]
+    list_select_related = ["user", "content_type"]
+    search_fields = ["user__username", "=object_id"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

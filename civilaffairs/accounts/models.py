@@ -1,0 +1,194 @@
+"""Users, offices and staff roles: who may see and do what, where."""
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from civilaffairs.lib.confidentiality import Confidentiality
+from civilaffairs.lib.masking import mask_phone
+
+
+class User(AbstractUser):
+    """A login. A citizen's is bound to exactly one Person by real-name verification; a staff
+    member's may be too, but their powers come from StaffRole rows, not from this record."""
+
+    person = models.OneToOneField(
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account",
+        verbose_name=_("person (real-name binding)"),
+    )
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    elder_mode = models.BooleanField(_("large-type mode"), default=False)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone"], condition=~Q(phone=""), name="user_unique_phone"
+            ),
+        ]
+        permissions = [
+            ("reveal_id_number", _("Can reveal full ID numbers and phone numbers (logged)")),
+        ]
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)
+
+    @property
+    def display_name(self):
+        if self.person_id:
+            return self.person.name
+        return self.get_full_name() or self.username
+
+
+class OfficeQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def handling(self, service_code: str):
+        return self.active().filter(services__contains=[service_code])
+
+    def covering(self, region_code: str):
+        """Offices whose jurisdiction contains this region code, nearest (deepest) first."""
+        from civilaffairs.people.models import Region
+
+        return (
+            self.active()
+            .filter(region_prefix__in=Region.prefix_chain(region_code))
+            .order_by("-level")
+        )
+
+
+class Office(models.Model):
+    """A civil-affairs bureau, township office, community station or registry, with the region
+    it serves. Its jurisdiction is that region's subtree."""
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, _("Province")
+        PREFECTURE = 2, _("Prefecture / city")
+        COUNTY = 3, _("County / district")
+        TOWNSHIP = 4, _("Township / street")
+        COMMUNITY = 5, _("Village / community")
+
+    name = models.CharField(_("name"), max_length=120)
+    region = models.ForeignKey(
+        "people.Region", on_delete=models.PROTECT, related_name="offices", verbose_name=_("region")
+    )
+    # Denormalised from region so that routing and scoping are plain index lookups.
+    region_prefix = models.CharField(max_length=12, editable=False, db_index=True)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    services = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        verbose_name=_("services handled"),
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+    objects = OfficeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        ordering = ["region_id", "name"]
+        indexes = [models.Index(fields=["level", "region_prefix"])]
+
+    def __str__(self):
+        return self.name
+
+    def sync_region_prefix(self):
+        """Called by the actions that create or move an office."""
+        self.region_prefix = self.region.prefix
+
+
+class StaffRole(models.Model):
+    """A staff member's role in one office. A person may hold several."""
+
+    class Role(models.TextChoices):
+        CASEWORKER = "caseworker", _("Caseworker")
+        REVIEWER = "reviewer", _("Reviewer")
+        APPROVER = "approver", _("Approver")
+        SUPERVISOR = "supervisor", _("Supervisor")
+        REGISTRAR = "registrar", _("Marriage registrar")
+        CHILD_WELFARE = "child_welfare", _("Child-welfare worker")
+        CHILDREN_DIRECTOR = "children_director", _("Community children's director")
+
+    # The highest confidentiality a role sees unless the grant says otherwise.
+    DEFAULT_LEVEL = {
+        Role.CASEWORKER: Confidentiality.CONFIDENTIAL,
+        Role.REVIEWER: Confidentiality.CONFIDENTIAL,
+        Role.APPROVER: Confidentiality.CONFIDENTIAL,
+        Role.SUPERVISOR: Confidentiality.CONFIDENTIAL,
+        Role.REGISTRAR: Confidentiality.CONFIDENTIAL,
+        Role.CHILD_WELFARE: Confidentiality.SENSITIVE,
+        Role.CHILDREN_DIRECTOR: Confidentiality.SENSITIVE,
+    }
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="staff_roles", verbose_name=_("user")
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="staff_roles", verbose_name=_("office")
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    max_confidentiality = models.PositiveSmallIntegerField(
+        _("highest confidentiality level"),
+        choices=Confidentiality.choices,
+        default=Confidentiality.CONFIDENTIAL,
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "office", "role"], name="staffrole_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.office} · {self.get_role_display()}"
+
+
+class AccessLog(models.Model):
+    """Reads that the law or our own rules say must be traceable: revealing a full ID number,
+    opening a child's record, exporting lists. Kept ACCESS_LOG_RETENTION_DAYS."""
+
+    class Action(models.TextChoices):
+        REVEAL_ID = "reveal_id", _("Revealed a full ID number")
+        REVEAL_PHONE = "reveal_phone", _("Revealed a full phone number")
+        VIEW_RECORD = "view_record", _("Viewed a protected record")
+        EXPORT = "export", _("Exported a list")
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    detail = models.CharField(max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()}"

@@ -1,0 +1,85 @@
+"""The services of every domain, registered in code by each domain's AppConfig.ready.
+
+The platform never imports a domain app; a domain tells the platform what it offers here. The
+citizen catalogue, routing, reference numbers and SLA clocks all read this registry.
+"""
+
+from dataclasses import dataclass, field
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from civilaffairs.lib.confidentiality import Confidentiality
+
+DOMAINS = {
+    "assistance": _("Social assistance"),
+    "eldercare": _("Elder care"),
+    "childwelfare": _("Child welfare"),
+    "marriage": _("Marriage registration"),
+    "orgs": _("Social organizations and charity"),
+}
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str  # "assistance.dibao": unique, stable, stored on cases
+    domain: str  # a key of DOMAINS
+    name: str
+    reference_prefix: str  # letters at the start of a case reference number, e.g. "DB"
+    description: str = ""
+    apply_url_name: str | None = None  # where a citizen starts; None = staff-initiated only
+    statutory_days: int = 20  # 法定时限, working days
+    promised_days: int = 20  # 承诺时限, working days, never longer than the statutory one
+    confidentiality: int = Confidentiality.CONFIDENTIAL
+    keywords: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        if self.domain not in DOMAINS:
+            raise ValueError(f"unknown domain {self.domain!r}")
+        if self.promised_days > self.statutory_days:
+            raise ValueError(f"{self.code}: promised time limit longer than the statutory one")
+
+    @property
+    def apply_url(self) -> str | None:
+        if not self.apply_url_name:
+            return None
+        try:
+            return reverse(self.apply_url_name)
+        except NoReverseMatch:
+            return None
+
+
+_services: dict[str, Service] = {}
+
+
+def register_service(service: Service) -> Service:
+    existing = _services.get(service.code)
+    if existing is not None and existing != service:
+        raise ValueError(f"service {service.code!r} registered twice")
+    prefixes = {s.reference_prefix: s.code for s in _services.values()}
+    if prefixes.get(service.reference_prefix, service.code) != service.code:
+        raise ValueError(f"reference prefix {service.reference_prefix!r} already used")
+    _services[service.code] = service
+    return service
+
+
+def get_service(code: str) -> Service:
+    return _services[code]
+
+
+def all_services() -> list[Service]:
+    return sorted(_services.values(), key=lambda s: (list(DOMAINS).index(s.domain), s.code))
+
+
+def service_choices() -> list[tuple[str, str]]:
+    return [(s.code, s.name) for s in all_services()]
+
+
+def catalogue() -> list[tuple[str, str, list[Service]]]:
+    """The citizen catalogue: only services a citizen can actually start online, by domain."""
+    out = []
+    for domain, label in DOMAINS.items():
+        items = [s for s in all_services() if s.domain == domain and s.apply_url]
+        if items:
+            out.append((domain, label, items))
+    return out

@@ -1,0 +1,297 @@
+"""The only code that creates, changes or merges people and households (house rules 1 and 5)."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civilaffairs.lib import idnumber
+
+from .models import Household, Membership, Person, PersonMerge, Region, parse_id_number
+
+
+def _save(obj, acting_user):
+    """Save with the acting user on the history row (simple-history reads `_history_user`)."""
+    if acting_user is not None:
+        obj._history_user = acting_user
+    obj.save()
+    return obj
+
+
+def find_person(
+    *, id_type=Person.IdType.RESIDENT_ID, id_number=None, name=None, birth_date=None, region=None
+):
+    """The existing record for these identifying facts, or None.
+
+    With a document number that number decides. Without one, a record with the same name,
+    birth date and region (hukou or residence) and no number is taken to be the same person,
+    so that registering an unregistered newborn twice does not create two people.
+    """
+    if id_number:
+        if id_type == Person.IdType.RESIDENT_ID:
+            id_number = idnumber.normalize(id_number)
+        return Person.objects.active().filter(id_type=id_type, id_number=id_number).first()
+    if name and birth_date and region is not None:
+        code = region.code if isinstance(region, Region) else region
+        return (
+            Person.objects.active()
+            .filter(name=name.strip(), birth_date=birth_date, id_number__isnull=True)
+            .filter(_same_region_q(code))
+            .order_by("pk")
+            .first()
+        )
+    return None
+
+
+def _same_region_q(code):
+    from django.db.models import Q
+
+    return Q(hukou_region_id=code) | Q(residence_region_id=code)
+
+
+@transaction.atomic
+def do_register_person(
+    *,
+    acting_user,
+    name: str,
+    id_type: str = Person.IdType.RESIDENT_ID,
+    id_number: str | None = None,
+    sex: str | None = None,
+    birth_date: dt.date | None = None,
+    hukou_region: Region | None = None,
+    residence_region: Region | None = None,
+    **fields,
+) -> tuple[Person, bool]:
+    """Return (person, created): the existing record for these facts, or a new validated one.
+
+    For a resident ID card, sex and birth date come from the number, and the hukou region
+    defaults to the number's address code (the closest fact we have until the citizen says
+    where they live now).
+    """
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Please enter the name.")})
+    if id_type == Person.IdType.RESIDENT_ID:
+        parsed = parse_id_number(id_number or "")
+        id_number = parsed.value
+        if sex and sex != parsed.sex:
+            raise ValidationError({"sex": _("The sex differs from the ID number.")})
+        if birth_date and birth_date != parsed.birth_date:
+            raise ValidationError(
+                {"birth_date": _("The date of birth differs from the ID number.")}
+            )
+        sex, birth_date = parsed.sex, parsed.birth_date
+        if hukou_region is None:
+            hukou_region = Region.objects.get(code=parsed.address_code)
+    elif id_type == Person.IdType.NONE:
+        id_number = None
+    existing = find_person(
+        id_type=id_type, id_number=id_number, name=name, birth_date=birth_date, region=hukou_region
+    )
+    if existing is not None:
+        # Lock so that two concurrent registrations of the same person agree on one row.
+        return Person.objects.select_for_update().get(pk=existing.pk), False
+    if hukou_region is None:
+        raise ValidationError(
+            {"hukou_region": _("Please choose the place of household registration.")}
+        )
+    person = Person(
+        name=name,
+        id_type=id_type,
+        id_number=id_number or None,
+        sex=sex,
+        birth_date=birth_date,
+        hukou_region=hukou_region,
+        residence_region=residence_region or hukou_region,
+        **fields,
+    )
+    person.full_clean(validate_unique=False)
+    _save(person, acting_user)
+    return person, True
+
+
+PERSON_EDITABLE = {
+    "name",
+    "address",
+    "phone",
+    "residence_region",
+    "marital_status",
+    "disability_grade",
+    "chronic_illness",
+    "serious_illness",
+    "ethnicity",
+}
+
+
+@transaction.atomic
+def do_update_person(person: Person, *, acting_user, reason: str = "", **changes) -> Person:
+    """Change contact and status facts. Identity facts (number, birth date, sex) are not
+    changed here: a wrong one is corrected by a merge or by the administrator with a reason."""
+    unknown = set(changes) - PERSON_EDITABLE
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    for field, value in changes.items():
+        setattr(person, field, value)
+    person.full_clean(validate_unique=False)
+    person._change_reason = reason or None
+    return _save(person, acting_user)
+
+
+@transaction.atomic
+def do_record_death(person: Person, *, acting_user, date_of_death: dt.date) -> Person:
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if date_of_death > timezone.localdate():
+        raise ValidationError({"date_of_death": _("The date of death cannot be in the future.")})
+    person.date_of_death = date_of_death
+    person.full_clean(validate_unique=False)
+    person._change_reason = "death recorded"
+    _save(person, acting_user)
+    for m in person.memberships.filter(end_date__isnull=True):
+        m.end_date = max(date_of_death, m.start_date)
+        _save(m, acting_user)
+    return person
+
+
+@transaction.atomic
+def do_create_household(
+    *,
+    acting_user,
+    head: Person,
+    region: Region,
+    address: str = "",
+    hukou_type=Household.HukouType.URBAN,
+    start_date: dt.date | None = None,
+) -> Household:
+    household = _save(
+        Household(head=head, region=region, address=address, hukou_type=hukou_type), acting_user
+    )
+    do_add_member(
+        household,
+        head,
+        acting_user=acting_user,
+        relation=Membership.Relation.HEAD,
+        start_date=start_date,
+    )
+    return household
+
+
+@transaction.atomic
+def do_add_member(
+    household: Household,
+    person: Person,
+    *,
+    acting_user,
+    relation: str,
+    start_date: dt.date | None = None,
+) -> Membership:
+    """Add a person to a household, ending their current membership elsewhere the day before."""
+    start_date = start_date or timezone.localdate()
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    for current in person.memberships.select_for_update().filter(end_date__isnull=True):
+        if current.household_id == household.pk:
+            raise ValidationError(
+                _("%(name)s is already a member of this household.") % {"name": person.name}
+            )
+        current.end_date = max(start_date - dt.timedelta(days=1), current.start_date)
+        _save(current, acting_user)
+    return _save(
+        Membership(household=household, person=person, relation=relation, start_date=start_date),
+        acting_user,
+    )
+
+
+@transaction.atomic
+def do_end_membership(
+    membership: Membership, *, acting_user, end_date: dt.date | None = None
+) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.end_date is not None:
+        return membership
+    membership.end_date = end_date or timezone.localdate()
+    membership.full_clean()
+    return _save(membership, acting_user)
+
+
+@transaction.atomic
+def do_merge_persons(
+    survivor: Person, duplicate: Person, *, acting_user, reason: str
+) -> PersonMerge:
+    """Fold a duplicate record into the survivor.
+
+    Every reference to the duplicate (memberships, accounts, cases, any model with a foreign
+    key to Person) is re-pointed to the survivor, one row at a time so each change is in that
+    row's history. The duplicate row is kept, marked `merged_into`, so its own history and the
+    audit trail stay readable; it drops out of every active query.
+    """
+    if survivor.pk == duplicate.pk:
+        raise ValidationError(_("A record cannot be merged into itself."))
+    if not reason.strip():
+        raise ValidationError(_("Please give the reason for the merge."))
+    first, second = sorted([survivor.pk, duplicate.pk])
+    locked = {
+        p.pk: p
+        for p in Person.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")
+    }
+    survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
+    if survivor.merged_into_id or duplicate.merged_into_id:
+        raise ValidationError(_("One of these records has already been merged."))
+    if survivor.id_number and duplicate.id_number and survivor.id_number != duplicate.id_number:
+        raise ValidationError(_("Both records carry different ID numbers; they are two people."))
+
+    moved: dict[str, int] = {}
+    # Both current memberships cannot survive: the survivor keeps theirs.
+    if survivor.memberships.filter(end_date__isnull=True).exists():
+        for m in duplicate.memberships.filter(end_date__isnull=True):
+            m.end_date = max(timezone.localdate(), m.start_date)
+            _save(m, acting_user)
+
+    from civilaffairs.accounts.models import User
+
+    if (
+        User.objects.filter(person=duplicate).exists()
+        and User.objects.filter(person=survivor).exists()
+    ):
+        raise ValidationError(
+            _("Both records have a user account; close one of the accounts first.")
+        )
+
+    for rel in Person._meta.related_objects:
+        if not (rel.many_to_one or rel.one_to_one) or rel.related_model is Person:
+            continue
+        model = rel.related_model
+        if model.__name__.startswith("Historical") or model is PersonMerge:
+            continue
+        field = rel.field.name
+        rows = list(model._default_manager.select_for_update().filter(**{field: duplicate}))
+        for row in rows:
+            setattr(row, field, survivor)
+            _save(row, acting_user)
+        if rows:
+            moved[f"{model._meta.label}.{field}"] = len(rows)
+
+    # Facts the survivor lacks are taken from the duplicate.
+    if not survivor.id_number and duplicate.id_number:
+        number, id_type = duplicate.id_number, duplicate.id_type
+        duplicate.id_number = None
+        duplicate.id_type = Person.IdType.NONE
+        duplicate.merged_into = survivor
+        duplicate._change_reason = f"merged into {survivor.pk}: {reason}"
+        _save(duplicate, acting_user)
+        survivor.id_number, survivor.id_type = number, id_type
+    else:
+        duplicate.merged_into = survivor
+        duplicate._change_reason = f"merged into {survivor.pk}: {reason}"
+        _save(duplicate, acting_user)
+    for field in ("phone", "address", "ethnicity"):
+        if not getattr(survivor, field) and getattr(duplicate, field):
+            setattr(survivor, field, getattr(duplicate, field))
+    if survivor.date_of_death is None and duplicate.date_of_death is not None:
+        survivor.date_of_death = duplicate.date_of_death
+    survivor._change_reason = f"merged {duplicate.pk} into this record: {reason}"
+    _save(survivor, acting_user)
+    return PersonMerge.objects.create(
+        survivor=survivor, merged=duplicate, acting_user=acting_user, reason=reason, moved=moved
+    )

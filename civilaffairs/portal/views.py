@@ -1,0 +1,42 @@
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from civilaffairs.accounts.actions import do_set_elder_mode
+from civilaffairs.casework.registry import catalogue
+
+from .context_processors import ELDER_COOKIE
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def home(request):
+    return render(request, "portal/home.html", {"catalogue": catalogue()})
+
+
+def accessibility(request):
+    return render(request, "portal/accessibility.html")
+
+
+def _safe_next(request, fallback="/"):
+    target = request.POST.get("next") or request.GET.get("next") or fallback
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_POST
+def preferences(request):
+    """Turn large-type mode on or off. A plain form post, so it works without JavaScript; the
+    choice is kept on the account when logged in and in a cookie either way."""
+    enabled = request.POST.get("elder_mode") == "1"
+    if request.user.is_authenticated:
+        do_set_elder_mode(request.user, acting_user=request.user, enabled=enabled)
+    response = HttpResponseRedirect(_safe_next(request))
+    response.set_cookie(
+        ELDER_COOKIE, "1" if enabled else "0", max_age=ONE_YEAR, samesite="Lax", httponly=True
+    )
+    return response

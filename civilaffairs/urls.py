@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Civil Affairs Portal administration")
+admin.site.site_title = _("Civil Affairs Portal")
+admin.site.index_title = _("Configuration")
+
+urlpatterns = [
+    path("", include("civilaffairs.portal.urls")),
+    path("accounts/", include("civilaffairs.accounts.urls")),
+    path("staff/", include("civilaffairs.staff_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
