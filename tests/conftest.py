@@ -1,0 +1,49 @@
+"""Shared fixtures: the real region table, named personas, and helpers to log in.
+
+Tests run against the real PostgreSQL (DATABASE_URL) and Redis (REDIS_URL).
+"""
+
+import os
+
+import pytest
+from django.core.management import call_command
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a
+# thread with a running loop unless told this is fine (it is: the loop belongs to Playwright).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def ensure_regions():
+    """Load the real division table unless present. Transactional tests (live server, real
+    workers) truncate every table when they end, so this runs again after them."""
+    from civilaffairs.people.models import Region, forget_address_codes
+
+    if not Region.objects.filter(code="640104001").exists():
+        call_command("load_regions", verbosity=0)
+    forget_address_codes()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        ensure_regions()
+
+
+@pytest.fixture
+def regions(db):
+    ensure_regions()
+
+
+@pytest.fixture
+def personas(regions):
+    from tests.factories import make_personas
+
+    return make_personas()
+
+
+@pytest.fixture
+def personas_tx(transactional_db):
+    from tests.factories import make_personas
+
+    ensure_regions()
+    return make_personas()

@@ -1,0 +1,134 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from civilaffairs.accounts.models import User
+from civilaffairs.lib import idnumber
+from civilaffairs.people.models import Person
+from tests.factories import PASSWORD, PersonFactory, UserFactory, valid_id
+
+pytestmark = pytest.mark.django_db
+
+GOOD_PASSWORD = "黄河远上白云间-2026"
+
+
+def signup(client, **overrides):
+    data = {
+        "name": "赵桂芳",
+        "id_number": valid_id("640104", dt.date(1962, 8, 9), "F"),
+        "phone": "13712345678",
+        "password1": GOOD_PASSWORD,
+        "password2": GOOD_PASSWORD,
+    }
+    data.update(overrides)
+    return client.post(reverse("accounts:signup"), data), data
+
+
+def test_sign_up_creates_the_person_and_binds_the_account(client, regions):
+    response, data = signup(client)
+    assert response.status_code == 302
+    user = User.objects.get(phone="13712345678")
+    assert user.person.id_number == data["id_number"]
+    assert user.person.birth_date == dt.date(1962, 8, 9)
+    assert user.person.sex == "F"
+    assert client.get(reverse("accounts:profile")).status_code == 200
+
+
+def test_sign_up_binds_to_the_existing_person_record(client, regions):
+    person = PersonFactory(name="赵桂芳", sex="F", birth_date=dt.date(1962, 8, 9))
+    response, _ = signup(client, id_number=person.id_number)
+    assert response.status_code == 302
+    assert User.objects.get(phone="13712345678").person_id == person.pk
+    assert Person.objects.filter(id_number=person.id_number).count() == 1
+
+
+def test_sign_up_with_a_wrong_check_digit_is_refused_with_the_reason_and_nothing_saved(client, regions):
+    good = valid_id("640104", dt.date(1962, 8, 9), "F")
+    wrong_last = "0" if good[-1] != "0" else "1"
+    response, _ = signup(client, id_number=good[:-1] + wrong_last)
+    assert response.status_code == 200
+    assert "check digit" in response.content.decode() or "校验" in response.content.decode()
+    assert not User.objects.filter(phone="13712345678").exists()
+    assert not Person.objects.filter(name="赵桂芳").exists()
+
+
+def test_the_check_digit_error_is_shown_in_chinese_by_default(client, regions):
+    good = valid_id("640104", dt.date(1962, 8, 9), "F")
+    response, _ = signup(client, id_number=good[:-1] + ("0" if good[-1] != "0" else "1"))
+    assert "校验位" in response.content.decode()
+
+
+def test_sign_up_with_a_name_that_does_not_match_the_record_is_refused(client, regions):
+    person = PersonFactory(name="钱文华")
+    response, _ = signup(client, id_number=person.id_number, name="孙文华")
+    assert response.status_code == 200
+    assert not User.objects.filter(phone="13712345678").exists()
+
+
+def test_one_account_per_person(client, regions):
+    person = PersonFactory(name="赵桂芳", sex="F", birth_date=dt.date(1962, 8, 9))
+    UserFactory(person=person, phone="13700000000", username="13700000000")
+    response, _ = signup(client, id_number=person.id_number)
+    assert response.status_code == 200
+    assert User.objects.filter(person=person).count() == 1
+
+
+@pytest.mark.parametrize("password", ["short-1", "password1234", "123456789012345"])
+def test_weak_passwords_are_refused(client, regions, password):
+    response, _ = signup(client, password1=password, password2=password)
+    assert response.status_code == 200
+    assert not User.objects.filter(phone="13712345678").exists()
+
+
+def test_an_unknown_address_code_is_refused(client, regions):
+    response, _ = signup(client, id_number=idnumber.make("990101", dt.date(1962, 8, 9), 22))
+    assert response.status_code == 200
+    assert "990101" in response.content.decode()
+
+
+def test_citizens_log_in_with_their_mobile_number(client, regions):
+    UserFactory(username="13612345678", phone="13612345678")
+    response = client.post(reverse("accounts:login"), {"username": "13612345678", "password": PASSWORD})
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+def test_five_failed_logins_lock_the_account_for_a_while(client, regions):
+    UserFactory(username="13612345678", phone="13612345678")
+    for _ in range(5):
+        client.post(reverse("accounts:login"), {"username": "13612345678", "password": "wrong-password-x"})
+    response = client.post(reverse("accounts:login"), {"username": "13612345678", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_is_a_post(client, regions):
+    user = UserFactory()
+    client.force_login(user)
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    client.post(reverse("accounts:logout"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_citizen_updates_contact_details_with_history(client, regions):
+    person = PersonFactory()
+    user = UserFactory(person=person, phone="13600000000", username="13600000000")
+    client.force_login(user)
+    response = client.post(reverse("accounts:profile"), {"phone": "13600000009", "address": "新地址 1 号"})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    user.refresh_from_db()
+    assert user.phone == "13600000009" and user.username == "13600000009"
+    assert person.address == "新地址 1 号"
+    assert person.history.first().history_user == user
+
+
+def test_a_taken_mobile_number_is_refused_on_the_profile(client, regions):
+    UserFactory(phone="13600000009", username="other")
+    user = UserFactory(person=PersonFactory(), phone="13600000000", username="13600000000")
+    client.force_login(user)
+    response = client.post(reverse("accounts:profile"), {"phone": "13600000009", "address": ""})
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.phone == "13600000000"
