@@ -259,7 +259,7 @@ def do_merge_persons(
         )
 
     for rel in Person._meta.related_objects:
-        if not (rel.many_to_one or rel.one_to_one) or rel.related_model is Person:
+        if not (rel.one_to_many or rel.one_to_one) or rel.related_model is Person:
             continue
         model = rel.related_model
         if model.__name__.startswith("Historical") or model is PersonMerge:
