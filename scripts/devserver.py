@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""`make run`: the whole portal on this machine, from one command.
+
+1. PostgreSQL and Redis: DATABASE_URL / REDIS_URL if set, else embedded ones (scripts/services.py).
+2. manage.py migrate, compilemessages (when msgfmt exists), collectstatic, load_regions, load_demo.
+3. gunicorn (127.0.0.1:$PORT, default 8000), a Celery worker and Celery beat as child processes.
+4. Prints the address and the demo logins, then waits. Ctrl-C or SIGTERM stops every child and
+   the embedded services; if any child dies, the rest are stopped and the exit status is non-zero.
+
+Nothing here reads standard input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import services  # noqa: E402 - scripts/services.py, next to this file
+
+ROOT = services.ROOT
+VAR = services.VAR
+
+# The demo accounts that `manage.py load_demo` creates. Kept here, and only here, for the banner.
+DEMO_PASSWORD = "Minzheng#2026"
+DEMO_ACCOUNTS = [
+    # (username, role in Chinese, role in English)
+    ("citizen", "群众（申请人）", "citizen"),
+    ("caseworker", "乡镇（街道）经办人", "township caseworker"),
+    ("approver", "县级审批人", "county approver"),
+    ("supervisor", "市级监督员", "city supervisor"),
+    ("admin", "系统管理员", "administrator"),
+]
+
+GUNICORN_WORKERS = 2
+STOP_TIMEOUT = 20  # seconds the children get to finish after SIGTERM
+
+
+class Stop(Exception):
+    """Raised by the signal handler while the setup steps run."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def say(zh: str, en: str) -> None:
+    with contextlib.suppress(OSError):  # e.g. the terminal or pipe is already gone
+        print(f"==> {zh} / {en}", flush=True)
+
+
+# --------------------------------------------------------------------------- setup steps
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    command = [sys.executable, "manage.py", *args]
+    result = subprocess.run(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise SystemExit(
+            f"manage.py {' '.join(args)} 失败 / failed (exit code {result.returncode})"
+        )
+
+
+def setup(env: dict[str, str]) -> None:
+    say("迁移数据库", "migrating the database")
+    manage(env, "migrate", "--noinput")
+    if shutil.which("msgfmt"):
+        say("编译翻译文件", "compiling translations")
+        manage(
+            env,
+            "compilemessages",
+            "--ignore", ".venv",
+            "--ignore", "var",
+            "--ignore", "node_modules",
+            "--verbosity", "0",
+        )  # fmt: skip
+    else:
+        say(
+            "未找到 msgfmt，使用已提交的 .mo 文件",
+            "msgfmt not found: using the committed .mo catalogues",
+        )
+    say("收集静态文件", "collecting static files")
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    say("加载行政区划", "loading regions")
+    manage(env, "load_regions")
+    say("加载演示数据", "loading demo data")
+    manage(env, "load_demo")
+
+
+# --------------------------------------------------------------------------- children
+
+
+def port() -> int:
+    raw = os.environ.get("PORT", "8000").strip() or "8000"
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"PORT 无效 / invalid PORT: {raw!r}") from None
+    if not 0 < value < 65536:
+        raise SystemExit(f"PORT 无效 / invalid PORT: {raw!r}")
+    return value
+
+
+def child_commands(bind: str) -> dict[str, list[str]]:
+    py = sys.executable
+    return {
+        "gunicorn": [
+            py, "-m", "gunicorn", "civilaffairs.wsgi:application",
+            "--bind", bind,
+            "--workers", str(GUNICORN_WORKERS),
+            "--timeout", "60",
+            "--graceful-timeout", "10",
+            "--access-logfile", "-",
+        ],
+        "celery-worker": [
+            py, "-m", "celery", "-A", "civilaffairs", "worker",
+            "-l", "info", "--concurrency", "2",
+        ],
+        "celery-beat": [
+            py, "-m", "celery", "-A", "civilaffairs", "beat",
+            "-l", "info", "--schedule", str(VAR / "celerybeat-schedule"),
+        ],
+    }  # fmt: skip
+
+
+def start_child(name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    print(f"==> 启动 / starting {name}: {' '.join(command[1:])}", flush=True)
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        # Own session: the terminal's Ctrl-C reaches only us, and we stop the children in order.
+        start_new_session=True,
+        # And if we are killed outright, they get SIGTERM from the kernel.
+        preexec_fn=services._preexec_die_with(os.getpid()),
+    )
+
+
+def stop_children(children: dict[str, subprocess.Popen], state: dict) -> None:
+    for proc in children.values():
+        if proc.poll() is None:
+            with contextlib.suppress(OSError):
+                proc.send_signal(signal.SIGTERM)  # gunicorn and Celery shut down gracefully
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline and not state.get("force"):
+        if all(proc.poll() is not None for proc in children.values()):
+            break
+        time.sleep(0.2)
+    for proc in children.values():
+        # Kill what is left, including grandchildren (gunicorn and Celery pool processes).
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def port_is_free(host: str, port_number: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port_number))
+        except OSError:
+            return False
+    return True
+
+
+def check_port(host: str, port_number: int) -> None:
+    if not port_is_free(host, port_number):
+        raise SystemExit(
+            f"端口 {port_number} 已被占用，可用 PORT=… 指定其他端口 / port {port_number} is "
+            "already in use: choose another with PORT=…"
+        )
+
+
+def wait_for_port(
+    host: str, port_number: int, children: dict[str, subprocess.Popen], state: dict
+) -> bool:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if state["signum"] is not None:
+            return False
+        if any(proc.poll() is not None for proc in children.values()):
+            return False
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.settimeout(1)
+            if sock.connect_ex((host, port_number)) == 0:
+                return True
+        time.sleep(0.3)
+    return False
+
+
+# --------------------------------------------------------------------------- banner
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * (columns - width(text))
+
+
+def banner(url: str) -> str:
+    user_col = max(len(user) for user, _, _ in DEMO_ACCOUNTS) + 2
+    zh_col = max(width(zh) for _, zh, _ in DEMO_ACCOUNTS) + 2
+    en_col = max(len(en) for _, _, en in DEMO_ACCOUNTS) + 2
+    lines = [
+        f"智慧民政门户已启动：{url}",
+        f"演示账号（密码均为 {DEMO_PASSWORD}）：",
+        *(f"  {pad(zh, zh_col)}{user}" for user, zh, _ in DEMO_ACCOUNTS),
+        "按 Ctrl-C 停止。",
+        "",
+        f"Civil-affairs portal running at {url}",
+        f"Demo logins (password for all: {DEMO_PASSWORD}):",
+        *(f"  {pad(en, en_col)}{pad(user, user_col)}" for user, _, en in DEMO_ACCOUNTS),
+        "Press Ctrl-C to stop.",
+    ]
+    inner = max(width(line) for line in lines) + 2
+    top = "+" + "-" * inner + "+"
+    body = [f"| {pad(line, inner - 2)} |" for line in lines]
+    return "\n".join([top, *body, top])
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    os.chdir(ROOT)
+    VAR.mkdir(parents=True, exist_ok=True)
+    state: dict = {"phase": "setup", "signum": None, "force": False}
+
+    def on_signal(signum, _frame):
+        if state["phase"] == "setup":
+            raise Stop(signum)
+        if state["signum"] is None:
+            state["signum"] = signum
+            say("正在停止…", "stopping… (again to force)")
+        else:
+            state["force"] = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+
+    children: dict[str, subprocess.Popen] = {}
+    exit_code = 0
+    try:
+        host, port_number = "127.0.0.1", port()
+        check_port(host, port_number)
+        try:
+            service_env = services.ensure_services()
+        except services.ServiceError as exc:
+            print(f"错误 / error: {exc}", file=sys.stderr)
+            return 1
+        env = {
+            **os.environ,
+            **service_env,
+            "DJANGO_SETTINGS_MODULE": os.environ.get(
+                "DJANGO_SETTINGS_MODULE", "civilaffairs.settings"
+            ),
+            "PYTHONUNBUFFERED": "1",
+        }
+        setup(env)
+
+        check_port(host, port_number)  # again: something may have taken it meanwhile
+        bind = f"{host}:{port_number}"
+        url = f"http://{bind}/"
+        for name, command in child_commands(bind).items():
+            children[name] = start_child(name, command, env)
+        state["phase"] = "running"
+        if wait_for_port(host, port_number, children, state):
+            time.sleep(4)  # let the workers' start-up output go first, so the banner stays visible
+            if state["signum"] is None:
+                print(banner(url), flush=True)
+
+        while state["signum"] is None:
+            dead = [name for name, proc in children.items() if proc.poll() is not None]
+            dead += [
+                name
+                for name, proc in services.embedded_processes().items()
+                if proc.poll() is not None
+            ]
+            if dead:
+                say(
+                    f"{', '.join(dead)} 意外退出，正在停止其余进程",
+                    f"{', '.join(dead)} exited unexpectedly: stopping the rest",
+                )
+                exit_code = 1
+                break
+            time.sleep(0.5)
+    except Stop as stop:
+        exit_code = 128 + stop.signum
+    except SystemExit as exc:  # a failed setup step
+        if exc.code not in (None, 0):
+            print(f"错误 / error: {exc.code}", file=sys.stderr)
+            exit_code = 1
+    finally:
+        state["phase"] = "stopping"
+        stop_children(children, state)
+        services.stop_services()
+    if exit_code == 0:
+        say("已停止", "stopped")
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
