@@ -206,7 +206,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# A submission still unscreened after this long is re-queued by the sweep.
+SCREENING_SWEEP_AFTER_SECONDS = env.int("SCREENING_SWEEP_AFTER_SECONDS", default=120)
+# Uploads: evidence documents (PDF, JPEG, PNG) up to this size.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+
 CELERY_BEAT_SCHEDULE = {
+    "sweep-submitted-cases": {
+        "task": "casework.sweep_submitted_task",
+        "schedule": 60.0,
+    },
     "clear-expired-sessions": {
         "task": "civilaffairs.portal.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=3, minute=17),

@@ -4,6 +4,7 @@ The platform never imports a domain app; a domain tells the platform what it off
 citizen catalogue, routing, reference numbers and SLA clocks all read this registry.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
@@ -32,6 +33,14 @@ class Service:
     promised_days: int = 20  # 承诺时限, working days, never longer than the statutory one
     confidentiality: int = Confidentiality.CONFIDENTIAL
     keywords: tuple[str, ...] = field(default_factory=tuple)
+    # The office level a new case is routed to (township for most first instances).
+    intake_level: int = 4
+    # The rules program that pre-screens a new case ('' = no automated screening).
+    program: str = ""
+    # Years a closed case is kept before archiving; None = permanently (marriage records).
+    retention_years: int | None = 10
+    # Builds the rules engine's FactContext for one case of this service (domain code).
+    fact_context: Callable | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if self.domain not in DOMAINS:

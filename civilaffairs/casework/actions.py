@@ -1,0 +1,449 @@
+"""Every state change of a case: create, submit, transition, route, assign, note, notify.
+
+Each action is atomic, locks the case row it reads and writes, takes `acting_user` keyword-only
+(None only for the system: tasks and the sweep) and writes the CaseEvent.
+"""
+
+import datetime as dt
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from civilaffairs.accounts.access import grants_for
+from civilaffairs.accounts.models import Office, StaffRole
+
+from .calendar import due_at_for
+from .models import Case, CaseEvent, Notification, Screening
+from .registry import get_service
+from .workflow import Transition, workflow_for
+
+log = logging.getLogger(__name__)
+
+
+def _save(case: Case, acting_user, reason: str | None = None):
+    if acting_user is not None:
+        case._history_user = acting_user
+    if reason:
+        case._change_reason = reason[:100]
+    case.save()
+    return case
+
+
+def _lock(case_or_id) -> Case:
+    pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
+    return Case.objects.select_for_update().get(pk=pk)
+
+
+def next_reference(prefix: str, day: dt.date | None = None) -> str:
+    """DB-20261122-00017: service prefix, date, and a per-day sequence from one atomic upsert
+    (no two submissions can get the same number, and no lock is held past the statement)."""
+    day = day or timezone.localdate()
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO casework_referencecounter (prefix, day, last) VALUES (%s, %s, 1)
+            ON CONFLICT (prefix, day) DO UPDATE SET last = casework_referencecounter.last + 1
+            RETURNING last
+            """,
+            [prefix, day],
+        )
+        (seq,) = cur.fetchone()
+    return f"{prefix}-{day:%Y%m%d}-{seq:05d}"
+
+
+def add_event(case: Case, kind: str, *, actor=None, public=False, message="", data=None, transition="",
+              from_state="", to_state="") -> CaseEvent:
+    event = CaseEvent.objects.create(
+        case=case, kind=kind, actor=actor, public=public, message=str(message), data=data or {},
+        transition=transition, from_state=from_state, to_state=to_state,
+    )
+    if public:
+        transaction.on_commit(lambda: notify_event(event.pk))
+    return event
+
+
+@transaction.atomic
+def do_create_case(
+    *, acting_user, service: str, region, applicant=None, beneficiary=None, household=None,
+    channel: str = Case.Channel.ONLINE, priority: int = Case.Priority.NORMAL,
+) -> Case:
+    """A new case in its workflow's initial state (usually a draft the citizen can resume)."""
+    svc = get_service(service)
+    wf = workflow_for(service)
+    case = Case(
+        reference=next_reference(svc.reference_prefix),
+        service=service, state=wf.initial, region=region, applicant=applicant,
+        beneficiary=beneficiary or applicant, household=household, channel=channel, priority=priority,
+        confidentiality=svc.confidentiality, created_by=acting_user,
+    )
+    _save(case, acting_user)
+    add_event(case, CaseEvent.Kind.CREATED, actor=acting_user, to_state=case.state,
+              data={"channel": channel})
+    return case
+
+
+@transaction.atomic
+def do_submit_case(case: Case, *, acting_user, message: str = "") -> Case:
+    """Submit a draft. The case is committed first; screening is queued after the commit, so a
+    broker that is down loses nothing (the sweep re-queues it)."""
+    case = _lock(case)
+    wf = case.workflow
+    if case.state != wf.initial:
+        raise ValidationError(_("This application has already been submitted."))
+    _check_citizen_or_staff(case, acting_user)
+    now = timezone.now()
+    case.state = wf.submitted
+    case.submitted_at = now
+    case.due_at = due_at_for(case.service_def, now)
+    _save(case, acting_user, "submitted")
+    add_event(
+        case, CaseEvent.Kind.TRANSITION, actor=acting_user, public=True, transition="submit",
+        from_state=wf.initial, to_state=wf.submitted,
+        message=message or _("Your application was received. Reference number: %(ref)s.") % {"ref": case.reference},
+    )
+    transaction.on_commit(lambda: enqueue_screening(case.pk))
+    return case
+
+
+def enqueue_screening(case_id: int) -> bool:
+    """Hand screening to the queue. A dead broker is logged, never raised: the case is saved
+    and the sweep picks it up (casework.tasks.sweep_submitted_task)."""
+    from .tasks import screen_case_task
+
+    try:
+        screen_case_task.apply_async(
+            args=[case_id],
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
+        )
+        return True
+    except Exception:  # kombu raises several kinds; any of them means "not queued now"
+        log.warning("could not queue screening of case %s; the sweep will retry", case_id, exc_info=True)
+        return False
+
+
+def _check_citizen_or_staff(case: Case, user):
+    if user is None:
+        return
+    if user.person_id and user.person_id in (case.applicant_id, case.beneficiary_id):
+        return
+    if Case.objects.visible_to(user).filter(pk=case.pk).exists():
+        return
+    raise PermissionDenied
+
+
+def can_fire(case: Case, t: Transition, user) -> bool:
+    try:
+        _check_transition_right(case, t, user)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _check_transition_right(case: Case, t: Transition, user):
+    if user is None:
+        if not t.system:
+            raise PermissionDenied("system may not fire " + t.name)
+        return
+    if t.citizen and user.person_id and user.person_id in (case.applicant_id, case.beneficiary_id):
+        return
+    if not t.roles:
+        raise PermissionDenied
+    if getattr(user, "is_superuser", False):
+        return
+    if not Case.objects.visible_to(user).filter(pk=case.pk).exists():
+        raise PermissionDenied
+    ok = any(
+        g.role in t.roles
+        and case.region_id.startswith(g.region_prefix)
+        and (t.office_level is None or g.office_level == t.office_level)
+        and case.confidentiality <= g.max_level
+        for g in grants_for(user)
+    )
+    if not ok:
+        raise PermissionDenied
+    # Once a case is someone's, their colleagues do not act on it behind their back; a
+    # supervisor reassigns it first.
+    if t.assignee_only and case.assignee_id and case.assignee_id != user.pk:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def do_transition(case: Case, name: str, *, acting_user, reason: str = "", data: dict | None = None,
+                  public_message: str = "") -> Case:
+    """Fire one transition of the case's workflow (the engine)."""
+    case = _lock(case)
+    wf = case.workflow
+    t = wf.transitions.get(name)
+    if t is None:
+        raise ValidationError(_("Unknown action."))
+    if case.state not in t.sources:
+        raise ValidationError(
+            _("This action is not possible now: the case is “%(state)s”.") % {"state": case.get_state_display()}
+        )
+    _check_transition_right(case, t, acting_user)
+    if t.needs_reason and not reason.strip():
+        raise ValidationError({"reason": _("Please write the reason; the applicant will read it.")})
+    if t.guard is not None:
+        problem = t.guard(case)
+        if problem:
+            raise ValidationError(problem)
+    source = case.state
+    target = wf.states[t.target]
+    case.state = t.target
+    if t.route_to_level is not None:
+        office = route_office(case, level=t.route_to_level)
+        if office is None:
+            raise ValidationError(_("No office handles this service for the area at the next level."))
+        case.office = office
+        case.assignee = None
+    if target.terminal:
+        _close(case, target.outcome, reason)
+    _save(case, acting_user, t.name)
+    add_event(
+        case, CaseEvent.Kind.TRANSITION, actor=acting_user, public=target.public, transition=t.name,
+        from_state=source, to_state=t.target, message=public_message or reason, data=data or {},
+    )
+    for follow_up in t.after:
+        transaction.on_commit(lambda f=follow_up, pk=case.pk: f(pk))
+    return case
+
+
+def _close(case: Case, outcome: str, reason: str):
+    now = timezone.now()
+    case.closed_at = now
+    case.outcome = outcome
+    case.outcome_reason = reason
+    years = case.service_def.retention_years
+    local = timezone.localdate(now)
+    if years is None:  # kept permanently
+        case.archive_on = None
+    else:
+        try:
+            case.archive_on = local.replace(year=local.year + years)
+        except ValueError:  # 29 February
+            case.archive_on = dt.date(local.year + years, 2, 28)
+
+
+def route_office(case: Case, *, level: int | None = None) -> Office | None:
+    """The office whose jurisdiction covers the case's region and that handles its service:
+    at `level` when given, else the deepest at or above the service's intake level."""
+    qs = Office.objects.handling(case.service).covering(case.region_id)
+    if level is not None:
+        return qs.filter(level=level).first()
+    return qs.filter(level__lte=case.service_def.intake_level).first()
+
+
+@transaction.atomic
+def do_route_case(case: Case, *, acting_user=None) -> Case:
+    case = _lock(case)
+    office = route_office(case)
+    before = case.office_id
+    case.office = office
+    case.assignee = None
+    _save(case, acting_user, "routed")
+    add_event(
+        case, CaseEvent.Kind.ROUTING, actor=acting_user, public=office is not None,
+        message=(_("Sent to %(office)s for handling.") % {"office": office.name}) if office else
+        _("No office handles this service for the area; sent to the supervisor."),
+        data={"from_office": before, "to_office": office.pk if office else None},
+    )
+    return case
+
+
+@transaction.atomic
+def do_record_screening(case: Case, *, program: str, result, reason: str = "submitted", acting_user=None) -> Screening:
+    """Store the full screening (rule versions, facts, parameters, every rule's outcome)."""
+    case = _lock(case)
+    payload = result.to_json()
+    screening = Screening.objects.create(
+        case=case, program=program, ruleset_id=payload.get("ruleset_id"),
+        ruleset_version=payload.get("ruleset_version"), outcome=payload["outcome"],
+        facts=payload.get("facts", {}), parameters=payload.get("parameters", {}),
+        results=payload.get("results", []), reason=reason,
+    )
+    case.screening_outcome = payload["outcome"]
+    _save(case, acting_user, "screened")
+    add_event(
+        case, CaseEvent.Kind.SCREENING, actor=acting_user, public=True,
+        message=screening_summary(payload),
+        data={"screening": screening.pk, "outcome": payload["outcome"]},
+    )
+    return screening
+
+
+def screening_summary(payload: dict) -> str:
+    outcome = payload["outcome"]
+    if outcome == "pass":
+        head = _("Automatic pre-check: you appear to meet the conditions. A caseworker will now verify.")
+    elif outcome == "fail":
+        head = _("Automatic pre-check: some conditions do not seem to be met. A caseworker will still review your application.")
+    else:
+        head = _("Automatic pre-check: a caseworker needs to look at some points.")
+    reasons = [r["reason"] for r in payload.get("results", []) if r.get("reason")]
+    return "\n".join([head, *reasons])
+
+
+@transaction.atomic
+def do_claim_next(*, acting_user, office_ids: list[int] | None = None) -> Case | None:
+    """Take the most urgent unassigned case of the user's offices. SKIP LOCKED: a row another
+    caseworker is claiming right now is passed over, so two never get the same case."""
+    from civilaffairs.accounts.access import office_ids as my_offices
+
+    offices = office_ids if office_ids is not None else my_offices(acting_user)
+    allowed = set(my_offices(acting_user))
+    offices = [o for o in offices if o in allowed]
+    if not offices:
+        return None
+    queued_states = _queued_states()
+    case = (
+        Case.objects.visible_to(acting_user)
+        .unassigned_in(offices)
+        .filter(state__in=queued_states)
+        .queue_order()
+        .select_for_update(skip_locked=True)
+        .first()
+    )
+    if case is None:
+        return None
+    case.assignee = acting_user
+    _save(case, acting_user, "claimed")
+    add_event(case, CaseEvent.Kind.ASSIGNMENT, actor=acting_user, data={"to": acting_user.pk, "how": "claim"})
+    return case
+
+
+def _queued_states() -> list[str]:
+    from .workflow import _workflows
+
+    return sorted({s.name for wf in _workflows.values() for s in wf.states.values() if s.queued and not s.terminal})
+
+
+def _check_supervisor(case: Case, user):
+    if getattr(user, "is_superuser", False):
+        return
+    ok = any(
+        g.role == StaffRole.Role.SUPERVISOR and case.region_id.startswith(g.region_prefix)
+        or (g.office_id == case.office_id and g.role in (StaffRole.Role.SUPERVISOR, StaffRole.Role.APPROVER))
+        for g in grants_for(user)
+    )
+    if not ok or not Case.objects.visible_to(user).filter(pk=case.pk).exists():
+        raise PermissionDenied
+
+
+@transaction.atomic
+def do_assign_case(case: Case, assignee, *, acting_user) -> Case:
+    """A supervisor (re)assigns a case to a member of staff of the case's office."""
+    case = _lock(case)
+    _check_supervisor(case, acting_user)
+    if not case.is_open:
+        raise ValidationError(_("A closed case cannot be assigned."))
+    if assignee is not None and not StaffRole.objects.filter(
+        user=assignee, office_id=case.office_id, is_active=True
+    ).exists():
+        raise ValidationError(_("%(name)s does not work in the office handling this case.") % {"name": assignee})
+    before = case.assignee_id
+    case.assignee = assignee
+    _save(case, acting_user, "assigned")
+    add_event(case, CaseEvent.Kind.ASSIGNMENT, actor=acting_user,
+              data={"from": before, "to": assignee.pk if assignee else None, "how": "assign"})
+    return case
+
+
+def do_bulk_assign(case_ids: list[int], assignee, *, acting_user) -> tuple[int, list[str]]:
+    """Assign several cases; each in its own transaction so one refusal does not undo the rest.
+    Returns (assigned count, error messages)."""
+    done, errors = 0, []
+    for pk in case_ids:
+        try:
+            do_assign_case(Case(pk=pk), assignee, acting_user=acting_user)
+            done += 1
+        except (ValidationError, PermissionDenied, Case.DoesNotExist) as exc:
+            errors.append(f"{pk}: {exc}")
+    return done, errors
+
+
+@transaction.atomic
+def do_add_note(case: Case, *, acting_user, text: str, public: bool = False) -> CaseEvent:
+    case = _lock(case)
+    _check_citizen_or_staff(case, acting_user)
+    if not text.strip():
+        raise ValidationError({"text": _("The note is empty.")})
+    return add_event(case, CaseEvent.Kind.NOTE, actor=acting_user, public=public, message=text.strip())
+
+
+@transaction.atomic
+def do_set_priority(case: Case, priority: int, *, acting_user) -> Case:
+    case = _lock(case)
+    _check_supervisor(case, acting_user)
+    case.priority = priority
+    _save(case, acting_user, "priority")
+    add_event(case, CaseEvent.Kind.CHANGE, actor=acting_user, data={"priority": priority})
+    return case
+
+
+def notify_event(event_id: int):
+    """Put a public event in the citizen's inbox and e-mail it when they have an address.
+    Idempotent per event (one notification per event)."""
+    event = CaseEvent.objects.select_related("case", "case__applicant").filter(pk=event_id).first()
+    if event is None or not event.public:
+        return None
+    case = event.case
+    person = case.applicant or case.beneficiary
+    if person is None:
+        return None
+    with translation.override(_user_language(person)):
+        wf = case.workflow
+        state = wf.states.get(event.to_state or case.state)
+        label = (state.citizen_label or state.label) if state else ""
+        title = _("Application %(ref)s: %(state)s") % {"ref": case.reference, "state": label}
+        note, created = Notification.objects.get_or_create(
+            event=event, defaults={"person": person, "case": case, "title": str(title), "body": event.message}
+        )
+    if created:
+        account = getattr(person, "account", None)
+        if account is not None and account.email:
+            send_mail(note.title, note.body or note.title, None, [account.email], fail_silently=True)
+            Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
+    return note
+
+
+def _user_language(person) -> str:
+    from django.conf import settings
+
+    account = getattr(person, "account", None)
+    return (account.language if account is not None and account.language else None) or settings.LANGUAGE_CODE
+
+
+@transaction.atomic
+def do_mark_notifications_read(person, *, acting_user, ids=None) -> int:
+    qs = Notification.objects.filter(person=person, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def do_screen_and_route(case_id: int) -> str:
+    """Evaluate the service's rules, store the explanation, route to the office, move the case
+    on. All or nothing; a second run finds the case already moved and does nothing."""
+    case = _lock(case_id)
+    wf = case.workflow
+    if case.state != wf.submitted:
+        return "skipped"
+    svc = case.service_def
+    if svc.program and svc.fact_context is not None:
+        from civilaffairs.rules.engine import evaluate
+        from civilaffairs.rules.models import Program
+
+        program = Program.objects.filter(code=svc.program, is_active=True).first()
+        if program is not None:
+            with translation.override(_user_language(case.applicant)):
+                result = evaluate(program, svc.fact_context(case))
+            do_record_screening(case, program=svc.program, result=result)
+    do_route_case(case)
+    do_transition(case, "screen", acting_user=None)
+    return "screened"

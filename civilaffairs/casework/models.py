@@ -1,0 +1,332 @@
+"""One Case table for every service; its timeline, documents, notifications and the calendar.
+
+A domain keeps its own details in a model with a one-to-one link to Case; the queue, the SLA
+clock, the timeline and the statistics are shared by all services.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from civilaffairs.lib.confidentiality import Confidentiality
+
+
+class Holiday(models.Model):
+    """Official public holidays and make-up working days (调休), from the State Council's yearly
+    notice. The SLA clock counts working days through civilaffairs.lib.workdays."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    # A weekend day that is a working day this year (调休上班).
+    is_workday = models.BooleanField(_("make-up working day"), default=False)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The one jurisdiction filter for staff: region subtree and confidentiality together."""
+        from civilaffairs.accounts.access import scope_q
+
+        return self.filter(scope_q(user, region_field="region", level_field="confidentiality"))
+
+    def of_citizen(self, user):
+        """Cases a citizen applied for or benefits from."""
+        if not user.is_authenticated or not user.person_id:
+            return self.none()
+        return self.filter(Q(applicant_id=user.person_id) | Q(beneficiary_id=user.person_id))
+
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+    def closed(self):
+        return self.filter(closed_at__isnull=False)
+
+    def overdue(self, now=None):
+        return self.open().filter(due_at__lt=now or timezone.now())
+
+    def unassigned_in(self, office_ids):
+        return self.open().filter(office_id__in=office_ids, assignee__isnull=True)
+
+    def queue_order(self):
+        """Most urgent first, then oldest: the order claim-next takes."""
+        return self.order_by("-priority", "submitted_at", "id")
+
+    def counts_by_state(self):
+        return dict(self.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+
+
+class Case(models.Model):
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("Online")
+        ASSISTED = "assisted", _("Assisted by staff")
+        COUNTER = "counter", _("At the counter")
+        PROACTIVE = "proactive", _("Opened proactively")
+
+    class Priority(models.IntegerChoices):
+        NORMAL = 0, _("Normal")
+        HIGH = 1, _("High")
+        URGENT = 2, _("Urgent")
+
+    class Outcome(models.TextChoices):
+        NONE = "", _("Not decided")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        TERMINATED = "terminated", _("Terminated")
+        COMPLETED = "completed", _("Completed")
+
+    reference = models.CharField(_("reference number"), max_length=32, unique=True)
+    service = models.CharField(_("service"), max_length=40, db_index=True)
+    state = models.CharField(_("state"), max_length=40)
+    applicant = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="cases_applied",
+        verbose_name=_("applicant"),
+    )
+    beneficiary = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="cases_benefiting",
+        verbose_name=_("beneficiary"),
+    )
+    household = models.ForeignKey(
+        "people.Household", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        verbose_name=_("household"),
+    )
+    # The region the case belongs to (the applicant's residence when submitted): jurisdiction,
+    # routing and sharding all key on it.
+    region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    office = models.ForeignKey(
+        "accounts.Office", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        verbose_name=_("office"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases",
+        verbose_name=_("assigned to"),
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices, default=Channel.ONLINE)
+    confidentiality = models.PositiveSmallIntegerField(
+        _("confidentiality"), choices=Confidentiality.choices, default=Confidentiality.CONFIDENTIAL
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, default="", blank=True)
+    outcome_reason = models.TextField(_("reason for the decision"), blank=True)
+    archive_on = models.DateField(_("archive on"), null=True, blank=True)
+    # The latest pre-screening, summarised for lists; the full record is a Screening row.
+    screening_outcome = models.CharField(_("pre-screening"), max_length=8, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["screening_outcome"])
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            # The office's unassigned queue in claim order.
+            models.Index(
+                fields=["office", "-priority", "submitted_at", "id"],
+                name="case_unassigned_queue",
+                condition=Q(assignee__isnull=True, closed_at__isnull=True),
+            ),
+            # "My cases".
+            models.Index(
+                fields=["assignee", "-priority", "submitted_at", "id"],
+                name="case_my_queue",
+                condition=Q(closed_at__isnull=True),
+            ),
+            models.Index(fields=["office", "state"], name="case_office_state"),
+            models.Index(fields=["due_at"], name="case_open_due", condition=Q(closed_at__isnull=True)),
+            models.Index(fields=["applicant", "-created_at"], name="case_applicant"),
+            models.Index(fields=["state", "submitted_at"], name="case_state_submitted"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def service_def(self):
+        from .registry import get_service
+
+        return get_service(self.service)
+
+    @property
+    def workflow(self):
+        from .workflow import workflow_for
+
+        return workflow_for(self.service)
+
+    @property
+    def state_def(self):
+        return self.workflow.states[self.state]
+
+    def get_state_display(self):
+        return self.state_def.label
+
+    def citizen_state_label(self):
+        return self.state_def.citizen_label or self.state_def.label
+
+    @property
+    def is_open(self):
+        return self.closed_at is None
+
+    @property
+    def is_overdue(self):
+        return self.is_open and self.due_at is not None and self.due_at < timezone.now()
+
+    def details(self):
+        """The domain's one-to-one details row, whatever the domain."""
+        for rel in self._meta.related_objects:
+            if rel.one_to_one and hasattr(self, rel.get_accessor_name()):
+                return getattr(self, rel.get_accessor_name())
+        return None
+
+
+class CaseEvent(models.Model):
+    """The timeline: every transition, note, screening, routing step and decision."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        TRANSITION = "transition", _("Status change")
+        SCREENING = "screening", _("Pre-screening")
+        ROUTING = "routing", _("Routing")
+        ASSIGNMENT = "assignment", _("Assignment")
+        NOTE = "note", _("Note")
+        DOCUMENT = "document", _("Document")
+        DECISION = "decision", _("Decision")
+        PAYMENT = "payment", _("Payment")
+        CHANGE = "change", _("Change")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    transition = models.CharField(max_length=40, blank=True)
+    from_state = models.CharField(max_length=40, blank=True)
+    to_state = models.CharField(max_length=40, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Whether the citizen sees it on their timeline (and is notified).
+    public = models.BooleanField(default=False)
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"])]
+
+    def __str__(self):
+        return f"{self.case_id} {self.kind} {self.to_state}"
+
+
+class ReferenceCounter(models.Model):
+    """Per prefix and day, the last sequence number handed out (row-locked when used)."""
+
+    prefix = models.CharField(max_length=8)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="refcounter_unique")]
+
+    def __str__(self):
+        return f"{self.prefix}{self.day:%Y%m%d}:{self.last}"
+
+
+def document_path(instance, filename):
+    # Never the uploaded name: a random one, in a folder per month, outside the web root.
+    return f"documents/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        ID_CARD = "id_card", _("ID card")
+        INCOME_PROOF = "income_proof", _("Proof of income")
+        ASSET_PROOF = "asset_proof", _("Proof of assets")
+        MEDICAL = "medical", _("Medical record or bill")
+        DISABILITY = "disability", _("Disability certificate")
+        PHOTO = "photo", _("Photo")
+        AGREEMENT = "agreement", _("Agreement or declaration")
+        OTHER = "other", _("Other")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    file = models.FileField(upload_to=document_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=120)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    confidentiality = models.PositiveSmallIntegerField(
+        choices=Confidentiality.choices, default=Confidentiality.CONFIDENTIAL
+    )
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Notification(models.Model):
+    """The citizen's in-app inbox; a copy goes by e-mail when the account has an address."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    event = models.OneToOneField(CaseEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="notification")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["person", "-created_at"])]
+
+    def __str__(self):
+        return self.title
+
+
+class Screening(models.Model):
+    """One automated pre-screening of a case: which rule versions, facts and outcomes, kept so
+    a decision can be explained to the citizen and to an auditor years later."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="screenings")
+    program = models.CharField(max_length=40)
+    ruleset_id = models.PositiveIntegerField(null=True)
+    ruleset_version = models.PositiveIntegerField(null=True)
+    outcome = models.CharField(max_length=8)
+    facts = models.JSONField(default=dict)
+    parameters = models.JSONField(default=dict)
+    results = models.JSONField(default=list)
+    reason = models.CharField(max_length=40, default="submitted")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("screening")
+        verbose_name_plural = _("screenings")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.program} {self.outcome}"
