@@ -124,6 +124,8 @@ def child_commands(bind: str) -> dict[str, list[str]]:
         "celery-worker": [
             py, "-m", "celery", "-A", "civilaffairs", "worker",
             "-l", "info", "--concurrency", "2",
+            # The interactive queue (screening a citizen waits for) and the default one.
+            "-Q", f"{os.environ.get('SCREENING_QUEUE', 'interactive')},celery",
         ],
         "celery-beat": [
             py, "-m", "celery", "-A", "civilaffairs", "beat",

@@ -569,6 +569,8 @@ def _install_stop_handlers() -> None:
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise)
+    # Ctrl-C, even when started in the background (which would leave SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _serve() -> int:
