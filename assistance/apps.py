@@ -5,3 +5,74 @@ from django.utils.translation import gettext_lazy as _
 class AssistanceConfig(AppConfig):
     name = "assistance"
     verbose_name = _("Social assistance")
+
+    def ready(self):
+        # The domain tells the platform what it offers; the platform never imports us.
+        from civilaffairs.casework.registry import Service, register_service
+        from civilaffairs.casework.workflow import register_workflow
+        from civilaffairs.lib.confidentiality import Confidentiality
+
+        from . import facts, workflow
+
+        facts.register()
+        wf = workflow.build()
+        for code, name, prefix, desc, statutory, promised in (
+            (
+                "assistance.dibao",
+                _("Minimum living allowance (低保)"),
+                "DB",
+                _(
+                    "Monthly support for households whose income per person is below the local standard."
+                ),
+                40,
+                25,
+            ),
+            (
+                "assistance.tekun",
+                _("Extreme-poverty support (特困供养)"),
+                "TK",
+                _(
+                    "Support for people unable to work, without income and without anyone able to support them."
+                ),
+                40,
+                25,
+            ),
+            (
+                "assistance.linshi",
+                _("Temporary assistance (临时救助)"),
+                "LS",
+                _("One-off help after a sudden event or a large necessary expense."),
+                15,
+                10,
+            ),
+        ):
+            kind = code.split(".")[1]
+            register_service(
+                Service(
+                    code=code,
+                    domain="assistance",
+                    name=name,
+                    reference_prefix=prefix,
+                    description=desc,
+                    apply_url_name=f"assistance:apply-{kind}",
+                    assisted_url_name="assistance:assisted-start",
+                    statutory_days=statutory,
+                    promised_days=promised,
+                    confidentiality=Confidentiality.CONFIDENTIAL,
+                    intake_level=4,
+                    program=kind,
+                    fact_context=facts.fact_context,
+                )
+            )
+            register_workflow(code, wf)
+
+        from civilaffairs.portal.demo import register_demo_step
+
+        register_demo_step(_seed_demo)
+
+
+def _seed_demo(rng, log):
+    from .seed import seed_demo_cases, seed_programs
+
+    seed_programs(log=log)
+    seed_demo_cases(rng, log=log)

@@ -206,6 +206,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Screening is interactive work (a citizen waits for it): its own queue, so batch jobs on the
+# default queue never delay it. `make run` starts a worker on both.
+SCREENING_QUEUE = env("SCREENING_QUEUE", default="interactive")
 # A submission still unscreened after this long is re-queued by the sweep.
 SCREENING_SWEEP_AFTER_SECONDS = env.int("SCREENING_SWEEP_AFTER_SECONDS", default=120)
 # Uploads: evidence documents (PDF, JPEG, PNG) up to this size.
@@ -215,6 +218,19 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-submitted-cases": {
         "task": "casework.sweep_submitted_task",
         "schedule": 60.0,
+    },
+    "assistance-end-notices": {
+        "task": "assistance.end_notices_task",
+        "schedule": crontab(minute=5),
+    },
+    "assistance-monthly-disbursements": {
+        # Daily, so a missed day is caught up; the task adds nothing once the month is done.
+        "task": "assistance.monthly_disbursements_task",
+        "schedule": crontab(hour=2, minute=11),
+    },
+    "assistance-start-reviews": {
+        "task": "assistance.start_reviews_task",
+        "schedule": crontab(hour=1, minute=23),
     },
     "clear-expired-sessions": {
         "task": "civilaffairs.portal.tasks.clear_expired_sessions_task",

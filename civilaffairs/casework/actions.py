@@ -55,11 +55,28 @@ def next_reference(prefix: str, day: dt.date | None = None) -> str:
     return f"{prefix}-{day:%Y%m%d}-{seq:05d}"
 
 
-def add_event(case: Case, kind: str, *, actor=None, public=False, message="", data=None, transition="",
-              from_state="", to_state="") -> CaseEvent:
+def add_event(
+    case: Case,
+    kind: str,
+    *,
+    actor=None,
+    public=False,
+    message="",
+    data=None,
+    transition="",
+    from_state="",
+    to_state="",
+) -> CaseEvent:
     event = CaseEvent.objects.create(
-        case=case, kind=kind, actor=actor, public=public, message=str(message), data=data or {},
-        transition=transition, from_state=from_state, to_state=to_state,
+        case=case,
+        kind=kind,
+        actor=actor,
+        public=public,
+        message=str(message),
+        data=data or {},
+        transition=transition,
+        from_state=from_state,
+        to_state=to_state,
     )
     if public:
         transaction.on_commit(lambda: notify_event(event.pk))
@@ -68,21 +85,40 @@ def add_event(case: Case, kind: str, *, actor=None, public=False, message="", da
 
 @transaction.atomic
 def do_create_case(
-    *, acting_user, service: str, region, applicant=None, beneficiary=None, household=None,
-    channel: str = Case.Channel.ONLINE, priority: int = Case.Priority.NORMAL,
+    *,
+    acting_user,
+    service: str,
+    region,
+    applicant=None,
+    beneficiary=None,
+    household=None,
+    channel: str = Case.Channel.ONLINE,
+    priority: int = Case.Priority.NORMAL,
 ) -> Case:
     """A new case in its workflow's initial state (usually a draft the citizen can resume)."""
     svc = get_service(service)
     wf = workflow_for(service)
     case = Case(
         reference=next_reference(svc.reference_prefix),
-        service=service, state=wf.initial, region=region, applicant=applicant,
-        beneficiary=beneficiary or applicant, household=household, channel=channel, priority=priority,
-        confidentiality=svc.confidentiality, created_by=acting_user,
+        service=service,
+        state=wf.initial,
+        region=region,
+        applicant=applicant,
+        beneficiary=beneficiary or applicant,
+        household=household,
+        channel=channel,
+        priority=priority,
+        confidentiality=svc.confidentiality,
+        created_by=acting_user,
     )
     _save(case, acting_user)
-    add_event(case, CaseEvent.Kind.CREATED, actor=acting_user, to_state=case.state,
-              data={"channel": channel})
+    add_event(
+        case,
+        CaseEvent.Kind.CREATED,
+        actor=acting_user,
+        to_state=case.state,
+        data={"channel": channel},
+    )
     return case
 
 
@@ -101,9 +137,15 @@ def do_submit_case(case: Case, *, acting_user, message: str = "") -> Case:
     case.due_at = due_at_for(case.service_def, now)
     _save(case, acting_user, "submitted")
     add_event(
-        case, CaseEvent.Kind.TRANSITION, actor=acting_user, public=True, transition="submit",
-        from_state=wf.initial, to_state=wf.submitted,
-        message=message or _("Your application was received. Reference number: %(ref)s.") % {"ref": case.reference},
+        case,
+        CaseEvent.Kind.TRANSITION,
+        actor=acting_user,
+        public=True,
+        transition="submit",
+        from_state=wf.initial,
+        to_state=wf.submitted,
+        message=message
+        or _("Your application was received. Reference number: %(ref)s.") % {"ref": case.reference},
     )
     transaction.on_commit(lambda: enqueue_screening(case.pk))
     return case
@@ -112,17 +154,27 @@ def do_submit_case(case: Case, *, acting_user, message: str = "") -> Case:
 def enqueue_screening(case_id: int) -> bool:
     """Hand screening to the queue. A dead broker is logged, never raised: the case is saved
     and the sweep picks it up (casework.tasks.sweep_submitted_task)."""
+    from django.conf import settings
+
     from .tasks import screen_case_task
 
     try:
         screen_case_task.apply_async(
             args=[case_id],
+            queue=settings.SCREENING_QUEUE,
             retry=True,
-            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
+            retry_policy={
+                "max_retries": 1,
+                "interval_start": 0,
+                "interval_step": 0.2,
+                "interval_max": 0.2,
+            },
         )
         return True
     except Exception:  # kombu raises several kinds; any of them means "not queued now"
-        log.warning("could not queue screening of case %s; the sweep will retry", case_id, exc_info=True)
+        log.warning(
+            "could not queue screening of case %s; the sweep will retry", case_id, exc_info=True
+        )
         return False
 
 
@@ -173,8 +225,15 @@ def _check_transition_right(case: Case, t: Transition, user):
 
 
 @transaction.atomic
-def do_transition(case: Case, name: str, *, acting_user, reason: str = "", data: dict | None = None,
-                  public_message: str = "") -> Case:
+def do_transition(
+    case: Case,
+    name: str,
+    *,
+    acting_user,
+    reason: str = "",
+    data: dict | None = None,
+    public_message: str = "",
+) -> Case:
     """Fire one transition of the case's workflow (the engine)."""
     case = _lock(case)
     wf = case.workflow
@@ -183,7 +242,8 @@ def do_transition(case: Case, name: str, *, acting_user, reason: str = "", data:
         raise ValidationError(_("Unknown action."))
     if case.state not in t.sources:
         raise ValidationError(
-            _("This action is not possible now: the case is “%(state)s”.") % {"state": case.get_state_display()}
+            _("This action is not possible now: the case is “%(state)s”.")
+            % {"state": case.get_state_display()}
         )
     _check_transition_right(case, t, acting_user)
     if t.needs_reason and not reason.strip():
@@ -198,15 +258,28 @@ def do_transition(case: Case, name: str, *, acting_user, reason: str = "", data:
     if t.route_to_level is not None:
         office = route_office(case, level=t.route_to_level)
         if office is None:
-            raise ValidationError(_("No office handles this service for the area at the next level."))
+            raise ValidationError(
+                _("No office handles this service for the area at the next level.")
+            )
         case.office = office
         case.assignee = None
     if target.terminal:
         _close(case, target.outcome, reason)
+    elif target.decided:
+        case.outcome = target.outcome
+        case.outcome_reason = reason
+        case.due_at = None
     _save(case, acting_user, t.name)
     add_event(
-        case, CaseEvent.Kind.TRANSITION, actor=acting_user, public=target.public, transition=t.name,
-        from_state=source, to_state=t.target, message=public_message or reason, data=data or {},
+        case,
+        CaseEvent.Kind.TRANSITION,
+        actor=acting_user,
+        public=target.public,
+        transition=t.name,
+        from_state=source,
+        to_state=t.target,
+        message=public_message or reason,
+        data=data or {},
     )
     for follow_up in t.after:
         transaction.on_commit(lambda f=follow_up, pk=case.pk: f(pk))
@@ -247,29 +320,43 @@ def do_route_case(case: Case, *, acting_user=None) -> Case:
     case.assignee = None
     _save(case, acting_user, "routed")
     add_event(
-        case, CaseEvent.Kind.ROUTING, actor=acting_user, public=office is not None,
-        message=(_("Sent to %(office)s for handling.") % {"office": office.name}) if office else
-        _("No office handles this service for the area; sent to the supervisor."),
+        case,
+        CaseEvent.Kind.ROUTING,
+        actor=acting_user,
+        public=office is not None,
+        message=(_("Sent to %(office)s for handling.") % {"office": office.name})
+        if office
+        else _("No office handles this service for the area; sent to the supervisor."),
         data={"from_office": before, "to_office": office.pk if office else None},
     )
     return case
 
 
 @transaction.atomic
-def do_record_screening(case: Case, *, program: str, result, reason: str = "submitted", acting_user=None) -> Screening:
+def do_record_screening(
+    case: Case, *, program: str, result, reason: str = "submitted", acting_user=None
+) -> Screening:
     """Store the full screening (rule versions, facts, parameters, every rule's outcome)."""
     case = _lock(case)
     payload = result.to_json()
     screening = Screening.objects.create(
-        case=case, program=program, ruleset_id=payload.get("ruleset_id"),
-        ruleset_version=payload.get("ruleset_version"), outcome=payload["outcome"],
-        facts=payload.get("facts", {}), parameters=payload.get("parameters", {}),
-        results=payload.get("results", []), reason=reason,
+        case=case,
+        program=program,
+        ruleset_id=payload.get("ruleset_id"),
+        ruleset_version=payload.get("ruleset_version"),
+        outcome=payload["outcome"],
+        facts=payload.get("facts", {}),
+        parameters=payload.get("parameters", {}),
+        results=payload.get("results", []),
+        reason=reason,
     )
     case.screening_outcome = payload["outcome"]
     _save(case, acting_user, "screened")
     add_event(
-        case, CaseEvent.Kind.SCREENING, actor=acting_user, public=True,
+        case,
+        CaseEvent.Kind.SCREENING,
+        actor=acting_user,
+        public=True,
         message=screening_summary(payload),
         data={"screening": screening.pk, "outcome": payload["outcome"]},
     )
@@ -279,9 +366,13 @@ def do_record_screening(case: Case, *, program: str, result, reason: str = "subm
 def screening_summary(payload: dict) -> str:
     outcome = payload["outcome"]
     if outcome == "pass":
-        head = _("Automatic pre-check: you appear to meet the conditions. A caseworker will now verify.")
+        head = _(
+            "Automatic pre-check: you appear to meet the conditions. A caseworker will now verify."
+        )
     elif outcome == "fail":
-        head = _("Automatic pre-check: some conditions do not seem to be met. A caseworker will still review your application.")
+        head = _(
+            "Automatic pre-check: some conditions do not seem to be met. A caseworker will still review your application."
+        )
     else:
         head = _("Automatic pre-check: a caseworker needs to look at some points.")
     reasons = [r["reason"] for r in payload.get("results", []) if r.get("reason")]
@@ -312,22 +403,38 @@ def do_claim_next(*, acting_user, office_ids: list[int] | None = None) -> Case |
         return None
     case.assignee = acting_user
     _save(case, acting_user, "claimed")
-    add_event(case, CaseEvent.Kind.ASSIGNMENT, actor=acting_user, data={"to": acting_user.pk, "how": "claim"})
+    add_event(
+        case,
+        CaseEvent.Kind.ASSIGNMENT,
+        actor=acting_user,
+        data={"to": acting_user.pk, "how": "claim"},
+    )
     return case
 
 
 def _queued_states() -> list[str]:
     from .workflow import _workflows
 
-    return sorted({s.name for wf in _workflows.values() for s in wf.states.values() if s.queued and not s.terminal})
+    return sorted(
+        {
+            s.name
+            for wf in _workflows.values()
+            for s in wf.states.values()
+            if s.queued and not s.terminal
+        }
+    )
 
 
 def _check_supervisor(case: Case, user):
     if getattr(user, "is_superuser", False):
         return
     ok = any(
-        g.role == StaffRole.Role.SUPERVISOR and case.region_id.startswith(g.region_prefix)
-        or (g.office_id == case.office_id and g.role in (StaffRole.Role.SUPERVISOR, StaffRole.Role.APPROVER))
+        g.role == StaffRole.Role.SUPERVISOR
+        and case.region_id.startswith(g.region_prefix)
+        or (
+            g.office_id == case.office_id
+            and g.role in (StaffRole.Role.SUPERVISOR, StaffRole.Role.APPROVER)
+        )
         for g in grants_for(user)
     )
     if not ok or not Case.objects.visible_to(user).filter(pk=case.pk).exists():
@@ -341,15 +448,24 @@ def do_assign_case(case: Case, assignee, *, acting_user) -> Case:
     _check_supervisor(case, acting_user)
     if not case.is_open:
         raise ValidationError(_("A closed case cannot be assigned."))
-    if assignee is not None and not StaffRole.objects.filter(
-        user=assignee, office_id=case.office_id, is_active=True
-    ).exists():
-        raise ValidationError(_("%(name)s does not work in the office handling this case.") % {"name": assignee})
+    if (
+        assignee is not None
+        and not StaffRole.objects.filter(
+            user=assignee, office_id=case.office_id, is_active=True
+        ).exists()
+    ):
+        raise ValidationError(
+            _("%(name)s does not work in the office handling this case.") % {"name": assignee}
+        )
     before = case.assignee_id
     case.assignee = assignee
     _save(case, acting_user, "assigned")
-    add_event(case, CaseEvent.Kind.ASSIGNMENT, actor=acting_user,
-              data={"from": before, "to": assignee.pk if assignee else None, "how": "assign"})
+    add_event(
+        case,
+        CaseEvent.Kind.ASSIGNMENT,
+        actor=acting_user,
+        data={"from": before, "to": assignee.pk if assignee else None, "how": "assign"},
+    )
     return case
 
 
@@ -372,7 +488,9 @@ def do_add_note(case: Case, *, acting_user, text: str, public: bool = False) -> 
     _check_citizen_or_staff(case, acting_user)
     if not text.strip():
         raise ValidationError({"text": _("The note is empty.")})
-    return add_event(case, CaseEvent.Kind.NOTE, actor=acting_user, public=public, message=text.strip())
+    return add_event(
+        case, CaseEvent.Kind.NOTE, actor=acting_user, public=public, message=text.strip()
+    )
 
 
 @transaction.atomic
@@ -401,12 +519,15 @@ def notify_event(event_id: int):
         label = (state.citizen_label or state.label) if state else ""
         title = _("Application %(ref)s: %(state)s") % {"ref": case.reference, "state": label}
         note, created = Notification.objects.get_or_create(
-            event=event, defaults={"person": person, "case": case, "title": str(title), "body": event.message}
+            event=event,
+            defaults={"person": person, "case": case, "title": str(title), "body": event.message},
         )
     if created:
         account = getattr(person, "account", None)
         if account is not None and account.email:
-            send_mail(note.title, note.body or note.title, None, [account.email], fail_silently=True)
+            send_mail(
+                note.title, note.body or note.title, None, [account.email], fail_silently=True
+            )
             Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
     return note
 
@@ -415,7 +536,9 @@ def _user_language(person) -> str:
     from django.conf import settings
 
     account = getattr(person, "account", None)
-    return (account.language if account is not None and account.language else None) or settings.LANGUAGE_CODE
+    return (
+        account.language if account is not None and account.language else None
+    ) or settings.LANGUAGE_CODE
 
 
 @transaction.atomic

@@ -42,11 +42,16 @@ def clean_name(name: str) -> str:
     if not name:
         raise ValidationError(_("The file has no name."), code="upload_name")
     if "/" in name or "\\" in name or name.startswith(".") or ".." in name or "\x00" in name:
-        raise ValidationError(_("The file name “%(name)s” is not allowed. Please rename the file.") % {"name": name[:60]},
-                              code="upload_name")
+        raise ValidationError(
+            _("The file name “%(name)s” is not allowed. Please rename the file.")
+            % {"name": name[:60]},
+            code="upload_name",
+        )
     if any(unicodedata.category(c) == "Cc" for c in name):
-        raise ValidationError(_("The file name contains control characters. Please rename the file."),
-                              code="upload_name")
+        raise ValidationError(
+            _("The file name contains control characters. Please rename the file."),
+            code="upload_name",
+        )
     return re.sub(r"\s+", " ", name)[:120]
 
 
@@ -63,8 +68,10 @@ def check_upload(uploaded) -> CheckedUpload:
         )
     content = uploaded.read(limit + 1)
     if len(content) > limit:
-        raise ValidationError(_("The file is too large. The limit is %(limit)s MB.") % {"limit": limit // 1048576},
-                              code="upload_size")
+        raise ValidationError(
+            _("The file is too large. The limit is %(limit)s MB.") % {"limit": limit // 1048576},
+            code="upload_size",
+        )
     if not content:
         raise ValidationError(_("The file is empty."), code="upload_empty")
     if content.startswith(PDF_MAGIC):
@@ -75,10 +82,14 @@ def check_upload(uploaded) -> CheckedUpload:
         content, kind = _reencode_image(content)
     else:
         raise ValidationError(
-            _("Only PDF, JPEG and PNG files are accepted; this file is of another kind, whatever its name says."),
+            _(
+                "Only PDF, JPEG and PNG files are accepted; this file is of another kind, whatever its name says."
+            ),
             code="upload_type",
         )
-    return CheckedUpload(content=content, content_type=kind, name=name, sha256=hashlib.sha256(content).hexdigest())
+    return CheckedUpload(
+        content=content, content_type=kind, name=name, sha256=hashlib.sha256(content).hexdigest()
+    )
 
 
 def _reencode_image(content: bytes) -> tuple[bytes, str]:
@@ -87,7 +98,9 @@ def _reencode_image(content: bytes) -> tuple[bytes, str]:
             img.load()
             fmt = img.format
             if fmt not in ("JPEG", "PNG"):
-                raise ValidationError(_("Only PDF, JPEG and PNG files are accepted."), code="upload_type")
+                raise ValidationError(
+                    _("Only PDF, JPEG and PNG files are accepted."), code="upload_type"
+                )
             # Re-encode pixels only: no EXIF, no ICC comments, no trailing data.
             clean = Image.frombytes(img.mode, img.size, img.tobytes())
             if img.mode == "P":
@@ -99,4 +112,6 @@ def _reencode_image(content: bytes) -> tuple[bytes, str]:
             clean.save(out, format="PNG", optimize=True)
             return out.getvalue(), "image/png"
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
-        raise ValidationError(_("This image file is damaged and cannot be read."), code="upload_type") from None
+        raise ValidationError(
+            _("This image file is damaged and cannot be read."), code="upload_type"
+        ) from None

@@ -64,7 +64,9 @@ class CaseQuerySet(models.QuerySet):
         return self.order_by("-priority", "submitted_at", "id")
 
     def counts_by_state(self):
-        return dict(self.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+        return dict(
+            self.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n")
+        )
 
 
 class Case(models.Model):
@@ -91,30 +93,56 @@ class Case(models.Model):
     service = models.CharField(_("service"), max_length=40, db_index=True)
     state = models.CharField(_("state"), max_length=40)
     applicant = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="cases_applied",
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_applied",
         verbose_name=_("applicant"),
     )
     beneficiary = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="cases_benefiting",
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_benefiting",
         verbose_name=_("beneficiary"),
     )
     household = models.ForeignKey(
-        "people.Household", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        "people.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
         verbose_name=_("household"),
     )
     # The region the case belongs to (the applicant's residence when submitted): jurisdiction,
     # routing and sharding all key on it.
-    region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    region = models.ForeignKey(
+        "people.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
     office = models.ForeignKey(
-        "accounts.Office", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        "accounts.Office",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
         verbose_name=_("office"),
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
         verbose_name=_("assigned to"),
     )
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
-    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices, default=Channel.ONLINE)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    channel = models.CharField(
+        _("channel"), max_length=12, choices=Channel.choices, default=Channel.ONLINE
+    )
     confidentiality = models.PositiveSmallIntegerField(
         _("confidentiality"), choices=Confidentiality.choices, default=Confidentiality.CONFIDENTIAL
     )
@@ -125,7 +153,9 @@ class Case(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, default="", blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=Outcome.choices, default="", blank=True
+    )
     outcome_reason = models.TextField(_("reason for the decision"), blank=True)
     archive_on = models.DateField(_("archive on"), null=True, blank=True)
     # The latest pre-screening, summarised for lists; the full record is a Screening row.
@@ -151,7 +181,9 @@ class Case(models.Model):
                 condition=Q(closed_at__isnull=True),
             ),
             models.Index(fields=["office", "state"], name="case_office_state"),
-            models.Index(fields=["due_at"], name="case_open_due", condition=Q(closed_at__isnull=True)),
+            models.Index(
+                fields=["due_at"], name="case_open_due", condition=Q(closed_at__isnull=True)
+            ),
             models.Index(fields=["applicant", "-created_at"], name="case_applicant"),
             models.Index(fields=["state", "submitted_at"], name="case_state_submitted"),
         ]
@@ -217,7 +249,9 @@ class CaseEvent(models.Model):
     transition = models.CharField(max_length=40, blank=True)
     from_state = models.CharField(max_length=40, blank=True)
     to_state = models.CharField(max_length=40, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Whether the citizen sees it on their timeline (and is notified).
     public = models.BooleanField(default=False)
     message = models.TextField(blank=True)
@@ -274,7 +308,9 @@ class Document(models.Model):
     confidentiality = models.PositiveSmallIntegerField(
         choices=Confidentiality.choices, default=Confidentiality.CONFIDENTIAL
     )
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -289,9 +325,15 @@ class Document(models.Model):
 class Notification(models.Model):
     """The citizen's in-app inbox; a copy goes by e-mail when the account has an address."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="notifications")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
-    event = models.OneToOneField(CaseEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="notification")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="notifications"
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    event = models.OneToOneField(
+        CaseEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="notification"
+    )
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

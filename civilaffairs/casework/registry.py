@@ -29,6 +29,8 @@ class Service:
     reference_prefix: str  # letters at the start of a case reference number, e.g. "DB"
     description: str = ""
     apply_url_name: str | None = None  # where a citizen starts; None = staff-initiated only
+    # Where staff start an application on someone's behalf (takes the person's pk).
+    assisted_url_name: str | None = None
     statutory_days: int = 20  # 法定时限, working days
     promised_days: int = 20  # 承诺时限, working days, never longer than the statutory one
     confidentiality: int = Confidentiality.CONFIDENTIAL
@@ -91,4 +93,18 @@ def catalogue() -> list[tuple[str, str, list[Service]]]:
         items = [s for s in all_services() if s.domain == domain and s.apply_url]
         if items:
             out.append((domain, label, items))
+    return out
+
+
+def assisted_links(person_pk: int) -> list[tuple[str, str]]:
+    """(name, url) of every service staff can apply for on someone's behalf, one per URL."""
+    seen, out = set(), []
+    for s in all_services():
+        if not s.assisted_url_name or s.assisted_url_name in seen:
+            continue
+        seen.add(s.assisted_url_name)
+        try:
+            out.append((DOMAINS[s.domain], reverse(s.assisted_url_name, args=[person_pk])))
+        except NoReverseMatch:
+            continue
     return out

@@ -12,8 +12,14 @@ from .models import Case
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="casework.screen_case_task", acks_late=True, reject_on_worker_lost=True,
-             autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="casework.screen_case_task",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def screen_case_task(case_id: int):
     """Pre-screen and route one submitted case. Running it twice does nothing the second time
     (the case is no longer in its submitted state)."""

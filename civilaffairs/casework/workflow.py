@@ -24,6 +24,9 @@ class State:
     outcome: str = ""
     # Working cases in this state sit in an office queue (claimable).
     queued: bool = True
+    # Entering this state is the decision: its outcome is recorded and the SLA clock stops,
+    # though the case may stay open (a granted allowance is paid and reviewed for years).
+    decided: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class Transition:
     # Checks that depend on the case's data: return an error message to refuse, None to allow.
     guard: Callable | None = None
     style: str = "primary"  # button style on the staff page
+    # The domain's own page that collects what this step needs (an investigation report, an
+    # amount) and then fires it; the case page links there instead of showing a bare button.
+    via_url_name: str | None = None
 
 
 @dataclass
@@ -60,7 +66,9 @@ class Workflow:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def build(cls, name, states: list[State], transitions: list[Transition], **kwargs) -> "Workflow":
+    def build(
+        cls, name, states: list[State], transitions: list[Transition], **kwargs
+    ) -> "Workflow":
         wf = cls(name, {s.name: s for s in states}, {t.name: t for t in transitions}, **kwargs)
         wf.check()
         return wf

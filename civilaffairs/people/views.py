@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from civilaffairs.accounts.access import access_person, require_staff
 from civilaffairs.accounts.actions import do_reveal_id_number, do_reveal_phone
+from civilaffairs.casework.registry import assisted_links
 from civilaffairs.lib.paging import keyset_page
 
 from .models import Person
@@ -34,6 +35,7 @@ def person_detail(request, pk):
             "membership": membership,
             "members": members,
             "can_reveal": request.user.has_perm("accounts.reveal_id_number"),
+            "assisted_links": assisted_links(person.pk),
             "history": person.history.select_related("history_user").order_by("-history_date")[:20],
         },
     )

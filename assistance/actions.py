@@ -1,0 +1,501 @@
+"""State changes of social-assistance applications. The case moves through the platform's
+workflow engine (casework.actions.do_transition); these actions set the domain's own data and
+then fire the transition, all in one transaction."""
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from civilaffairs.casework.actions import add_event, do_create_case, do_submit_case, do_transition
+from civilaffairs.casework.calendar import add_working_days
+from civilaffairs.casework.models import Case, CaseEvent
+from civilaffairs.rules.models import Parameter, Program
+
+from .models import AssistanceApplication, Disbursement, HouseholdEconomy, MemberIncome, Objection
+
+CENT = Decimal("0.01")
+NOTICE_WORKING_DAYS = 7
+
+
+def _save(obj, acting_user, reason=None):
+    if acting_user is not None:
+        obj._history_user = acting_user
+    if reason:
+        obj._change_reason = reason
+    obj.save()
+    return obj
+
+
+def _lock(app) -> AssistanceApplication:
+    return AssistanceApplication.objects.select_for_update().select_related("case").get(pk=app.pk)
+
+
+def _require_draft_access(app, user):
+    case = app.case
+    if case.state != case.workflow.initial:
+        raise ValidationError(
+            _("This application has been submitted and can no longer be changed.")
+        )
+    if user.person_id and user.person_id == case.applicant_id:
+        return
+    if case.created_by_id == user.pk:
+        return
+    raise PermissionDenied
+
+
+@transaction.atomic
+def do_start_application(
+    kind: str, *, acting_user, person, channel=Case.Channel.ONLINE
+) -> AssistanceApplication:
+    """A draft application for a person; a citizen's unfinished draft of the same kind is
+    resumed rather than duplicated."""
+    if kind not in AssistanceApplication.Kind.values:
+        raise ValidationError(_("Unknown kind of assistance."))
+    existing = (
+        AssistanceApplication.objects.select_related("case")
+        .filter(kind=kind, case__applicant=person, case__state="draft")
+        .order_by("-case__created_at")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    membership = person.current_membership()
+    case = do_create_case(
+        acting_user=acting_user,
+        service=f"assistance.{kind}",
+        region=person.residence_region,
+        applicant=person,
+        household=membership.household if membership else None,
+        channel=channel,
+    )
+    app = AssistanceApplication(case=case, kind=kind)
+    return _save(app, acting_user)
+
+
+APPLICATION_FIELDS = {
+    "hardship_cause",
+    "situation",
+    "emergency_type",
+    "expense_amount",
+    "financial_assets",
+    "vehicles",
+    "extra_housing",
+    "has_income_source",
+    "has_able_supporter",
+    "bank_name",
+    "bank_account",
+    "declaration",
+    "step",
+}
+
+
+@transaction.atomic
+def do_save_draft(app: AssistanceApplication, *, acting_user, **fields) -> AssistanceApplication:
+    unknown = set(fields) - APPLICATION_FIELDS
+    if unknown:
+        raise ValueError(f"not part of the application: {sorted(unknown)}")
+    app = _lock(app)
+    _require_draft_access(app, acting_user)
+    for k, v in fields.items():
+        setattr(app, k, v)
+    return _save(app, acting_user)
+
+
+@transaction.atomic
+def do_set_incomes(
+    app: AssistanceApplication, rows: list[tuple], *, acting_user
+) -> list[MemberIncome]:
+    """Replace the declared incomes: rows of (person, kind, monthly amount). Members must be in
+    the applicant's household."""
+    app = _lock(app)
+    _require_draft_access(app, acting_user)
+    allowed = _household_member_ids(app)
+    for person, _kind, amount in rows:
+        if person.pk not in allowed:
+            raise ValidationError(
+                _("%(name)s is not a member of this household.") % {"name": person.name}
+            )
+        if amount < 0:
+            raise ValidationError(_("An income cannot be negative."))
+    for old in app.incomes.all():
+        old._history_user = acting_user
+        old.delete()
+    created = []
+    for person, kind, amount in rows:
+        created.append(
+            _save(
+                MemberIncome(application=app, person=person, kind=kind, monthly_amount=amount),
+                acting_user,
+            )
+        )
+    return created
+
+
+def _household_member_ids(app) -> set[int]:
+    if app.case.household_id is None:
+        return {app.case.applicant_id}
+    return set(app.case.household.current_members().values_list("person_id", flat=True)) | {
+        app.case.applicant_id
+    }
+
+
+def missing_for_submission(
+    app: AssistanceApplication, *, include_declaration: bool = True
+) -> list[str]:
+    """What still has to be filled in before the application can be submitted."""
+    missing = []
+    if not app.incomes.exists():
+        missing.append(_("the income of each household member (enter 0 where there is none)"))
+    if (
+        app.kind in (AssistanceApplication.Kind.DIBAO, AssistanceApplication.Kind.TEKUN)
+        and not app.bank_account
+    ):
+        missing.append(_("the bank account for payments"))
+    if app.kind == AssistanceApplication.Kind.LINSHI and not app.emergency_type:
+        missing.append(_("the type of temporary hardship"))
+    if include_declaration and not app.declaration:
+        missing.append(_("the signed declaration"))
+    return missing
+
+
+@transaction.atomic
+def do_submit_application(app: AssistanceApplication, *, acting_user) -> Case:
+    app = _lock(app)
+    _require_draft_access(app, acting_user)
+    missing = missing_for_submission(app)
+    if missing:
+        raise ValidationError(
+            _("Please complete: %(items)s.") % {"items": "; ".join(str(m) for m in missing)}
+        )
+    _record_economy(app, acting_user, verified=False)
+    return do_submit_case(app.case, acting_user=acting_user)
+
+
+def _record_economy(app, acting_user, *, verified: bool):
+    """Keep the household's economic situation current for whole-registry rules."""
+    household = app.case.household
+    if household is None:
+        return None
+    members = app.members_count()
+    income = (
+        app.verified_income
+        if verified and app.verified_income is not None
+        else app.countable_monthly_income()
+    )
+    economy = HouseholdEconomy.objects.select_for_update().filter(
+        household=household
+    ).first() or HouseholdEconomy(household=household)
+    economy.members = members
+    economy.monthly_income = income
+    economy.per_capita_income = (income / members).quantize(CENT, rounding=ROUND_HALF_UP)
+    economy.financial_assets = app.financial_assets
+    economy.vehicles = app.vehicles
+    economy.extra_housing = app.extra_housing
+    economy.verified = verified
+    economy.as_of = timezone.localdate()
+    economy.source_case = app.case
+    return _save(economy, acting_user)
+
+
+@transaction.atomic
+def do_record_investigation(
+    app: AssistanceApplication,
+    *,
+    acting_user,
+    visit_date: dt.date,
+    findings: str,
+    neighbour_interviews: str = "",
+    verified_income: Decimal | None = None,
+) -> AssistanceApplication:
+    app = _lock(app)
+    if visit_date > timezone.localdate():
+        raise ValidationError({"visit_date": _("The visit date cannot be in the future.")})
+    app.visit_date = visit_date
+    app.findings = findings.strip()
+    app.neighbour_interviews = neighbour_interviews.strip()
+    app.verified_income = verified_income
+    _save(app, acting_user, "investigation")
+    if verified_income is not None:
+        _record_economy(app, acting_user, verified=True)
+    do_transition(
+        app.case,
+        "record_investigation",
+        acting_user=acting_user,
+        public_message=_("The home visit is recorded."),
+    )
+    return app
+
+
+@transaction.atomic
+def do_start_notice(app: AssistanceApplication, *, acting_user) -> AssistanceApplication:
+    """Seven working days of public notice from today (DOMAIN.md)."""
+    app = _lock(app)
+    if app.case.state != "investigated":
+        raise ValidationError(_("The household must be investigated before the public notice."))
+    _calculate(app)
+    today = timezone.localdate()
+    app.notice_start = today
+    app.notice_end = add_working_days(today, NOTICE_WORKING_DAYS)
+    _save(app, acting_user, "notice")
+    do_transition(
+        app.case,
+        "start_notice",
+        acting_user=acting_user,
+        public_message=_("Your application is on public notice until %(end)s.")
+        % {"end": app.notice_end},
+    )
+    return app
+
+
+@transaction.atomic
+def do_lodge_objection(app: AssistanceApplication, *, text: str, contact: str = "") -> Objection:
+    """Anyone may object during the notice; the case goes back to investigation."""
+    app = _lock(app)
+    if app.case.state != "notice":
+        raise ValidationError(
+            _("This notice has ended; objections are no longer taken here. Please call 12345.")
+        )
+    if not text.strip():
+        raise ValidationError({"text": _("Please write what the objection is about.")})
+    objection = Objection.objects.create(
+        application=app, text=text.strip()[:2000], contact=contact.strip()[:60]
+    )
+    do_transition(
+        app.case,
+        "reinvestigate",
+        acting_user=None,
+        reason=_(
+            "An objection was lodged during the public notice; the household is checked again."
+        ),
+    )
+    return objection
+
+
+@transaction.atomic
+def do_end_notice(app: AssistanceApplication, *, acting_user) -> AssistanceApplication:
+    app = _lock(app)
+    do_transition(app.case, "end_notice", acting_user=acting_user)
+    return app
+
+
+def parameter(key: str, app: AssistanceApplication, as_of: dt.date | None = None) -> Decimal:
+    program = Program.objects.filter(code=app.kind).first()
+    return Parameter.objects.for_program(program).value_for(
+        key, app.case.region_id, as_of or timezone.localdate()
+    )
+
+
+def benefit_for(
+    app: AssistanceApplication, as_of: dt.date | None = None
+) -> tuple[Decimal, Decimal, int]:
+    """(monthly amount, one-off amount, people covered) under the parameters in force.
+
+    低保: (local standard − income per person) × people covered, at least the local floor per
+    person. 特困: the local basic-living standard per month. 临时救助: a multiple of the monthly
+    低保 standard, no more than the expense when one is declared."""
+    members = app.members_count()
+    if app.kind == AssistanceApplication.Kind.DIBAO:
+        standard = parameter("dibao_standard", app, as_of)
+        floor = parameter("dibao_min_benefit", app, as_of)
+        gap = standard - app.per_capita_income()
+        if gap <= 0:
+            return Decimal(0), Decimal(0), members
+        per_person = max(gap, floor)
+        return (per_person * members).quantize(CENT, rounding=ROUND_HALF_UP), Decimal(0), members
+    if app.kind == AssistanceApplication.Kind.TEKUN:
+        return parameter("tekun_standard", app, as_of).quantize(CENT), Decimal(0), 1
+    multiple = parameter("linshi_multiple", app, as_of)
+    amount = (parameter("dibao_standard", app, as_of) * multiple).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
+    if app.expense_amount > 0:
+        amount = min(amount, app.expense_amount)
+    return Decimal(0), amount, members
+
+
+def _calculate(app):
+    app.monthly_amount, app.one_off_amount, app.people_covered = benefit_for(app)
+
+
+@transaction.atomic
+def do_approve(app: AssistanceApplication, *, acting_user) -> AssistanceApplication:
+    """County approval: the amount is fixed from today's parameters, payment starts the
+    following month (the same month for one-off temporary assistance), the first payment is
+    scheduled, and the first review date is set."""
+    app = _lock(app)
+    _calculate(app)
+    today = timezone.localdate()
+    next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    app.benefit_from = (
+        today.replace(day=1) if app.kind == AssistanceApplication.Kind.LINSHI else next_month
+    )
+    months = (
+        int(parameter("review_months", app)) if app.kind != AssistanceApplication.Kind.LINSHI else 0
+    )
+    app.next_review_on = _add_months(today, months) if months else None
+    _save(app, acting_user, "approved")
+    amount = app.one_off_amount or app.monthly_amount
+    do_transition(
+        app.case,
+        "approve",
+        acting_user=acting_user,
+        public_message=_("Approved: %(amount)s yuan, paid from %(month)s.")
+        % {"amount": amount, "month": app.benefit_from.strftime("%Y-%m")},
+    )
+    _schedule(app, app.benefit_from, amount)
+    return app
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    y, m = divmod(day.month - 1 + months, 12)
+    return dt.date(day.year + y, m + 1, min(day.day, 28))
+
+
+def _schedule(app, month: dt.date, amount: Decimal):
+    created = bulk_create_with_history(
+        [Disbursement(application=app, month=month, amount=amount)],
+        Disbursement,
+        ignore_conflicts=True,
+    )
+    return created
+
+
+@transaction.atomic
+def do_refuse(app: AssistanceApplication, *, acting_user, reason: str) -> AssistanceApplication:
+    app = _lock(app)
+    do_transition(app.case, "refuse", acting_user=acting_user, reason=reason)
+    return app
+
+
+def do_monthly_disbursements(month: dt.date, *, acting_user=None) -> int:
+    """Schedule this month's payment for every application in payment. Idempotent: one row per
+    application and month (unique constraint; existing rows are left alone)."""
+    month = month.replace(day=1)
+    apps = (
+        AssistanceApplication.objects.filter(
+            case__state="approved",
+            kind__in=[AssistanceApplication.Kind.DIBAO, AssistanceApplication.Kind.TEKUN],
+            benefit_from__lte=month,
+            monthly_amount__gt=0,
+        )
+        .exclude(disbursements__month=month)
+        .only("pk", "monthly_amount")
+    )
+    rows = [
+        Disbursement(application_id=a.pk, month=month, amount=a.monthly_amount)
+        for a in apps.iterator()
+    ]
+    with transaction.atomic():
+        bulk_create_with_history(
+            rows, Disbursement, batch_size=2000, ignore_conflicts=True, default_user=acting_user
+        )
+    return len(rows)
+
+
+@transaction.atomic
+def do_rescreen_amounts(
+    *, acting_user, kind: str = AssistanceApplication.Kind.DIBAO, region_prefix: str = ""
+) -> dict:
+    """After a parameter change: recompute every approved application's amount under today's
+    parameters. Each change is saved on the application (with history) and noted on the case;
+    a household now above the standard is flagged for review, not cut off silently."""
+    changed = flagged = 0
+    qs = AssistanceApplication.objects.select_related("case").filter(
+        case__state="approved", kind=kind
+    )
+    if region_prefix:
+        qs = qs.filter(case__region__startswith=region_prefix)
+    for app in qs.select_for_update(of=("self",)):
+        before = app.monthly_amount
+        monthly, one_off, covered = benefit_for(app)
+        if monthly == before:
+            continue
+        app.monthly_amount, app.people_covered = monthly, covered
+        if monthly <= 0:
+            app.next_review_on = timezone.localdate()
+            flagged += 1
+        _save(app, acting_user, "re-screened after a parameter change")
+        add_event(
+            app.case,
+            CaseEvent.Kind.CHANGE,
+            actor=acting_user,
+            public=True,
+            message=_(
+                "The monthly amount changes from %(old)s to %(new)s yuan after the local standard changed."
+            )
+            % {"old": before, "new": monthly},
+            data={"old": str(before), "new": str(monthly)},
+        )
+        changed += 1
+    return {"changed": changed, "flagged": flagged}
+
+
+def review_months(app: AssistanceApplication) -> int:
+    """Review cadence by household type (DOMAIN.md): households with a member of working age
+    who can work are reviewed more often (`review_months_with_workers`), stable ones yearly."""
+    today = timezone.localdate()
+    if app.case.household_id:
+        for m in app.case.household.current_members().select_related("person"):
+            age = m.person.age_on(today)
+            if 18 <= age < 60 and m.person.disability_grade not in (1, 2):
+                try:
+                    return int(parameter("review_months_with_workers", app))
+                except Exception:  # MissingParameter: fall back to the general cadence
+                    break
+    return int(parameter("review_months", app))
+
+
+def do_start_due_reviews(*, today: dt.date | None = None) -> int:
+    """Open the periodic review of every application whose review date has come (each in its
+    own transaction: one failure does not block the others)."""
+    today = today or timezone.localdate()
+    started = 0
+    due = AssistanceApplication.objects.filter(
+        case__state="approved", next_review_on__lte=today
+    ).only("pk", "case")
+    for app in due:
+        with transaction.atomic():
+            do_transition(
+                app.case,
+                "start_review",
+                acting_user=None,
+                public_message=_(
+                    "Your allowance is due for its periodic review; payments continue."
+                ),
+            )
+            started += 1
+    return started
+
+
+@transaction.atomic
+def do_complete_review(
+    app: AssistanceApplication, *, acting_user, findings: str
+) -> AssistanceApplication:
+    """The review found the household still eligible: recompute the amount, set the next date."""
+    app = _lock(app)
+    if not findings.strip():
+        raise ValidationError({"findings": _("Please write what the review found.")})
+    before = app.monthly_amount
+    _calculate(app)
+    if app.monthly_amount <= 0 and app.kind == AssistanceApplication.Kind.DIBAO:
+        raise ValidationError(
+            _("The household's income is now above the standard: suspend or terminate instead.")
+        )
+    app.findings = findings.strip()
+    app.next_review_on = _add_months(timezone.localdate(), review_months(app))
+    _save(app, acting_user, "review")
+    do_transition(
+        app.case,
+        "complete_review",
+        acting_user=acting_user,
+        public_message=_(
+            "Review done. Monthly amount: %(amount)s yuan (before: %(before)s). Next review: %(next)s."
+        )
+        % {"amount": app.monthly_amount, "before": before, "next": app.next_review_on},
+    )
+    return app

@@ -1,0 +1,156 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from .models import AssistanceApplication, IncomeKind
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0"), "initial": Decimal("0")}
+
+
+class SituationForm(forms.ModelForm):
+    class Meta:
+        model = AssistanceApplication
+        fields = ["hardship_cause", "situation", "emergency_type", "expense_amount"]
+        widgets = {"situation": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "situation": _("A few sentences are enough: what happened and what help you need."),
+            "expense_amount": _("Only for a large necessary expense, e.g. a hospital bill."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.kind != AssistanceApplication.Kind.LINSHI:
+            del self.fields["emergency_type"]
+            del self.fields["expense_amount"]
+        else:
+            self.fields["emergency_type"].required = True
+            self.fields["emergency_type"].choices = [
+                c for c in AssistanceApplication.EmergencyType.choices if c[0]
+            ]
+
+    def clean_expense_amount(self):
+        value = self.cleaned_data.get("expense_amount") or Decimal(0)
+        if value < 0:
+            raise forms.ValidationError(_("The amount cannot be negative."))
+        return value
+
+
+class MemberIncomeForm(forms.Form):
+    """One household member's monthly income by kind (yuan). Kinds that are not counted are
+    still asked, so the citizen sees they were considered."""
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        for kind, label in IncomeKind.choices:
+            self.fields[kind] = forms.DecimalField(
+                label=label,
+                required=False,
+                validators=[MinValueValidator(Decimal("0"))],
+                max_digits=12,
+                decimal_places=2,
+                initial=Decimal("0"),
+                widget=forms.NumberInput(
+                    attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}
+                ),
+                error_messages={"min_value": _("An income cannot be negative.")},
+            )
+
+    def rows(self):
+        return [
+            (self.person, kind, self.cleaned_data.get(kind) or Decimal(0))
+            for kind, _label in IncomeKind.choices
+            if (self.cleaned_data.get(kind) or 0) > 0
+        ] or [(self.person, IncomeKind.WAGES, Decimal(0))]
+
+
+class AssetsForm(forms.ModelForm):
+    bank_account = forms.RegexField(
+        label=_("Bank account number"),
+        regex=r"^\d{12,19}$",
+        required=False,
+        error_messages={"invalid": _("A bank account number has 12 to 19 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = AssistanceApplication
+        fields = [
+            "financial_assets",
+            "vehicles",
+            "extra_housing",
+            "has_income_source",
+            "has_able_supporter",
+            "bank_name",
+            "bank_account",
+        ]
+        help_texts = {
+            "financial_assets": _("Savings, deposits, shares and similar, of the whole household."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.kind != AssistanceApplication.Kind.TEKUN:
+            del self.fields["has_able_supporter"]
+            del self.fields["has_income_source"]
+        if self.instance.kind == AssistanceApplication.Kind.LINSHI:
+            self.fields["bank_account"].help_text = _("Optional: where to pay the one-off help.")
+        else:
+            self.fields["bank_account"].required = True
+            self.fields["bank_name"].required = True
+        if self.instance.bank_account:
+            self.initial["bank_account"] = self.instance.bank_account
+
+    def clean_financial_assets(self):
+        value = self.cleaned_data.get("financial_assets") or Decimal(0)
+        if value < 0:
+            raise forms.ValidationError(_("The amount cannot be negative."))
+        return value
+
+
+class DeclarationForm(forms.Form):
+    declaration = forms.BooleanField(
+        label=_(
+            "I declare that what I have entered is true and complete, and I agree that the civil affairs "
+            "office checks my household's income and assets with other departments."
+        ),
+        error_messages={"required": _("Please tick the declaration to submit.")},
+    )
+
+
+class InvestigationForm(forms.Form):
+    visit_date = forms.DateField(
+        label=_("Home visit date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 4}))
+    neighbour_interviews = forms.CharField(
+        label=_("Neighbour interviews"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    verified_income = forms.DecimalField(
+        label=_("Verified monthly household income (yuan)"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Leave empty to keep the declared income."),
+    )
+
+
+class ObjectionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your objection"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    contact = forms.CharField(
+        label=_("Phone or name (optional)"),
+        max_length=60,
+        required=False,
+        help_text=_("Objections may be anonymous; your identity is kept confidential."),
+    )
+
+
+class ReviewForm(forms.Form):
+    findings = forms.CharField(
+        label=_("What the review found"), widget=forms.Textarea(attrs={"rows": 4})
+    )

@@ -1,0 +1,261 @@
+"""Social assistance (低保, 特困, 临时救助): the application details of a case, the household's
+declared and verified economic situation, the public notice, objections and payments."""
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import models
+from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from civilaffairs.lib.masking import mask_bank_account, mask_name
+
+CENT = Decimal("0.01")
+
+
+class AssistanceApplication(models.Model):
+    class Kind(models.TextChoices):
+        DIBAO = "dibao", _("Minimum living allowance (低保)")
+        TEKUN = "tekun", _("Extreme-poverty support (特困供养)")
+        LINSHI = "linshi", _("Temporary assistance (临时救助)")
+
+    class HardshipCause(models.TextChoices):
+        ILLNESS = "illness", _("Illness")
+        DISABILITY = "disability", _("Disability")
+        UNEMPLOYMENT = "unemployment", _("Unemployment")
+        DISASTER = "disaster", _("Natural disaster")
+        ACCIDENT = "accident", _("Accident")
+        EDUCATION = "education", _("School costs")
+        OLD_AGE = "old_age", _("Old age without support")
+        OTHER = "other", _("Other")
+
+    class EmergencyType(models.TextChoices):
+        NONE = "", _("Not applicable")
+        EMERGENCY = "emergency", _("Emergency (sudden event)")
+        EXPENDITURE = "expenditure", _("Large necessary expense")
+
+    case = models.OneToOneField(
+        "casework.Case", on_delete=models.CASCADE, related_name="assistance"
+    )
+    kind = models.CharField(_("kind of assistance"), max_length=10, choices=Kind.choices)
+    hardship_cause = models.CharField(
+        _("main cause of hardship"),
+        max_length=20,
+        choices=HardshipCause.choices,
+        default=HardshipCause.OTHER,
+    )
+    situation = models.TextField(_("your situation in your own words"), blank=True)
+    emergency_type = models.CharField(
+        _("type of temporary hardship"),
+        max_length=12,
+        choices=EmergencyType.choices,
+        default="",
+        blank=True,
+    )
+    expense_amount = models.DecimalField(
+        _("the expense (yuan)"), max_digits=12, decimal_places=2, default=0
+    )
+    financial_assets = models.DecimalField(
+        _("savings and other financial assets (yuan)"), max_digits=14, decimal_places=2, default=0
+    )
+    vehicles = models.PositiveSmallIntegerField(_("motor vehicles owned"), default=0)
+    extra_housing = models.PositiveSmallIntegerField(
+        _("homes owned besides the one lived in"), default=0
+    )
+    has_income_source = models.BooleanField(_("has a source of income"), default=False)
+    has_able_supporter = models.BooleanField(
+        _("has a legal supporter able to support"), default=False
+    )
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    bank_account = models.CharField(_("bank account number"), max_length=32, blank=True)
+    declaration = models.BooleanField(_("declaration signed"), default=False)
+    step = models.PositiveSmallIntegerField(default=1)
+    # Decided benefit.
+    people_covered = models.PositiveSmallIntegerField(_("people covered"), default=0)
+    monthly_amount = models.DecimalField(
+        _("monthly amount (yuan)"), max_digits=10, decimal_places=2, default=0
+    )
+    one_off_amount = models.DecimalField(
+        _("one-off amount (yuan)"), max_digits=10, decimal_places=2, default=0
+    )
+    benefit_from = models.DateField(_("paid from"), null=True, blank=True)
+    benefit_until = models.DateField(_("paid until"), null=True, blank=True)
+    next_review_on = models.DateField(_("next review"), null=True, blank=True)
+    # Investigation (入户调查).
+    visit_date = models.DateField(_("home visit date"), null=True, blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    neighbour_interviews = models.TextField(_("neighbour interviews"), blank=True)
+    verified_income = models.DecimalField(
+        _("verified monthly household income (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    # Public notice (公示).
+    notice_start = models.DateField(_("notice from"), null=True, blank=True)
+    notice_end = models.DateField(_("notice until"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("assistance application")
+        verbose_name_plural = _("assistance applications")
+        indexes = [
+            models.Index(
+                fields=["notice_end"],
+                name="assist_notice_end",
+                condition=Q(notice_end__isnull=False),
+            ),
+            models.Index(fields=["kind", "next_review_on"], name="assist_review_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.case.reference} {self.get_kind_display()}"
+
+    @property
+    def masked_bank_account(self):
+        return mask_bank_account(self.bank_account)
+
+    def members_count(self) -> int:
+        return max(self.incomes.values("person").distinct().count(), 1)
+
+    def countable_monthly_income(self) -> Decimal:
+        total = self.incomes.filter(kind__in=IncomeKind.countable()).aggregate(
+            s=Sum("monthly_amount")
+        )["s"]
+        return (total or Decimal(0)).quantize(CENT)
+
+    def per_capita_income(self) -> Decimal:
+        income = (
+            self.verified_income
+            if self.verified_income is not None
+            else self.countable_monthly_income()
+        )
+        return (income / self.members_count()).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class IncomeKind(models.TextChoices):
+    """Income categories. Basic pension contributions, medical insurance payments and the age
+    allowance (高龄津贴) are not counted as household income for 低保 (DOMAIN.md)."""
+
+    WAGES = "wages", _("Wages")
+    BUSINESS = "business", _("Net business income")
+    PROPERTY = "property", _("Property income (rent, interest)")
+    TRANSFER = "transfer", _("Transfers (pensions, maintenance)")
+    AGRICULTURE = "agriculture", _("Farming income")
+    BASIC_PENSION = "basic_pension", _("Basic pension insurance contribution refunds (not counted)")
+    AGE_ALLOWANCE = "age_allowance", _("Age allowance 高龄津贴 (not counted)")
+    MEDICAL = "medical", _("Medical insurance reimbursement (not counted)")
+
+    @classmethod
+    def countable(cls):
+        return [cls.WAGES, cls.BUSINESS, cls.PROPERTY, cls.TRANSFER, cls.AGRICULTURE]
+
+
+class MemberIncome(models.Model):
+    application = models.ForeignKey(
+        AssistanceApplication, on_delete=models.CASCADE, related_name="incomes"
+    )
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind of income"), max_length=20, choices=IncomeKind.choices)
+    monthly_amount = models.DecimalField(
+        _("monthly amount (yuan)"), max_digits=12, decimal_places=2, default=0
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("member income")
+        verbose_name_plural = _("member incomes")
+
+    def __str__(self):
+        return f"{self.person} {self.kind} {self.monthly_amount}"
+
+
+class HouseholdEconomy(models.Model):
+    """The household's economic situation as last declared or verified: what whole-registry
+    rule previews and re-screening read in SQL."""
+
+    household = models.OneToOneField(
+        "people.Household", on_delete=models.CASCADE, related_name="economy"
+    )
+    members = models.PositiveSmallIntegerField(default=1)
+    monthly_income = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    per_capita_income = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    financial_assets = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    vehicles = models.PositiveSmallIntegerField(default=0)
+    extra_housing = models.PositiveSmallIntegerField(default=0)
+    verified = models.BooleanField(default=False)
+    as_of = models.DateField(default=dt.date.today)
+    source_case = models.ForeignKey(
+        "casework.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("household economic situation")
+        verbose_name_plural = _("household economic situations")
+
+    def __str__(self):
+        return f"{self.household_id}: {self.per_capita_income}"
+
+
+class Objection(models.Model):
+    """An objection lodged during the public notice; it sends the case back to investigation."""
+
+    application = models.ForeignKey(
+        AssistanceApplication, on_delete=models.CASCADE, related_name="objections"
+    )
+    text = models.TextField(_("objection"))
+    contact = models.CharField(_("contact (optional)"), max_length=60, blank=True)
+    lodged_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+
+    def __str__(self):
+        return f"{self.application_id} {self.lodged_at:%Y-%m-%d}"
+
+
+class Disbursement(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        STOPPED = "stopped", _("Stopped")
+
+    application = models.ForeignKey(
+        AssistanceApplication, on_delete=models.PROTECT, related_name="disbursements"
+    )
+    month = models.DateField(_("month"))  # first day of the month paid for
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("disbursement")
+        verbose_name_plural = _("disbursements")
+        ordering = ["-month"]
+        constraints = [
+            # One payment per application per month: the monthly run is idempotent.
+            models.UniqueConstraint(
+                fields=["application", "month"], name="disbursement_once_a_month"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.application_id} {self.month:%Y-%m} {self.amount}"
+
+
+def public_notice_name(person) -> str:
+    return mask_name(person.name) if person else ""

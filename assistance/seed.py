@@ -1,0 +1,281 @@
+"""Programs, parameters and rules of social assistance, shaped like real local policy
+(DOMAIN.md). Used by the demo data and the tests; an administrator changes them in the admin.
+
+Parameter values are illustrative for 宁夏 (the demo province) and 银川市 and are configurable:
+the 2022 national averages were 722 (urban) and 542 (rural) yuan per person per month.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+
+from civilaffairs.people.models import Region
+from civilaffairs.rules.actions import (
+    do_activate_ruleset,
+    do_add_example,
+    do_add_rule,
+    do_create_program,
+    do_create_ruleset,
+    do_set_parameter,
+)
+from civilaffairs.rules.models import Program
+
+FROM = dt.date(2026, 1, 1)
+
+PARAMETERS = [
+    # key, program code or None (shared), region, value, label, unit
+    ("dibao_standard", None, "640000", "800", "低保标准", "元/人·月"),
+    ("dibao_standard", None, "640100", "850", "低保标准", "元/人·月"),
+    ("review_months", None, "640000", "12", "复核周期（稳定家庭）", "月"),
+    ("review_months_with_workers", None, "640000", "6", "复核周期（有劳动能力成员的家庭）", "月"),
+    ("dibao_min_benefit", "dibao", "640000", "60", "低保最低保障金", "元/人·月"),
+    ("tekun_standard", "tekun", "640000", "1040", "特困基本生活标准", "元/人·月"),
+    ("linshi_multiple", "linshi", "640000", "3", "临时救助倍数（低保标准的倍数）", "倍"),
+]
+
+RULES = {
+    "dibao": [
+        {
+            "name": "收入低于低保标准",
+            "condition": {"fact": "per_capita_income", "op": "lt", "param": "dibao_standard"},
+            "reason": "家庭月人均收入 %(per_capita_income)s 元，不低于当地低保标准 %(dibao_standard)s 元。",
+            "reason_en": "Monthly income per person is %(per_capita_income)s yuan, not below the local standard of "
+            "%(dibao_standard)s yuan.",
+        },
+        {
+            "name": "金融资产在限额内",
+            "condition": {
+                "fact": "financial_assets_per_capita",
+                "op": "lt",
+                "param": "dibao_standard",
+                "times": "24",
+            },
+            "reason": "人均金融资产 %(financial_assets_per_capita)s 元，超过当地低保标准的 24 倍。",
+            "reason_en": "Savings per person (%(financial_assets_per_capita)s yuan) exceed 24 times the local "
+            "standard.",
+        },
+        {
+            "name": "无机动车辆",
+            "on_fail": "refer",
+            "condition": {"fact": "vehicles", "op": "eq", "value": 0},
+            "reason": "家庭有机动车辆，需要工作人员核实（如残疾人代步车可不计）。",
+            "reason_en": "The household owns a vehicle; a caseworker checks it (e.g. a disability vehicle is "
+            "allowed).",
+        },
+        {
+            "name": "无多余住房",
+            "on_fail": "refer",
+            "condition": {"fact": "extra_housing", "op": "eq", "value": 0},
+            "reason": "家庭除居住房外另有住房，需要工作人员核实。",
+            "reason_en": "The household owns another home besides the one lived in; a caseworker checks it.",
+        },
+    ],
+    "tekun": [
+        {
+            "name": "无劳动能力",
+            "condition": {"fact": "unable_to_work", "op": "is_true"},
+            "reason": "特困供养要求无劳动能力（60 周岁以上、未满 18 周岁或重度残疾）。",
+            "reason_en": "Extreme-poverty support requires being unable to work (60 or over, under 18, or a severe "
+            "disability).",
+        },
+        {
+            "name": "无生活来源",
+            "condition": {"fact": "has_income_source", "op": "is_false"},
+            "reason": "申报有生活来源。",
+            "reason_en": "A source of income was declared.",
+        },
+        {
+            "name": "无有能力的法定赡养人",
+            "on_fail": "refer",
+            "condition": {"fact": "has_able_supporter", "op": "is_false"},
+            "reason": "有法定赡养、抚养或扶养义务人，需要核实其能力。",
+            "reason_en": "There is a legal supporter; a caseworker checks whether they are able to support.",
+        },
+    ],
+    "linshi": [
+        {
+            "name": "急难或支出型困难",
+            "on_fail": "refer",
+            "condition": {
+                "fact": "emergency_type",
+                "op": "in",
+                "value": ["emergency", "expenditure"],
+            },
+            "reason": "需要说明是突发急难还是大额必需支出。",
+            "reason_en": "Please say whether it is a sudden emergency or a large necessary expense.",
+        },
+        {
+            "name": "家庭经济困难",
+            "on_fail": "refer",
+            "condition": {
+                "fact": "per_capita_income",
+                "op": "lt",
+                "param": "dibao_standard",
+                "times": "2",
+            },
+            "reason": "家庭月人均收入高于当地低保标准的 2 倍，需要工作人员评估。",
+            "reason_en": "Income per person is above twice the local standard; a caseworker assesses the case.",
+        },
+    ],
+}
+
+EXAMPLES = {
+    "dibao": [
+        (
+            "收入低、无车无房：通过",
+            {
+                "per_capita_income": "500",
+                "financial_assets_per_capita": "1000",
+                "vehicles": 0,
+                "extra_housing": 0,
+            },
+            "pass",
+        ),
+        (
+            "收入恰好等于标准：不通过",
+            {
+                "per_capita_income": "850",
+                "financial_assets_per_capita": "0",
+                "vehicles": 0,
+                "extra_housing": 0,
+            },
+            "fail",
+        ),
+        (
+            "有车：转人工",
+            {
+                "per_capita_income": "300",
+                "financial_assets_per_capita": "0",
+                "vehicles": 1,
+                "extra_housing": 0,
+            },
+            "refer",
+        ),
+    ],
+    "tekun": [
+        (
+            "孤寡老人：通过",
+            {"unable_to_work": True, "has_income_source": False, "has_able_supporter": False},
+            "pass",
+        ),
+        (
+            "有劳动能力：不通过",
+            {"unable_to_work": False, "has_income_source": False, "has_able_supporter": False},
+            "fail",
+        ),
+    ],
+    "linshi": [
+        (
+            "大病支出、低收入：通过",
+            {"emergency_type": "expenditure", "per_capita_income": "900"},
+            "pass",
+        ),
+        ("收入较高：转人工", {"emergency_type": "emergency", "per_capita_income": "2000"}, "refer"),
+    ],
+}
+
+NAMES = {"dibao": "最低生活保障", "tekun": "特困人员救助供养", "linshi": "临时救助"}
+
+
+@transaction.atomic
+def seed_programs(acting_user=None, log=print) -> bool:
+    """Create the three programs with their parameters and an active rule set. Idempotent."""
+    if Program.objects.filter(code="dibao").exists():
+        log("assistance rules: present, unchanged")
+        return False
+    programs = {
+        code: do_create_program(
+            acting_user=acting_user, code=code, name=name, service_code=f"assistance.{code}"
+        )
+        for code, name in NAMES.items()
+    }
+    regions = {r.code: r for r in Region.objects.filter(code__in={p[2] for p in PARAMETERS})}
+    for key, program, region, value, label, unit in PARAMETERS:
+        do_set_parameter(
+            acting_user=acting_user,
+            key=key,
+            region=regions[region],
+            value=Decimal(value),
+            valid_from=FROM,
+            program=programs[program] if program else None,
+            label=label,
+            unit=unit,
+        )
+    yinchuan = Region.objects.get(code="640104001")
+    for code, rules in RULES.items():
+        ruleset = do_create_ruleset(
+            programs[code], acting_user=acting_user, valid_from=FROM, note="初始规则"
+        )
+        for rule in rules:
+            do_add_rule(ruleset, acting_user=acting_user, **rule)
+        for name, facts, expected in EXAMPLES[code]:
+            do_add_example(
+                ruleset,
+                acting_user=acting_user,
+                name=name,
+                region=yinchuan,
+                as_of=FROM,
+                facts=facts,
+                expected=expected,
+            )
+        do_activate_ruleset(ruleset, acting_user=acting_user)
+    log("assistance rules: 3 programs with parameters and active rule sets")
+    return True
+
+
+def seed_demo_cases(rng, log=print) -> int:
+    """A few applications at different stages, so the demo queues are not empty. Idempotent."""
+    from civilaffairs.accounts.models import User
+    from civilaffairs.casework.actions import do_claim_next, do_screen_and_route, do_transition
+    from civilaffairs.people.models import Household
+
+    from . import actions
+    from .models import AssistanceApplication, IncomeKind
+
+    if AssistanceApplication.objects.exists():
+        log("assistance demo cases: present, unchanged")
+        return 0
+    staff = {u.username: u for u in User.objects.filter(username__in=["caseworker", "admin"])}
+    caseworker, admin = staff.get("caseworker"), staff.get("admin")
+    if caseworker is None:
+        return 0
+    households = list(
+        Household.objects.filter(region__startswith="640104001")
+        .exclude(head__name="王秀英")
+        .select_related("head")
+        .order_by("pk")[:10]
+    )
+    made = 0
+    for i, house in enumerate(households):
+        kind = "linshi" if i % 5 == 4 else "dibao"
+        app = actions.do_start_application(
+            kind, acting_user=caseworker, person=house.head, channel="assisted"
+        )
+        members = list(house.current_members())
+        rows = [
+            (m.person, IncomeKind.WAGES, Decimal(rng.choice([0, 0, 300, 500, 800, 1200])))
+            for m in members
+        ]
+        actions.do_set_incomes(app, rows, acting_user=caseworker)
+        actions.do_save_draft(
+            app,
+            acting_user=caseworker,
+            hardship_cause=rng.choice(["illness", "disability", "unemployment"]),
+            situation="由社区工作人员协助填写。",
+            financial_assets=Decimal(rng.choice([0, 2000, 8000])),
+            emergency_type="expenditure" if kind == "linshi" else "",
+            expense_amount=Decimal("6000") if kind == "linshi" else 0,
+            bank_name="宁夏银行",
+            bank_account=f"62220212{rng.randrange(10**8):08d}",
+            declaration=True,
+        )
+        actions.do_submit_application(app, acting_user=caseworker)
+        do_screen_and_route(app.case.pk)
+        made += 1
+    # One taken further: claimed and accepted by the township caseworker.
+    case = do_claim_next(acting_user=caseworker)
+    if case is not None:
+        do_transition(case, "accept", acting_user=caseworker)
+    log(f"assistance demo cases: {made}")
+    return made

@@ -1,0 +1,45 @@
+"""Periodic work of social assistance. Each task takes no objects, is idempotent, and calls
+an action."""
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(name="assistance.monthly_disbursements_task", acks_late=True)
+def monthly_disbursements_task():
+    """Schedule this month's payments (one row per application and month, so re-runs add
+    nothing)."""
+    from .actions import do_monthly_disbursements
+
+    return do_monthly_disbursements(timezone.localdate())
+
+
+@shared_task(name="assistance.end_notices_task", acks_late=True)
+def end_notices_task():
+    """Send to the county every case whose 7-working-day notice ended without an open
+    objection. Cases with an open objection stay for the caseworker."""
+    from django.core.exceptions import ValidationError
+
+    from .actions import do_end_notice
+    from .models import AssistanceApplication
+
+    moved = 0
+    due = AssistanceApplication.objects.filter(
+        case__state="notice", notice_end__lt=timezone.localdate()
+    )
+    for app in due.only("pk"):
+        try:
+            do_end_notice(app, acting_user=None)
+            moved += 1
+        except ValidationError:
+            continue
+    return moved
+
+
+@shared_task(name="assistance.start_reviews_task", acks_late=True)
+def start_reviews_task():
+    """Open the periodic reviews that have come due (idempotent: a case in review is not
+    picked again)."""
+    from .actions import do_start_due_reviews
+
+    return do_start_due_reviews()

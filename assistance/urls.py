@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "assistance"
+
+urlpatterns = [
+    path("apply/dibao/", views.apply_dibao, name="apply-dibao"),
+    path("apply/tekun/", views.apply_tekun, name="apply-tekun"),
+    path("apply/linshi/", views.apply_linshi, name="apply-linshi"),
+    path("applications/<int:pk>/step/<int:step>/", views.application_step, name="application-step"),
+    path("notices/", views.public_notices, name="notices"),
+    path("notices/<int:pk>/objection/", views.objection, name="objection"),
+    path("staff/assisted/<int:person_pk>/", views.assisted_start, name="assisted-start"),
+    path("staff/<int:pk>/investigation/", views.investigation, name="investigation"),
+    path("staff/<int:pk>/notice/", views.start_notice, name="start-notice"),
+    path("staff/<int:pk>/approve/", views.approve, name="approve"),
+    path("staff/<int:pk>/review/", views.review, name="review"),
+]

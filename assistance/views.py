@@ -1,0 +1,351 @@
+"""Social-assistance pages: the citizen's step-by-step application (saved as a draft after
+every step), staff applying on someone's behalf, the staff steps that need more than a button,
+and the public notice with objections."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civilaffairs.accounts.access import access_person, require_staff
+from civilaffairs.casework.models import Case
+from civilaffairs.lib.masking import mask_name
+
+from . import actions
+from .forms import (
+    AssetsForm,
+    DeclarationForm,
+    InvestigationForm,
+    MemberIncomeForm,
+    ObjectionForm,
+    SituationForm,
+)
+from .models import AssistanceApplication, IncomeKind
+
+STEPS = [
+    (1, _("Your situation")),
+    (2, _("Household income")),
+    (3, _("Assets and bank account")),
+    (4, _("Documents")),
+    (5, _("Check and submit")),
+]
+
+
+def access_draft(user, pk) -> AssistanceApplication:
+    """A draft the user may fill in: their own, or one they started for someone as staff."""
+    app = (
+        AssistanceApplication.objects.select_related("case", "case__applicant", "case__household")
+        .filter(pk=pk)
+        .first()
+    )
+    if app is None:
+        raise Http404
+    case = app.case
+    if not (
+        (user.person_id and user.person_id == case.applicant_id) or case.created_by_id == user.pk
+    ):
+        raise Http404
+    return app
+
+
+def access_application(user, pk, *, for_staff=True) -> AssistanceApplication:
+    """An application whose case the member of staff may see (jurisdiction and level)."""
+    visible = Case.objects.visible_to(user)
+    app = (
+        AssistanceApplication.objects.select_related("case", "case__applicant", "case__region")
+        .filter(pk=pk, case__in=visible)
+        .first()
+    )
+    if app is None:
+        raise Http404
+    return app
+
+
+def _apply(request, kind):
+    if request.user.person_id is None:
+        messages.error(
+            request, _("Your account is not bound to a person. Please ask your township office.")
+        )
+        return redirect("portal:home")
+    if request.method != "POST":
+        return render(
+            request,
+            "assistance/application_start.html",
+            {"kind": kind, "kind_label": AssistanceApplication.Kind(kind).label},
+        )
+    app = actions.do_start_application(kind, acting_user=request.user, person=request.user.person)
+    return redirect("assistance:application-step", pk=app.pk, step=app.step)
+
+
+@login_required
+def apply_dibao(request):
+    return _apply(request, AssistanceApplication.Kind.DIBAO)
+
+
+@login_required
+def apply_tekun(request):
+    return _apply(request, AssistanceApplication.Kind.TEKUN)
+
+
+@login_required
+def apply_linshi(request):
+    return _apply(request, AssistanceApplication.Kind.LINSHI)
+
+
+@login_required
+def application_step(request, pk, step):
+    app = access_draft(request.user, pk)
+    if app.case.state != "draft":
+        return redirect(_case_url(request.user, app.case))
+    if step not in dict(STEPS):
+        raise Http404
+    members = _members(app)
+    context = {"app": app, "case": app.case, "step": step, "steps": STEPS, "members": members}
+    if step == 1:
+        form = SituationForm(request.POST or None, instance=app)
+        if request.method == "POST" and form.is_valid():
+            return _save_and_next(
+                request, app, step, {k: form.cleaned_data[k] for k in form.fields}
+            )
+        context["form"] = form
+    elif step == 2:
+        existing = {}
+        for row in app.incomes.all():
+            existing.setdefault(row.person_id, {})[row.kind] = row.monthly_amount
+        forms_ = [
+            MemberIncomeForm(
+                request.POST or None,
+                person=m.person,
+                prefix=f"p{m.person_id}",
+                initial=existing.get(m.person_id, {}),
+            )
+            for m in members
+        ]
+        if request.method == "POST" and all(f.is_valid() for f in forms_):
+            rows = [r for f in forms_ for r in f.rows()]
+            try:
+                with transaction.atomic():
+                    actions.do_set_incomes(app, rows, acting_user=request.user)
+                    actions.do_save_draft(
+                        app, acting_user=request.user, step=max(app.step, step + 1)
+                    )
+            except ValidationError as exc:
+                messages.error(request, "; ".join(exc.messages))
+            else:
+                return redirect("assistance:application-step", pk=app.pk, step=step + 1)
+        context["income_forms"] = forms_
+        context["not_counted"] = [
+            k for k, _label in IncomeKind.choices if k not in IncomeKind.countable()
+        ]
+    elif step == 3:
+        form = AssetsForm(request.POST or None, instance=app)
+        if request.method == "POST" and form.is_valid():
+            return _save_and_next(
+                request, app, step, {k: form.cleaned_data[k] for k in form.fields}
+            )
+        context["form"] = form
+    elif step == 4:
+        context["documents"] = app.case.documents.all()
+        if request.method == "POST":
+            actions.do_save_draft(app, acting_user=request.user, step=max(app.step, step + 1))
+            return redirect("assistance:application-step", pk=app.pk, step=step + 1)
+    else:
+        form = DeclarationForm(request.POST or None, initial={"declaration": app.declaration})
+        context["form"] = form
+        context["missing"] = actions.missing_for_submission(app, include_declaration=False)
+        context["incomes"] = app.incomes.select_related("person")
+        context["per_capita"] = app.per_capita_income()
+        if request.method == "POST" and form.is_valid():
+            try:
+                with transaction.atomic():
+                    actions.do_save_draft(app, acting_user=request.user, declaration=True)
+                    actions.do_submit_application(app, acting_user=request.user)
+            except ValidationError as exc:
+                messages.error(request, "; ".join(exc.messages))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your application %(ref)s was received. You can follow it under “My applications”."
+                    )
+                    % {"ref": app.case.reference},
+                )
+                return redirect(_case_url(request.user, app.case))
+    return render(request, "assistance/application_step.html", context)
+
+
+def _save_and_next(request, app, step, fields):
+    try:
+        actions.do_save_draft(app, acting_user=request.user, step=max(app.step, step + 1), **fields)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return redirect("assistance:application-step", pk=app.pk, step=step)
+    if "save_exit" in request.POST:
+        messages.success(request, _("Saved. You can continue later from “My applications”."))
+        return redirect(_case_url(request.user, app.case))
+    return redirect("assistance:application-step", pk=app.pk, step=step + 1)
+
+
+def _members(app):
+    if app.case.household_id:
+        return list(app.case.household.current_members().order_by("relation", "person__birth_date"))
+    from civilaffairs.people.models import Membership
+
+    return [Membership(person=app.case.applicant, relation=Membership.Relation.HEAD)]
+
+
+def _case_url(user, case):
+    if user.person_id and user.person_id in (case.applicant_id, case.beneficiary_id):
+        return reverse("cases:case-detail", args=[case.pk])
+    return reverse("casework:case-detail", args=[case.pk])
+
+
+# Staff
+
+
+@login_required
+def assisted_start(request, person_pk):
+    """A member of staff applies on behalf of someone who cannot use a computer."""
+    person = access_person(request.user, person_pk)
+    if request.method != "POST":
+        return render(
+            request,
+            "assistance/assisted_start.html",
+            {"person": person, "kinds": AssistanceApplication.Kind.choices},
+        )
+    kind = request.POST.get("kind")
+    try:
+        app = actions.do_start_application(
+            kind, acting_user=request.user, person=person, channel=Case.Channel.ASSISTED
+        )
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return redirect("assistance:assisted-start", person_pk=person.pk)
+    return redirect("assistance:application-step", pk=app.pk, step=1)
+
+
+def _staff_step(request, pk, template, form_class=None, handler=None):
+    require_staff(request.user)
+    app = access_application(request.user, pk)
+    form = form_class(request.POST or None) if form_class else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            handler(app, form.cleaned_data if form else {})
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(
+                request, "; ".join(getattr(exc, "messages", [_("You may not do this.")]))
+            )
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("casework:case-detail", app.case.pk)
+    preview = None
+    if template.endswith("approve.html"):
+        try:
+            preview = actions.benefit_for(app)
+        except Exception as exc:  # a missing parameter is shown, not a crash
+            messages.error(request, str(exc))
+    return render(
+        request, template, {"app": app, "case": app.case, "form": form, "preview": preview}
+    )
+
+
+@login_required
+def investigation(request, pk):
+    return _staff_step(
+        request,
+        pk,
+        "assistance/investigation.html",
+        InvestigationForm,
+        lambda app, data: actions.do_record_investigation(app, acting_user=request.user, **data),
+    )
+
+
+@login_required
+def start_notice(request, pk):
+    return _staff_step(
+        request,
+        pk,
+        "assistance/start_notice.html",
+        None,
+        lambda app, data: actions.do_start_notice(app, acting_user=request.user),
+    )
+
+
+@login_required
+def approve(request, pk):
+    return _staff_step(
+        request,
+        pk,
+        "assistance/approve.html",
+        None,
+        lambda app, data: actions.do_approve(app, acting_user=request.user),
+    )
+
+
+@login_required
+def review(request, pk):
+    return _staff_step(
+        request,
+        pk,
+        "assistance/review.html",
+        ReviewForm,
+        lambda app, data: actions.do_complete_review(app, acting_user=request.user, **data),
+    )
+
+
+# Public
+
+
+def public_notices(request):
+    """The public notice (公示): name with masked characters, village, people covered, amount.
+    Never an ID number, bank account or health detail."""
+    today = timezone.localdate()
+    apps = (
+        AssistanceApplication.objects.filter(case__state="notice", notice_end__gte=today)
+        .select_related("case__applicant", "case__region")
+        .order_by("case__region_id", "notice_end", "pk")[:500]
+    )
+    rows = [
+        {
+            "pk": a.pk,
+            "name": mask_name(a.case.applicant.name if a.case.applicant else ""),
+            "village": a.case.region.name,
+            "kind": a.get_kind_display(),
+            "people": a.people_covered,
+            "amount": a.monthly_amount or a.one_off_amount,
+            "until": a.notice_end,
+        }
+        for a in apps
+    ]
+    return render(request, "assistance/notice_list.html", {"rows": rows})
+
+
+def objection(request, pk):
+    app = (
+        AssistanceApplication.objects.select_related("case")
+        .filter(pk=pk, case__state="notice")
+        .first()
+    )
+    if app is None:
+        raise Http404
+    form = ObjectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_lodge_objection(app, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        else:
+            messages.success(
+                request, _("Thank you. Your objection was received and will be looked into.")
+            )
+            return redirect("assistance:notices")
+    return render(
+        request,
+        "assistance/objection_form.html",
+        {"form": form, "name": mask_name(app.case.applicant.name), "village": app.case.region.name},
+    )

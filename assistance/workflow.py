@@ -1,0 +1,204 @@
+"""The social-assistance process (DOMAIN.md): township accepts and investigates → 7-working-day
+public notice (objections send it back) → county approves or refuses with written reasons →
+monthly payments → periodic review → suspend or terminate."""
+
+from django.utils.translation import gettext_lazy as _
+
+from civilaffairs.accounts.models import Office, StaffRole
+from civilaffairs.casework.workflow import DRAFT, SUBMITTED, WITHDRAWN, State, Transition, Workflow
+
+CW = StaffRole.Role.CASEWORKER
+REVIEWER = StaffRole.Role.REVIEWER
+APPROVER = StaffRole.Role.APPROVER
+SUPERVISOR = StaffRole.Role.SUPERVISOR
+
+
+def _investigation_done(case):
+    app = case.assistance
+    if not app.visit_date or not app.findings.strip():
+        return _("Record the home visit (date and findings) first.")
+    return None
+
+
+def _notice_over(case):
+    from django.utils import timezone
+
+    app = case.assistance
+    if app.notice_end is None or timezone.localdate() <= app.notice_end:
+        return _("The public notice has not ended yet.")
+    if app.objections.filter(resolved_at__isnull=True).exists():
+        return _("An objection is open: investigate it first.")
+    return None
+
+
+def _amount_decided(case):
+    app = case.assistance
+    if app.monthly_amount <= 0 and app.one_off_amount <= 0:
+        return _("The benefit amount has not been calculated.")
+    return None
+
+
+STATES = [
+    DRAFT,
+    SUBMITTED,
+    State(
+        "screened",
+        _("Pre-checked, waiting for the township"),
+        citizen_label=_("Waiting for the township office"),
+    ),
+    State(
+        "accepted",
+        _("Accepted by the township"),
+        citizen_label=_("Accepted; a home visit will be arranged"),
+    ),
+    State("investigated", _("Household investigated"), citizen_label=_("Home visit done")),
+    State(
+        "notice",
+        _("Public notice"),
+        citizen_label=_("Public notice (7 working days)"),
+        queued=False,
+    ),
+    State(
+        "county_review",
+        _("Awaiting county approval"),
+        citizen_label=_("Waiting for the county's decision"),
+    ),
+    State(
+        "approved",
+        _("Approved, in payment"),
+        citizen_label=_("Approved"),
+        decided=True,
+        outcome="approved",
+        queued=False,
+    ),
+    State(
+        "review", _("Periodic review"), citizen_label=_("Under periodic review; payments continue")
+    ),
+    State("suspended", _("Payments suspended"), queued=False),
+    State("refused", _("Refused"), terminal=True, outcome="refused", queued=False),
+    State("terminated", _("Terminated"), terminal=True, outcome="terminated", queued=False),
+    WITHDRAWN,
+]
+
+TRANSITIONS = [
+    Transition("screen", ("submitted",), "screened", _("Pre-screen and route"), system=True),
+    Transition("accept", ("screened",), "accepted", _("Accept the application"), roles=(CW,)),
+    Transition(
+        "record_investigation",
+        ("accepted",),
+        "investigated",
+        _("Investigation recorded"),
+        roles=(CW,),
+        guard=_investigation_done,
+        via_url_name="assistance:investigation",
+    ),
+    Transition(
+        "start_notice",
+        ("investigated",),
+        "notice",
+        _("Start the public notice"),
+        roles=(CW,),
+        via_url_name="assistance:start-notice",
+    ),
+    Transition(
+        "reinvestigate",
+        ("notice",),
+        "accepted",
+        _("Investigate again (objection)"),
+        roles=(CW,),
+        system=True,
+        needs_reason=True,
+        style="warning",
+    ),
+    Transition(
+        "end_notice",
+        ("notice",),
+        "county_review",
+        _("Send to the county"),
+        roles=(CW,),
+        system=True,
+        guard=_notice_over,
+        route_to_level=Office.Level.COUNTY,
+    ),
+    Transition(
+        "approve",
+        ("county_review",),
+        "approved",
+        _("Approve"),
+        roles=(APPROVER,),
+        office_level=Office.Level.COUNTY,
+        guard=_amount_decided,
+        assignee_only=False,
+        via_url_name="assistance:approve",
+    ),
+    Transition(
+        "refuse",
+        ("county_review", "screened", "accepted"),
+        "refused",
+        _("Refuse"),
+        roles=(APPROVER,),
+        office_level=Office.Level.COUNTY,
+        needs_reason=True,
+        style="danger",
+        assignee_only=False,
+    ),
+    Transition(
+        "start_review",
+        ("approved",),
+        "review",
+        _("Start the periodic review"),
+        roles=(CW,),
+        system=True,
+        assignee_only=False,
+        route_to_level=Office.Level.TOWNSHIP,
+    ),
+    Transition(
+        "complete_review",
+        ("review",),
+        "approved",
+        _("Review done: continue"),
+        roles=(CW,),
+        via_url_name="assistance:review",
+    ),
+    Transition(
+        "suspend",
+        ("approved", "review"),
+        "suspended",
+        _("Suspend payments"),
+        roles=(CW, APPROVER),
+        needs_reason=True,
+        style="warning",
+        assignee_only=False,
+    ),
+    Transition(
+        "resume",
+        ("suspended",),
+        "approved",
+        _("Resume payments"),
+        roles=(APPROVER,),
+        assignee_only=False,
+    ),
+    Transition(
+        "terminate",
+        ("approved", "suspended", "review"),
+        "terminated",
+        _("Terminate"),
+        roles=(APPROVER,),
+        needs_reason=True,
+        style="danger",
+        assignee_only=False,
+    ),
+    Transition(
+        "withdraw",
+        ("submitted", "screened", "accepted", "investigated"),
+        "withdrawn",
+        _("Withdraw my application"),
+        citizen=True,
+        roles=(CW,),
+        style="secondary",
+    ),
+]
+
+
+def build() -> Workflow:
+    return Workflow.build("assistance", STATES, TRANSITIONS)

