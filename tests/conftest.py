@@ -23,6 +23,23 @@ def ensure_regions():
     forget_address_codes()
 
 
+def ensure_holidays():
+    """The holiday table comes from a data migration; transactional tests truncate it."""
+    import importlib
+
+    from django.apps import apps
+
+    from civilaffairs.casework.calendar import forget_calendar
+    from civilaffairs.casework.models import Holiday
+
+    if not Holiday.objects.exists():
+        migration = importlib.import_module(
+            "civilaffairs.casework.migrations.0002_holidays_2025_2026"
+        )
+        migration.load(apps, None)
+    forget_calendar()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
@@ -32,6 +49,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def regions(db):
     ensure_regions()
+    ensure_holidays()
 
 
 @pytest.fixture
@@ -46,4 +64,5 @@ def personas_tx(transactional_db):
     from tests.factories import make_personas
 
     ensure_regions()
+    ensure_holidays()
     return make_personas()

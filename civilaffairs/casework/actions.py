@@ -134,7 +134,7 @@ def do_submit_case(case: Case, *, acting_user, message: str = "") -> Case:
     now = timezone.now()
     case.state = wf.submitted
     case.submitted_at = now
-    case.due_at = due_at_for(case.service_def, now)
+    case.due_at = due_at_for(case.service_def, now, case.region_id)
     _save(case, acting_user, "submitted")
     add_event(
         case,

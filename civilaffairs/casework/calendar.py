@@ -32,9 +32,31 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     return working_calendar().add(start, days)
 
 
-def due_at_for(service, submitted_at: dt.datetime) -> dt.datetime:
+def promised_days(service, region_code: str | None, day: dt.date) -> int:
+    """The promised time limit in working days: a `promised_days` parameter of the service's
+    program for the region when an administrator set one, else the service's default; never
+    longer than the statutory limit."""
+    days = service.promised_days
+    if service.program and region_code:
+        from civilaffairs.rules.exceptions import MissingParameter
+        from civilaffairs.rules.models import Parameter, Program
+
+        program = Program.objects.filter(code=service.program).first()
+        if program is not None:
+            try:
+                days = int(
+                    Parameter.objects.for_program(program).value_for(
+                        "promised_days", region_code, day
+                    )
+                )
+            except MissingParameter:
+                pass
+    return max(1, min(days, service.statutory_days))
+
+
+def due_at_for(service, submitted_at: dt.datetime, region_code: str | None = None) -> dt.datetime:
     """End of the last working day of the promised time limit, local time."""
     tz = ZoneInfo(settings.TIME_ZONE)
     local_day = submitted_at.astimezone(tz).date()
-    due_day = add_working_days(local_day, service.promised_days)
+    due_day = add_working_days(local_day, promised_days(service, region_code, local_day))
     return dt.datetime.combine(due_day, dt.time(23, 59, 59), tzinfo=tz)
