@@ -23,6 +23,7 @@ from .forms import (
     InvestigationForm,
     MemberIncomeForm,
     ObjectionForm,
+    ReviewForm,
     SituationForm,
 )
 from .models import AssistanceApplication, IncomeKind

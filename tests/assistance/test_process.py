@@ -210,7 +210,9 @@ def test_a_due_review_reopens_the_case_and_completing_it_sets_the_next_date(
     app.refresh_from_db()
     # The household has no member of working age who can work: yearly review.
     approved_on = app.notice_end + dt.timedelta(days=1)
-    assert (app.next_review_on.year - approved_on.year) * 12 + app.next_review_on.month - approved_on.month == 12
+    assert (
+        app.next_review_on.year - approved_on.year
+    ) * 12 + app.next_review_on.month - approved_on.month == 12
     assert actions.do_start_due_reviews(today=app.next_review_on) == 1
     assert actions.do_start_due_reviews(today=app.next_review_on) == 0
     case = Case.objects.get(pk=app.case.pk)

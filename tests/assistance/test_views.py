@@ -1,0 +1,174 @@
+"""The assistance pages: the citizen's steps with drafts, staff pages in jurisdiction only,
+and the public notice without personal data."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from assistance import actions
+from assistance.models import AssistanceApplication
+from civilaffairs.casework.actions import do_claim_next, do_screen_and_route, do_transition
+from civilaffairs.casework.models import Case
+from tests.assistance.conftest import fill_dibao
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_citizen_applies_step_by_step_and_can_resume_a_draft(client, assistance_setup, household):
+    p = assistance_setup
+    client.force_login(p.citizen)
+    response = client.post(reverse("assistance:apply-dibao"))
+    app = AssistanceApplication.objects.get(case__applicant=p.citizen.person)
+    assert response["Location"] == reverse("assistance:application-step", args=[app.pk, 1])
+    step1 = reverse("assistance:application-step", args=[app.pk, 1])
+    assert "李明" in client.get(step1).content.decode()  # household members from the master record
+    response = client.post(
+        step1, {"hardship_cause": "old_age", "situation": "年老", "save_exit": "1"}
+    )
+    assert response.status_code == 302
+    # Starting again resumes the same draft at the step reached.
+    response = client.post(reverse("assistance:apply-dibao"))
+    assert response["Location"] == reverse("assistance:application-step", args=[app.pk, 2])
+    members = list(app.case.household.current_members())
+    data = {f"p{m.person_id}-wages": "0" for m in members}
+    data[f"p{members[0].person_id}-transfer"] = "600"
+    data[f"p{members[0].person_id}-age_allowance"] = "100"
+    assert (
+        client.post(reverse("assistance:application-step", args=[app.pk, 2]), data).status_code
+        == 302
+    )
+    response = client.post(
+        reverse("assistance:application-step", args=[app.pk, 3]),
+        {
+            "financial_assets": "5000",
+            "vehicles": "0",
+            "extra_housing": "0",
+            "bank_name": "宁夏银行",
+            "bank_account": "6222021234567890",
+        },
+    )
+    assert response.status_code == 302
+    assert client.post(reverse("assistance:application-step", args=[app.pk, 4])).status_code == 302
+    page = client.get(reverse("assistance:application-step", args=[app.pk, 5])).content.decode()
+    assert "300.00" in page  # countable income per person; the age allowance is not counted
+    assert "6222021234567890" not in page and "7890" in page
+    response = client.post(
+        reverse("assistance:application-step", args=[app.pk, 5]), {"declaration": "on"}
+    )
+    assert response.status_code == 302
+    assert Case.objects.get(pk=app.case.pk).state == "submitted"
+
+
+def test_negative_income_is_refused_with_a_message_and_nothing_saved(
+    client, assistance_setup, household
+):
+    p = assistance_setup
+    client.force_login(p.citizen)
+    client.post(reverse("assistance:apply-dibao"))
+    app = AssistanceApplication.objects.get(case__applicant=p.citizen.person)
+    member = app.case.household.current_members().first()
+    response = client.post(
+        reverse("assistance:application-step", args=[app.pk, 2]),
+        {f"p{member.person_id}-wages": "-5"},
+    )
+    assert response.status_code == 200
+    assert app.incomes.count() == 0
+
+
+def test_another_citizen_cannot_open_my_draft(client, assistance_setup, household):
+    from tests.factories import PersonFactory, UserFactory
+
+    p = assistance_setup
+    app = actions.do_start_application("dibao", acting_user=p.citizen, person=p.citizen.person)
+    stranger = UserFactory(person=PersonFactory())
+    client.force_login(stranger)
+    assert client.get(reverse("assistance:application-step", args=[app.pk, 1])).status_code == 404
+
+
+def _app_in(state, p):
+    app = actions.do_start_application("dibao", acting_user=p.citizen, person=p.citizen.person)
+    fill_dibao(app, p.citizen)
+    actions.do_submit_application(app, acting_user=p.citizen)
+    do_screen_and_route(app.case.pk)
+    if state != "screened":
+        case = do_claim_next(acting_user=p.caseworker)
+        do_transition(case, "accept", acting_user=p.caseworker)
+    return AssistanceApplication.objects.get(pk=app.pk)
+
+
+STAFF_URLS = [
+    "assistance:investigation",
+    "assistance:start-notice",
+    "assistance:approve",
+    "assistance:review",
+]
+
+
+@pytest.mark.parametrize("name", STAFF_URLS)
+def test_staff_of_another_county_get_404_on_every_assistance_staff_url(
+    client, assistance_setup, household, name
+):
+    p = assistance_setup
+    app = _app_in("accepted", p)
+    for user in (p.other_caseworker, p.other_approver):
+        client.force_login(user)
+        assert client.get(reverse(name, args=[app.pk])).status_code == 404
+        assert client.post(reverse(name, args=[app.pk])).status_code == 404
+    client.force_login(p.citizen)
+    assert client.get(reverse(name, args=[app.pk])).status_code == 403
+
+
+def test_staff_of_another_county_cannot_apply_for_someone_here(client, assistance_setup, household):
+    p = assistance_setup
+    client.force_login(p.other_caseworker)
+    url = reverse("assistance:assisted-start", args=[p.citizen.person.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"kind": "dibao"}).status_code == 404
+    assert not AssistanceApplication.objects.exists()
+
+
+def test_staff_apply_on_behalf_and_the_channel_is_recorded(client, assistance_setup, household):
+    p = assistance_setup
+    client.force_login(p.caseworker)
+    response = client.post(
+        reverse("assistance:assisted-start", args=[p.citizen.person.pk]), {"kind": "tekun"}
+    )
+    app = AssistanceApplication.objects.get()
+    assert response["Location"] == reverse("assistance:application-step", args=[app.pk, 1])
+    assert app.case.channel == "assisted" and app.case.created_by == p.caseworker
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_the_investigation_page_records_the_visit(client, assistance_setup, household):
+    p = assistance_setup
+    app = _app_in("accepted", p)
+    client.force_login(p.caseworker)
+    url = reverse("assistance:investigation", args=[app.pk])
+    response = client.post(url, {"visit_date": "2099-01-01", "findings": "x"})
+    assert response.status_code == 200  # a future date is refused
+    response = client.post(
+        url,
+        {"visit_date": dt.date.today().isoformat(), "findings": "属实", "neighbour_interviews": ""},
+    )
+    assert response.status_code == 302
+    assert Case.objects.get(pk=app.case.pk).state == "investigated"
+
+
+def test_the_public_notice_shows_no_personal_data(client, assistance_setup, household):
+    p = assistance_setup
+    app = _app_in("accepted", p)
+    actions.do_record_investigation(
+        app, acting_user=p.caseworker, visit_date=dt.date.today(), findings="属实"
+    )
+    actions.do_start_notice(app, acting_user=p.caseworker)
+    page = client.get(reverse("assistance:notices")).content.decode()
+    person = p.citizen.person
+    assert "王**" in page and "崇安社区居委会" in page and "1100.00" in page
+    assert person.name not in page and person.id_number not in page
+    assert "6222021234567890" not in page and "7890" not in page
+    response = client.post(
+        reverse("assistance:objection", args=[app.pk]), {"text": "有隐瞒收入", "contact": ""}
+    )
+    assert response.status_code == 302
+    assert Case.objects.get(pk=app.case.pk).state == "accepted"
