@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("civilaffairs.portal.urls")),
     path("accounts/", include("civilaffairs.accounts.urls")),
     path("staff/", include("civilaffairs.staff_urls")),
+    # The domains (the project's URLconf is the one place that knows them all).
+    path("assistance/", include("assistance.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
