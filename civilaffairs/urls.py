@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from civilaffairs.casework import urls as casework_urls
+
 admin.site.site_header = _("Civil Affairs Portal administration")
 admin.site.site_title = _("Civil Affairs Portal")
 admin.site.index_title = _("Configuration")
@@ -9,6 +11,8 @@ admin.site.index_title = _("Configuration")
 urlpatterns = [
     path("", include("civilaffairs.portal.urls")),
     path("accounts/", include("civilaffairs.accounts.urls")),
+    path("my/", include(casework_urls.citizen)),
+    path("staff/cases/", include(casework_urls.staff)),
     path("staff/", include("civilaffairs.staff_urls")),
     # The domains (the project's URLconf is the one place that knows them all).
     path("assistance/", include("assistance.urls")),

@@ -1,0 +1,233 @@
+"""Forms of the case pages. They validate input only; every change goes through an action."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from civilaffairs.accounts.models import User
+
+from .models import Case, Document
+from .registry import service_choices
+from .workflow import _workflows
+
+ANY = ("", _("Any"))
+ACCEPTED_FILES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+
+
+def state_choices(service: str | None = None) -> list[tuple[str, str]]:
+    """States of one service's workflow, or of every workflow. Workflows may label a state of
+    the same name differently; the labels are then joined rather than one picked."""
+    labels: dict[str, list[str]] = {}
+    workflows = [_workflows[service]] if service in _workflows else list(_workflows.values())
+    for wf in workflows:
+        for s in wf.states.values():
+            names = labels.setdefault(s.name, [])
+            if str(s.label) not in names:
+                names.append(str(s.label))
+    return [(name, " / ".join(texts)) for name, texts in labels.items()]
+
+
+def state_label(name: str) -> str:
+    return dict(state_choices()).get(name, name)
+
+
+class QueueFilterForm(forms.Form):
+    """The GET form above a queue. Invalid values are ignored (the list is shown unfiltered by
+    them) and reported next to the field."""
+
+    service = forms.ChoiceField(label=_("Service"), required=False)
+    state = forms.ChoiceField(label=_("Status"), required=False)
+    region = forms.RegexField(
+        label=_("Area code"),
+        regex=r"^\d{2,12}$",
+        required=False,
+        help_text=_("The beginning of a division code, e.g. 640104 for a whole county."),
+        error_messages={"invalid": _("Enter 2 to 12 digits of a division code.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+    )
+    overdue = forms.ChoiceField(
+        label=_("Overdue"),
+        required=False,
+        choices=[ANY, ("yes", _("Overdue only")), ("no", _("Not overdue"))],
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[ANY, *Case.Priority.choices],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [ANY, *service_choices()]
+        self.fields["state"].choices = [ANY, *state_choices()]
+
+    def filters(self) -> dict:
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
+
+    def apply(self, qs, *, include_state: bool = True):
+        f = self.filters()
+        if f.get("service"):
+            qs = qs.filter(service=f["service"])
+        if include_state and f.get("state"):
+            qs = qs.filter(state=f["state"])
+        if f.get("region"):
+            qs = qs.filter(region_id__startswith=f["region"])
+        if f.get("priority") is not None:
+            qs = qs.filter(priority=f["priority"])
+        if f.get("overdue") == "yes":
+            qs = qs.filter(due_at__lt=timezone.now())
+        elif f.get("overdue") == "no":
+            qs = qs.filter(Q(due_at__isnull=True) | Q(due_at__gte=timezone.now()))
+        return qs
+
+
+class TransitionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, transition=None, **kwargs):
+        kwargs.setdefault("prefix", f"t-{transition.name}" if transition else None)
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        if transition is not None and transition.needs_reason:
+            field = self.fields["reason"]
+            field.required = True
+            field.label = _("Reason (the applicant will read it)")
+            field.error_messages["required"] = _(
+                "Please write the reason; the applicant will read it."
+            )
+
+
+class NoteForm(forms.Form):
+    prefix = "note"
+    text = forms.CharField(
+        label=_("Note"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("The note is empty.")},
+    )
+    public = forms.BooleanField(
+        label=_("Show this note to the applicant (it appears on their progress page)"),
+        required=False,
+    )
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, labels: dict[int, str] | None = None, **kwargs):
+        self.labels = labels or {}
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        where = self.labels.get(obj.pk)
+        return f"{obj.display_name} ({where})" if where else obj.display_name
+
+
+def _staff_field(roles, *, label, empty_label):
+    labels: dict[int, list[str]] = {}
+    for r in roles:
+        labels.setdefault(r.user_id, [])
+        text = f"{r.office.name} · {r.get_role_display()}"
+        if text not in labels[r.user_id]:
+            labels[r.user_id].append(text)
+    users = User.objects.filter(pk__in=list(labels)).select_related("person").order_by("username")
+    return StaffChoiceField(
+        queryset=users,
+        required=False,
+        label=label,
+        empty_label=empty_label,
+        labels={pk: "; ".join(v) for pk, v in labels.items()},
+    )
+
+
+class AssignForm(forms.Form):
+    """Hand a case to a member of staff of its office, or back to the office queue."""
+
+    prefix = "assign"
+
+    def __init__(self, *args, roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"] = _staff_field(
+            list(roles), label=_("Assign to"), empty_label=_("Nobody: back to the office queue")
+        )
+
+
+class CaseIdsField(forms.Field):
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        try:
+            ids = sorted({int(v) for v in value})
+        except (TypeError, ValueError):
+            raise ValidationError(_("Invalid case selection."), code="invalid") from None
+        if len(ids) > 500:
+            raise ValidationError(_("Select at most 500 cases at a time."), code="too_many")
+        return ids
+
+
+class BulkAssignForm(forms.Form):
+    case = CaseIdsField(
+        label=_("Cases"),
+        error_messages={"required": _("Tick at least one case in the list.")},
+    )
+
+    def __init__(self, *args, roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"] = _staff_field(
+            list(roles), label=_("Assign the ticked cases to"), empty_label=None
+        )
+        self.fields["assignee"].required = True
+
+
+class PriorityForm(forms.Form):
+    prefix = "prio"
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), coerce=int, choices=Case.Priority.choices
+    )
+
+
+def _limit_text() -> str:
+    return _("PDF, JPEG or PNG, up to %(mb)s MB. Photos are cleaned of location data.") % {
+        "mb": max(settings.UPLOAD_MAX_BYTES // 1048576, 1)
+    }
+
+
+class DocumentUploadForm(forms.Form):
+    # No prefix: domain pages post their own upload forms here with plain `kind` and `file`.
+    kind = forms.ChoiceField(label=_("What is this document?"), choices=Document.Kind.choices)
+    file = forms.FileField(
+        label=_("File"),
+        error_messages={
+            "required": _("Choose a file to upload."),
+            "empty": _("The file is empty."),
+        },
+        widget=forms.FileInput(attrs={"accept": ACCEPTED_FILES}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _limit_text()
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you withdrawing? (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

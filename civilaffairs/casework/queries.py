@@ -1,0 +1,200 @@
+"""Permission-scoped reads of cases and documents (DESIGN §3.2).
+
+Staff reads go through `Case.objects.visible_to(user)`, which applies the region subtree and the
+confidentiality level together; citizens read through `Case.objects.of_citizen(user)`. A row
+outside the reader's scope is answered with 404, exactly like a row that does not exist, so no
+one learns what lies in another office's area.
+"""
+
+from django.db.models import Count, Q
+from django.http import Http404
+
+from civilaffairs.accounts.access import (
+    grants_for,
+    is_staff_member,
+    office_ids,
+    require_staff,
+    scope_q,
+)
+from civilaffairs.accounts.models import StaffRole
+
+from .models import Case, Document, Notification
+from .workflow import _workflows
+
+# What a row of a staff list shows; select_related keeps a list page at a fixed query count.
+CASE_ROW_RELATED = ("region", "office", "assignee__person", "applicant")
+CASE_DETAIL_RELATED = (
+    "region",
+    "office",
+    "assignee__person",
+    "applicant",
+    "beneficiary",
+    "household",
+)
+QUEUE_ORDER = ("-priority", "submitted_at", "id")
+
+
+def _get_or_404(qs, pk):
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def access_case(user, pk) -> Case:
+    """A case in the staff member's jurisdiction and level, or 404 (PermissionDenied for a user
+    who is not staff at all)."""
+    require_staff(user)
+    return _get_or_404(Case.objects.visible_to(user).select_related(*CASE_DETAIL_RELATED), pk)
+
+
+def access_citizen_case(user, pk) -> Case:
+    """One of the citizen's own cases (applicant or beneficiary), or 404."""
+    return _get_or_404(Case.objects.of_citizen(user).select_related("region", "office"), pk)
+
+
+def documents_visible_to(user):
+    """Documents a staff member may open: the case in scope, and the document's own level
+    allowed by a grant covering the case's region."""
+    visible_cases = Case.objects.visible_to(user).values("pk")
+    return Document.objects.filter(case__in=visible_cases).filter(
+        scope_q(user, region_field="case__region_id", level_field="confidentiality")
+    )
+
+
+def access_document(user, pk) -> Document:
+    """A document that the user may download, or 404: staff in scope at the document's level,
+    or the applicant / beneficiary of its case."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    q = Q(pk__in=[])
+    if is_staff_member(user):
+        q |= Q(pk__in=documents_visible_to(user).values("pk"))
+    if user.person_id:
+        q |= Q(case__in=Case.objects.of_citizen(user).values("pk"))
+    return _get_or_404(Document.objects.filter(q).select_related("case"), pk)
+
+
+# ----------------------------------------------------------------------------- staff queues
+
+
+def queued_states() -> list[str]:
+    """States in which an open, unassigned case waits in an office queue (claimable)."""
+    return sorted(
+        {
+            s.name
+            for wf in _workflows.values()
+            for s in wf.states.values()
+            if s.queued and not s.terminal
+        }
+    )
+
+
+def supervised_office_q(user) -> Q:
+    """The offices whose queues the user may hand out: every office under a supervisor's
+    jurisdiction, and an approver's own office (as actions._check_supervisor allows)."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    q = Q(pk__in=[])
+    for g in grants_for(user):
+        if g.role == StaffRole.Role.SUPERVISOR:
+            q |= Q(office__region_prefix__startswith=g.region_prefix)
+        if g.role in (StaffRole.Role.SUPERVISOR, StaffRole.Role.APPROVER):
+            q |= Q(office_id=g.office_id)
+    return q
+
+
+def counts_by_state(qs) -> list[tuple[str, str, int]]:
+    """(state, label, count) of a queue in one GROUP BY. Grouped by service too, so that each
+    state is labelled by the workflows actually present, in workflow order."""
+    rows = qs.order_by().values_list("service", "state").annotate(n=Count("id"))
+    counts: dict[str, int] = {}
+    labels: dict[str, list[str]] = {}
+    order: dict[str, tuple[int, int]] = {}
+    for service, state, n in rows:
+        counts[state] = counts.get(state, 0) + n
+        wf = _workflows.get(service)
+        names = list(wf.states) if wf else []
+        label = str(wf.states[state].label) if wf and state in wf.states else state
+        if label not in labels.setdefault(state, []):
+            labels[state].append(label)
+        rank = (names.index(state) if state in names else len(names), 0)
+        order[state] = min(order.get(state, rank), rank)
+    return [
+        (state, " / ".join(labels[state]), counts[state])
+        for state in sorted(counts, key=lambda s: (order[s], s))
+    ]
+
+
+def can_supervise_somewhere(user) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(
+        g.role in (StaffRole.Role.SUPERVISOR, StaffRole.Role.APPROVER) for g in grants_for(user)
+    )
+
+
+def list_my_cases(user):
+    """Open cases assigned to the user, in their jurisdiction."""
+    return (
+        Case.objects.visible_to(user)
+        .open()
+        .filter(assignee=user, submitted_at__isnull=False)
+        .select_related(*CASE_ROW_RELATED)
+    )
+
+
+def list_unassigned_cases(user):
+    """Open, unassigned, claimable cases of the user's offices (and, for a supervisor, of every
+    office they supervise)."""
+    mine = office_ids(user)
+    office_q = Q(office_id__in=mine)
+    if can_supervise_somewhere(user):
+        office_q |= supervised_office_q(user)
+    return (
+        Case.objects.visible_to(user)
+        .open()
+        .filter(office_q, assignee__isnull=True, submitted_at__isnull=False)
+        .filter(state__in=queued_states())
+        .select_related(*CASE_ROW_RELATED)
+    )
+
+
+def assignable_staff(user, *, office_id=None):
+    """Members of staff a supervisor may hand cases to: the staff of one office, or of every
+    office the supervisor covers. Each with the office they work in, for the select's label."""
+    roles = StaffRole.objects.filter(is_active=True, office__is_active=True)
+    if office_id is not None:
+        roles = roles.filter(office_id=office_id)
+    else:
+        roles = roles.filter(supervised_office_q(user))
+    return roles.select_related("user__person", "office").order_by(
+        "office__region_id", "office__name", "user__username", "role"
+    )
+
+
+# ----------------------------------------------------------------------------- citizens
+
+
+def list_cases_for_citizen(user):
+    return Case.objects.of_citizen(user).order_by("-created_at", "-id")
+
+
+def list_notifications_for_citizen(user):
+    if not getattr(user, "is_authenticated", False) or not user.person_id:
+        return Notification.objects.none()
+    return Notification.objects.filter(person_id=user.person_id).select_related("case")
+
+
+def unread_count(user) -> int:
+    return list_notifications_for_citizen(user).filter(read_at__isnull=True).count()
+
+
+def access_citizen_document(user, pk) -> Document:
+    """A document of one of the citizen's own cases, or 404."""
+    return _get_or_404(
+        Document.objects.filter(case__in=Case.objects.of_citizen(user).values("pk")).select_related(
+            "case"
+        ),
+        pk,
+    )

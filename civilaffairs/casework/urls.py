@@ -1,0 +1,33 @@
+"""Case URLs: the staff pages (namespace `casework`, under /staff/cases/) and the citizen's
+pages (namespace `cases`, under /my/). Both are included from civilaffairs.urls."""
+
+from django.urls import path
+
+from . import citizen_views, views
+
+staff_patterns = [
+    path("", views.queue_mine, name="queue-mine"),
+    path("office/", views.queue_office, name="queue-office"),
+    path("claim-next/", views.claim_next, name="claim-next"),
+    path("bulk-assign/", views.bulk_assign, name="bulk-assign"),
+    path("<int:pk>/", views.case_detail, name="case-detail"),
+    path("<int:pk>/transition/<slug:name>/", views.case_transition, name="case-transition"),
+    path("<int:pk>/assign/", views.case_assign, name="case-assign"),
+    path("<int:pk>/priority/", views.case_priority, name="case-priority"),
+    path("<int:pk>/note/", views.case_note, name="case-note"),
+    path("<int:pk>/documents/", views.document_upload, name="document-upload"),
+    path("documents/<int:pk>/", views.document_download, name="document-download"),
+]
+
+citizen_patterns = [
+    path("", citizen_views.my_cases, name="my-cases"),
+    path("<int:pk>/", citizen_views.case_detail, name="case-detail"),
+    path("<int:pk>/withdraw/", citizen_views.case_withdraw, name="case-withdraw"),
+    path("<int:pk>/documents/", citizen_views.document_upload, name="document-upload"),
+    path("documents/<int:pk>/", citizen_views.document_download, name="document-download"),
+    path("messages/", citizen_views.inbox, name="inbox"),
+    path("messages/read/", citizen_views.inbox_read, name="inbox-read"),
+]
+
+staff = (staff_patterns, "casework")
+citizen = (citizen_patterns, "cases")

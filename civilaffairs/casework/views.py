@@ -1,0 +1,440 @@
+"""Staff case pages under /staff/cases/: the queues, claim-next, the case page and its actions.
+
+Thin views: every read goes through casework.queries (jurisdiction and confidentiality in one
+place, 404 outside it) and every change through an action. An action's refusal becomes a
+message and a redirect back; nothing is saved (each action is atomic).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import select_template
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from civilaffairs.accounts.access import log_access, require_staff
+from civilaffairs.accounts.models import AccessLog, User
+from civilaffairs.lib.confidentiality import Confidentiality
+from civilaffairs.lib.paging import keyset_page
+
+from . import actions
+from .document_actions import do_add_document
+from .forms import (
+    AssignForm,
+    BulkAssignForm,
+    DocumentUploadForm,
+    NoteForm,
+    PriorityForm,
+    QueueFilterForm,
+    TransitionForm,
+    state_choices,
+)
+from .models import Case, CaseEvent
+from .queries import (
+    QUEUE_ORDER,
+    access_case,
+    access_document,
+    assignable_staff,
+    can_supervise_somewhere,
+    counts_by_state,
+    documents_visible_to,
+    list_my_cases,
+    list_unassigned_cases,
+)
+
+PAGE_SIZE = 25
+DETAIL_TEMPLATE = "casework/case_detail.html"
+
+
+def _outcome_label(outcome: str) -> str:
+    return {
+        "pass": _("Met"),
+        "fail": _("Not met"),
+        "refer": _("Needs a person to decide"),
+    }.get(outcome, outcome)
+
+
+def _error_messages(request, exc: ValidationError, prefix: str = ""):
+    for text in exc.messages:
+        messages.error(request, f"{prefix}{text}" if prefix else text)
+
+
+def safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _can_supervise(case: Case, user) -> bool:
+    # The same test the assignment action applies (actions._check_supervisor).
+    try:
+        actions._check_supervisor(case, user)
+    except PermissionDenied:
+        return False
+    return True
+
+
+# ----------------------------------------------------------------------------- queues
+
+
+def _queue(request, which: str):
+    user = request.user
+    require_staff(user)
+    base = list_my_cases(user) if which == "mine" else list_unassigned_cases(user)
+    form = QueueFilterForm(request.GET or None)
+    # One GROUP BY for the whole (filtered) queue, before the state filter narrows it.
+    counts = counts_by_state(form.apply(base, include_state=False))
+    page = keyset_page(
+        form.apply(base), order=QUEUE_ORDER, after=request.GET.get("after"), size=PAGE_SIZE
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    can_bulk = can_supervise_somewhere(user)
+    return render(
+        request,
+        "casework/case_list.html",
+        {
+            "which": which,
+            "form": form,
+            "page": page,
+            "counts": counts,
+            "total": sum(n for _name, _label, n in counts),
+            "filter_query": query.urlencode(),
+            "bulk_form": BulkAssignForm(roles=assignable_staff(user)) if can_bulk else None,
+        },
+    )
+
+
+@login_required
+@require_GET
+def queue_mine(request):
+    return _queue(request, "mine")
+
+
+@login_required
+@require_GET
+def queue_office(request):
+    return _queue(request, "office")
+
+
+@login_required
+@require_POST
+def claim_next(request):
+    require_staff(request.user)
+    case = actions.do_claim_next(acting_user=request.user)
+    if case is None:
+        messages.info(request, _("No case is waiting in your office queue."))
+        return redirect("casework:queue-office")
+    messages.success(request, _("Case %(ref)s is now yours.") % {"ref": case.reference})
+    return redirect("casework:case-detail", case.pk)
+
+
+@login_required
+@require_POST
+def bulk_assign(request):
+    user = request.user
+    require_staff(user)
+    if not can_supervise_somewhere(user):
+        raise PermissionDenied
+    back = safe_next(request, reverse("casework:queue-office"))
+    form = BulkAssignForm(request.POST, roles=assignable_staff(user))
+    valid = form.is_valid()
+    ids = form.cleaned_data.get("case") or []
+    refs = dict(Case.objects.visible_to(user).filter(pk__in=ids).values_list("pk", "reference"))
+    if len(refs) != len(ids):
+        # A case outside the user's scope is answered like one that does not exist.
+        raise Http404
+    if not valid:
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+        return redirect(back)
+    assignee = form.cleaned_data["assignee"]
+    done, errors = actions.do_bulk_assign(ids, assignee, acting_user=user)
+    if done:
+        messages.success(
+            request,
+            _("%(n)d case(s) assigned to %(name)s.") % {"n": done, "name": assignee.display_name},
+        )
+    for error in errors:
+        pk, _sep, text = error.partition(": ")
+        ref = refs.get(int(pk)) if pk.isdigit() else pk
+        messages.error(
+            request,
+            _("%(ref)s was not assigned: %(why)s")
+            % {"ref": ref, "why": text.strip("[]'\"") or _("you may not assign this case.")},
+        )
+    return redirect(back)
+
+
+# ----------------------------------------------------------------------------- case page
+
+
+def details_html(request, case: Case, partial: str = "_case_details.html") -> str:
+    """The domain's own block, when the domain ships `<app_label>/<partial>` (staff pages use
+    `_case_details.html`, the citizen's page `_citizen_details.html`); nothing otherwise."""
+    details = case.details()
+    if details is None:
+        return ""
+    try:
+        template = select_template([f"{details._meta.app_label}/{partial}"])
+    except TemplateDoesNotExist:
+        return ""
+    return template.render({"case": case, "details": details}, request)
+
+
+def _timeline(case: Case) -> list:
+    """Every event, internal ones included, with its state change (or new assignee) in words."""
+    labels = dict(state_choices(case.service))
+    events = list(case.events.select_related("actor__person"))
+    assignee_ids = {
+        e.data.get("to") for e in events if e.kind == CaseEvent.Kind.ASSIGNMENT and e.data.get("to")
+    }
+    names = {
+        u.pk: u.display_name
+        for u in User.objects.filter(pk__in=assignee_ids).select_related("person")
+    }
+    rows = []
+    for e in events:
+        change = ""
+        if e.kind == CaseEvent.Kind.ASSIGNMENT:
+            to = e.data.get("to")
+            change = (
+                _("to %(name)s") % {"name": names.get(to, to)}
+                if to
+                else _("back to the office queue")
+            )
+        elif e.to_state:
+            to = labels.get(e.to_state, e.to_state)
+            change = f"{labels.get(e.from_state, e.from_state)} → {to}" if e.from_state else to
+        rows.append((e, change))
+    return rows
+
+
+def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
+    user = request.user
+    bound = bound or {}
+    wf = case.workflow
+    transitions = [t for t in wf.transitions_from(case.state) if actions.can_fire(case, t, user)]
+    screening = case.screenings.first()
+    can_assign = case.is_open and case.office_id is not None and _can_supervise(case, user)
+    assign_form = priority_form = None
+    if can_assign:
+        assign_form = bound.get("assign") or AssignForm(
+            roles=assignable_staff(user, office_id=case.office_id),
+            initial={"assignee": case.assignee_id},
+        )
+        priority_form = bound.get("prio") or PriorityForm(initial={"priority": case.priority})
+    return {
+        "case": case,
+        "service": case.service_def,
+        "transition_forms": [
+            (t, bound.get(f"t-{t.name}") or TransitionForm(transition=t)) for t in transitions
+        ],
+        "screening": screening,
+        "screening_rows": [
+            {**r, "outcome_label": _outcome_label(r.get("outcome", ""))}
+            for r in (screening.results if screening else [])
+        ],
+        "events": _timeline(case),
+        "documents": documents_visible_to(user)
+        .filter(case=case)
+        .select_related("uploaded_by__person"),
+        "details_html": details_html(request, case),
+        "upload_form": bound.get("doc") or DocumentUploadForm(),
+        "note_form": bound.get("note") or NoteForm(),
+        "assign_form": assign_form,
+        "priority_form": priority_form,
+    }
+
+
+def _render_detail(request, case, bound, status=400):
+    return render(request, DETAIL_TEMPLATE, _detail_context(request, case, bound), status=status)
+
+
+def _back_to(request, case: Case):
+    """The case page, or the queue when the action moved the case out of the user's sight."""
+    if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
+        return redirect("casework:case-detail", case.pk)
+    return redirect("casework:queue-mine")
+
+
+@login_required
+@require_GET
+def case_detail(request, pk):
+    case = access_case(request.user, pk)
+    if case.confidentiality >= Confidentiality.SENSITIVE:
+        log_access(request.user, AccessLog.Action.VIEW_RECORD, case, request=request)
+    return render(request, DETAIL_TEMPLATE, _detail_context(request, case))
+
+
+@login_required
+@require_POST
+def case_transition(request, pk, name):
+    case = access_case(request.user, pk)
+    t = case.workflow.transitions.get(name)
+    if t is None:
+        raise Http404
+    form = TransitionForm(request.POST, transition=t)
+    if not form.is_valid():
+        messages.error(request, _("“%(action)s” was not done; see below.") % {"action": t.label})
+        return _render_detail(request, case, {f"t-{t.name}": form})
+    try:
+        actions.do_transition(
+            case, name, acting_user=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        _error_messages(request, exc)
+        return redirect("casework:case-detail", case.pk)
+    except PermissionDenied:
+        messages.error(request, _("You may not do this on this case."))
+        return redirect("casework:case-detail", case.pk)
+    messages.success(request, _("Done: %(action)s.") % {"action": t.label})
+    return _back_to(request, case)
+
+
+@login_required
+@require_POST
+def case_assign(request, pk):
+    case = access_case(request.user, pk)
+    if not _can_supervise(case, request.user):
+        raise PermissionDenied
+    form = AssignForm(request.POST, roles=assignable_staff(request.user, office_id=case.office_id))
+    if not form.is_valid():
+        return _render_detail(request, case, {"assign": form})
+    assignee = form.cleaned_data["assignee"]
+    try:
+        actions.do_assign_case(case, assignee, acting_user=request.user)
+    except ValidationError as exc:
+        _error_messages(request, exc)
+    except PermissionDenied:
+        messages.error(request, _("You may not assign this case."))
+    else:
+        if assignee is None:
+            messages.success(request, _("The case is back in the office queue."))
+        else:
+            messages.success(
+                request,
+                _("The case is now assigned to %(name)s.") % {"name": assignee.display_name},
+            )
+    return _back_to(request, case)
+
+
+@login_required
+@require_POST
+def case_priority(request, pk):
+    case = access_case(request.user, pk)
+    if not _can_supervise(case, request.user):
+        raise PermissionDenied
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, case, {"prio": form})
+    try:
+        actions.do_set_priority(case, form.cleaned_data["priority"], acting_user=request.user)
+    except ValidationError as exc:
+        _error_messages(request, exc)
+    except PermissionDenied:
+        messages.error(request, _("You may not change the priority of this case."))
+    else:
+        messages.success(request, _("Priority changed."))
+    return redirect("casework:case-detail", case.pk)
+
+
+@login_required
+@require_POST
+def case_note(request, pk):
+    case = access_case(request.user, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, case, {"note": form})
+    try:
+        actions.do_add_note(
+            case,
+            acting_user=request.user,
+            text=form.cleaned_data["text"],
+            public=form.cleaned_data["public"],
+        )
+    except ValidationError as exc:
+        _error_messages(request, exc)
+    except PermissionDenied:
+        messages.error(request, _("You may not add a note to this case."))
+    else:
+        messages.success(request, _("Note added."))
+    return redirect("casework:case-detail", case.pk)
+
+
+def add_document_from_form(request, case: Case, form: DocumentUploadForm) -> bool:
+    """Shared by the staff and citizen pages: True when stored; otherwise the refusal is on the
+    form, next to the field, and in the page's messages."""
+    if not form.is_valid():
+        messages.error(request, _("The document was not added; see below."))
+        return False
+    try:
+        do_add_document(
+            case, form.cleaned_data["file"], form.cleaned_data["kind"], acting_user=request.user
+        )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            form.add_error(None, exc)
+        else:
+            form.add_error("file", exc)
+        for text in exc.messages:
+            messages.error(request, _("The document was not added: %(why)s") % {"why": text})
+        return False
+    except PermissionDenied:
+        messages.error(request, _("You may not add documents to this case."))
+        return False
+    messages.success(request, _("Document added."))
+    return True
+
+
+@login_required
+@require_POST
+def document_upload(request, pk):
+    case = access_case(request.user, pk)
+    form = DocumentUploadForm(request.POST, request.FILES)
+    stored = add_document_from_form(request, case, form)
+    if request.POST.get("next"):  # posted from a domain page: back there, messages say how it went
+        return redirect(safe_next(request, reverse("casework:case-detail", args=[case.pk])))
+    if not stored:
+        return _render_detail(request, case, {"doc": form})
+    return redirect(reverse("casework:case-detail", args=[case.pk]) + "#documents")
+
+
+def file_response(doc) -> FileResponse:
+    """The stored bytes as a download, never rendered inline: the original name as a label
+    (Django writes filename* per RFC 5987 for non-ASCII names), the type we checked at upload."""
+    try:
+        handle = doc.file.storage.open(doc.file.name, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=doc.original_name, content_type=doc.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_GET
+def document_download(request, pk):
+    require_staff(request.user)
+    doc = access_document(request.user, pk)
+    log_access(
+        request.user,
+        AccessLog.Action.VIEW_RECORD,
+        doc,
+        detail=f"document of {doc.case.reference}",
+        request=request,
+    )
+    return file_response(doc)

@@ -1,0 +1,73 @@
+"""The admin shows the case engine read-only; holidays are edited there and reset the calendar."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from civilaffairs.casework.actions import do_assign_case
+from civilaffairs.casework.calendar import CACHE_KEY, working_calendar
+from civilaffairs.casework.document_actions import do_add_document
+from civilaffairs.casework.models import Case, Holiday
+
+from .conftest import make_case, pdf_upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, world):
+    client.force_login(world.admin)
+    return client
+
+
+@pytest.fixture
+def case(world, private_media):
+    case = make_case(world.citizen.person)
+    do_assign_case(case, world.caseworker, acting_user=world.supervisor)
+    do_add_document(
+        case, pdf_upload("王秀英收入.pdf"), "income_proof", acting_user=world.caseworker
+    )
+    return Case.objects.get(pk=case.pk)
+
+
+@pytest.mark.parametrize("model", ["case", "document", "notification", "screening", "holiday"])
+def test_the_admin_lists_the_case_engine(admin_client, case, model):
+    response = admin_client.get(reverse(f"admin:casework_{model}_changelist"))
+    assert response.status_code == 200
+
+
+def test_cases_are_read_only_in_the_admin(admin_client, case, world):
+    assert admin_client.get(reverse("admin:casework_case_add")).status_code == 403
+    url = reverse("admin:casework_case_change", args=[case.pk])
+    page = admin_client.get(url).content.decode()
+    assert case.reference in page and 'name="_save"' not in page
+    assert world.citizen.person.id_number not in page
+    before = Case.objects.get(pk=case.pk).state
+    admin_client.post(url, {"state": "approved"})
+    assert Case.objects.get(pk=case.pk).state == before
+    assert (
+        admin_client.post(reverse("admin:casework_case_delete", args=[case.pk])).status_code == 403
+    )
+    listing = admin_client.get(reverse("admin:casework_case_changelist") + f"?q={case.reference}")
+    assert case.reference in listing.content.decode()
+
+
+def test_documents_in_the_admin_show_no_file_link_and_a_masked_name(admin_client, case):
+    doc = case.documents.get()
+    page = admin_client.get(reverse("admin:casework_document_changelist")).content.decode()
+    assert "王秀英收入" not in page and "王****.pdf" in page
+    assert doc.file.name not in page
+    detail = admin_client.get(reverse("admin:casework_document_change", args=[doc.pk]))
+    assert doc.file.name not in detail.content.decode()
+
+
+def test_saving_a_holiday_in_the_admin_clears_the_cached_calendar(admin_client, world):
+    working_calendar()
+    assert cache.get(CACHE_KEY) is not None
+    response = admin_client.post(
+        reverse("admin:casework_holiday_add"),
+        {"date": "2031-10-01", "name": "国庆节", "is_workday": ""},
+    )
+    assert response.status_code == 302
+    assert Holiday.objects.filter(date="2031-10-01").exists()
+    assert cache.get(CACHE_KEY) is None

@@ -1,0 +1,230 @@
+"""The staff queues: claim-next under concurrency, keyset pages, counts, filters, query counts."""
+
+import datetime as dt
+import re
+import threading
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from civilaffairs.accounts.models import User
+from civilaffairs.casework.actions import do_claim_next, do_transition
+from civilaffairs.casework.models import Case, CaseEvent
+from civilaffairs.casework.queries import list_unassigned_cases
+from civilaffairs.lib.paging import keyset_page
+from tests.factories import staff
+
+from .conftest import CW, ELSEWHERE, make_case, resident
+
+CASE_LINK = re.compile(r'href="/staff/cases/(\d+)/"')
+
+
+def _case_ids(html: str) -> list[int]:
+    return [int(pk) for pk in CASE_LINK.findall(html)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_never_hand_the_same_case_to_two_caseworkers(world_tx):
+    applicant = resident()
+    cases = [make_case(applicant, priority=i % 3) for i in range(20)]
+    workers = [world_tx.caseworker] + [staff(f"township_cw{i}", "640104001", CW) for i in range(7)]
+    start = threading.Barrier(len(workers))
+    claims: list[tuple[int, int]] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def work(user_id: int):
+        try:
+            user = User.objects.get(pk=user_id)  # each thread its own connection and user
+            start.wait(timeout=30)
+            while (case := do_claim_next(acting_user=user)) is not None:
+                with lock:
+                    claims.append((case.pk, user_id))
+        except BaseException as exc:  # pragma: no cover - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(u.pk,)) for u in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    claimed = [pk for pk, _ in claims]
+    assert len(claimed) == len(set(claimed)), "a case was handed out twice"
+    assert set(claimed) == {c.pk for c in cases}, "every case is claimed exactly once"
+    owners = dict(Case.objects.filter(pk__in=claimed).values_list("pk", "assignee_id"))
+    assert owners == dict(claims)
+    assignment_events = CaseEvent.objects.filter(kind=CaseEvent.Kind.ASSIGNMENT, data__how="claim")
+    assert assignment_events.count() == 20
+
+
+@pytest.mark.django_db
+def test_claim_next_takes_the_most_urgent_then_the_oldest_and_opens_it(client, world):
+    applicant = resident()
+    old = make_case(applicant)
+    urgent = make_case(applicant, priority=Case.Priority.URGENT)
+    client.force_login(world.caseworker)
+    response = client.post(reverse("casework:claim-next"))
+    assert response["Location"] == reverse("casework:case-detail", args=[urgent.pk])
+    response = client.post(reverse("casework:claim-next"))
+    assert response["Location"] == reverse("casework:case-detail", args=[old.pk])
+    response = client.post(reverse("casework:claim-next"), follow=True)
+    assert "No case is waiting in your office queue." in response.content.decode()
+    assert set(Case.objects.filter(assignee=world.caseworker).values_list("pk", flat=True)) == {
+        old.pk,
+        urgent.pk,
+    }
+
+
+@pytest.mark.django_db
+def test_claim_next_is_post_only(client, world):
+    client.force_login(world.caseworker)
+    assert client.get(reverse("casework:claim-next")).status_code == 405
+
+
+@pytest.mark.django_db
+def test_keyset_pages_show_every_case_exactly_once(client, world):
+    applicant = resident()
+    cases = [make_case(applicant, priority=i % 3) for i in range(57)]
+    client.force_login(world.caseworker)
+    seen, url = [], reverse("casework:queue-office")
+    for _ in range(10):
+        html = client.get(url).content.decode()
+        seen += _case_ids(html)
+        nxt = re.search(r'href="\?(?:[^"]*&amp;)?after=([^"&]+)"', html)
+        if not nxt:
+            break
+        url = reverse("casework:queue-office") + "?after=" + nxt.group(1)
+    assert len(seen) == len(set(seen)) == 57
+    assert set(seen) == {c.pk for c in cases}
+    # In queue order: most urgent first, then oldest.
+    expected = list(
+        Case.objects.filter(pk__in=seen)
+        .order_by("-priority", "submitted_at", "id")
+        .values_list("pk", flat=True)
+    )
+    assert seen == expected
+
+
+@pytest.mark.django_db
+def test_keyset_page_of_the_queue_query_walks_every_row_once(world):
+    applicant = resident()
+    cases = {make_case(applicant, priority=i % 2).pk for i in range(11)}
+    seen, after = [], None
+    while True:
+        page = keyset_page(
+            list_unassigned_cases(world.caseworker),
+            order=("-priority", "submitted_at", "id"),
+            after=after,
+            size=4,
+        )
+        seen += [c.pk for c in page.rows]
+        if not page.has_next:
+            break
+        after = page.next_cursor
+    assert sorted(seen) == sorted(cases) and len(seen) == len(set(seen))
+
+
+def _count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["caseworker", "supervisor"])
+def test_office_queue_costs_the_same_queries_for_5_or_50_cases(
+    client, world, who, django_assert_num_queries
+):
+    applicant = resident()
+    for _ in range(5):
+        make_case(applicant)
+    client.force_login(getattr(world, who))
+    url = reverse("casework:queue-office")
+    five = _count_queries(client, url)
+    for _ in range(45):
+        make_case(applicant)
+    with django_assert_num_queries(five):
+        html = client.get(url).content.decode()
+    assert len(_case_ids(html)) == 25
+
+
+@pytest.mark.django_db
+def test_my_queue_costs_the_same_queries_for_5_or_50_cases(
+    client, world, django_assert_num_queries
+):
+    applicant = resident()
+    for _ in range(5):
+        make_case(applicant)
+        do_claim_next(acting_user=world.caseworker)
+    client.force_login(world.caseworker)
+    url = reverse("casework:queue-mine") + "?overdue=no&service=test.simple"
+    five = _count_queries(client, url)
+    for _ in range(45):
+        make_case(applicant)
+        do_claim_next(acting_user=world.caseworker)
+    with django_assert_num_queries(five):
+        html = client.get(url).content.decode()
+    assert len(_case_ids(html)) == 25
+
+
+@pytest.mark.django_db
+def test_counts_per_state_are_shown_above_the_list(client, world):
+    applicant = resident()
+    for _ in range(3):
+        make_case(applicant)
+    for _ in range(2):
+        make_case(applicant)
+        case = do_claim_next(acting_user=world.caseworker)
+        do_transition(case, "accept", acting_user=world.caseworker)
+    client.force_login(world.caseworker)
+    html = client.get(reverse("casework:queue-office")).content.decode()
+    assert "Screened: <strong>3</strong>" in html
+    html = client.get(reverse("casework:queue-mine")).content.decode()
+    assert "Accepted: <strong>2</strong>" in html
+
+
+@pytest.mark.django_db
+def test_filters_narrow_the_list_and_overdue_is_said_in_words(client, world):
+    applicant = resident()
+    with time_machine.travel(timezone.now() - dt.timedelta(days=40)):
+        late = make_case(applicant)
+    urgent = make_case(applicant, priority=Case.Priority.URGENT)
+    normal = make_case(applicant)
+    client.force_login(world.supervisor)
+    url = reverse("casework:queue-office")
+
+    def ids(query):
+        return set(_case_ids(client.get(url + query).content.decode()))
+
+    assert {late.pk, urgent.pk, normal.pk} <= ids("")
+    assert ids("?overdue=yes") == {late.pk}
+    assert late.pk not in ids("?overdue=no")
+    assert ids("?priority=2") == {urgent.pk}
+    assert ids("?region=640104001") >= {late.pk, urgent.pk, normal.pk}
+    assert ids("?region=640105") == set()
+    assert ids("?state=accepted") == set()
+    html = client.get(url + "?overdue=yes").content.decode()
+    assert ">Overdue</span>" in html
+    # A malformed filter is reported next to its field, not a server error.
+    response = client.get(url + "?region=abc")
+    assert response.status_code == 200
+    assert "Enter 2 to 12 digits" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_supervisor_sees_the_unassigned_cases_of_every_office_they_cover(client, world):
+    home = make_case()
+    elsewhere = make_case(code=ELSEWHERE)
+    client.force_login(world.supervisor)  # 银川市 covers both counties
+    ids = set(_case_ids(client.get(reverse("casework:queue-office")).content.decode()))
+    assert {home.pk, elsewhere.pk} <= ids
+    client.force_login(world.approver)  # 兴庆区: its own office's queue only
+    ids = set(_case_ids(client.get(reverse("casework:queue-office")).content.decode()))
+    assert elsewhere.pk not in ids

@@ -1,0 +1,227 @@
+"""The staff case page: transitions, notes, assignment; refusals save nothing."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from civilaffairs.casework.actions import do_assign_case, do_transition
+from civilaffairs.casework.models import Case, CaseEvent
+from tests.factories import staff
+
+from .conftest import CW, make_case, resident
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(world):
+    case = make_case()
+    do_assign_case(case, world.caseworker, acting_user=world.supervisor)
+    return Case.objects.get(pk=case.pk)
+
+
+@pytest.fixture
+def colleague(world):
+    return staff("colleague", "640104001", CW)
+
+
+def _state(case):
+    case = Case.objects.get(pk=case.pk)
+    return (
+        case.state,
+        case.assignee_id,
+        case.closed_at,
+        case.outcome,
+        CaseEvent.objects.filter(case=case).count(),
+        case.history.count(),
+    )
+
+
+def _transition(client, case, name, reason=None):
+    data = {} if reason is None else {f"t-{name}-reason": reason}
+    return client.post(reverse("casework:case-transition", args=[case.pk, name]), data)
+
+
+def test_the_case_page_offers_only_the_transitions_the_user_may_fire(
+    client, world, case, colleague
+):
+    client.force_login(world.caseworker)
+    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert page.count("<h1") == 1
+    for name in ("accept", "refuse"):
+        assert reverse("casework:case-transition", args=[case.pk, name]) in page
+    for name in ("approve", "withdraw", "screen"):
+        assert reverse("casework:case-transition", args=[case.pk, name]) not in page
+    # A colleague does not act on a case that is someone else's.
+    client.force_login(colleague)
+    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert "/transition/" not in page
+
+
+def test_a_refusal_without_a_reason_saves_nothing_and_says_why_next_to_the_field(
+    client, world, case
+):
+    before = _state(case)
+    client.force_login(world.caseworker)
+    response = _transition(client, case, "refuse", reason="  ")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Please write the reason; the applicant will read it." in page
+    assert 'aria-invalid="true"' in page or "is-invalid" in page
+    assert _state(case) == before
+    # The action itself refuses too, whoever calls it.
+    with pytest.raises(ValidationError):
+        do_transition(case, "refuse", acting_user=world.caseworker, reason="")
+    assert _state(case) == before
+
+
+def test_a_refusal_with_a_reason_closes_the_case_and_tells_the_applicant(client, world, case):
+    client.force_login(world.caseworker)
+    response = _transition(client, case, "refuse", reason="Income above the standard.")
+    assert response.status_code == 302
+    case = Case.objects.get(pk=case.pk)
+    assert case.state == "refused" and case.outcome == "refused" and case.closed_at
+    assert case.outcome_reason == "Income above the standard."
+
+
+def test_an_action_refused_by_the_engine_is_a_message_and_nothing_is_saved(
+    client, world, case, colleague
+):
+    before = _state(case)
+    client.force_login(world.approver)
+    response = _transition(client, case, "approve")  # not possible while "screened"
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "This action is not possible now" in page
+    client.force_login(colleague)
+    response = _transition(client, case, "accept")  # the case is someone else's
+    page = client.get(response["Location"]).content.decode()
+    assert "You may not do this on this case." in page
+    assert _state(case) == before
+    assert _transition(client, case, "no-such-thing").status_code == 404
+
+
+def test_the_workflow_runs_from_acceptance_to_approval(client, world, case):
+    client.force_login(world.caseworker)
+    _transition(client, case, "accept")
+    client.force_login(world.approver)
+    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert reverse("casework:case-transition", args=[case.pk, "approve"]) in page
+    _transition(client, case, "approve")
+    case = Case.objects.get(pk=case.pk)
+    assert case.state == "approved" and case.outcome == "approved" and not case.is_open
+
+
+def test_a_supervisor_reassigns_a_case_to_staff_of_its_office(client, world, case, colleague):
+    client.force_login(world.supervisor)
+    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert 'name="assign-assignee"' in page
+    assert "colleague" in page and "other_caseworker" not in page  # only the case's office
+    response = client.post(
+        reverse("casework:case-assign", args=[case.pk]), {"assign-assignee": colleague.pk}
+    )
+    assert response.status_code == 302
+    assert Case.objects.get(pk=case.pk).assignee == colleague
+    event = CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.ASSIGNMENT).last()
+    assert event.actor == world.supervisor and event.data["to"] == colleague.pk
+    # Back to the office queue.
+    client.post(reverse("casework:case-assign", args=[case.pk]), {"assign-assignee": ""})
+    assert Case.objects.get(pk=case.pk).assignee is None
+
+
+def test_a_supervisor_cannot_assign_to_staff_of_another_office(client, world, case):
+    before = _state(case)
+    client.force_login(world.supervisor)
+    response = client.post(
+        reverse("casework:case-assign", args=[case.pk]),
+        {"assign-assignee": world.other_caseworker.pk},
+    )
+    assert response.status_code == 400
+    assert _state(case) == before
+
+
+def test_a_caseworker_cannot_reassign(client, world, case, colleague):
+    before = _state(case)
+    client.force_login(world.caseworker)
+    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert 'name="assign-assignee"' not in page
+    response = client.post(
+        reverse("casework:case-assign", args=[case.pk]), {"assign-assignee": colleague.pk}
+    )
+    assert response.status_code == 403
+    response = client.post(
+        reverse("casework:bulk-assign"), {"case": [case.pk], "assignee": colleague.pk}
+    )
+    assert response.status_code == 403
+    assert _state(case) == before
+    assert 'id="bulk-form"' not in client.get(reverse("casework:queue-office")).content.decode()
+
+
+def test_a_supervisor_assigns_ticked_cases_in_bulk(client, world, colleague):
+    applicant = resident()
+    cases = [make_case(applicant) for _ in range(3)]
+    untouched = make_case(applicant)
+    client.force_login(world.supervisor)
+    page = client.get(reverse("casework:queue-office")).content.decode()
+    assert 'id="bulk-form"' in page and f'value="{cases[0].pk}"' in page
+    response = client.post(
+        reverse("casework:bulk-assign"),
+        {"case": [c.pk for c in cases], "assignee": colleague.pk, "next": "/staff/cases/office/"},
+        follow=True,
+    )
+    assert "3 case(s) assigned to" in response.content.decode()
+    assert set(Case.objects.filter(assignee=colleague).values_list("pk", flat=True)) == {
+        c.pk for c in cases
+    }
+    assert Case.objects.get(pk=untouched.pk).assignee is None
+
+
+def test_bulk_assignment_reports_each_case_it_could_not_assign(client, world, colleague):
+    home = make_case()
+    elsewhere = make_case(code="640105001002")
+    client.force_login(world.supervisor)
+    # The colleague works in the home township only: the other county's case is refused.
+    response = client.post(
+        reverse("casework:bulk-assign"),
+        {"case": [home.pk, elsewhere.pk], "assignee": colleague.pk},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "1 case(s) assigned" in page
+    assert f"{elsewhere.reference} was not assigned" in page
+    assert Case.objects.get(pk=elsewhere.pk).assignee is None
+
+
+def test_a_bulk_assignment_without_a_ticked_case_says_so(client, world, colleague):
+    client.force_login(world.supervisor)
+    response = client.post(reverse("casework:bulk-assign"), {"assignee": colleague.pk}, follow=True)
+    assert "Tick at least one case in the list." in response.content.decode()
+
+
+def test_notes_are_internal_unless_the_applicant_should_read_them(client, world, case):
+    client.force_login(world.caseworker)
+    url = reverse("casework:case-note", args=[case.pk])
+    client.post(url, {"note-text": "Visited; the roof leaks."})
+    client.post(url, {"note-text": "Please send your rent contract.", "note-public": "on"})
+    notes = CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.NOTE).order_by("id")
+    assert [(n.message, n.public) for n in notes] == [
+        ("Visited; the roof leaks.", False),
+        ("Please send your rent contract.", True),
+    ]
+    response = client.post(url, {"note-text": "   "})
+    assert response.status_code == 400 and "The note is empty." in response.content.decode()
+    assert notes.count() == 2
+
+
+def test_a_supervisor_sets_the_priority_and_the_queue_follows(client, world, case):
+    client.force_login(world.supervisor)
+    client.post(reverse("casework:case-priority", args=[case.pk]), {"prio-priority": 2})
+    assert Case.objects.get(pk=case.pk).priority == Case.Priority.URGENT
+    client.force_login(world.caseworker)
+    assert (
+        client.post(
+            reverse("casework:case-priority", args=[case.pk]), {"prio-priority": 0}
+        ).status_code
+        == 403
+    )
+    assert Case.objects.get(pk=case.pk).priority == Case.Priority.URGENT
