@@ -390,11 +390,12 @@ def do_claim_next(*, acting_user, office_ids: list[int] | None = None) -> Case |
     offices = [o for o in offices if o in allowed]
     if not offices:
         return None
-    queued_states = _queued_states()
+    from .workflow import queued_states
+
     case = (
         Case.objects.visible_to(acting_user)
         .unassigned_in(offices)
-        .filter(state__in=queued_states)
+        .filter(state__in=queued_states())
         .queue_order()
         .select_for_update(skip_locked=True)
         .first()
@@ -412,17 +413,14 @@ def do_claim_next(*, acting_user, office_ids: list[int] | None = None) -> Case |
     return case
 
 
-def _queued_states() -> list[str]:
-    from .workflow import _workflows
-
-    return sorted(
-        {
-            s.name
-            for wf in _workflows.values()
-            for s in wf.states.values()
-            if s.queued and not s.terminal
-        }
-    )
+def can_assign(case: Case, user) -> bool:
+    """Whether the user may (re)assign this case: a supervisor whose jurisdiction covers it, or
+    a supervisor or approver of the case's own office."""
+    try:
+        _check_supervisor(case, user)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def _check_supervisor(case: Case, user):
@@ -469,16 +467,22 @@ def do_assign_case(case: Case, assignee, *, acting_user) -> Case:
     return case
 
 
-def do_bulk_assign(case_ids: list[int], assignee, *, acting_user) -> tuple[int, list[str]]:
+def do_bulk_assign(
+    case_ids: list[int], assignee, *, acting_user
+) -> tuple[int, list[tuple[int, str]]]:
     """Assign several cases; each in its own transaction so one refusal does not undo the rest.
-    Returns (assigned count, error messages)."""
+    Returns (assigned count, [(case id, why it was not assigned)])."""
     done, errors = 0, []
     for pk in case_ids:
         try:
             do_assign_case(Case(pk=pk), assignee, acting_user=acting_user)
             done += 1
-        except (ValidationError, PermissionDenied, Case.DoesNotExist) as exc:
-            errors.append(f"{pk}: {exc}")
+        except ValidationError as exc:
+            errors.append((pk, "; ".join(exc.messages)))
+        except PermissionDenied:
+            errors.append((pk, _("you may not assign this case.")))
+        except Case.DoesNotExist:
+            errors.append((pk, _("no such case.")))
     return done, errors
 
 

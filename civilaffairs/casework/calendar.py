@@ -1,5 +1,6 @@
 """The working calendar from the Holiday table, for SLA clocks and statutory periods."""
 
+import contextlib
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -43,14 +44,12 @@ def promised_days(service, region_code: str | None, day: dt.date) -> int:
 
         program = Program.objects.filter(code=service.program).first()
         if program is not None:
-            try:
+            with contextlib.suppress(MissingParameter):
                 days = int(
                     Parameter.objects.for_program(program).value_for(
                         "promised_days", region_code, day
                     )
                 )
-            except MissingParameter:
-                pass
     return max(1, min(days, service.statutory_days))
 
 

@@ -89,7 +89,9 @@ def _detail_context(request, case: Case, upload_form=None) -> dict:
             for e in events
         ],
         "screening_message": screening.message if screening else "",
-        "documents": case.documents.order_by("uploaded_at", "id"),
+        "documents": case.documents.filter(shared_with_applicant=True).order_by(
+            "uploaded_at", "id"
+        ),
         "can_withdraw": _withdraw_transition(case, user) is not None,
         "details_html": details_html(request, case, "_citizen_details.html"),
         "upload_form": upload_form or DocumentUploadForm(),

@@ -31,7 +31,9 @@ def _check_may_add(case: Case, user):
 
 
 @transaction.atomic
-def do_add_document(case: Case, uploaded, kind: str, *, acting_user) -> Document:
+def do_add_document(
+    case: Case, uploaded, kind: str, *, acting_user, shared: bool | None = None
+) -> Document:
     """Check `uploaded` (a Django UploadedFile) and attach it to the case; write the event.
 
     Raises ValidationError with a message the uploader can act on (wrong kind of file, too
@@ -55,6 +57,9 @@ def do_add_document(case: Case, uploaded, kind: str, *, acting_user) -> Document
         sha256=checked.sha256,
         confidentiality=case.confidentiality,
         uploaded_by=acting_user,
+        # By default the applicant sees what they (or staff filling in for them) uploaded, not
+        # what staff add while investigating.
+        shared_with_applicant=shared if shared is not None else _is_party(case, acting_user),
     )
     doc.file.save(checked.name, ContentFile(checked.content), save=False)
     try:
@@ -73,3 +78,7 @@ def do_add_document(case: Case, uploaded, kind: str, *, acting_user) -> Document
         doc.file.storage.delete(doc.file.name)
         raise
     return doc
+
+
+def _is_party(case: Case, user) -> bool:
+    return bool(user.person_id) and user.person_id in (case.applicant_id, case.beneficiary_id)

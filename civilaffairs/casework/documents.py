@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -62,14 +63,14 @@ def check_upload(uploaded) -> CheckedUpload:
     limit = settings.UPLOAD_MAX_BYTES
     if uploaded.size is not None and uploaded.size > limit:
         raise ValidationError(
-            _("The file is too large (%(size)s MB). The limit is %(limit)s MB.")
-            % {"size": round(uploaded.size / 1048576, 1), "limit": limit // 1048576},
+            _("The file is too large (%(size)s). The limit is %(limit)s.")
+            % {"size": filesizeformat(uploaded.size), "limit": filesizeformat(limit)},
             code="upload_size",
         )
     content = uploaded.read(limit + 1)
     if len(content) > limit:
         raise ValidationError(
-            _("The file is too large. The limit is %(limit)s MB.") % {"limit": limit // 1048576},
+            _("The file is too large. The limit is %(limit)s.") % {"limit": filesizeformat(limit)},
             code="upload_size",
         )
     if not content:

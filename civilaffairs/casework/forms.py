@@ -11,7 +11,7 @@ from civilaffairs.accounts.models import User
 
 from .models import Case, Document
 from .registry import service_choices
-from .workflow import _workflows
+from .workflow import all_workflows
 
 ANY = ("", _("Any"))
 ACCEPTED_FILES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
@@ -21,7 +21,9 @@ def state_choices(service: str | None = None) -> list[tuple[str, str]]:
     """States of one service's workflow, or of every workflow. Workflows may label a state of
     the same name differently; the labels are then joined rather than one picked."""
     labels: dict[str, list[str]] = {}
-    workflows = [_workflows[service]] if service in _workflows else list(_workflows.values())
+    workflows = (
+        [all_workflows()[service]] if service in all_workflows() else list(all_workflows().values())
+    )
     for wf in workflows:
         for s in wf.states.values():
             names = labels.setdefault(s.name, [])
@@ -217,6 +219,11 @@ class DocumentUploadForm(forms.Form):
             "empty": _("The file is empty."),
         },
         widget=forms.FileInput(attrs={"accept": ACCEPTED_FILES}),
+    )
+    shared = forms.BooleanField(
+        label=_("Show this document to the applicant"),
+        required=False,
+        help_text=_("Leave unticked for investigation notes that name third parties."),
     )
 
     def __init__(self, *args, **kwargs):

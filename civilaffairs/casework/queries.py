@@ -19,7 +19,7 @@ from civilaffairs.accounts.access import (
 from civilaffairs.accounts.models import StaffRole
 
 from .models import Case, Document, Notification
-from .workflow import _workflows
+from .workflow import all_workflows, queued_states
 
 # What a row of a staff list shows; select_related keeps a list page at a fixed query count.
 CASE_ROW_RELATED = ("region", "office", "assignee__person", "applicant")
@@ -71,23 +71,11 @@ def access_document(user, pk) -> Document:
     if is_staff_member(user):
         q |= Q(pk__in=documents_visible_to(user).values("pk"))
     if user.person_id:
-        q |= Q(case__in=Case.objects.of_citizen(user).values("pk"))
+        q |= Q(case__in=Case.objects.of_citizen(user).values("pk"), shared_with_applicant=True)
     return _get_or_404(Document.objects.filter(q).select_related("case"), pk)
 
 
 # ----------------------------------------------------------------------------- staff queues
-
-
-def queued_states() -> list[str]:
-    """States in which an open, unassigned case waits in an office queue (claimable)."""
-    return sorted(
-        {
-            s.name
-            for wf in _workflows.values()
-            for s in wf.states.values()
-            if s.queued and not s.terminal
-        }
-    )
 
 
 def supervised_office_q(user) -> Q:
@@ -113,7 +101,7 @@ def counts_by_state(qs) -> list[tuple[str, str, int]]:
     order: dict[str, tuple[int, int]] = {}
     for service, state, n in rows:
         counts[state] = counts.get(state, 0) + n
-        wf = _workflows.get(service)
+        wf = all_workflows().get(service)
         names = list(wf.states) if wf else []
         label = str(wf.states[state].label) if wf and state in wf.states else state
         if label not in labels.setdefault(state, []):

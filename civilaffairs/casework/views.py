@@ -74,12 +74,7 @@ def safe_next(request, fallback: str) -> str:
 
 
 def _can_supervise(case: Case, user) -> bool:
-    # The same test the assignment action applies (actions._check_supervisor).
-    try:
-        actions._check_supervisor(case, user)
-    except PermissionDenied:
-        return False
-    return True
+    return actions.can_assign(case, user)
 
 
 # ----------------------------------------------------------------------------- queues
@@ -164,13 +159,9 @@ def bulk_assign(request):
             request,
             _("%(n)d case(s) assigned to %(name)s.") % {"n": done, "name": assignee.display_name},
         )
-    for error in errors:
-        pk, _sep, text = error.partition(": ")
-        ref = refs.get(int(pk)) if pk.isdigit() else pk
+    for pk, why in errors:
         messages.error(
-            request,
-            _("%(ref)s was not assigned: %(why)s")
-            % {"ref": ref, "why": text.strip("[]'\"") or _("you may not assign this case.")},
+            request, _("%(ref)s was not assigned: %(why)s") % {"ref": refs.get(pk, pk), "why": why}
         )
     return redirect(back)
 
@@ -378,8 +369,16 @@ def add_document_from_form(request, case: Case, form: DocumentUploadForm) -> boo
         messages.error(request, _("The document was not added; see below."))
         return False
     try:
+        party = bool(request.user.person_id) and request.user.person_id in (
+            case.applicant_id,
+            case.beneficiary_id,
+        )
         do_add_document(
-            case, form.cleaned_data["file"], form.cleaned_data["kind"], acting_user=request.user
+            case,
+            form.cleaned_data["file"],
+            form.cleaned_data["kind"],
+            acting_user=request.user,
+            shared=True if party else form.cleaned_data.get("shared", False),
         )
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):

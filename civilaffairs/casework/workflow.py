@@ -102,6 +102,23 @@ def workflow_for(service_code: str) -> Workflow:
         raise LookupError(f"no workflow registered for service {service_code!r}") from None
 
 
+def all_workflows() -> dict[str, Workflow]:
+    """Service code → workflow, for lists and filters that span every service."""
+    return dict(_workflows)
+
+
+def queued_states() -> list[str]:
+    """States in which an open, unassigned case waits in an office queue (claimable)."""
+    return sorted(
+        {
+            s.name
+            for wf in _workflows.values()
+            for s in wf.states.values()
+            if s.queued and not s.terminal
+        }
+    )
+
+
 # States most workflows share; domains may use them or declare their own.
 DRAFT = State("draft", _("Draft"), public=False, queued=False)
 SUBMITTED = State("submitted", _("Submitted"), citizen_label=_("Received"), queued=False)
