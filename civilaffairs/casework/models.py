@@ -312,6 +312,9 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # The applicant sees their own uploads; staff decide for theirs (a home-visit report may name
+    # neighbours who spoke in confidence).
+    shared_with_applicant = models.BooleanField(_("shown to the applicant"), default=True)
 
     class Meta:
         verbose_name = _("document")

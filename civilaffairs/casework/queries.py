@@ -181,8 +181,8 @@ def unread_count(user) -> int:
 def access_citizen_document(user, pk) -> Document:
     """A document of one of the citizen's own cases, or 404."""
     return _get_or_404(
-        Document.objects.filter(case__in=Case.objects.of_citizen(user).values("pk")).select_related(
-            "case"
-        ),
+        Document.objects.filter(
+            case__in=Case.objects.of_citizen(user).values("pk"), shared_with_applicant=True
+        ).select_related("case"),
         pk,
     )

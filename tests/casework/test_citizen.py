@@ -181,7 +181,9 @@ def test_withdrawing_is_refused_once_the_case_moved_on(client, world, my_case, n
 def test_the_citizen_sees_and_downloads_the_documents_of_their_case(
     client, world, my_case, private_media
 ):
-    doc = do_add_document(my_case, pdf_upload("证明.pdf"), "other", acting_user=world.caseworker)
+    doc = do_add_document(
+        my_case, pdf_upload("证明.pdf"), "other", acting_user=world.caseworker, shared=True
+    )
     client.force_login(world.citizen)
     page = client.get(reverse("cases:case-detail", args=[my_case.pk])).content.decode()
     assert reverse("cases:document-download", args=[doc.pk]) in page
