@@ -3,6 +3,7 @@
 #   make install    .venv with the project, its embedded services and dev tools (pip)
 #   make run        the whole portal on http://127.0.0.1:8000/ (PORT=… to change)
 #   make test       the test suite (PYTEST_ARGS=… is passed to pytest)
+#   make bench      province-scale benchmarks (bench/results/latest.md)
 #   make lint       ruff check, ruff format --check, missing migrations
 #   make format     ruff format + ruff check --fix
 #   make messages   update and compile the zh_Hans and en translation catalogues
@@ -24,7 +25,7 @@ PYTEST_ARGS ?=
 # If set, `make test` also writes pytest's exit status to this file (.ci/run uses it).
 PYTEST_STATUS_FILE ?=
 
-.PHONY: help install .venv run test lint format messages test-tools
+.PHONY: help install .venv run test bench lint format messages test-tools
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -39,7 +40,7 @@ $(VPY):
 
 # Re-run pip only when pyproject.toml changed since the last successful install.
 $(STAMP): pyproject.toml | $(VPY)
-	$(VPY) -m pip install --disable-pip-version-check -q -e '.[embedded,dev]'
+	$(VPY) -m pip install --disable-pip-version-check -q -e '.[embedded,dev,bench]'
 	@touch $@
 
 install .venv: $(STAMP)
@@ -64,6 +65,15 @@ test: install test-tools
 	status=$$?; \
 	if [ -n "$(PYTEST_STATUS_FILE)" ]; then echo $$status > "$(PYTEST_STATUS_FILE)"; fi; \
 	exit $$status
+
+# --------------------------------------------------------------------------- bench
+
+# Province-scale benchmarks (bench/run.py): its own database, gunicorn and a Celery worker on
+# 127.0.0.1; prints a table and writes bench/results/latest.{md,json}. BENCH_ARGS=--quick tries
+# the harness on small data.
+BENCH_ARGS ?=
+bench: install
+	@$(VPY) scripts/services.py run -- $(VPY) bench/run.py $(BENCH_ARGS)
 
 # --------------------------------------------------------------------------- lint
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "civilaffairs.portal.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -241,6 +242,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=41),
     },
 }
+
+# Benchmark-only endpoints (a bare view as the floor of `make bench`); never on in production.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 
 # Network logs are kept at least 6 months (Cybersecurity Law Art. 21); we keep a year.
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=400)

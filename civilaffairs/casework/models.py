@@ -7,6 +7,7 @@ clock, the timeline and the statistics are shared by all services.
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -90,13 +91,14 @@ class Case(models.Model):
         COMPLETED = "completed", _("Completed")
 
     reference = models.CharField(_("reference number"), max_length=32, unique=True)
-    service = models.CharField(_("service"), max_length=40, db_index=True)
+    service = models.CharField(_("service"), max_length=40)
     state = models.CharField(_("state"), max_length=40)
     applicant = models.ForeignKey(
         "people.Person",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,  # led by case_applicant (applicant, -created_at)
         related_name="cases_applied",
         verbose_name=_("applicant"),
     )
@@ -119,13 +121,18 @@ class Case(models.Model):
     # The region the case belongs to (the applicant's residence when submitted): jurisdiction,
     # routing and sharding all key on it.
     region = models.ForeignKey(
-        "people.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+        "people.Region",
+        on_delete=models.PROTECT,
+        db_index=False,  # one varchar_pattern_ops index in Meta serves = and prefix
+        related_name="+",
+        verbose_name=_("region"),
     )
     office = models.ForeignKey(
         "accounts.Office",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,  # led by case_office_state (office, state)
         related_name="cases",
         verbose_name=_("office"),
     )
@@ -186,6 +193,8 @@ class Case(models.Model):
             ),
             models.Index(fields=["applicant", "-created_at"], name="case_applicant"),
             models.Index(fields=["state", "submitted_at"], name="case_state_submitted"),
+            models.Index(OpClass("region", name="varchar_pattern_ops"), name="case_region_prefix"),
+            models.Index(fields=["service", "state"], name="case_service_state"),
         ]
 
     def __str__(self):

@@ -80,6 +80,18 @@ def _can_supervise(case: Case, user) -> bool:
 # ----------------------------------------------------------------------------- queues
 
 
+PAGE_SIZES = (10, 20, 25, 50, 100)
+
+
+def _page_size(request) -> int:
+    """Rows per page from `?size=` when it is one of PAGE_SIZES, else the default."""
+    try:
+        size = int(request.GET.get("size", PAGE_SIZE))
+    except ValueError:
+        return PAGE_SIZE
+    return size if size in PAGE_SIZES else PAGE_SIZE
+
+
 def _queue(request, which: str):
     user = request.user
     require_staff(user)
@@ -88,7 +100,10 @@ def _queue(request, which: str):
     # One GROUP BY for the whole (filtered) queue, before the state filter narrows it.
     counts = counts_by_state(form.apply(base, include_state=False))
     page = keyset_page(
-        form.apply(base), order=QUEUE_ORDER, after=request.GET.get("after"), size=PAGE_SIZE
+        form.apply(base),
+        order=QUEUE_ORDER,
+        after=request.GET.get("after"),
+        size=_page_size(request),
     )
     query = request.GET.copy()
     query.pop("after", None)

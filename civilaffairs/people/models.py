@@ -7,6 +7,7 @@ or merges a Person (house rule 5).
 import datetime as dt
 from functools import lru_cache
 
+from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -196,14 +197,21 @@ class Person(models.Model):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("date of birth"))
     ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
+    # Region keys are indexed once, with varchar_pattern_ops (Meta.indexes), which serves both
+    # `=` and the `LIKE 'prefix%'` of jurisdiction queries; Django's default would add two.
     hukou_region = models.ForeignKey(
         Region,
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="+",
         verbose_name=_("household registration (hukou)"),
     )
     residence_region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("place of residence")
+        Region,
+        on_delete=models.PROTECT,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("place of residence"),
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -221,7 +229,12 @@ class Person(models.Model):
     date_of_death = models.DateField(_("date of death"), null=True, blank=True)
     # A merged record stays, pointing to the survivor, so its history stays readable.
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,  # a partial index below: almost every row is NULL here
+        related_name="merged_records",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -244,7 +257,22 @@ class Person(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["name", "birth_date"]),
+            models.Index(
+                OpClass("hukou_region", name="varchar_pattern_ops"), name="person_hukou_prefix"
+            ),
+            models.Index(
+                OpClass("residence_region", name="varchar_pattern_ops"),
+                name="person_residence_prefix",
+            ),
+            models.Index(
+                fields=["merged_into"], name="person_merged", condition=Q(merged_into__isnull=False)
+            ),
+            # Matching people who have no document number (find_person): only those rows.
+            models.Index(
+                fields=["name", "birth_date"],
+                name="person_no_number_match",
+                condition=Q(id_number__isnull=True),
+            ),
             models.Index(fields=["phone"], name="person_phone", condition=~Q(phone="")),
         ]
 

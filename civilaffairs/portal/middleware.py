@@ -24,3 +24,20 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class ServerTimingMiddleware:
+    """`Server-Timing: app;dur=<ms>` on every response: what the server spent, so benchmarks
+    (and browser dev tools) can tell server time from network time. First in the chain, so it
+    covers every other middleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        started = time.perf_counter()
+        response = self.get_response(request)
+        response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        return response

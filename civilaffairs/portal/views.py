@@ -40,3 +40,10 @@ def preferences(request):
         ELDER_COOKIE, "1" if enabled else "0", max_age=ONE_YEAR, samesite="Lax", httponly=True
     )
     return response
+
+
+def bench_bare(request):
+    """The floor of the page benchmarks: a Django view that does nothing (BENCH_ENDPOINTS only)."""
+    from django.http import HttpResponse
+
+    return HttpResponse(b"ok", content_type="text/plain")
