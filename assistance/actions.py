@@ -334,9 +334,7 @@ def do_approve(app: AssistanceApplication, *, acting_user) -> AssistanceApplicat
     app.benefit_from = (
         today.replace(day=1) if app.kind == AssistanceApplication.Kind.LINSHI else next_month
     )
-    months = (
-        int(parameter("review_months", app)) if app.kind != AssistanceApplication.Kind.LINSHI else 0
-    )
+    months = review_months(app) if app.kind != AssistanceApplication.Kind.LINSHI else 0
     app.next_review_on = _add_months(today, months) if months else None
     _save(app, acting_user, "approved")
     amount = app.one_off_amount or app.monthly_amount

@@ -192,9 +192,8 @@ TRANSITIONS = [
         "withdraw",
         ("submitted", "screened", "accepted", "investigated"),
         "withdrawn",
-        _("Withdraw my application"),
+        _("Withdraw the application"),
         citizen=True,
-        roles=(CW,),
         style="secondary",
     ),
 ]

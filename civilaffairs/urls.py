@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.casework import urls as casework_urls
+from civilaffairs.portal import views as portal_views
 
 admin.site.site_header = _("Civil Affairs Portal administration")
 admin.site.site_title = _("Civil Affairs Portal")
@@ -17,7 +18,7 @@ urlpatterns = [
     path("staff/", include("civilaffairs.staff_urls")),
     # The domains (the project's URLconf is the one place that knows them all).
     path("assistance/", include("assistance.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", portal_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

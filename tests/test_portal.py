@@ -33,13 +33,17 @@ def test_the_chinese_catalogue_is_complete():
     a Chinese citizen."""
     result = subprocess.run(
         ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(ZH_PO)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr, result.stderr
 
 
 def test_large_type_is_kept_in_a_cookie_for_visitors(client, regions):
-    response = client.post(reverse("portal:preferences"), {"elder_mode": "1", "next": "/accessibility/"})
+    response = client.post(
+        reverse("portal:preferences"), {"elder_mode": "1", "next": "/accessibility/"}
+    )
     assert response.status_code == 302 and response["Location"] == "/accessibility/"
     assert response.cookies["elder"].value == "1"
     assert 'class="elder-mode"' in client.get(reverse("portal:home")).content.decode()
@@ -59,7 +63,9 @@ def test_large_type_is_kept_on_the_account_when_logged_in(client, regions):
 
 
 def test_preferences_never_redirect_to_another_site(client, regions):
-    response = client.post(reverse("portal:preferences"), {"elder_mode": "1", "next": "https://evil.example.com/"})
+    response = client.post(
+        reverse("portal:preferences"), {"elder_mode": "1", "next": "https://evil.example.com/"}
+    )
     assert response["Location"] == "/"
 
 
@@ -82,11 +88,21 @@ def test_demo_data_loads_twice_without_change(regions):
     from civilaffairs.lib import idnumber
 
     call_command("load_demo", verbosity=0)
-    counts = (Person.objects.count(), Office.objects.count(), StaffRole.objects.count(), User.objects.count(),
-              Person.history.count())
+    counts = (
+        Person.objects.count(),
+        Office.objects.count(),
+        StaffRole.objects.count(),
+        User.objects.count(),
+        Person.history.count(),
+    )
     call_command("load_demo", verbosity=0)
-    assert counts == (Person.objects.count(), Office.objects.count(), StaffRole.objects.count(),
-                      User.objects.count(), Person.history.count())
+    assert counts == (
+        Person.objects.count(),
+        Office.objects.count(),
+        StaffRole.objects.count(),
+        User.objects.count(),
+        Person.history.count(),
+    )
     assert Person.objects.count() > 2000
     for number in Person.objects.values_list("id_number", flat=True)[:500]:
         idnumber.parse(number)
@@ -119,5 +135,15 @@ def test_admin_pages_render_in_chinese_with_masked_id_numbers(client, regions):
         assert response.status_code == 200, name
         assert person.id_number not in response.content.decode(), name
     assert "欢迎" in client.get(reverse("admin:index")).content.decode()
-    search = client.get(reverse("admin:people_person_changelist"), {"q": person.id_number}).content.decode()
+    search = client.get(
+        reverse("admin:people_person_changelist"), {"q": person.id_number}
+    ).content.decode()
     assert person.name in search
+
+
+def test_the_language_choice_is_kept_on_the_account(client, regions):
+    user = UserFactory()
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "en"

@@ -45,8 +45,8 @@ def _who(event: CaseEvent, user) -> str:
         return _("Automatic")
     if event.actor_id == user.pk:
         return _("You")
-    # Staff are shown by role, never by name.
-    return _("Caseworker")
+    # Staff are never named to the citizen; the office acts.
+    return _("Civil affairs office")
 
 
 def _title(event: CaseEvent, case: Case) -> str:

@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import select_template
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -225,6 +225,20 @@ def _timeline(case: Case) -> list:
     return rows
 
 
+def via_url(case: Case, t) -> str | None:
+    """The domain page that collects what transition `t` needs (Transition.via_url_name). Its
+    URL takes the case's pk (`case_pk`) or the domain record's (`pk`)."""
+    if not t.via_url_name:
+        return None
+    details = case.details()
+    for kwargs in ({"case_pk": case.pk}, {"pk": details.pk if details is not None else case.pk}):
+        try:
+            return reverse(t.via_url_name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return None
+
+
 def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
     user = request.user
     bound = bound or {}
@@ -243,7 +257,8 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
         "case": case,
         "service": case.service_def,
         "transition_forms": [
-            (t, bound.get(f"t-{t.name}") or TransitionForm(transition=t)) for t in transitions
+            (t, bound.get(f"t-{t.name}") or TransitionForm(transition=t), via_url(case, t))
+            for t in transitions
         ],
         "screening": screening,
         "screening_rows": [
@@ -289,6 +304,12 @@ def case_transition(request, pk, name):
     t = case.workflow.transitions.get(name)
     if t is None:
         raise Http404
+    if t.via_url_name:
+        # Fired only by the domain's page, which collects and saves what the step needs.
+        target = via_url(case, t)
+        if target is None:
+            raise Http404
+        return redirect(target)
     form = TransitionForm(request.POST, transition=t)
     if not form.is_valid():
         messages.error(request, _("“%(action)s” was not done; see below.") % {"action": t.label})

@@ -29,6 +29,22 @@ def _safe_next(request, fallback="/"):
 
 
 @require_POST
+def set_language(request):
+    """Django's language switch, and for a logged-in user the choice kept on the account too,
+    so messages written for them later (notifications, screening explanations) use it."""
+    from django.conf import settings
+    from django.views.i18n import set_language as django_set_language
+
+    from civilaffairs.accounts.actions import do_set_language
+
+    response = django_set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        do_set_language(request.user, acting_user=request.user, language=language)
+    return response
+
+
+@require_POST
 def preferences(request):
     """Turn large-type mode on or off. A plain form post, so it works without JavaScript; the
     choice is kept on the account when logged in and in a cookie either way."""

@@ -117,7 +117,7 @@ def test_the_citizen_never_sees_internal_events_or_staff_names(client, world, my
     assert "Please bring your bank statement." in page
     assert "SECRET" not in page
     assert STAFF_NAME not in page
-    assert "Caseworker" in page
+    assert "Civil affairs office" in page
     # The internal "screen" transition (to a non-public state) is not on the timeline.
     internal = CaseEvent.objects.filter(case=my_case, public=False)
     assert internal.filter(transition="screen").exists()
