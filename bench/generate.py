@@ -297,6 +297,13 @@ def truncate(cur):
         "casework_screening, casework_notification, casework_document, casework_case, "
         "people_membership, people_household CASCADE"
     )
+    # History rows of synthetic cases (from earlier runs' submissions) point at the synthetic
+    # citizens; they are benchmark leftovers, not records.
+    cur.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE '%%historical%%'"
+    )
+    for (table,) in cur.fetchall():
+        cur.execute(f'TRUNCATE "{table}"')
     cur.execute("DELETE FROM accounts_user WHERE username LIKE 'bc%'")
     # Every table that points at people_person is empty now (or points nowhere), so the
     # per-row foreign-key checks of this delete can be skipped.

@@ -233,6 +233,43 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assistance.start_reviews_task",
         "schedule": crontab(hour=1, minute=23),
     },
+    "eldercare-extend-plan-bookings": {
+        "task": "eldercare.extend_plan_bookings_task",
+        "schedule": crontab(hour=0, minute=47),
+    },
+    "eldercare-find-newly-eligible": {
+        "task": "eldercare.find_newly_eligible_task",
+        "schedule": crontab(hour=1, minute=37),
+    },
+    "eldercare-age-allowance-payments": {
+        # Daily, so a missed day catches up; a month is paid once.
+        "task": "eldercare.age_allowance_payments_task",
+        "schedule": crontab(hour=2, minute=29),
+    },
+    "orgs-flag-late-filers": {
+        "task": "orgs.flag_late_filers_task",
+        "schedule": crontab(hour=2, minute=37),
+    },
+    "orgs-run-matching": {
+        "task": "orgs.run_matching_task",
+        "schedule": crontab(minute=17),
+    },
+    "marriage-divorce-deadlines": {
+        "task": "marriage.divorce_deadlines_task",
+        "schedule": crontab(minute=20),
+    },
+    "marriage-generate-slots": {
+        "task": "marriage.generate_slots_task",
+        "schedule": crontab(hour=0, minute=35),
+    },
+    "marriage-missed-appointments": {
+        "task": "marriage.missed_appointments_task",
+        "schedule": crontab(hour=0, minute=50),
+    },
+    "marriage-appointment-reminders": {
+        "task": "marriage.appointment_reminders_task",
+        "schedule": crontab(hour=17, minute=5),
+    },
     "clear-expired-sessions": {
         "task": "civilaffairs.portal.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=3, minute=17),
@@ -242,6 +279,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=41),
     },
 }
+
+# Where marriage records are checked (the national database's client can be plugged in here).
+MARRIAGE_RECORDS_ADAPTER = env("MARRIAGE_RECORDS_ADAPTER", default="marriage.adapters.LocalRecords")
 
 # Benchmark-only endpoints (a bare view as the floor of `make bench`); never on in production.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)

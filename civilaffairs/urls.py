@@ -18,6 +18,9 @@ urlpatterns = [
     path("staff/", include("civilaffairs.staff_urls")),
     # The domains (the project's URLconf is the one place that knows them all).
     path("assistance/", include("assistance.urls")),
+    path("eldercare/", include("eldercare.urls")),
+    path("orgs/", include("orgs.urls")),
+    path("marriage/", include("marriage.urls")),
     path("i18n/setlang/", portal_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -5,3 +5,85 @@ from django.utils.translation import gettext_lazy as _
 class EldercareConfig(AppConfig):
     name = "eldercare"
     verbose_name = _("Elder care")
+
+    def ready(self):
+        # The domain tells the platform what it offers; the platform never imports us.
+        from civilaffairs.casework.registry import Service, register_service
+        from civilaffairs.casework.workflow import register_workflow
+        from civilaffairs.lib.confidentiality import Confidentiality
+        from civilaffairs.portal.demo import register_demo_step
+
+        from . import facts, workflow
+
+        facts.register()
+        from civilaffairs.casework.registry import register_link
+
+        register_link("citizen", _("Elder care services"), "eldercare:home")
+        register_link("staff", _("Elder care"), "eldercare:staff-overview")
+        register_link("partner", _("Provider bookings"), "eldercare:provider-bookings")
+        register_service(
+            Service(
+                code=workflow.CAREPLAN,
+                domain="eldercare",
+                name=_("Home-care plan (居家养老服务)"),
+                reference_prefix="YLJH",
+                description=_(
+                    "An assessment of what help you need at home, and a plan of regular visits "
+                    "(meals, bathing, cleaning, nursing, rehabilitation) with a subsidy."
+                ),
+                apply_url_name="eldercare:careplan-apply",
+                assisted_url_name="eldercare:careplan-assisted",
+                statutory_days=20,
+                promised_days=15,
+                confidentiality=Confidentiality.CONFIDENTIAL,
+                keywords=("养老", "居家", "助餐", "助浴", "护理"),
+                intake_level=4,
+            )
+        )
+        register_workflow(workflow.CAREPLAN, workflow.build_careplan())
+        register_service(
+            Service(
+                code=workflow.AGE_ALLOWANCE,
+                domain="eldercare",
+                name=_("Age allowance (高龄津贴)"),
+                reference_prefix="GLJT",
+                description=_(
+                    "A monthly allowance from the age of 80, higher at 90 and 100. Nobody has to "
+                    "apply: it is opened for you when you reach the age."
+                ),
+                # Proactive (免申即享): no citizen application form; staff can open one.
+                apply_url_name=None,
+                assisted_url_name="eldercare:allowance-assisted",
+                statutory_days=20,
+                promised_days=10,
+                confidentiality=Confidentiality.CONFIDENTIAL,
+                keywords=("高龄", "津贴", "补贴"),
+                intake_level=4,
+                program=facts.AGE_PROGRAM,
+                fact_context=facts.fact_context,
+            )
+        )
+        register_workflow(workflow.AGE_ALLOWANCE, workflow.build_allowance())
+        register_service(
+            Service(
+                code=workflow.URGENT_VISIT,
+                domain="eldercare",
+                name=_("Urgent home visit after a health alert"),
+                reference_prefix="JJFS",
+                description=_("Opened by a severe alert from an elder's health device."),
+                statutory_days=1,
+                promised_days=1,
+                confidentiality=Confidentiality.CONFIDENTIAL,
+                # The community office of the elder's residence, else the township's.
+                intake_level=5,
+            )
+        )
+        register_workflow(workflow.URGENT_VISIT, workflow.build_visit())
+
+        register_demo_step(_seed_demo)
+
+
+def _seed_demo(rng, log):
+    from .seed import seed_demo
+
+    seed_demo(rng, log=log)

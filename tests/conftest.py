@@ -11,6 +11,9 @@ from django.core.management import call_command
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a
 # thread with a running loop unless told this is fine (it is: the loop belongs to Playwright).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Parallel test processes share one Redis: each gets its own cache keys (read when Django's
+# settings load, which is after this file).
+os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
 
 
 def ensure_regions():
@@ -66,3 +69,10 @@ def personas_tx(transactional_db):
     ensure_regions()
     ensure_holidays()
     return make_personas()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 at its production cost makes every test account take half a second; the hasher
+    is not what these tests are about."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

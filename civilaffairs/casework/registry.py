@@ -108,3 +108,26 @@ def assisted_links(person_pk: int) -> list[tuple[str, str]]:
         except NoReverseMatch:
             continue
     return out
+
+
+# A domain's own pages (a landing page for citizens, a staff overview, a partner's workspace),
+# shown on the home page and in the staff menu.
+_links: dict[str, list[tuple[str, str, str]]] = {"citizen": [], "staff": [], "partner": []}
+
+
+def register_link(kind: str, label, url_name: str):
+    """kind: "citizen" (home page), "staff" (workspace menu) or "partner" (providers, orgs)."""
+    entry = (label, url_name, kind)
+    if all(e[1] != url_name for e in _links[kind]):
+        _links[kind].append(entry)
+
+
+def links(kind: str) -> list[tuple[str, str]]:
+    """(label, url) for one kind, skipping URLs that are not routed."""
+    out = []
+    for label, url_name, _kind in _links[kind]:
+        try:
+            out.append((label, reverse(url_name)))
+        except NoReverseMatch:
+            continue
+    return out

@@ -12,8 +12,12 @@ def elder_mode_for(request) -> bool:
 
 
 def portal(request):
+    from civilaffairs.casework.registry import links
+
     user = getattr(request, "user", None)
     return {
+        "staff_links": links("staff"),
+        "partner_links": links("partner"),
         "elder_mode": elder_mode_for(request),
         "is_staff_member": bool(user and user.is_authenticated and is_staff_member(user)),
     }

@@ -12,7 +12,11 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def home(request):
-    return render(request, "portal/home.html", {"catalogue": catalogue()})
+    from civilaffairs.casework.registry import links
+
+    return render(
+        request, "portal/home.html", {"catalogue": catalogue(), "citizen_links": links("citizen")}
+    )
 
 
 def accessibility(request):

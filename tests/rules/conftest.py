@@ -133,3 +133,15 @@ def dibao_v1(program, standards, admin_user):
             example("exactly at the standard", "800.00", "fail"),
         ],
     )
+
+
+@pytest.fixture(autouse=True)
+def _english_interface(request):
+    """These tests read messages in English; the site's default language is Chinese. Tests
+    that check the Chinese wording switch back themselves."""
+    from django.utils import translation
+
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").cookies["lang"] = "en"
+    with translation.override("en"):
+        yield

@@ -1,0 +1,213 @@
+"""Permission-scoped reads of elder care (house rule 2). Each `access_*` answers 404 for a row
+outside the reader's scope, exactly as for a row that does not exist; `list_*` are the scoped
+querysets the list pages use (with what a row shows already joined, so lists cost a fixed
+number of queries).
+
+Who sees what:
+* an elder sees their own bookings, links and invitations; a family member those of the
+  elders whose link is confirmed;
+* a provider's staff see their organisation's bookings and workers, nothing else;
+* civil-affairs staff see what lies in their jurisdiction (the elder's residence), through
+  `accounts.access.scope_q`.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from civilaffairs.accounts.access import require_staff, scope_q
+from civilaffairs.casework.models import Case
+from civilaffairs.people.models import Person
+
+from .actions import provider_of
+from .models import (
+    AgeAllowanceInvitation,
+    Alert,
+    Booking,
+    CarePlan,
+    FamilyLink,
+    HomeVisit,
+    Institution,
+    Worker,
+)
+
+BOOKING_ROW = ("service_type", "provider", "worker", "elder")
+
+
+def _get_or_404(qs, pk):
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# ----------------------------------------------------------------------------- citizens
+
+
+def elders_for(user) -> list[Person]:
+    """The people this user may book for: themself (when bound to a person) first, then the
+    elders whose family link is confirmed."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    out = []
+    if user.person_id:
+        out.append(user.person)
+    linked = Person.objects.living().filter(
+        family_links__family=user, family_links__status=FamilyLink.Status.CONFIRMED
+    )
+    out += [p for p in linked.order_by("name", "pk") if p.pk != user.person_id]
+    return out
+
+
+def access_elder(user, pk) -> Person:
+    for person in elders_for(user):
+        if str(person.pk) == str(pk):
+            return person
+    raise Http404
+
+
+def list_bookings_for_citizen(user):
+    return Booking.objects.for_citizen(user).select_related(*BOOKING_ROW)
+
+
+def access_citizen_booking(user, pk) -> Booking:
+    return _get_or_404(list_bookings_for_citizen(user).select_related("rating"), pk)
+
+
+def list_links_for_family(user):
+    return FamilyLink.objects.filter(family=user).select_related("elder").order_by("-requested_at")
+
+
+def list_links_for_elder(user):
+    if not user.person_id:
+        return FamilyLink.objects.none()
+    return (
+        FamilyLink.objects.filter(elder_id=user.person_id)
+        .select_related("family__person")
+        .order_by("-requested_at")
+    )
+
+
+def access_link_as_elder(user, pk) -> FamilyLink:
+    return _get_or_404(list_links_for_elder(user), pk)
+
+
+def access_link_as_party(user, pk) -> FamilyLink:
+    """A link the user is the elder or the family member of."""
+    link = FamilyLink.objects.select_related("elder").filter(pk=pk).first()
+    if link is None or not (link.family_id == user.pk or link.elder_id == user.person_id):
+        raise Http404
+    return link
+
+
+def list_invitations_for(user):
+    elder_ids = [p.pk for p in elders_for(user)]
+    return AgeAllowanceInvitation.objects.filter(
+        person_id__in=elder_ids, status=AgeAllowanceInvitation.Status.PENDING
+    ).select_related("person")
+
+
+def access_invitation(user, pk) -> AgeAllowanceInvitation:
+    return _get_or_404(list_invitations_for(user), pk)
+
+
+# ----------------------------------------------------------------------------- providers
+
+
+def require_provider(user):
+    provider = provider_of(user)
+    if provider is None:
+        raise PermissionDenied
+    return provider
+
+
+def list_bookings_for_provider(user):
+    provider = require_provider(user)
+    return Booking.objects.for_provider(provider.pk).select_related(*BOOKING_ROW)
+
+
+def access_provider_booking(user, pk) -> Booking:
+    return _get_or_404(list_bookings_for_provider(user).select_related("rating"), pk)
+
+
+def list_workers_for_provider(user):
+    provider = require_provider(user)
+    return Worker.objects.filter(provider=provider).prefetch_related("services")
+
+
+def access_provider_worker(user, pk) -> Worker:
+    return _get_or_404(list_workers_for_provider(user), pk)
+
+
+# ----------------------------------------------------------------------------- staff
+
+
+def list_bookings_for_staff(user):
+    require_staff(user)
+    return Booking.objects.visible_to(user).select_related(*BOOKING_ROW)
+
+
+def list_links_for_staff(user):
+    """Pending family links of elders living in the user's jurisdiction."""
+    require_staff(user)
+    return (
+        FamilyLink.objects.pending()
+        .filter(scope_q(user, region_field="elder__residence_region_id"))
+        .select_related("elder", "family__person")
+        .order_by("requested_at", "pk")
+    )
+
+
+def access_link_for_staff(user, pk) -> FamilyLink:
+    return _get_or_404(list_links_for_staff(user), pk)
+
+
+def access_plan(user, pk) -> CarePlan:
+    require_staff(user)
+    return _get_or_404(
+        CarePlan.objects.filter(case__in=Case.objects.visible_to(user)).select_related(
+            "case__beneficiary", "case__region", "assessment", "provider"
+        ),
+        pk,
+    )
+
+
+def access_visit(user, pk) -> HomeVisit:
+    require_staff(user)
+    return _get_or_404(
+        HomeVisit.objects.filter(case__in=Case.objects.visible_to(user)).select_related(
+            "case__beneficiary", "alert"
+        ),
+        pk,
+    )
+
+
+def list_alerts_for_staff(user):
+    require_staff(user)
+    return Alert.objects.visible_to(user).select_related("person", "region", "visit_case")
+
+
+def access_alert(user, pk) -> Alert:
+    return _get_or_404(list_alerts_for_staff(user), pk)
+
+
+def list_institutions_for_staff(user):
+    require_staff(user)
+    return Institution.objects.visible_to(user).select_related("region", "operator")
+
+
+def access_institution_for_update(user, pk) -> Institution:
+    """An institution the user may update: run by the user's provider, or in the jurisdiction
+    of a member of staff."""
+    provider = provider_of(user)
+    if provider is not None:
+        inst = Institution.objects.filter(pk=pk, operator=provider).first()
+        if inst is not None:
+            return inst
+    require_staff(user)
+    return _get_or_404(Institution.objects.visible_to(user).select_related("region"), pk)
+
+
+def access_person_for_staff(user, pk) -> Person:
+    from civilaffairs.accounts.access import access_person
+
+    return access_person(user, pk)

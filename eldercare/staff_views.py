@@ -1,0 +1,356 @@
+"""Elder-care pages of the staff workspace. Every read is scoped to the user's jurisdiction
+(eldercare.access); a row elsewhere answers 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from civilaffairs.accounts.access import require_staff
+from civilaffairs.casework.models import Case
+from civilaffairs.lib.paging import keyset_page
+
+from . import actions
+from .access import (
+    access_alert,
+    access_institution_for_update,
+    access_link_for_staff,
+    access_person_for_staff,
+    access_plan,
+    access_visit,
+    list_alerts_for_staff,
+    list_bookings_for_staff,
+    list_institutions_for_staff,
+    list_links_for_staff,
+)
+from .forms import (
+    ApproveForm,
+    AssessmentForm,
+    OccupancyForm,
+    PlanForm,
+    PlanItemForm,
+    StaffRequestForm,
+    VisitForm,
+)
+from .models import ADL_ITEMS, Alert, CarePlanItem, Provider, covering_codes
+
+
+def _errors(request, exc):
+    for text in getattr(exc, "messages", None) or [_("You may not do this.")]:
+        messages.error(request, text)
+
+
+@login_required
+@require_GET
+def overview(request):
+    user = request.user
+    require_staff(user)
+    return render(
+        request,
+        "eldercare/staff_overview.html",
+        {
+            "pending_links": list_links_for_staff(user).count(),
+            "open_alerts": list_alerts_for_staff(user).filter(status=Alert.Status.OPEN).count(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def bookings(request):
+    page = keyset_page(
+        list_bookings_for_staff(request.user),
+        order=("-starts_at", "-id"),
+        after=request.GET.get("after"),
+        size=25,
+    )
+    return render(request, "eldercare/staff_booking_list.html", {"page": page})
+
+
+@login_required
+@require_GET
+def family_links(request):
+    page = keyset_page(
+        list_links_for_staff(request.user),
+        order=("requested_at", "id"),
+        after=request.GET.get("after"),
+        size=25,
+    )
+    return render(request, "eldercare/staff_link_list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def family_link_confirm(request, pk):
+    link = access_link_for_staff(request.user, pk)
+    try:
+        actions.do_confirm_family_link(link, acting_user=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("The link is confirmed."))
+    return redirect("eldercare:staff-links")
+
+
+@login_required
+@require_GET
+def alerts(request):
+    page = keyset_page(
+        list_alerts_for_staff(request.user),
+        order=("-created_at", "-id"),
+        after=request.GET.get("after"),
+        size=25,
+    )
+    return render(request, "eldercare/staff_alert_list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def alert_handle(request, pk):
+    alert = access_alert(request.user, pk)
+    try:
+        actions.do_handle_alert(alert, acting_user=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Marked as handled."))
+    return redirect("eldercare:staff-alerts")
+
+
+@login_required
+@require_GET
+def institutions(request):
+    page = keyset_page(
+        list_institutions_for_staff(request.user),
+        order=("region_id", "id"),
+        after=request.GET.get("after"),
+        size=25,
+    )
+    return render(request, "eldercare/staff_institution_list.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def occupancy(request, pk):
+    """Shared by the institution's operator (a provider login) and staff of the area."""
+    inst = access_institution_for_update(request.user, pk)
+    form = OccupancyForm(
+        request.POST if request.method == "POST" else None,
+        initial={"beds_total": inst.beds_total, "beds_occupied": inst.beds_occupied},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_update_occupancy(inst, acting_user=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Occupancy updated."))
+            return redirect("eldercare:institution-occupancy", inst.pk)
+    return render(request, "eldercare/occupancy_form.html", {"inst": inst, "form": form})
+
+
+# ----------------------------------------------------------------------------- on behalf
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def careplan_assisted(request, person_pk):
+    person = access_person_for_staff(request.user, person_pk)
+    form = StaffRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = actions.do_request_care_plan(
+                acting_user=request.user,
+                elder=person,
+                request_note=form.cleaned_data["request_note"],
+                channel=Case.Channel.ASSISTED,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Request %(ref)s opened.") % {"ref": plan.case.reference})
+            return redirect("casework:case-detail", plan.case.pk)
+    return render(request, "eldercare/careplan_assisted.html", {"person": person, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def allowance_assisted(request, person_pk):
+    """Open the age allowance for someone the daily run missed (e.g. just moved in)."""
+    person = access_person_for_staff(request.user, person_pk)
+    if request.method == "POST":
+        try:
+            from .models import AgeAllowance
+
+            allowance = actions.do_open_age_allowance(
+                person,
+                acting_user=request.user,
+                mode=AgeAllowance.Mode.STAFF,
+                channel=Case.Channel.ASSISTED,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(
+                request, _("Age allowance %(ref)s opened.") % {"ref": allowance.case.reference}
+            )
+            return redirect("casework:case-detail", allowance.case.pk)
+    return render(request, "eldercare/allowance_assisted.html", {"person": person})
+
+
+# ----------------------------------------------------------------------------- care plan
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment(request, pk):
+    plan = access_plan(request.user, pk)
+    initial = {"assessed_on": timezone.localdate()}
+    if plan.assessment:
+        a = plan.assessment
+        initial.update(cognition=a.cognition, living_situation=a.living_situation, notes=a.notes)
+        initial.update({f"adl_{k}": v for k, v in a.adl.items()})
+    form = AssessmentForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.do_record_assessment(
+                plan,
+                acting_user=request.user,
+                assessed_on=data["assessed_on"],
+                adl=form.adl(),
+                cognition=data["cognition"],
+                living_situation=data["living_situation"],
+                notes=data["notes"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Assessment recorded."))
+            return redirect("eldercare:plan-edit", plan.pk)
+    adl_fields = [form[f"adl_{key}"] for key, _label, _scores in ADL_ITEMS]
+    return render(
+        request,
+        "eldercare/assessment_form.html",
+        {"plan": plan, "case": plan.case, "form": form, "adl_fields": adl_fields},
+    )
+
+
+def _plan_providers(plan):
+    return (
+        Provider.objects.filter(
+            is_active=True, coverage__in=covering_codes(plan.case.beneficiary.residence_region_id)
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, pk):
+    plan = access_plan(request.user, pk)
+    user = request.user
+    post = request.POST if request.method == "POST" else None
+    what = (post or {}).get("what")
+    plan_form = PlanForm(
+        post if what == "plan" else None,
+        providers=_plan_providers(plan),
+        initial={"provider": plan.provider_id, "goals": plan.goals, "ends_on": plan.ends_on},
+    )
+    item_form = PlanItemForm(post if what == "item" else None)
+    if post is not None:
+        try:
+            if what == "plan" and plan_form.is_valid():
+                actions.do_save_plan(plan, acting_user=user, **plan_form.cleaned_data)
+                messages.success(request, _("Saved."))
+                return redirect("eldercare:plan-edit", plan.pk)
+            if what == "item" and item_form.is_valid():
+                actions.do_add_plan_item(plan, acting_user=user, **item_form.cleaned_data)
+                messages.success(request, _("Visit added to the plan."))
+                return redirect("eldercare:plan-edit", plan.pk)
+            if what == "remove":
+                item = plan.items.filter(pk=post.get("item")).first()
+                if item is not None:
+                    actions.do_remove_plan_item(item, acting_user=user)
+                    messages.success(request, _("Visit removed from the plan."))
+                return redirect("eldercare:plan-edit", plan.pk)
+            if what == "propose":
+                actions.do_propose_plan(plan, acting_user=user)
+                messages.success(request, _("The plan was sent to the county for approval."))
+                return redirect("casework:queue-mine")
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+    items = plan.items.select_related("service_type")
+    return render(
+        request,
+        "eldercare/plan_form.html",
+        {
+            "plan": plan,
+            "case": plan.case,
+            "plan_form": plan_form,
+            "item_form": item_form,
+            "items": items,
+            "editable": plan.case.state == "assessed",
+            "weekdays": CarePlanItem.Weekday,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_approve(request, pk):
+    plan = access_plan(request.user, pk)
+    form = ApproveForm(
+        request.POST if request.method == "POST" else None,
+        initial={"starts_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_approve_plan(
+                plan, acting_user=request.user, starts_on=form.cleaned_data["starts_on"]
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("The plan is approved; its visits are booked."))
+            return redirect("casework:case-detail", plan.case.pk)
+    return render(
+        request,
+        "eldercare/plan_approve.html",
+        {
+            "plan": plan,
+            "case": plan.case,
+            "form": form,
+            "items": plan.items.select_related("service_type"),
+        },
+    )
+
+
+# ----------------------------------------------------------------------------- urgent visit
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_report(request, pk):
+    visit = access_visit(request.user, pk)
+    form = VisitForm(
+        request.POST if request.method == "POST" else None,
+        initial={"visited_at": timezone.localtime().replace(second=0, microsecond=0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_record_visit(visit, acting_user=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Visit recorded."))
+            return redirect("casework:case-detail", visit.case.pk)
+    return render(
+        request,
+        "eldercare/visit_form.html",
+        {"visit": visit, "case": visit.case, "alert": visit.alert, "form": form},
+    )

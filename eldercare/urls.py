@@ -1,0 +1,66 @@
+from django.urls import path
+
+from . import api, provider_views, staff_views, views
+
+app_name = "eldercare"
+
+urlpatterns = [
+    # Citizens (the elder, or a family member acting for them) and the public.
+    path("", views.home, name="home"),
+    path("book/", views.book_start, name="book"),
+    path("book/<slug:step>/", views.book_step, name="book-step"),
+    path("bookings/", views.booking_list, name="booking-list"),
+    path("bookings/<int:pk>/", views.booking_detail, name="booking-detail"),
+    path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking-cancel"),
+    path("bookings/<int:pk>/rate/", views.booking_rate, name="booking-rate"),
+    path("family/", views.family, name="family"),
+    path("family/<int:pk>/answer/", views.family_answer, name="family-answer"),
+    path("family/<int:pk>/end/", views.family_end, name="family-end"),
+    path("care-plan/apply/", views.careplan_apply, name="careplan-apply"),
+    path("age-allowance/invitations/<int:pk>/", views.invitation, name="invitation"),
+    path("institutions/", views.institution_list, name="institution-list"),
+    path("institutions/<int:pk>/", views.institution_detail, name="institution-detail"),
+    path("institutions/<int:pk>/occupancy/", staff_views.occupancy, name="institution-occupancy"),
+    # Providers.
+    path("provider/", provider_views.booking_list, name="provider-bookings"),
+    path("provider/bookings/<int:pk>/", provider_views.booking_detail, name="provider-booking"),
+    path(
+        "provider/bookings/<int:pk>/<slug:action>/",
+        provider_views.booking_action,
+        name="provider-booking-action",
+    ),
+    path("provider/workers/", provider_views.worker_list, name="provider-workers"),
+    path(
+        "provider/workers/<int:pk>/active/",
+        provider_views.worker_active,
+        name="provider-worker-active",
+    ),
+    # Staff.
+    path("staff/", staff_views.overview, name="staff-overview"),
+    path("staff/bookings/", staff_views.bookings, name="staff-bookings"),
+    path("staff/family-links/", staff_views.family_links, name="staff-links"),
+    path(
+        "staff/family-links/<int:pk>/confirm/",
+        staff_views.family_link_confirm,
+        name="staff-link-confirm",
+    ),
+    path("staff/alerts/", staff_views.alerts, name="staff-alerts"),
+    path("staff/alerts/<int:pk>/handled/", staff_views.alert_handle, name="staff-alert-handle"),
+    path("staff/institutions/", staff_views.institutions, name="staff-institutions"),
+    path(
+        "staff/people/<int:person_pk>/care-plan/",
+        staff_views.careplan_assisted,
+        name="careplan-assisted",
+    ),
+    path(
+        "staff/people/<int:person_pk>/age-allowance/",
+        staff_views.allowance_assisted,
+        name="allowance-assisted",
+    ),
+    path("staff/plans/<int:pk>/assessment/", staff_views.assessment, name="assessment"),
+    path("staff/plans/<int:pk>/", staff_views.plan_edit, name="plan-edit"),
+    path("staff/plans/<int:pk>/approve/", staff_views.plan_approve, name="plan-approve"),
+    path("staff/visits/<int:pk>/", staff_views.visit_report, name="visit-report"),
+    # Device platforms.
+    path("api/readings/", api.readings, name="api-readings"),
+]

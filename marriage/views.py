@@ -1,0 +1,673 @@
+"""Marriage registry pages: the citizen's booking, confirmation and status pages, and the
+registrar's day list, counter, certificates, replacement and statistics.
+
+Thin views: reads go through `marriage.queries` (scoped; 404 outside), changes through
+`marriage.actions`. An action's refusal becomes a message (or form errors) and nothing is saved.
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from civilaffairs.accounts.access import log_access
+from civilaffairs.accounts.models import AccessLog
+from civilaffairs.casework.models import Case
+
+from . import actions, checks, queries
+from .adapters import get_adapter
+from .forms import (
+    CancelForm,
+    ClearForm,
+    ConfirmForm,
+    CounterWithdrawForm,
+    DivorceRegisterForm,
+    ReceiveForm,
+    RefuseForm,
+    RegisterForm,
+    RegistrationBookingForm,
+    ReplacementForm,
+    ReplacementSearchForm,
+    SlotForm,
+)
+from .models import (
+    AGE_BANDS,
+    Appointment,
+    Certificate,
+    MarriageApplication,
+    MarriageRecord,
+    RegistrationOffice,
+)
+
+
+def _errors(request, exc: ValidationError, form=None):
+    """An action's refusal: next to the fields it names (or above the form) when there is a
+    form, and in the page's messages."""
+    if form is not None:
+        if hasattr(exc, "error_dict"):
+            for field, errs in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            form.add_error(None, exc)
+    for text in exc.messages:
+        messages.error(request, text)
+
+
+def _need_person(request):
+    if request.user.person_id is None:
+        messages.error(
+            request, _("Your account is not bound to a person. Please ask your township office.")
+        )
+        return redirect("portal:home")
+    return None
+
+
+# ============================================================================ citizens
+
+
+@login_required
+def my_marriage(request):
+    """My marital status and records, my appointments, and the divorce countdown."""
+    if (response := _need_person(request)) is not None:
+        return response
+    context = queries.citizen_overview(request.user)
+    return render(request, "marriage/my_marriage.html", context)
+
+
+def _booking_window(registry):
+    today = timezone.localdate()
+    return today + dt.timedelta(days=1), today + dt.timedelta(days=registry.booking_days)
+
+
+def _pick(request, *, start=None, end=None):
+    """The registry / day / time steps shared by every booking page, from the query string."""
+    registries = RegistrationOffice.objects.bookable().select_related("office__region")
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        registries = registries.filter(name__icontains=q) | registries.filter(
+            office__region__name__icontains=q
+        )
+    registry = None
+    if request.GET.get("registry", "").isdigit():
+        registry = (
+            RegistrationOffice.objects.bookable()
+            .prefetch_related("periods")
+            .filter(pk=request.GET["registry"])
+            .first()
+        )
+    days, day, slots = [], None, []
+    if registry is not None:
+        first, last = _booking_window(registry)
+        first, last = max(first, start or first), min(last, end or last)
+        free = queries.free_slots(registry, start=first, end=last)
+        days = sorted({s.date for s in free})
+        day = parse_date(request.GET.get("date") or "") if request.GET.get("date") else None
+        if day not in days:
+            day = None
+        slots = [s for s in free if s.date == day]
+    return {
+        "registries": registries.order_by("code")[:200],
+        "q": q,
+        "registry": registry,
+        "days": days,
+        "day": day,
+        "slots": slots,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def book_registration(request):
+    if (response := _need_person(request)) is not None:
+        return response
+    pick = _pick(request)
+    form = None
+    if pick["day"] is not None:
+        form = RegistrationBookingForm(request.POST or None, slots=pick["slots"])
+        if request.method == "POST" and form.is_valid():
+            try:
+                actions.do_book_registration(
+                    acting_user=request.user,
+                    registry=pick["registry"],
+                    slot=form.cleaned_data["slot"],
+                    partner_name=form.cleaned_data["partner_name"],
+                    partner_id_number=form.cleaned_data["partner_id_number"],
+                    declaration=form.cleaned_data["declaration"],
+                )
+            except ValidationError as exc:
+                _errors(request, exc, form)
+            else:
+                messages.success(
+                    request,
+                    _("Booked. Your partner must now confirm the appointment on this portal."),
+                )
+                return redirect("marriage:my")
+    elif request.method == "POST":
+        raise Http404
+    return render(
+        request,
+        "marriage/book.html",
+        {**pick, "form": form, "kind": MarriageApplication.Kind.REGISTRATION},
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def book_divorce(request):
+    if (response := _need_person(request)) is not None:
+        return response
+    marriage = get_adapter().current_marriage_of(request.user.person)
+    pick = _pick(request)
+    form = None
+    if pick["day"] is not None:
+        form = SlotForm(request.POST or None, slots=pick["slots"])
+        if request.method == "POST" and form.is_valid():
+            try:
+                actions.do_book_divorce(
+                    acting_user=request.user,
+                    registry=pick["registry"],
+                    slot=form.cleaned_data["slot"],
+                )
+            except ValidationError as exc:
+                _errors(request, exc, form)
+            else:
+                messages.success(
+                    request,
+                    _("Booked. Your spouse must now confirm the appointment on this portal."),
+                )
+                return redirect("marriage:my")
+    elif request.method == "POST":
+        raise Http404
+    return render(
+        request,
+        "marriage/book.html",
+        {**pick, "form": form, "kind": MarriageApplication.Kind.DIVORCE, "marriage": marriage},
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def book_collection(request, pk):
+    """Book the visit to collect the divorce certificate, within the collection period."""
+    app = queries.access_citizen_application(request.user, pk)
+    if app.kind != MarriageApplication.Kind.DIVORCE or app.case.state not in (
+        "cooling_off",
+        "collection",
+    ):
+        raise Http404
+    request.GET = request.GET.copy()
+    request.GET["registry"] = str(app.registry_id)
+    pick = _pick(request, start=app.collection_starts, end=app.collection_ends)
+    form = None
+    if pick["day"] is not None:
+        form = SlotForm(request.POST or None, slots=pick["slots"])
+        if request.method == "POST" and form.is_valid():
+            try:
+                actions.do_book_collection(
+                    app, acting_user=request.user, slot=form.cleaned_data["slot"]
+                )
+            except ValidationError as exc:
+                _errors(request, exc, form)
+            else:
+                messages.success(request, _("Booked. Your spouse must confirm the time too."))
+                return redirect("marriage:my")
+    elif request.method == "POST":
+        raise Http404
+    return render(
+        request,
+        "marriage/book.html",
+        {**pick, "form": form, "kind": "collection", "app": app},
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_confirm(request, pk):
+    appointment = queries.access_citizen_appointment(request.user, pk)
+    app = appointment.application
+    needs_declaration = app.kind == MarriageApplication.Kind.REGISTRATION
+    form = ConfirmForm(request.POST or None) if needs_declaration else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            actions.do_confirm_appointment(
+                appointment, acting_user=request.user, declaration=needs_declaration
+            )
+        except ValidationError as exc:
+            _errors(request, exc, form)
+        else:
+            messages.success(request, _("Thank you: the appointment is confirmed."))
+            return redirect("marriage:my")
+    return render(
+        request,
+        "marriage/appointment_confirm.html",
+        {"appointment": appointment, "app": app, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_change(request, pk):
+    appointment = queries.access_citizen_appointment(request.user, pk)
+    app = appointment.application
+    if not appointment.is_active or not app.case.is_open:
+        raise Http404
+    request.GET = request.GET.copy()
+    request.GET["registry"] = str(app.registry_id)
+    window = {}
+    if appointment.purpose == Appointment.Purpose.COLLECT:
+        window = {"start": app.collection_starts, "end": app.collection_ends}
+    pick = _pick(request, **window)
+    form = None
+    if pick["day"] is not None:
+        form = SlotForm(request.POST or None, slots=pick["slots"])
+        if request.method == "POST" and form.is_valid():
+            try:
+                actions.do_change_appointment(
+                    appointment, acting_user=request.user, slot=form.cleaned_data["slot"]
+                )
+            except ValidationError as exc:
+                _errors(request, exc, form)
+            else:
+                messages.success(request, _("Changed. The other party must confirm the new time."))
+                return redirect("marriage:my")
+    elif request.method == "POST":
+        raise Http404
+    return render(
+        request,
+        "marriage/book.html",
+        {**pick, "form": form, "kind": "change", "app": app, "appointment": appointment},
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_cancel(request, pk):
+    """GET asks to confirm (no pop-up); POST cancels."""
+    appointment = queries.access_citizen_appointment(request.user, pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_cancel_appointment(
+                appointment, acting_user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("The appointment is cancelled."))
+        return redirect("marriage:my")
+    return render(
+        request,
+        "marriage/appointment_cancel.html",
+        {"appointment": appointment, "app": appointment.application, "form": form},
+    )
+
+
+def _refusal_context(app):
+    return {
+        "app": app,
+        "case": app.case,
+        "registry": app.registry,
+        "decided_on": timezone.localdate(app.case.closed_at) if app.case.closed_at else None,
+        "failed": [c for c in app.checks if c["outcome"] != checks.PASS],
+    }
+
+
+@login_required
+def refusal_letter(request, pk):
+    app = queries.access_citizen_application(request.user, pk)
+    if app.case.state != "refused":
+        raise Http404
+    return render(request, "marriage/refusal_letter.html", _refusal_context(app))
+
+
+# ============================================================================ staff
+
+
+@login_required
+def staff_appointments(request):
+    """The registrar's day: the appointments at their registry, and open applications."""
+    queries.require_registrar(request.user)
+    day = parse_date(request.GET.get("date") or "") or timezone.localdate()
+    registries = list(
+        RegistrationOffice.objects.filter(pk__in=queries.registry_ids_for(request.user)).order_by(
+            "code"
+        )
+    )
+    registry_id = request.GET.get("registry")
+    registry_id = int(registry_id) if registry_id and registry_id.isdigit() else None
+    appointments = list(queries.list_appointments_for_registrar(request.user, day, registry_id))
+    in_progress = list(
+        queries.applications_for_registrar(request.user)
+        .filter(case__closed_at__isnull=True)
+        .exclude(case__state="booked")
+        .select_related("case__applicant", "case__beneficiary", "registry")
+        .order_by("cooling_off_ends", "case__submitted_at", "id")[:100]
+    )
+    return render(
+        request,
+        "marriage/staff_appointments.html",
+        {
+            "day": day,
+            "previous": day - dt.timedelta(days=1),
+            "next": day + dt.timedelta(days=1),
+            "registries": registries,
+            "registry_id": registry_id,
+            "appointments": appointments,
+            "in_progress": in_progress,
+        },
+    )
+
+
+def _counter_context(request, app, bound=None):
+    bound = bound or {}
+    state = app.case.state
+    kind = app.kind
+    ctx = {
+        "app": app,
+        "case": app.case,
+        "appointments": list(app.appointments.select_related("slot").order_by("-slot__date")),
+        "certificates": list(app.certificates.select_related("holder").order_by("id")),
+        "overall": app.check_outcome(),
+        "today": timezone.localdate(),
+    }
+    if state == "booked" or (kind == "divorce" and state in ("cooling_off", "collection")):
+        ctx["can_check_in"] = True
+    if kind == "registration" and state == "checking":
+        ctx["register_form"] = bound.get("register") or RegisterForm()
+    if kind == "divorce" and state == "checking":
+        ctx["receive_form"] = bound.get("receive") or ReceiveForm()
+    if kind == "divorce" and state in ("cooling_off", "collection"):
+        ctx["divorce_form"] = bound.get("divorce") or DivorceRegisterForm()
+    if state == "review":
+        ctx["clear_form"] = bound.get("clear") or ClearForm()
+    if state in ("checking", "review") or (kind == "divorce" and state == "collection"):
+        ctx["refuse_form"] = bound.get("refuse") or RefuseForm(app=app)
+    if state in ("booked", "checking", "review", "cooling_off"):
+        ctx["withdraw_form"] = bound.get("withdraw") or CounterWithdrawForm(app=app)
+    return ctx
+
+
+@login_required
+def counter(request, pk):
+    app = queries.access_application(request.user, pk)
+    return render(request, "marriage/counter.html", _counter_context(request, app))
+
+
+def _counter_post(request, pk, form_class, key, run, done):
+    app = queries.access_application(request.user, pk)
+    form = None
+    if form_class is not None:
+        kwargs = {"app": app} if form_class in (RefuseForm, CounterWithdrawForm) else {}
+        form = form_class(request.POST, **kwargs)
+        if not form.is_valid():
+            messages.error(request, _("Nothing was done; see the form below."))
+            return render(
+                request,
+                "marriage/counter.html",
+                _counter_context(request, app, {key: form}),
+                status=400,
+            )
+    try:
+        run(app, form.cleaned_data if form is not None else {})
+    except ValidationError as exc:
+        _errors(request, exc, form)
+        if form is not None:
+            app = queries.access_application(request.user, pk)
+            return render(
+                request,
+                "marriage/counter.html",
+                _counter_context(request, app, {key: form}),
+                status=400,
+            )
+    except PermissionDenied:
+        messages.error(request, _("You may not do this at this registry."))
+    else:
+        messages.success(request, done)
+    return redirect("marriage:counter", pk)
+
+
+@login_required
+@require_POST
+def counter_check_in(request, pk):
+    return _counter_post(
+        request,
+        pk,
+        None,
+        "",
+        lambda app, data: actions.do_check_in(app, acting_user=request.user),
+        _("Checked in; the checks are below."),
+    )
+
+
+@login_required
+@require_POST
+def counter_register(request, pk):
+    return _counter_post(
+        request,
+        pk,
+        RegisterForm,
+        "register",
+        lambda app, data: actions.do_register_marriage(app, acting_user=request.user, **data),
+        _("The marriage is registered. Print the certificates below."),
+    )
+
+
+@login_required
+@require_POST
+def counter_receive(request, pk):
+    return _counter_post(
+        request,
+        pk,
+        ReceiveForm,
+        "receive",
+        lambda app, data: actions.do_receive_divorce(app, acting_user=request.user, **data),
+        _("The divorce application is received; the cooling-off period has started."),
+    )
+
+
+@login_required
+@require_POST
+def counter_register_divorce(request, pk):
+    return _counter_post(
+        request,
+        pk,
+        DivorceRegisterForm,
+        "divorce",
+        lambda app, data: actions.do_register_divorce(app, acting_user=request.user, **data),
+        _("The divorce is registered. Print the certificates below."),
+    )
+
+
+@login_required
+@require_POST
+def counter_refuse(request, pk):
+    return _counter_post(
+        request,
+        pk,
+        RefuseForm,
+        "refuse",
+        lambda app, data: actions.do_refuse(app, acting_user=request.user, **data),
+        _("Refused. Print the refusal letter for the applicants."),
+    )
+
+
+@login_required
+@require_POST
+def counter_clear(request, pk):
+    return _counter_post(
+        request,
+        pk,
+        ClearForm,
+        "clear",
+        lambda app, data: actions.do_clear_review(app, acting_user=request.user, **data),
+        _("Review recorded; the registration can go on."),
+    )
+
+
+@login_required
+@require_POST
+def counter_withdraw(request, pk):
+    return _counter_post(
+        request,
+        pk,
+        CounterWithdrawForm,
+        "withdraw",
+        lambda app, data: actions.do_withdraw(
+            app, acting_user=request.user, party_id=data["party"], reason=data["reason"]
+        ),
+        _("The application is withdrawn."),
+    )
+
+
+@login_required
+def staff_refusal_letter(request, pk):
+    app = queries.access_application(request.user, pk)
+    if app.case.state != "refused":
+        raise Http404
+    return render(request, "marriage/refusal_letter.html", {**_refusal_context(app), "staff": True})
+
+
+@login_required
+def certificate(request, pk):
+    """The printable certificate (print CSS): one booklet, for one holder."""
+    cert = queries.access_certificate(request.user, pk)
+    record = cert.record
+    parties = [record.man, record.woman]
+    # The booklet carries the full ID numbers: only for staff allowed to see them, logged.
+    full_ids = request.user.has_perm("accounts.reveal_id_number")
+    if full_ids:
+        for person in parties:
+            log_access(
+                request.user,
+                AccessLog.Action.REVEAL_ID,
+                person,
+                detail=f"certificate {cert.number}",
+                request=request,
+            )
+    return render(
+        request,
+        "marriage/certificate.html",
+        {"cert": cert, "record": record, "parties": parties, "full_ids": full_ids},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def replacement(request):
+    """补领: find the person's records by ID number, then replace the chosen certificate."""
+    queries.require_registrar(request.user)
+    registries = list(
+        RegistrationOffice.objects.filter(pk__in=queries.registry_ids_for(request.user))
+    )
+    if request.method == "POST":
+        form = ReplacementForm(request.POST)
+        if form.is_valid():
+            registry = next(
+                (r for r in registries if r.pk == form.cleaned_data["registry"]), registries[0]
+            )
+            cert = Certificate.objects.filter(pk=form.cleaned_data["certificate"]).first()
+            if cert is None:
+                raise Http404
+            try:
+                new = actions.do_replace_certificate(
+                    cert,
+                    acting_user=request.user,
+                    registry=registry,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                _errors(request, exc)
+            except PermissionDenied:
+                raise Http404 from None
+            else:
+                messages.success(
+                    request,
+                    _("Replacement certificate %(number)s issued.") % {"number": new.number},
+                )
+                return redirect("marriage:certificate", new.pk)
+        return redirect("marriage:replacement")
+    search = ReplacementSearchForm(request.GET or None)
+    person = records = None
+    if search.is_bound and search.is_valid():
+        from civilaffairs.people.models import Person
+
+        person = Person.objects.active().filter(id_number=search.cleaned_data["id_number"]).first()
+        if person is not None:
+            records = list(queries.find_records_of(person.pk))
+            for r in records:
+                r.holder_certificates = [
+                    c for c in r.certificates.all() if c.holder_id == person.pk
+                ]
+        else:
+            messages.info(request, _("No record of a marriage for this ID number."))
+    return render(
+        request,
+        "marriage/replacement.html",
+        {"search": search, "person": person, "records": records, "registries": registries},
+    )
+
+
+@login_required
+def statistics(request):
+    """Registrations per registry and month, parties by age band and sex; divorces."""
+    registries = {r.pk: r for r in queries.statistics_registries(request.user)}
+    if not registries:
+        raise PermissionDenied
+    rows = list(MarriageRecord.objects.filter(registry_id__in=registries).statistics()[:600])
+    divorces = {
+        (d["dissolved_registry_id"], d["month"]): d["divorces"]
+        for d in MarriageRecord.objects.filter(
+            dissolved_registry_id__in=registries
+        ).divorce_statistics()
+    }
+    bands = [label for label, _low, _high in AGE_BANDS]
+    table = []
+    for row in rows:
+        table.append(
+            {
+                "registry": registries[row["registry_id"]],
+                "month": row["month"],
+                "marriages": row["marriages"],
+                "divorces": divorces.pop((row["registry_id"], row["month"]), 0),
+                "men": [row[f"men_{b}"] for b in bands],
+                "women": [row[f"women_{b}"] for b in bands],
+            }
+        )
+    for (registry_id, month), n in divorces.items():
+        table.append(
+            {
+                "registry": registries[registry_id],
+                "month": month,
+                "marriages": 0,
+                "divorces": n,
+                "men": [0] * len(bands),
+                "women": [0] * len(bands),
+            }
+        )
+    table.sort(key=lambda r: (r["month"], r["registry"].code), reverse=True)
+    for row in table:
+        row["bands"] = list(zip(row["men"], row["women"], strict=True))
+    return render(
+        request,
+        "marriage/statistics.html",
+        {"table": table, "bands": bands, "registries": registries},
+    )
+
+
+def case_url_for(user, case: Case) -> str:
+    if user.person_id and user.person_id in (case.applicant_id, case.beneficiary_id):
+        return reverse("cases:case-detail", args=[case.pk])
+    return reverse("casework:case-detail", args=[case.pk])

@@ -1,0 +1,272 @@
+"""The registration authority's pages: its register (organizations registered with the
+office or below it in its jurisdiction), one organization's record and history, late filers,
+the approval and grading steps the case page links to, status and charity decisions.
+
+Every read goes through orgs.queries (404 outside the jurisdiction); every change through
+orgs.actions.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from civilaffairs.accounts.models import User
+from civilaffairs.casework.models import Case
+from civilaffairs.lib.paging import keyset_page
+
+from . import actions, queries
+from .forms import (
+    ApproveForm,
+    CharityForm,
+    GradeForm,
+    LinkAccountForm,
+    RegisterFilterForm,
+    StatusForm,
+)
+from .models import AnnualReport, FiledDocument, LateFiling, OrgAccount, OrgApplication
+from .views import with_latest_grade
+
+PAGE_SIZE = 25
+
+
+def _errors(request, exc):
+    if isinstance(exc, PermissionDenied):
+        messages.error(request, _("Only the registration authority may do this."))
+        return
+    for text in exc.messages:
+        messages.error(request, text)
+
+
+@login_required
+@require_GET
+def org_list(request):
+    form = RegisterFilterForm(request.GET or None)
+    qs = with_latest_grade(form.apply(queries.list_organizations_for_staff(request.user)))
+    late = request.GET.get("late") == "1"
+    if late:
+        qs = qs.filter(late_filings__filed_at__isnull=True).distinct()
+    page = keyset_page(qs, order=("name", "pk"), after=request.GET.get("after"), size=PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "orgs/staff_org_list.html",
+        {"form": form, "page": page, "filter_query": query.urlencode(), "late": late},
+    )
+
+
+def _history(org):
+    """The register's history of this organization, newest first, with what changed."""
+    records = list(org.history.select_related("history_user").order_by("-history_date")[:30])
+    out = []
+    for newer, older in zip(records, [*records[1:], None], strict=True):
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older)
+            changes = [c.field for c in delta.changes]
+        out.append({"record": newer, "changes": changes})
+    return out
+
+
+def _context(request, org, **extra):
+    user = request.user
+    visible_cases = Case.objects.visible_to(user)
+    return {
+        "org": org,
+        "applications": OrgApplication.objects.filter(organization=org, case__in=visible_cases)
+        .select_related("case")
+        .order_by("-case__created_at"),
+        "reports": AnnualReport.objects.filter(organization=org, case__in=visible_cases)
+        .select_related("case")
+        .order_by("-year"),
+        "late": LateFiling.objects.filter(organization=org).order_by("-year"),
+        "accounts": OrgAccount.objects.filter(organization=org).select_related("user"),
+        "history": _history(org),
+        "can_decide": queries.holds_authority_grant(user, org.authority_id, queries.DECIDING_ROLES),
+        "can_link": queries.holds_authority_grant(user, org.authority_id, queries.AUTHORITY_ROLES),
+        "status_form": extra.pop("status_form", None) or StatusForm(org=org),
+        "charity_form": extra.pop("charity_form", None)
+        or CharityForm(initial={"recognised": "yes" if org.is_charity else "no"}),
+        "link_form": extra.pop("link_form", None) or LinkAccountForm(),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def org_detail(request, pk):
+    org = queries.access_organization_for_staff(request.user, pk)
+    return render(request, "orgs/staff_org_detail.html", _context(request, org))
+
+
+@login_required
+@require_POST
+def org_status(request, pk):
+    org = queries.access_organization_for_staff(request.user, pk)
+    form = StatusForm(request.POST, org=org)
+    if not form.is_valid():
+        return render(
+            request,
+            "orgs/staff_org_detail.html",
+            _context(request, org, status_form=form),
+            status=400,
+        )
+    try:
+        actions.do_set_status(org, acting_user=request.user, **form.cleaned_data)
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("The status is changed."))
+    return redirect("orgs:staff-org", org.pk)
+
+
+@login_required
+@require_POST
+def org_charity(request, pk):
+    org = queries.access_organization_for_staff(request.user, pk)
+    form = CharityForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "orgs/staff_org_detail.html",
+            _context(request, org, charity_form=form),
+            status=400,
+        )
+    try:
+        actions.do_set_charity(org, acting_user=request.user, **form.cleaned_data)
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("The charity recognition is recorded."))
+    return redirect("orgs:staff-org", org.pk)
+
+
+@login_required
+@require_POST
+def org_account(request, pk):
+    org = queries.access_organization_for_staff(request.user, pk)
+    form = LinkAccountForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "orgs/staff_org_detail.html",
+            _context(request, org, link_form=form),
+            status=400,
+        )
+    login = form.cleaned_data["login"].strip()
+    account = User.objects.filter(Q(username=login) | Q(phone=login), is_active=True).first()
+    if account is None:
+        messages.error(request, _("No account has this login name or mobile number."))
+        return redirect("orgs:staff-org", org.pk)
+    try:
+        actions.do_link_account(org, account, acting_user=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("The account may now act for the organization."))
+    return redirect("orgs:staff-org", org.pk)
+
+
+@login_required
+@require_GET
+def late_list(request):
+    qs = queries.list_late_filings_for_staff(request.user).filter(filed_at__isnull=True)
+    page = keyset_page(
+        qs, order=("-year", "organization_id", "id"), after=request.GET.get("after"), size=PAGE_SIZE
+    )
+    return render(request, "orgs/staff_late_list.html", {"page": page})
+
+
+def _filed(case):
+    return FiledDocument.objects.filter(document__case=case).select_related("document")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_approve(request, pk):
+    """The decision page the case page links to: what is asked, what changes, the code."""
+    app = queries.access_application_for_staff(request.user, pk)
+    form = ApproveForm(request.POST or None)
+    if request.method == "POST":
+        if not queries.holds_authority_grant(
+            request.user, app.case.office_id, queries.DECIDING_ROLES
+        ):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                actions.do_approve_application(
+                    app, acting_user=request.user, credit_code=form.cleaned_data["credit_code"]
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict") and "credit_code" in exc.error_dict:
+                    form.add_error("credit_code", exc.error_dict["credit_code"])
+                else:
+                    _errors(request, exc)
+            except PermissionDenied as exc:
+                _errors(request, exc)
+            else:
+                messages.success(request, _("Approved; the register is updated."))
+                return redirect("casework:case-detail", app.case.pk)
+    return render(
+        request,
+        "orgs/application_approve.html",
+        {
+            "app": app,
+            "case": app.case,
+            "form": form,
+            "changes": actions.proposed_changes(app) if app.kind == "change" else {},
+            "documents": _filed(app.case),
+            "missing": actions.missing_for_submission(app),
+            "can_decide": queries.holds_authority_grant(
+                request.user, app.case.office_id, queries.DECIDING_ROLES
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_grade(request, pk):
+    report = queries.access_report_for_staff(request.user, pk)
+    form = GradeForm(request.POST or None)
+    can_grade = queries.holds_authority_grant(
+        request.user, report.case.office_id, queries.GRADING_ROLES
+    )
+    if request.method == "POST":
+        if not can_grade:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                actions.do_grade_report(report, acting_user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.error_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    _errors(request, exc)
+            except PermissionDenied as exc:
+                _errors(request, exc)
+            else:
+                messages.success(request, _("The report is graded."))
+                return redirect("casework:case-detail", report.case.pk)
+    previous = (
+        AnnualReport.objects.filter(organization=report.organization, year__lt=report.year)
+        .exclude(grade="")
+        .order_by("-year")[:3]
+    )
+    return render(
+        request,
+        "orgs/report_grade.html",
+        {
+            "report": report,
+            "case": report.case,
+            "form": form,
+            "previous": previous,
+            "documents": _filed(report.case),
+            "can_grade": can_grade,
+        },
+    )

@@ -1,0 +1,281 @@
+"""Divorce by agreement (Civil Code Art. 1076-1077) with the clock moved: receipt starts 30
+calendar days of cooling-off (either party may withdraw), then 30 days to collect the
+certificate together, else deemed withdrawn by the daily task. Marital status in the master
+record follows the marriage records through marriage, divorce and remarriage."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from civilaffairs.casework.models import Case, Notification
+from civilaffairs.people.models import Person
+from marriage import actions
+from marriage.models import (
+    Appointment,
+    Certificate,
+    MarriageApplication,
+    MarriageRecord,
+    expected_marital_status,
+)
+from tests.marriage.conftest import SH, book_divorce, citizen, receive_divorce, register
+
+pytestmark = pytest.mark.django_db
+
+
+def at(day: dt.date, hour=10):
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=SH)
+
+
+@pytest.fixture
+def married(reg, couple, fixed_clock):
+    a, b = couple
+    register(reg, a, b, fixed_clock)
+    return a, b
+
+
+@pytest.fixture
+def received(reg, married, fixed_clock):
+    """Married on Tuesday 3 March 2026, divorce application received Wednesday 4 March."""
+    app = receive_divorce(reg, *married, fixed_clock)
+    assert app.received_on == dt.date(2026, 3, 4)
+    return app
+
+
+def refresh(app):
+    return MarriageApplication.objects.select_related("case").get(pk=app.pk)
+
+
+def status(user):
+    return Person.objects.get(pk=user.person_id).marital_status
+
+
+def test_receipt_starts_the_cooling_off_period_with_calendar_days(received):
+    app = received
+    assert app.case.state == "cooling_off"
+    assert app.cooling_off_ends == dt.date(2026, 4, 3)  # day 30, a Friday
+    assert app.collection_starts == dt.date(2026, 4, 4)  # day 31
+    # Day 60 is Sunday 3 May, inside the May Day holiday (1-5 May): the period ends on the
+    # next working day (Civil Code Art. 203).
+    assert app.collection_ends == dt.date(2026, 5, 6)
+    assert app.case.submitted_at is not None
+    assert app.agreement_children and app.agreement_property
+
+
+def test_the_certificate_is_refused_during_the_cooling_off_period(reg, received, fixed_clock):
+    fixed_clock.move_to(at(dt.date(2026, 3, 19)))  # day 15
+    with pytest.raises(ValidationError, match="cooling-off period runs until 2026-04-03"):
+        actions.do_register_divorce(received, acting_user=reg.registrar, both_present=True)
+    fixed_clock.move_to(at(dt.date(2026, 4, 3)))  # day 30: still cooling off
+    with pytest.raises(ValidationError, match="1077"):
+        actions.do_register_divorce(received, acting_user=reg.registrar, both_present=True)
+    assert refresh(received).case.state == "cooling_off"
+
+
+def test_day_31_the_task_opens_collection_and_the_divorce_is_registered(
+    reg, married, received, fixed_clock
+):
+    a, b = married
+    assert actions.do_divorce_deadlines(today=dt.date(2026, 4, 3))["opened"] == 0
+    fixed_clock.move_to(at(dt.date(2026, 4, 4)))  # day 31
+    assert actions.do_divorce_deadlines()["opened"] == 1
+    assert actions.do_divorce_deadlines()["opened"] == 0  # idempotent
+    app = refresh(received)
+    assert app.case.state == "collection"
+    record = actions.do_register_divorce(app, acting_user=reg.registrar, both_present=True)
+    assert record.status == MarriageRecord.Status.DIVORCED
+    assert record.dissolved_on == dt.date(2026, 4, 4)
+    certs = Certificate.objects.filter(record=record, kind=Certificate.Kind.DIVORCE)
+    assert certs.count() == 2 and certs.first().number.startswith("L640104-2026-")
+    assert status(a) == status(b) == Person.MaritalStatus.DIVORCED
+    case = Case.objects.get(pk=app.case_id)
+    assert case.state == "registered" and case.archive_on is None
+
+
+def test_day_60_still_succeeds_even_if_the_task_has_not_run(reg, received, fixed_clock):
+    fixed_clock.move_to(at(dt.date(2026, 5, 6)))  # the last day (day 60 moved past the holiday)
+    app = refresh(received)
+    assert app.case.state == "cooling_off"  # the daily task never ran
+    record = actions.do_register_divorce(app, acting_user=reg.registrar, both_present=True)
+    assert record.status == MarriageRecord.Status.DIVORCED
+
+
+def test_after_the_collection_period_it_is_deemed_withdrawn(reg, married, received, fixed_clock):
+    a, b = married
+    fixed_clock.move_to(at(dt.date(2026, 4, 4)))
+    actions.do_divorce_deadlines()
+    fixed_clock.move_to(at(dt.date(2026, 5, 6)))
+    assert actions.do_divorce_deadlines()["deemed_withdrawn"] == 0  # the last day is still open
+    fixed_clock.move_to(at(dt.date(2026, 5, 7), hour=0))  # day 61 (after the extension)
+    with pytest.raises(ValidationError, match="deemed withdrawn"):
+        actions.do_register_divorce(refresh(received), acting_user=reg.registrar, both_present=True)
+    done = actions.do_divorce_deadlines()
+    assert done["deemed_withdrawn"] == 1
+    assert actions.do_divorce_deadlines()["deemed_withdrawn"] == 0  # idempotent
+    case = Case.objects.get(pk=received.case_id)
+    assert case.state == "deemed_withdrawn" and case.outcome == "withdrawn"
+    assert "1077" in case.outcome_reason
+    with pytest.raises(ValidationError, match="withdrawn"):
+        actions.do_register_divorce(refresh(received), acting_user=reg.registrar, both_present=True)
+    # Still married: the record and the master record agree.
+    assert MarriageRecord.objects.get().status == MarriageRecord.Status.IN_FORCE
+    assert status(a) == status(b) == Person.MaritalStatus.MARRIED
+
+
+def test_either_party_may_withdraw_during_the_cooling_off_period(
+    reg, married, received, fixed_clock
+):
+    a, b = married
+    fixed_clock.move_to(at(dt.date(2026, 3, 20)))
+    actions.do_withdraw(received, acting_user=b, reason="我们和好了")
+    case = Case.objects.get(pk=received.case_id)
+    assert case.state == "withdrawn"
+    assert case.events.filter(transition="withdraw", actor=b).exists()
+    fixed_clock.move_to(at(dt.date(2026, 4, 4)))
+    with pytest.raises(ValidationError, match="withdrawn"):
+        actions.do_register_divorce(refresh(received), acting_user=reg.registrar, both_present=True)
+    assert status(a) == Person.MaritalStatus.MARRIED
+
+
+@pytest.mark.parametrize("who", ["applicant", "partner"])
+def test_the_citizen_withdraws_on_the_platforms_withdraw_page(
+    client, reg, married, received, fixed_clock, django_capture_on_commit_callbacks, who
+):
+    """The portal's own "withdraw my application" page works for either party, and the
+    other one is told."""
+    from django.test import override_settings
+
+    a, b = married
+    actor, other = (a, b) if who == "applicant" else (b, a)
+    client.force_login(actor)
+    before = Notification.objects.filter(person=other.person).count()
+    with override_settings(ROOT_URLCONF="tests.marriage.urls_for_tests"):
+        url = reverse("cases:case-withdraw", args=[received.case_id])
+        assert client.get(url).status_code == 200
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(url, {"reason": ""}).status_code == 302
+    case = Case.objects.get(pk=received.case_id)
+    assert case.state == "withdrawn"
+    assert case.events.filter(transition="withdraw", actor=actor).exists()
+    assert Notification.objects.filter(person=other.person, case=case).count() == before + 1
+
+
+def test_withdrawal_at_the_counter_names_the_party(reg, married, received):
+    a, b = married
+    with pytest.raises(ValidationError):
+        actions.do_withdraw(received, acting_user=reg.registrar, party_id=None)
+    actions.do_withdraw(received, acting_user=reg.registrar, party_id=a.person_id, reason="")
+    case = Case.objects.get(pk=received.case_id)
+    assert case.state == "withdrawn" and a.person.name in case.outcome_reason
+    with pytest.raises(PermissionDenied):
+        actions.do_withdraw(received, acting_user=reg.other_registrar, party_id=a.person_id)
+
+
+def test_no_withdrawal_after_the_cooling_off_period(reg, married, received, fixed_clock):
+    a, b = married
+    fixed_clock.move_to(at(dt.date(2026, 4, 4)))  # the task has not run yet
+    with pytest.raises(ValidationError, match="can no longer be withdrawn"):
+        actions.do_withdraw(received, acting_user=a)
+
+
+def test_a_divorce_needs_a_marriage_between_the_two_in_the_records(reg, fixed_clock):
+    a = citizen("单身", "M", dt.date(1990, 1, 1))
+    with pytest.raises(ValidationError, match="no record of your marriage"):
+        book_divorce(reg, a, citizen("某人", "F", dt.date(1990, 1, 1)))
+
+
+def test_receipt_needs_the_written_agreement(reg, married, fixed_clock):
+    ap = book_divorce(reg, *married)
+    app = actions.do_check_in(ap.application, acting_user=reg.registrar)
+    with pytest.raises(ValidationError) as exc:
+        actions.do_receive_divorce(
+            app,
+            acting_user=reg.registrar,
+            both_present=True,
+            agreement_signed=False,
+            agreement_children="",
+            agreement_property="x",
+        )
+    assert {"agreement_signed", "agreement_children"} <= set(exc.value.error_dict)
+    actions.do_refuse(
+        app,
+        acting_user=reg.registrar,
+        refusal=MarriageApplication.Refusal.AGREEMENT,
+        reason="未提交书面离婚协议",
+    )
+    assert "1076" in Case.objects.get(pk=app.case_id).outcome_reason
+
+
+def test_both_are_told_when_collection_opens_and_reminded_before_it_ends(
+    reg, married, received, fixed_clock, django_capture_on_commit_callbacks
+):
+    a, b = married
+    fixed_clock.move_to(at(dt.date(2026, 4, 4)))
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_divorce_deadlines()
+    for user in (a, b):
+        assert Notification.objects.filter(person=user.person, body__contains="2026-05-06").exists()
+    fixed_clock.move_to(at(dt.date(2026, 4, 30)))
+    assert actions.do_divorce_deadlines()["reminded"] == 1
+    assert actions.do_divorce_deadlines()["reminded"] == 0
+
+
+def test_the_couple_books_the_collection_visit_within_the_period(
+    reg, married, received, fixed_clock
+):
+    from marriage.models import Slot
+
+    a, b = married
+    actions.do_generate_slots(reg.home, today=dt.date(2026, 4, 1))
+    early = Slot.objects.filter(registry=reg.home, date=dt.date(2026, 4, 2)).first()
+    with pytest.raises(ValidationError, match="Choose a day"):
+        actions.do_book_collection(received, acting_user=a, slot=early)
+    slot = Slot.objects.filter(registry=reg.home, date=dt.date(2026, 4, 7)).first()
+    ap = actions.do_book_collection(received, acting_user=a, slot=slot)
+    assert ap.purpose == Appointment.Purpose.COLLECT and ap.status == Appointment.Status.PENDING
+    actions.do_confirm_appointment(ap, acting_user=b)
+    fixed_clock.move_to(at(dt.date(2026, 4, 7), 9))
+    actions.do_check_in(refresh(received), acting_user=reg.registrar)
+    ap.refresh_from_db()
+    assert ap.status == Appointment.Status.ATTENDED
+    actions.do_register_divorce(refresh(received), acting_user=reg.registrar, both_present=True)
+
+
+def test_marital_status_follows_the_records_through_marriage_divorce_and_remarriage(
+    reg, couple, fixed_clock
+):
+    a, b = couple
+    c = citizen("孙丽", "F", dt.date(1996, 5, 5))
+
+    def in_sync(*users):
+        for user in users:
+            person = Person.objects.get(pk=user.person_id)
+            # No record at all: the records know nothing, the master record says unmarried.
+            expected = expected_marital_status(person) or Person.MaritalStatus.UNMARRIED
+            assert person.marital_status == expected, person.name
+
+    assert expected_marital_status(a.person) is None
+    in_sync(a, b, c)
+    register(reg, a, b, fixed_clock)
+    in_sync(a, b)
+    assert status(a) == Person.MaritalStatus.MARRIED
+
+    app = receive_divorce(reg, a, b, fixed_clock)
+    in_sync(a, b)  # still married while cooling off
+    fixed_clock.move_to(at(app.collection_starts))
+    actions.do_divorce_deadlines()
+    actions.do_register_divorce(refresh(app), acting_user=reg.registrar, both_present=True)
+    in_sync(a, b)
+    assert status(a) == status(b) == Person.MaritalStatus.DIVORCED
+
+    record = register(reg, a, c, fixed_clock)  # remarriage of the husband
+    in_sync(a, b, c)
+    assert status(a) == status(c) == Person.MaritalStatus.MARRIED
+    assert status(b) == Person.MaritalStatus.DIVORCED
+    assert record.man == a.person and record.woman == c.person
+    history = [
+        h.marital_status
+        for h in Person.objects.get(pk=a.person_id).history.order_by("history_date", "history_id")
+    ]
+    assert history[-3:] == ["married", "divorced", "married"]
