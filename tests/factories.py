@@ -34,7 +34,9 @@ class PersonFactory(DjangoModelFactory):
     hukou_region = factory.LazyFunction(lambda: Region.objects.get(code="640104001002"))
     residence_region = factory.SelfAttribute("hukou_region")
     id_type = Person.IdType.RESIDENT_ID
-    id_number = factory.LazyAttribute(lambda o: valid_id(o.hukou_region.code[:6], o.birth_date, o.sex))
+    id_number = factory.LazyAttribute(
+        lambda o: valid_id(o.hukou_region.code[:6], o.birth_date, o.sex)
+    )
     phone = factory.Sequence(lambda n: f"139{n:08d}")
 
 
@@ -54,10 +56,16 @@ class UserFactory(DjangoModelFactory):
 
 def make_household(head: Person, *others: tuple[Person, str]) -> Household:
     house = Household.objects.create(head=head, region=head.residence_region)
-    Membership.objects.create(household=house, person=head, relation=Membership.Relation.HEAD,
-                              start_date=dt.date(2020, 1, 1))
+    Membership.objects.create(
+        household=house,
+        person=head,
+        relation=Membership.Relation.HEAD,
+        start_date=dt.date(2020, 1, 1),
+    )
     for person, relation in others:
-        Membership.objects.create(household=house, person=person, relation=relation, start_date=dt.date(2020, 1, 1))
+        Membership.objects.create(
+            household=house, person=person, relation=relation, start_date=dt.date(2020, 1, 1)
+        )
     return house
 
 
@@ -65,8 +73,13 @@ def office_for(code: str, name: str | None = None, services=()) -> Office:
     region = Region.objects.get(code=code)
     office = Office.objects.filter(region=region).first()
     if office is None:
-        office = do_create_office(acting_user=None, name=name or f"{region.name}民政", region=region,
-                                  level=region.level, services=services)
+        office = do_create_office(
+            acting_user=None,
+            name=name or f"{region.name}民政",
+            region=region,
+            level=region.level,
+            services=services,
+        )
     return office
 
 

@@ -43,7 +43,9 @@ def test_sign_up_binds_to_the_existing_person_record(client, regions):
     assert Person.objects.filter(id_number=person.id_number).count() == 1
 
 
-def test_sign_up_with_a_wrong_check_digit_is_refused_with_the_reason_and_nothing_saved(client, regions):
+def test_sign_up_with_a_wrong_check_digit_is_refused_with_the_reason_and_nothing_saved(
+    client, regions
+):
     good = valid_id("640104", dt.date(1962, 8, 9), "F")
     wrong_last = "0" if good[-1] != "0" else "1"
     response, _ = signup(client, id_number=good[:-1] + wrong_last)
@@ -89,7 +91,9 @@ def test_an_unknown_address_code_is_refused(client, regions):
 
 def test_citizens_log_in_with_their_mobile_number(client, regions):
     UserFactory(username="13612345678", phone="13612345678")
-    response = client.post(reverse("accounts:login"), {"username": "13612345678", "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": "13612345678", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert "_auth_user_id" in client.session
 
@@ -97,8 +101,12 @@ def test_citizens_log_in_with_their_mobile_number(client, regions):
 def test_five_failed_logins_lock_the_account_for_a_while(client, regions):
     UserFactory(username="13612345678", phone="13612345678")
     for _ in range(5):
-        client.post(reverse("accounts:login"), {"username": "13612345678", "password": "wrong-password-x"})
-    response = client.post(reverse("accounts:login"), {"username": "13612345678", "password": PASSWORD})
+        client.post(
+            reverse("accounts:login"), {"username": "13612345678", "password": "wrong-password-x"}
+        )
+    response = client.post(
+        reverse("accounts:login"), {"username": "13612345678", "password": PASSWORD}
+    )
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
 
@@ -115,7 +123,9 @@ def test_a_citizen_updates_contact_details_with_history(client, regions):
     person = PersonFactory()
     user = UserFactory(person=person, phone="13600000000", username="13600000000")
     client.force_login(user)
-    response = client.post(reverse("accounts:profile"), {"phone": "13600000009", "address": "新地址 1 号"})
+    response = client.post(
+        reverse("accounts:profile"), {"phone": "13600000009", "address": "新地址 1 号"}
+    )
     assert response.status_code == 302
     person.refresh_from_db()
     user.refresh_from_db()

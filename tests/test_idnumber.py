@@ -78,7 +78,9 @@ def test_retired_address_codes_are_valid_for_life_and_unknown_ones_are_not(regio
     from civilaffairs.people.models import parse_id_number
 
     # 崇文区 (110103) was merged into 东城区 in 2010; people keep their numbers.
-    assert parse_id_number(idnumber.make("110103", dt.date(1960, 1, 1), 11)).address_code == "110103"
+    assert (
+        parse_id_number(idnumber.make("110103", dt.date(1960, 1, 1), 11)).address_code == "110103"
+    )
     with pytest.raises(ValidationError) as exc:
         parse_id_number(idnumber.make("990101", dt.date(1960, 1, 1), 11))
     assert exc.value.code == "id_address_code"

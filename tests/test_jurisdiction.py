@@ -25,7 +25,9 @@ PERSON_URLS = [
 
 
 @pytest.mark.parametrize(("method", "name"), PERSON_URLS)
-def test_staff_of_another_county_cannot_open_a_person_of_this_county(client, personas, resident, method, name):
+def test_staff_of_another_county_cannot_open_a_person_of_this_county(
+    client, personas, resident, method, name
+):
     client.force_login(personas.other_caseworker)
     response = getattr(client, method)(reverse(name, args=[resident.pk]))
     assert response.status_code == 404
@@ -78,7 +80,11 @@ def test_revealing_needs_the_permission_and_is_logged(client, personas, resident
     response = client.post(url, {"field": "id_number"})
     assert resident.id_number in response.content.decode()
     log = AccessLog.objects.get()
-    assert (log.user, log.action, log.object_id) == (personas.caseworker, AccessLog.Action.REVEAL_ID, str(resident.pk))
+    assert (log.user, log.action, log.object_id) == (
+        personas.caseworker,
+        AccessLog.Action.REVEAL_ID,
+        str(resident.pk),
+    )
 
 
 def test_the_scope_applies_region_and_confidentiality_together(personas):

@@ -15,9 +15,13 @@ def test_access_logs_are_kept_at_least_six_months_then_purged(regions):
     user, person = UserFactory(), PersonFactory()
     ct = ContentType.objects.get_for_model(person)
     with time_machine.travel(dt.datetime(2025, 1, 1, tzinfo=dt.UTC)):
-        old = AccessLog.objects.create(user=user, action="reveal_id", content_type=ct, object_id=person.pk)
+        old = AccessLog.objects.create(
+            user=user, action="reveal_id", content_type=ct, object_id=person.pk
+        )
     with time_machine.travel(dt.datetime(2026, 6, 1, tzinfo=dt.UTC)):
-        recent = AccessLog.objects.create(user=user, action="reveal_id", content_type=ct, object_id=person.pk)
+        recent = AccessLog.objects.create(
+            user=user, action="reveal_id", content_type=ct, object_id=person.pk
+        )
         purge_access_logs_task()
     assert not AccessLog.objects.filter(pk=old.pk).exists()
     assert AccessLog.objects.filter(pk=recent.pk).exists()

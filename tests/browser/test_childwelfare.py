@@ -1,0 +1,169 @@
+"""Child welfare in a real browser: a community children's director reports a left-behind
+child, the child-welfare worker confirms the category the rules suggested, assesses the needs
+and builds a plan from the resources matched to them, and the director records a visit.
+
+The screening worker is simulated in-process: `enqueue_screening` runs the screening at once
+(the live server's transactions commit, so the category pre-screen follow-up runs as in
+production).
+"""
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from childwelfare.forms import ReportFindForm, ReportForm, VisitForm
+from childwelfare.models import Area, ChildProfile, Score, SupportItem, Visit
+from civilaffairs.accounts.forms import LoginForm
+from civilaffairs.casework import actions as casework_actions
+from civilaffairs.casework.models import Case
+from tests.childwelfare.conftest import family, setup_childwelfare
+from tests.factories import PASSWORD
+
+from .conftest import AXE_JS, label_of, label_pattern, t
+
+pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.childwelfare.urls_for_tests")]
+
+
+@pytest.fixture
+def world(personas_tx, monkeypatch):
+    def screen_now(case_id):
+        casework_actions.do_screen_and_route(case_id)
+        return True
+
+    monkeypatch.setattr(casework_actions, "enqueue_screening", screen_now)
+    return setup_childwelfare(personas_tx)
+
+
+def url(live_server, name, *args) -> str:
+    return live_server.url + reverse(name, args=args or None)
+
+
+def log_in(page, live_server, username):
+    page.context.clear_cookies()
+    page.goto(url(live_server, "accounts:login"))
+    page.get_by_label(label_pattern(label_of(LoginForm, "username"))).fill(username)
+    page.get_by_label(label_pattern(label_of(LoginForm, "password"))).fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name=t("Log in"), exact=True).click()
+
+
+def click(page, text):
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name=t(text), exact=True).click()
+
+
+def need_group(page, area):
+    """The plan's fieldset for the need found in one area (its legend starts with the area)."""
+    return page.get_by_role("group", name=re.compile("^" + re.escape(t(Area(area).label)) + ":"))
+
+
+def axe_violations(page) -> list:
+    page.add_script_tag(path=str(AXE_JS))
+    return page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'tag',
+                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+            return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+        }"""
+    )
+
+
+def test_a_director_reports_a_child_the_worker_assesses_and_plans_and_a_visit_is_recorded(
+    world, page, live_server
+):
+    father, mother, child = family()
+
+    # The community children's director reports the child.
+    log_in(page, live_server, "director")
+    page.goto(url(live_server, "childwelfare:report-find"))
+    page.get_by_label(label_pattern(label_of(ReportFindForm, "id_number"))).fill(child.id_number)
+    page.get_by_label(label_pattern(label_of(ReportFindForm, "name"))).fill(child.name)
+    click(page, "Find the child")
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Report a child"))
+    page.get_by_label(label_pattern(label_of(ReportForm, "concern"))).fill(
+        "父母都在广东打工，孩子跟奶奶生活，最近成绩下滑、不爱说话。"
+    )
+    away = t("works away from home")
+    page.get_by_label(f"{father.name}: {away}").check()
+    page.get_by_label(f"{mother.name}: {away}").check()
+    assert axe_violations(page) == []
+    click(page, "Send the report")
+    case = Case.objects.get(service="childwelfare.intake")
+    expect(page.locator(".messages")).to_contain_text(case.reference)
+    case.refresh_from_db()
+    assert case.state == "screened" and case.office == world.p.township
+
+    # The child-welfare worker finds it waiting, confirms the suggested category…
+    log_in(page, live_server, "childworker")
+    page.goto(url(live_server, "childwelfare:home"))
+    assert axe_violations(page) == []
+    row = page.get_by_role("row").filter(has_text=case.reference)
+    with page.expect_navigation():
+        row.get_by_role("link", name=t("Confirm the category")).click()
+    left_behind = page.get_by_label(t("Left-behind child (留守儿童)"), exact=True)
+    expect(left_behind).to_be_checked()  # suggested by the rules from the register
+    assert axe_violations(page) == []
+    page.get_by_label(label_pattern(t("Children's director responsible"))).select_option(
+        str(world.director.pk)
+    )
+    click(page, "Confirm")
+
+    # …assesses the five areas…
+    expect(page.get_by_role("heading", level=1)).to_contain_text(t("Needs assessment"))
+    scores = {
+        Area.LIVING: Score.SOME,
+        Area.EDUCATION: Score.CLEAR,
+        Area.HEALTH: Score.NONE,
+        Area.PSYCHOLOGY: Score.CLEAR,
+        Area.SAFETY: Score.SOME,
+    }
+    assert axe_violations(page) == []
+    for area, score in scores.items():
+        group = page.get_by_role("group", name=t(Area(area).label), exact=True)
+        group.get_by_label(t(Score(score).label), exact=True).check()
+    page.get_by_role("group", name=t(Area.EDUCATION.label), exact=True).get_by_role("textbox").fill(
+        "数学成绩下滑，作业无人辅导。"
+    )
+    click(page, "Save the assessment")
+
+    # …and builds the plan from the matched resources.
+    expect(page.get_by_role("heading", level=1)).to_contain_text(t("Support plan"))
+    education = need_group(page, Area.EDUCATION)
+    expect(education.get_by_role("radio", name=re.compile("^凤凰北街街道儿童之家"))).to_be_checked()
+    expect(page.locator("main")).not_to_contain_text("西夏区")  # another county's resource
+    education.get_by_label(label_pattern(t("What will be done"))).fill("每周三次课后作业辅导")
+    counselling = need_group(page, Area.PSYCHOLOGY)
+    counselling.get_by_role("radio", name=re.compile("^银川市阳光青少年心理咨询中心")).check()
+    assert axe_violations(page) == []
+    click(page, "Put the plan in force")
+
+    profile = ChildProfile.objects.get(person=child)
+    expect(page).to_have_url(url(live_server, "childwelfare:child-detail", profile.pk))
+    assert axe_violations(page) == []
+    items = page.get_by_role("table", name=t("Items of the plan"))
+    expect(items).to_contain_text("凤凰北街街道儿童之家")
+    expect(items).to_contain_text("银川市阳光青少年心理咨询中心")
+    case.refresh_from_db()
+    assert case.state == "supported"
+    assert {i.resource.name for i in SupportItem.objects.filter(plan__profile=profile)} == {
+        "凤凰北街街道儿童之家",
+        "银川市阳光青少年心理咨询中心",
+    }
+
+    # The director visits the child.
+    log_in(page, live_server, "director")
+    page.goto(url(live_server, "childwelfare:child-detail", profile.pk))
+    with page.expect_navigation():
+        page.get_by_role("link", name=t("Record a visit"), exact=True).click()
+    assert axe_violations(page) == []
+    page.get_by_label(label_pattern(label_of(VisitForm, "people_seen"))).fill("奶奶、班主任")
+    page.get_by_label(label_pattern(label_of(VisitForm, "concerns"))).fill("情绪有所好转。")
+    click(page, "Save")
+    expect(page.locator(".messages")).to_contain_text(t("The visit was recorded."))
+    expect(page.get_by_role("table", name=t("Visits, newest first"))).to_contain_text(
+        "奶奶、班主任"
+    )
+    assert Visit.objects.filter(profile=profile, visitor=world.director).count() == 1

@@ -1,0 +1,445 @@
+"""The child-welfare pages: the narrowest access in the portal, an access-log row for every
+opening of a child's record, guardians who see their own children only, every staff URL refused
+outside the user's area, and list pages at a fixed number of queries."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from childwelfare import actions
+from childwelfare.models import Alert, ChildProfile, Guardian, IntakeReport, SupportItem, Visit
+from civilaffairs.accounts.models import AccessLog
+from civilaffairs.casework.models import Case
+from tests.childwelfare.conftest import (
+    confirmed,
+    family,
+    in_support,
+    orphan_family,
+    report,
+    reported_and_screened,
+    screen,
+    set_working_away,
+)
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.childwelfare.urls_for_tests")]
+
+
+def view_logs(user, profile):
+    return AccessLog.objects.filter(
+        user=user,
+        action=AccessLog.Action.VIEW_RECORD,
+        content_type__model="childprofile",
+        object_id=str(profile.pk),
+    )
+
+
+@pytest.fixture
+def supported(world):
+    """A left-behind child with a plan in force, the director assigned."""
+    father, mother, child = family()
+    set_working_away(father, mother)
+    case = in_support(world, child)
+    return case, ChildProfile.objects.get(person=child)
+
+
+# ----------------------------------------------------------------- access and its log
+
+
+def test_every_view_of_a_childs_record_is_logged(client, world, supported):
+    case, profile = supported
+    client.force_login(world.childworker)
+    url = reverse("childwelfare:child-detail", args=[profile.pk])
+    for n in (1, 2):
+        response = client.get(url, REMOTE_ADDR="10.1.2.3")
+        assert response.status_code == 200
+        assert view_logs(world.childworker, profile).count() == n
+    entry = view_logs(world.childworker, profile).first()
+    assert entry.ip_address == "10.1.2.3" and entry.at is not None
+    # The pages of the child's cases and of its forms are logged against the record too.
+    client.get(reverse("childwelfare:visit-new", args=[profile.pk]))
+    client.get(reverse("casework:case-detail", args=[case.pk]))
+    assert view_logs(world.childworker, profile).count() == 3
+    assert AccessLog.objects.filter(
+        user=world.childworker, content_type__model="case", object_id=str(case.pk)
+    ).exists()  # the platform's case page logs a sensitive case
+
+
+def test_the_record_shows_masked_numbers(client, world, supported):
+    _case, profile = supported
+    client.force_login(world.childworker)
+    page = client.get(reverse("childwelfare:child-detail", args=[profile.pk])).content.decode()
+    assert profile.person.name in page
+    assert profile.person.id_number not in page
+    assert profile.person.masked_id_number in page
+    assert profile.father.id_number not in page
+
+
+def test_a_caseworker_with_only_the_assistance_role_cannot_open_a_childs_record(
+    client, world, supported
+):
+    case, profile = supported
+    client.force_login(world.p.caseworker)  # same township, caseworker role, confidential level
+    assert client.get(reverse("childwelfare:child-detail", args=[profile.pk])).status_code == 404
+    assert client.get(reverse("casework:case-detail", args=[case.pk])).status_code == 404
+    assert client.get(reverse("childwelfare:plan-review", args=[case.pk])).status_code == 404
+    page = client.get(reverse("childwelfare:child-list")).content.decode()
+    assert profile.person.name not in page
+    assert not view_logs(world.p.caseworker, profile).exists()
+    # Nor through the platform's queues.
+    assert not Case.objects.visible_to(world.p.caseworker).filter(pk=case.pk).exists()
+
+
+def test_a_director_sees_only_the_children_assigned_to_them(client, world, supported):
+    _case, profile = supported
+    url = reverse("childwelfare:child-detail", args=[profile.pk])
+    client.force_login(world.other_director)
+    assert client.get(url).status_code == 404
+    client.force_login(world.director)
+    assert client.get(url).status_code == 200
+    # The assigned director may record a visit but not change the category.
+    response = client.post(
+        reverse("childwelfare:child-category", args=[profile.pk]),
+        {"category": "no_carer", "reason": "x"},
+    )
+    assert response.status_code == 200
+    assert ChildProfile.objects.get(pk=profile.pk).category == "left_behind"
+
+
+def test_a_guardian_sees_their_child_and_nobody_elses(client, world):
+    granny, child = orphan_family()
+    confirmed(world, child, "orphan")
+    mine = ChildProfile.objects.get(person=child)
+    actions.do_add_guardian(
+        mine, acting_user=world.childworker, relation="grandparent", person=granny
+    )
+    father, mother, other_child = family()
+    set_working_away(father, mother)
+    confirmed(world, other_child, "left_behind")
+    other = ChildProfile.objects.get(person=other_child)
+    actions.do_add_guardian(other, acting_user=world.childworker, relation="father", person=father)
+
+    user = UserFactory(username="granny", person=granny)
+    client.force_login(user)
+    listing = client.get(reverse("childwelfare:my-children")).content.decode()
+    assert child.name in listing and other_child.name not in listing
+    assert client.get(reverse("childwelfare:my-child", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("childwelfare:my-child", args=[other.pk])).status_code == 404
+    assert view_logs(user, mine).count() == 1
+    # A guardian is not staff: the staff pages are refused.
+    assert client.get(reverse("childwelfare:child-detail", args=[mine.pk])).status_code == 403
+    # An ended guardianship ends the access.
+    actions.do_end_guardian(
+        Guardian.objects.get(profile=mine, person=granny), acting_user=world.childworker
+    )
+    assert client.get(reverse("childwelfare:my-child", args=[mine.pk])).status_code == 404
+
+
+def test_another_citizen_sees_no_child(client, world):
+    granny, child = orphan_family()
+    confirmed(world, child, "orphan")
+    profile = ChildProfile.objects.get(person=child)
+    actions.do_add_guardian(
+        profile, acting_user=world.childworker, relation="grandparent", person=granny
+    )
+    client.force_login(world.p.citizen)
+    assert child.name not in client.get(reverse("childwelfare:my-children")).content.decode()
+    assert client.get(reverse("childwelfare:my-child", args=[profile.pk])).status_code == 404
+
+
+# ----------------------------------------------------------------- jurisdiction on every URL
+
+
+def staff_urls(case, profile, alert, item, guardian, allowance_case):
+    return [
+        ("get", reverse("childwelfare:child-detail", args=[profile.pk])),
+        ("get", reverse("childwelfare:child-edit", args=[profile.pk])),
+        ("get", reverse("childwelfare:child-category", args=[profile.pk])),
+        ("get", reverse("childwelfare:child-director", args=[profile.pk])),
+        ("get", reverse("childwelfare:child-parents", args=[profile.pk])),
+        ("get", reverse("childwelfare:guardian-add", args=[profile.pk])),
+        ("get", reverse("childwelfare:visit-new", args=[profile.pk])),
+        ("post", reverse("childwelfare:allowance-apply", args=[profile.pk])),
+        ("post", reverse("childwelfare:guardian-end", args=[guardian.pk])),
+        ("post", reverse("childwelfare:item-update", args=[item.pk])),
+        ("get", reverse("childwelfare:intake-confirm", args=[case.pk])),
+        ("get", reverse("childwelfare:assessment", args=[case.pk])),
+        ("get", reverse("childwelfare:plan", args=[case.pk])),
+        ("get", reverse("childwelfare:plan-review", args=[case.pk])),
+        ("get", reverse("childwelfare:allowance-approve", args=[allowance_case.pk])),
+        ("get", reverse("childwelfare:alert-resolve", args=[alert.pk])),
+        ("get", reverse("casework:case-detail", args=[case.pk])),
+    ]
+
+
+@pytest.fixture
+def everything(world):
+    granny, child = orphan_family()
+    case = in_support(world, child, category="orphan")
+    profile = ChildProfile.objects.get(person=child)
+    guardian = actions.do_add_guardian(
+        profile, acting_user=world.childworker, relation="grandparent", person=granny
+    )
+    allowance = actions.do_apply_allowance(profile, acting_user=world.childworker)
+    alert = actions.do_record_visit(
+        profile,
+        acting_user=world.director,
+        visited_on=timezone.localdate(),
+        concerns="危险",
+        safety_concern=True,
+    ).alerts.get()
+    item = SupportItem.objects.filter(plan__profile=profile).first()
+    return case, profile, alert, item, guardian, allowance
+
+
+@pytest.mark.parametrize("who", ["other_childworker", "other_director"])
+def test_staff_from_elsewhere_get_404_on_every_child_welfare_url(client, world, everything, who):
+    user = getattr(world, who)
+    client.force_login(user)
+    urls = staff_urls(*everything)
+    case_page = urls.pop()
+    for method, url in urls:
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, (who, url, response.status_code)
+    assert not AccessLog.objects.filter(user=user).exists()
+    profile = everything[1]
+    response = client.get(case_page[1])
+    if who == "other_childworker":
+        assert response.status_code == 404
+    else:
+        # The platform's case page opens for any director of the township (their grant has
+        # the sensitive level there); the child's identity and the concern are not on it.
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert profile.person.name not in page and "危险" not in page
+
+
+def test_anyone_on_the_staff_may_report_a_child_of_their_area_without_seeing_the_record(
+    client, world, everything
+):
+    _case, profile, *_ = everything
+    url = reverse("childwelfare:report-person", args=[profile.person_id])
+    client.force_login(world.other_childworker)  # another county
+    assert client.get(url).status_code == 404
+    client.force_login(world.other_director)  # the same township, not the child's director
+    page = client.get(url).content.decode()
+    assert profile.person.name in page  # as on the person registry page
+    assert profile.get_category_display() not in page
+    assert not view_logs(world.other_director, profile).exists()
+
+
+def test_citizens_get_403_on_the_staff_urls(client, world, everything):
+    client.force_login(world.p.citizen)
+    for method, url in staff_urls(*everything):
+        assert getattr(client, method)(url).status_code in (403, 404), url
+    assert client.get(reverse("childwelfare:home")).status_code == 403
+
+
+def test_the_responsible_worker_opens_every_url(client, world, everything):
+    client.force_login(world.childworker)
+    for method, url in staff_urls(*everything):
+        if method == "get":
+            assert client.get(url).status_code == 200, url
+
+
+def test_alert_lists_are_scoped_and_show_masked_names(client, world, everything):
+    _case, profile, alert, *_ = everything
+    client.force_login(world.p.supervisor)  # the city supervisor: alerts, not records
+    page = client.get(reverse("childwelfare:alert-list")).content.decode()
+    assert profile.masked_name in page and profile.person.name not in page
+    assert client.get(reverse("childwelfare:child-detail", args=[profile.pk])).status_code == 404
+    client.force_login(world.other_childworker)
+    assert (
+        profile.masked_name not in client.get(reverse("childwelfare:alert-list")).content.decode()
+    )
+
+
+# ----------------------------------------------------------------- query counts
+
+
+def _many_children(world, n):
+    for i in range(n):
+        father, mother, child = family(child_born=dt.date(2014, 1, 1 + i))
+        set_working_away(father, mother)
+        case = confirmed(world, child, "left_behind")
+        if i % 2:
+            profile = ChildProfile.objects.get(person=child)
+            actions.do_record_visit(
+                profile,
+                acting_user=world.director,
+                visited_on=timezone.localdate(),
+                concerns="x",
+                safety_concern=True,
+            )
+        assert case.state == "assessing"
+        report(family(child_born=dt.date(2013, 2, 1 + i))[2], world.director)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "childwelfare:home",
+        "childwelfare:child-list",
+        "childwelfare:alert-list",
+        "childwelfare:resource-list",
+    ],
+)
+def test_list_pages_cost_the_same_for_few_and_many_rows(
+    client, world, name, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.childworker)
+    url = reverse(name)
+    _many_children(world, 1)
+    client.get(url)  # warm caches (content types, sessions)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    _many_children(world, 4)
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(url)
+
+
+# ----------------------------------------------------------------- the steps through the pages
+
+
+def test_a_report_through_the_pages_reaches_the_worker(client, world):
+    father, mother, child = family()
+    client.force_login(world.director)
+    response = client.post(
+        reverse("childwelfare:report-find"), {"id_number": child.id_number, "name": child.name}
+    )
+    assert response["Location"] == reverse("childwelfare:report-person", args=[child.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert father.name in page and mother.name in page
+    response = client.post(
+        response["Location"],
+        {
+            "reporter_kind": "director",
+            "concern": "父母外出打工，孩子无人辅导。",
+            f"p{father.pk}_working_away": "on",
+            f"p{mother.pk}_working_away": "on",
+        },
+    )
+    assert response.status_code == 302
+    case = Case.objects.get(child_intake__profile__person=child)
+    screen(case)
+    assert IntakeReport.objects.get(case=case).suggested_category == "left_behind"
+
+    client.force_login(world.childworker)
+    home = client.get(reverse("childwelfare:home")).content.decode()
+    assert case.reference in home
+    response = client.post(
+        reverse("childwelfare:intake-confirm", args=[case.pk]),
+        {"category": "left_behind", "director": world.director.pk},
+    )
+    assert response["Location"] == reverse("childwelfare:assessment", args=[case.pk])
+    data = {"assessed_on": timezone.localdate().isoformat(), "summary": "需要学业支持"}
+    for area, score in (
+        ("living", 1),
+        ("education", 2),
+        ("health", 0),
+        ("psychology", 1),
+        ("safety", 0),
+    ):
+        data[f"{area}_score"] = str(score)
+        data[f"{area}_notes"] = ""
+    response = client.post(reverse("childwelfare:assessment", args=[case.pk]), data)
+    assert response["Location"] == reverse("childwelfare:plan", args=[case.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "凤凰北街街道儿童之家" in page and "西夏区" not in page
+    home_resource = __import__("childwelfare.models", fromlist=["Resource"]).Resource.objects.get(
+        name="凤凰北街街道儿童之家"
+    )
+    response = client.post(
+        reverse("childwelfare:plan", args=[case.pk]),
+        {
+            "n0-include": "on",
+            "n0-need": "education_aid",
+            "n0-resource": home_resource.pk,
+            "n0-description": "课后辅导",
+            "n0-owner": world.director.pk,
+            "n0-due_on": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+        },
+    )
+    profile = ChildProfile.objects.get(person=child)
+    assert response["Location"] == reverse("childwelfare:child-detail", args=[profile.pk])
+    case.refresh_from_db()
+    assert case.state == "supported"
+
+    client.force_login(world.director)
+    response = client.post(
+        reverse("childwelfare:visit-new", args=[profile.pk]),
+        {
+            "visited_on": timezone.localdate().isoformat(),
+            "place": "home",
+            "child_seen": "on",
+            "people_seen": "奶奶",
+            "concerns": "",
+        },
+    )
+    assert response.status_code == 302
+    assert Visit.objects.filter(profile=profile, visitor=world.director).exists()
+    assert not Alert.objects.filter(profile=profile).exists()
+
+
+def test_the_person_page_offers_a_report_through_the_service_registry(client, world):
+    _f, _m, child = family()
+    client.force_login(world.director)
+    page = client.get(reverse("staff:person-detail", args=[child.pk])).content.decode()
+    assert reverse("childwelfare:report-person", args=[child.pk]) in page
+
+
+def test_the_childs_page_links_temporary_assistance_through_the_registry(client, world, supported):
+    _case, profile = supported
+    client.force_login(world.childworker)
+    page = client.get(reverse("childwelfare:child-detail", args=[profile.pk])).content.decode()
+    assert reverse("assistance:assisted-start", args=[profile.person_id]) in page
+
+
+def test_the_case_page_shows_the_childs_block(client, world):
+    _granny, child = orphan_family()
+    case = reported_and_screened(world, child)
+    client.force_login(world.childworker)
+    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert reverse("childwelfare:intake-confirm", args=[case.pk]) in page
+    assert "child_orphan" in page
+
+
+def test_an_administrator_keeps_the_catalogue_in_the_admin(client, world):
+    from childwelfare.models import Resource
+
+    client.force_login(world.p.admin)
+    assert client.get(reverse("admin:childwelfare_resource_add")).status_code == 200
+    response = client.post(
+        reverse("admin:childwelfare_resource_add"),
+        {
+            "name": "兴庆区爱心助学社",
+            "kind": "charity",
+            "needs": ["education_aid", "counselling"],
+            "region": "640104",
+            "capacity": "5",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    resource = Resource.objects.get(name="兴庆区爱心助学社")
+    assert resource.region_prefix == "640104"
+    assert resource.needs == ["counselling", "education_aid"]
+    assert resource.history.first().history_user == world.p.admin
+
+
+def test_the_owner_of_an_item_updates_its_progress(client, world, supported):
+    _case, profile = supported
+    item = SupportItem.objects.filter(plan__profile=profile).first()
+    client.force_login(world.director)  # the item's owner
+    response = client.post(
+        reverse("childwelfare:item-update", args=[item.pk]),
+        {"status": "in_progress", "progress": "已开始辅导"},
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.status == "in_progress" and item.progress == "已开始辅导"
