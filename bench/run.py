@@ -397,11 +397,14 @@ def claim_race(people, seconds=8.0, claimers=64, processes=4):
     office = people["race_office"]
     with connection.cursor() as cur:
         # A fresh queue: 20,000 open, unassigned cases moved into the race office.
+        # Their region becomes the office's own, so the claimers' jurisdiction covers them.
+        cur.execute("SELECT region_id FROM accounts_office WHERE id = %s", [office])
+        (region,) = cur.fetchone()
         cur.execute(
-            "UPDATE casework_case SET assignee_id = NULL, office_id = %s WHERE id IN ("
+            "UPDATE casework_case SET assignee_id = NULL, office_id = %s, region_id = %s WHERE id IN ("
             "SELECT id FROM casework_case WHERE closed_at IS NULL AND state IN ('screened', 'accepted') "
             "ORDER BY id LIMIT 20000)",
-            [office],
+            [office, region],
         )
     connection.close()
     ids = people["claimers"][:claimers]

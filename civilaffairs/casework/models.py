@@ -181,6 +181,13 @@ class Case(models.Model):
                 name="case_unassigned_queue",
                 condition=Q(assignee__isnull=True, closed_at__isnull=True),
             ),
+            # The same queue across offices (a supervisor's): read in claim order, filtered
+            # by jurisdiction as it goes, so page 1 and page 10,000 stop after a page of rows.
+            models.Index(
+                fields=["-priority", "submitted_at", "id"],
+                name="case_open_unassigned_order",
+                condition=Q(assignee__isnull=True, closed_at__isnull=True),
+            ),
             # "My cases".
             models.Index(
                 fields=["assignee", "-priority", "submitted_at", "id"],
