@@ -5,3 +5,74 @@ from django.utils.translation import gettext_lazy as _
 class ChildwelfareConfig(AppConfig):
     name = "childwelfare"
     verbose_name = _("Child welfare")
+
+    def ready(self):
+        # The domain tells the platform what it offers; the platform never imports us.
+        from civilaffairs.casework.registry import Service, register_link, register_service
+        from civilaffairs.casework.workflow import register_workflow
+        from civilaffairs.lib.confidentiality import Confidentiality
+
+        from . import facts, workflow
+
+        facts.register()
+        register_service(
+            Service(
+                code="childwelfare.intake",
+                domain="childwelfare",
+                name=_("Report a child in need of protection"),
+                reference_prefix="ETBG",
+                description=_(
+                    "A children's director, school or caseworker reports a child; the child's "
+                    "category is identified, needs assessed and support planned."
+                ),
+                apply_url_name=None,  # reported by staff, never applied for online
+                # Staff start a report from a person's page (takes the person's pk).
+                assisted_url_name="childwelfare:report-person",
+                statutory_days=20,
+                promised_days=15,
+                confidentiality=Confidentiality.SENSITIVE,
+                keywords=("儿童", "孤儿", "留守", "困境", "事实无人抚养"),
+                # Routed to the child's community office, or the township where there is none.
+                intake_level=5,
+                program="",  # the categories are pre-screened by the workflow's follow-up
+                retention_years=30,
+                fact_context=facts.fact_context,
+            )
+        )
+        register_workflow("childwelfare.intake", workflow.build_intake())
+        register_service(
+            Service(
+                code="childwelfare.allowance",
+                domain="childwelfare",
+                name=_("Basic living allowance for orphans and children without a de-facto carer"),
+                reference_prefix="ETBZ",
+                description=_(
+                    "A monthly allowance for orphans and children without a de-facto carer, "
+                    "until they turn 18."
+                ),
+                apply_url_name=None,
+                assisted_url_name=None,
+                statutory_days=20,
+                promised_days=15,
+                confidentiality=Confidentiality.SENSITIVE,
+                keywords=("孤儿", "基本生活费", "事实无人抚养"),
+                intake_level=3,  # the county decides
+                program="child_allowance",
+                retention_years=30,
+                fact_context=facts.fact_context,
+            )
+        )
+        register_workflow("childwelfare.allowance", workflow.build_allowance())
+        register_link("staff", _("Child welfare"), "childwelfare:home")
+        # For guardians; anyone else finds no child there.
+        register_link("citizen", _("Children in my care"), "childwelfare:my-children")
+
+        from civilaffairs.portal.demo import register_demo_step
+
+        register_demo_step(_seed_demo)
+
+
+def _seed_demo(rng, log):
+    from .seed import seed_demo
+
+    seed_demo(rng, log=log)

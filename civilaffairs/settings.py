@@ -270,6 +270,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marriage.appointment_reminders_task",
         "schedule": crontab(hour=17, minute=5),
     },
+    "childwelfare-visit-alerts": {
+        "task": "childwelfare.visit_alerts_task",
+        "schedule": crontab(hour=7, minute=5),
+    },
+    "childwelfare-plan-reviews": {
+        "task": "childwelfare.plan_reviews_task",
+        "schedule": crontab(hour=1, minute=35),
+    },
+    "childwelfare-allowance-payments": {
+        "task": "childwelfare.allowance_payments_task",
+        "schedule": crontab(hour=2, minute=25),
+    },
+    "childwelfare-close-adult-records": {
+        "task": "childwelfare.close_adult_records_task",
+        "schedule": crontab(hour=0, minute=45),
+    },
+    "childwelfare-prescreen-sweep": {
+        "task": "childwelfare.prescreen_sweep_task",
+        "schedule": 300.0,
+    },
     "clear-expired-sessions": {
         "task": "civilaffairs.portal.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=3, minute=17),

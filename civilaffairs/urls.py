@@ -21,6 +21,7 @@ urlpatterns = [
     path("eldercare/", include("eldercare.urls")),
     path("orgs/", include("orgs.urls")),
     path("marriage/", include("marriage.urls")),
+    path("childwelfare/", include("childwelfare.urls")),
     path("i18n/setlang/", portal_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

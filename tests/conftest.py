@@ -11,9 +11,6 @@ from django.core.management import call_command
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a
 # thread with a running loop unless told this is fine (it is: the loop belongs to Playwright).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-# Parallel test processes share one Redis: each gets its own cache keys (read when Django's
-# settings load, which is after this file).
-os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
 
 
 def ensure_regions():

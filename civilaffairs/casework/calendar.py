@@ -11,22 +11,26 @@ from civilaffairs.lib.workdays import Calendar
 
 from .models import Holiday
 
-CACHE_KEY = "casework:calendar:v1"
+def cache_key() -> str:
+    """Per database: two sites (or two parallel test runs) sharing one Redis keep apart."""
+    from django.db import connection
+
+    return f"casework:calendar:v1:{connection.settings_dict['NAME']}"
 
 
 def working_calendar() -> Calendar:
     """Cached for an hour; the admin's holiday edits clear it (casework.admin)."""
-    cached = cache.get(CACHE_KEY)
+    cached = cache.get(cache_key())
     if cached is not None:
         return cached
     rows = list(Holiday.objects.values_list("date", "is_workday"))
     cal = Calendar.of(holidays=[d for d, w in rows if not w], workdays=[d for d, w in rows if w])
-    cache.set(CACHE_KEY, cal, 3600)
+    cache.set(cache_key(), cal, 3600)
     return cal
 
 
 def forget_calendar():
-    cache.delete(CACHE_KEY)
+    cache.delete(cache_key())
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:

@@ -167,3 +167,35 @@ def test_a_director_reports_a_child_the_worker_assesses_and_plans_and_a_visit_is
         "奶奶、班主任"
     )
     assert Visit.objects.filter(profile=profile, visitor=world.director).count() == 1
+
+
+def test_a_guardian_sees_the_childs_plan_and_allowance_and_the_pages_pass_axe(
+    world, page, live_server
+):
+    from childwelfare import actions
+    from tests.childwelfare.conftest import confirmed, orphan_family
+    from tests.factories import UserFactory
+
+    granny, child = orphan_family()
+    confirmed(world, child, "orphan")
+    profile = ChildProfile.objects.get(person=child)
+    actions.do_add_guardian(
+        profile, acting_user=world.childworker, relation="grandparent", person=granny
+    )
+    allowance = actions.do_apply_allowance(profile, acting_user=world.childworker)
+    actions.do_approve_allowance(allowance, acting_user=world.childworker)
+    _f, _m, other_child = family()
+    confirmed(world, other_child, "poor_family")
+    UserFactory(username="13995110001", phone="13995110001", person=granny)
+
+    log_in(page, live_server, "13995110001")
+    page.goto(url(live_server, "childwelfare:my-children"))
+    assert axe_violations(page) == []
+    expect(page.locator("main")).not_to_contain_text(other_child.name)
+    with page.expect_navigation():
+        page.get_by_role("link", name=child.name, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(child.name)
+    expect(page.get_by_role("table", name=t("Payments"))).to_contain_text("1450.00")
+    assert axe_violations(page) == []
+    not_mine = ChildProfile.objects.get(person=other_child)
+    assert page.goto(url(live_server, "childwelfare:my-child", not_mine.pk)).status == 404

@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from civilaffairs.casework.actions import do_assign_case
-from civilaffairs.casework.calendar import CACHE_KEY, working_calendar
+from civilaffairs.casework.calendar import cache_key, working_calendar
 from civilaffairs.casework.document_actions import do_add_document
 from civilaffairs.casework.models import Case, Holiday
 
@@ -63,11 +63,11 @@ def test_documents_in_the_admin_show_no_file_link_and_a_masked_name(admin_client
 
 def test_saving_a_holiday_in_the_admin_clears_the_cached_calendar(admin_client, world):
     working_calendar()
-    assert cache.get(CACHE_KEY) is not None
+    assert cache.get(cache_key()) is not None
     response = admin_client.post(
         reverse("admin:casework_holiday_add"),
         {"date": "2031-10-01", "name": "国庆节", "is_workday": ""},
     )
     assert response.status_code == 302
     assert Holiday.objects.filter(date="2031-10-01").exists()
-    assert cache.get(CACHE_KEY) is None
+    assert cache.get(cache_key()) is None

@@ -1,0 +1,253 @@
+"""Who may read a child's record: narrower than anywhere else in the portal.
+
+* Staff holding the child-welfare role in the child's jurisdiction, at the strictest
+  confidentiality level (the platform's `scope_q`: region and level together).
+* The children's director assigned to the child, while they hold that role there.
+* A citizen who is the child's current guardian: their own children, nobody else's.
+
+A caseworker with only the social-assistance role (confidential level) sees none of it, and the
+platform's case pages refuse them too: child-welfare cases are SENSITIVE. Every opening of a
+child's record is written to the access log (who, when, which record, from where).
+"""
+
+from django.db.models import Q
+from django.http import Http404
+
+from civilaffairs.accounts.access import grants_for, log_access, require_staff, scope_q
+from civilaffairs.accounts.models import AccessLog, Office, StaffRole, User
+from civilaffairs.casework.models import Case
+from civilaffairs.people.models import Region
+
+from .models import Alert, ChildProfile, Resource
+
+CW = StaffRole.Role.CHILD_WELFARE
+DIRECTOR = StaffRole.Role.CHILDREN_DIRECTOR
+SUPERVISOR = StaffRole.Role.SUPERVISOR
+CHILD_REGION = "person__residence_region_id"
+SERVICES = ("childwelfare.intake", "childwelfare.allowance")
+
+CHILD_ROW_RELATED = ("person__residence_region", "director")
+CHILD_DETAIL_RELATED = (
+    "person__residence_region",
+    "person__hukou_region",
+    "director",
+    "father",
+    "mother",
+)
+
+
+def worker_scope_q(user, prefix: str = "") -> Q:
+    """Children a child-welfare worker's jurisdiction covers (region and level together)."""
+    return scope_q(
+        user,
+        region_field=f"{prefix}{CHILD_REGION}",
+        level_field=f"{prefix}confidentiality",
+        roles=[CW],
+    )
+
+
+def director_scope_q(user, prefix: str = "") -> Q:
+    """Children assigned to this director, in an area where they still hold the role."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    return Q(**{f"{prefix}director": user}) & scope_q(
+        user,
+        region_field=f"{prefix}{CHILD_REGION}",
+        level_field=f"{prefix}confidentiality",
+        roles=[DIRECTOR],
+    )
+
+
+def child_scope_q(user) -> Q:
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    return worker_scope_q(user) | director_scope_q(user)
+
+
+def alert_scope_q(user) -> Q:
+    """Alerts go to supervisors as well as to child-welfare staff: an alert names the child by
+    a masked name only, so a supervisor can chase the director without opening the record."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    region = f"profile__{CHILD_REGION}"
+    return scope_q(user, region_field=region, roles=[CW, SUPERVISOR]) | director_scope_q(
+        user, prefix="profile__"
+    )
+
+
+def _get_or_404(qs, pk):
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def children_visible_to(user):
+    return ChildProfile.objects.visible_to(user)
+
+
+def access_child(user, pk, *, request=None, purpose: str = "view") -> ChildProfile:
+    """A child's record the member of staff may open, or 404; the opening is logged."""
+    require_staff(user)
+    profile = _get_or_404(children_visible_to(user).select_related(*CHILD_DETAIL_RELATED), pk)
+    log_access(user, AccessLog.Action.VIEW_RECORD, profile, detail=purpose, request=request)
+    return profile
+
+
+def can_work_on(user, profile: ChildProfile) -> bool:
+    """The child-welfare role in the child's jurisdiction (not only the director's access):
+    categories, guardians, assessments, plans and allowances are the worker's."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return ChildProfile.objects.filter(worker_scope_q(user), pk=profile.pk).exists()
+
+
+def can_visit(user, profile: ChildProfile) -> bool:
+    return ChildProfile.objects.filter(child_scope_q(user), pk=profile.pk).exists()
+
+
+def child_cases_visible_to(user):
+    """Open child-welfare cases the user may work: in the platform's case scope (region and
+    level) and about a child whose record the user may open."""
+    visible = children_visible_to(user).values("pk")
+    return (
+        Case.objects.visible_to(user)
+        .filter(service__in=SERVICES)
+        .filter(Q(child_intake__profile__in=visible) | Q(child_allowance__profile__in=visible))
+    )
+
+
+def access_child_case(user, pk, *, service: str, request=None, purpose: str = "case") -> Case:
+    """A child-welfare case of one service, or 404; opening it opens the child's record, so it
+    is logged against the record."""
+    require_staff(user)
+    case = _get_or_404(
+        child_cases_visible_to(user)
+        .filter(service=service)
+        .select_related("region", "office", "assignee"),
+        pk,
+    )
+    details = case.details()
+    log_access(
+        user,
+        AccessLog.Action.VIEW_RECORD,
+        details.profile,
+        detail=f"{purpose} {case.reference}",
+        request=request,
+    )
+    return case
+
+
+def list_waiting_cases(user):
+    """Child-welfare cases waiting for someone to act (the worker's to-do list)."""
+    from civilaffairs.casework.queries import queued_states
+
+    return (
+        child_cases_visible_to(user)
+        .open()
+        .filter(state__in=queued_states(), submitted_at__isnull=False)
+        .select_related(
+            "region", "child_intake__profile__person", "child_allowance__profile__person"
+        )
+        .order_by("-priority", "submitted_at", "id")
+    )
+
+
+def alerts_visible_to(user):
+    return Alert.objects.visible_to(user)
+
+
+def access_alert(user, pk) -> Alert:
+    require_staff(user)
+    return _get_or_404(
+        alerts_visible_to(user).select_related("profile__person", "profile__director"), pk
+    )
+
+
+def can_resolve_alert(user, alert: Alert) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return Alert.objects.filter(
+        scope_q(user, region_field=f"profile__{CHILD_REGION}", roles=[CW, SUPERVISOR]),
+        pk=alert.pk,
+    ).exists()
+
+
+# --------------------------------------------------------------------------- guardians
+
+
+def list_children_for_guardian(user):
+    return ChildProfile.objects.of_guardian(user).select_related("person", "director")
+
+
+def access_child_for_guardian(user, pk, *, request=None) -> ChildProfile:
+    """One of the citizen's own wards, or 404 (another child is answered like no child)."""
+    profile = _get_or_404(
+        ChildProfile.objects.of_guardian(user).select_related("person", "director"), pk
+    )
+    log_access(user, AccessLog.Action.VIEW_RECORD, profile, detail="guardian", request=request)
+    return profile
+
+
+# --------------------------------------------------------------------------- staff lookups
+
+
+def staff_covering(region_code: str, roles) -> "list[User]":
+    """Active staff whose office's jurisdiction covers the region, in any of the roles."""
+    offices = Office.objects.covering(region_code).values("pk")
+    return list(
+        User.objects.filter(
+            is_active=True,
+            staff_roles__is_active=True,
+            staff_roles__role__in=list(roles),
+            staff_roles__office__in=offices,
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def directors_for(region_code: str):
+    """Children's directors who may be assigned to a child living in this region."""
+    offices = Office.objects.covering(region_code).values("pk")
+    return (
+        User.objects.filter(
+            is_active=True,
+            staff_roles__is_active=True,
+            staff_roles__role=DIRECTOR,
+            staff_roles__office__in=offices,
+        )
+        .distinct()
+        .select_related("person")
+        .order_by("username")
+    )
+
+
+def item_owners_for(region_code: str):
+    """Staff who may own an item of a child's plan: child-welfare staff and directors whose
+    jurisdiction covers the child."""
+    offices = Office.objects.covering(region_code).values("pk")
+    return (
+        User.objects.filter(
+            is_active=True,
+            staff_roles__is_active=True,
+            staff_roles__role__in=[CW, DIRECTOR],
+            staff_roles__office__in=offices,
+        )
+        .distinct()
+        .select_related("person")
+        .order_by("username")
+    )
+
+
+def resources_for(user):
+    """Active resources that serve some part of the user's areas: those of the areas above an
+    office (the city's, the province's) and those inside it, each with its free places."""
+    qs = Resource.objects.active().with_load().select_related("region")
+    if getattr(user, "is_superuser", False):
+        return qs
+    q = Q(pk__in=[])
+    for g in grants_for(user):
+        q |= Q(region_prefix__in=Region.prefix_chain(g.region_prefix))
+        q |= Q(region_prefix__startswith=g.region_prefix)
+    return qs.filter(q)

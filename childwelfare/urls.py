@@ -1,0 +1,34 @@
+from django.urls import path
+
+from . import views
+
+app_name = "childwelfare"
+
+urlpatterns = [
+    # Staff
+    path("staff/", views.home, name="home"),
+    path("staff/children/", views.child_list, name="child-list"),
+    path("staff/children/<int:pk>/", views.child_detail, name="child-detail"),
+    path("staff/children/<int:pk>/edit/", views.child_edit, name="child-edit"),
+    path("staff/children/<int:pk>/category/", views.child_category, name="child-category"),
+    path("staff/children/<int:pk>/director/", views.child_director, name="child-director"),
+    path("staff/children/<int:pk>/parents/", views.child_parents, name="child-parents"),
+    path("staff/children/<int:pk>/guardians/add/", views.guardian_add, name="guardian-add"),
+    path("staff/children/<int:pk>/visits/new/", views.visit_new, name="visit-new"),
+    path("staff/children/<int:pk>/allowance/", views.allowance_apply, name="allowance-apply"),
+    path("staff/guardians/<int:pk>/end/", views.guardian_end, name="guardian-end"),
+    path("staff/items/<int:pk>/", views.item_update, name="item-update"),
+    path("staff/report/", views.report_find, name="report-find"),
+    path("staff/report/<int:person_pk>/", views.report_person, name="report-person"),
+    path("staff/cases/<int:case_pk>/confirm/", views.intake_confirm, name="intake-confirm"),
+    path("staff/cases/<int:case_pk>/assessment/", views.assessment, name="assessment"),
+    path("staff/cases/<int:case_pk>/plan/", views.plan, name="plan"),
+    path("staff/cases/<int:case_pk>/review/", views.plan_review, name="plan-review"),
+    path("staff/cases/<int:case_pk>/allowance/", views.allowance_approve, name="allowance-approve"),
+    path("staff/alerts/", views.alert_list, name="alert-list"),
+    path("staff/alerts/<int:pk>/resolve/", views.alert_resolve, name="alert-resolve"),
+    path("staff/resources/", views.resource_list, name="resource-list"),
+    # Guardians
+    path("my-children/", views.my_children, name="my-children"),
+    path("my-children/<int:pk>/", views.my_child, name="my-child"),
+]
