@@ -11,6 +11,7 @@ from civilaffairs.lib.workdays import Calendar
 
 from .models import Holiday
 
+
 def cache_key() -> str:
     """Per database: two sites (or two parallel test runs) sharing one Redis keep apart."""
     from django.db import connection
