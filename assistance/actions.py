@@ -14,21 +14,13 @@ from simple_history.utils import bulk_create_with_history
 from civilaffairs.casework.actions import add_event, do_create_case, do_submit_case, do_transition
 from civilaffairs.casework.calendar import add_working_days
 from civilaffairs.casework.models import Case, CaseEvent
+from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.rules.models import Parameter, Program
 
 from .models import AssistanceApplication, Disbursement, HouseholdEconomy, MemberIncome, Objection
 
 CENT = Decimal("0.01")
 NOTICE_WORKING_DAYS = 7
-
-
-def _save(obj, acting_user, reason=None):
-    if acting_user is not None:
-        obj._history_user = acting_user
-    if reason:
-        obj._change_reason = reason
-    obj.save()
-    return obj
 
 
 def _lock(app) -> AssistanceApplication:

@@ -5,18 +5,12 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from civilaffairs.lib.confidentiality import Confidentiality
+from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.people.actions import do_register_person
 from civilaffairs.people.models import Person, Region
 
 from .access import forget_grants, log_access
 from .models import AccessLog, Office, StaffRole, User
-
-
-def _save(obj, acting_user):
-    if acting_user is not None and getattr(acting_user, "pk", None):
-        obj._history_user = acting_user
-    obj.save()
-    return obj
 
 
 @transaction.atomic

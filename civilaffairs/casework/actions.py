@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from civilaffairs.accounts.access import grants_for
 from civilaffairs.accounts.models import Office, StaffRole
+from civilaffairs.lib.history import save_with_history as _save
 
 from .calendar import due_at_for
 from .models import Case, CaseEvent, Notification, Screening
@@ -22,15 +23,6 @@ from .registry import get_service
 from .workflow import Transition, workflow_for
 
 log = logging.getLogger(__name__)
-
-
-def _save(case: Case, acting_user, reason: str | None = None):
-    if acting_user is not None:
-        case._history_user = acting_user
-    if reason:
-        case._change_reason = reason[:100]
-    case.save()
-    return case
 
 
 def _lock(case_or_id) -> Case:

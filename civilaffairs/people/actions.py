@@ -8,16 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civilaffairs.lib import idnumber
+from civilaffairs.lib.history import save_with_history as _save
 
 from .models import Household, Membership, Person, PersonMerge, Region, parse_id_number
-
-
-def _save(obj, acting_user):
-    """Save with the acting user on the history row (simple-history reads `_history_user`)."""
-    if acting_user is not None:
-        obj._history_user = acting_user
-    obj.save()
-    return obj
 
 
 def find_person(
@@ -136,7 +129,7 @@ def do_update_person(person: Person, *, acting_user, reason: str = "", **changes
     for field, value in changes.items():
         setattr(person, field, value)
     person.full_clean(validate_unique=False)
-    person._change_reason = reason or None
+    person._change_reason = (reason or "")[:100] or None
     return _save(person, acting_user)
 
 
@@ -278,19 +271,19 @@ def do_merge_persons(
         duplicate.id_number = None
         duplicate.id_type = Person.IdType.NONE
         duplicate.merged_into = survivor
-        duplicate._change_reason = f"merged into {survivor.pk}: {reason}"
+        duplicate._change_reason = f"merged into {survivor.pk}: {reason}"[:100]
         _save(duplicate, acting_user)
         survivor.id_number, survivor.id_type = number, id_type
     else:
         duplicate.merged_into = survivor
-        duplicate._change_reason = f"merged into {survivor.pk}: {reason}"
+        duplicate._change_reason = f"merged into {survivor.pk}: {reason}"[:100]
         _save(duplicate, acting_user)
     for field in ("phone", "address", "ethnicity"):
         if not getattr(survivor, field) and getattr(duplicate, field):
             setattr(survivor, field, getattr(duplicate, field))
     if survivor.date_of_death is None and duplicate.date_of_death is not None:
         survivor.date_of_death = duplicate.date_of_death
-    survivor._change_reason = f"merged {duplicate.pk} into this record: {reason}"
+    survivor._change_reason = f"merged {duplicate.pk} into this record: {reason}"[:100]
     _save(survivor, acting_user)
     return PersonMerge.objects.create(
         survivor=survivor, merged=duplicate, acting_user=acting_user, reason=reason, moved=moved

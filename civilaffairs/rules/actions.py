@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.people.models import Region
 
 from .conditions import validate_condition, validate_reason
@@ -24,14 +25,6 @@ from .models import Outcome, Parameter, Program, Rule, RuleExample, RuleSet, ove
 PROGRAM_EDITABLE = {"name", "service_code", "description", "is_active"}
 RULE_EDITABLE = {"order", "name", "condition", "on_fail", "reason", "reason_en"}
 EXAMPLE_EDITABLE = {"name", "region", "as_of", "facts", "expected"}
-
-
-def _save(obj, acting_user, **kwargs):
-    """Save with the acting user on the history row (simple-history reads `_history_user`)."""
-    if acting_user is not None and getattr(acting_user, "pk", None):
-        obj._history_user = acting_user
-    obj.save(**kwargs)
-    return obj
 
 
 def _delete(obj, acting_user):
