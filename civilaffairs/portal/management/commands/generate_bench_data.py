@@ -27,8 +27,10 @@ class Command(BaseCommand):
         from bench.database import bench_database_url, database_name, ensure_database
 
         url = bench_database_url()
+        # Created first in either case: `make bench` starts this command with DATABASE_URL
+        # already pointing at the (on a fresh machine, missing) benchmark database.
+        ensure_database(url)
         if connection.settings_dict["NAME"] != database_name(url):
-            ensure_database(url)
             env = dict(os.environ, DATABASE_URL=url)
             cmd = [
                 sys.executable,
