@@ -12,7 +12,7 @@ class ChildwelfareConfig(AppConfig):
         from civilaffairs.casework.workflow import register_workflow
         from civilaffairs.lib.confidentiality import Confidentiality
 
-        from . import facts, workflow
+        from . import facts, queries, workflow
 
         facts.register()
         register_service(
@@ -37,6 +37,8 @@ class ChildwelfareConfig(AppConfig):
                 program="",  # the categories are pre-screened by the workflow's follow-up
                 retention_years=30,
                 fact_context=facts.fact_context,
+                # Only staff who may open the child's record see the case (issue 7, item 7).
+                staff_scope=queries.case_staff_scope,
             )
         )
         register_workflow("childwelfare.intake", workflow.build_intake())
@@ -60,6 +62,8 @@ class ChildwelfareConfig(AppConfig):
                 program="child_allowance",
                 retention_years=30,
                 fact_context=facts.fact_context,
+                # Only staff who may open the child's record see the case (issue 7, item 7).
+                staff_scope=queries.case_staff_scope,
             )
         )
         register_workflow("childwelfare.allowance", workflow.build_allowance())

@@ -18,7 +18,7 @@ from civilaffairs.accounts.models import AccessLog, Office, StaffRole, User
 from civilaffairs.casework.models import Case
 from civilaffairs.people.models import Region
 
-from .models import Alert, ChildProfile, Resource
+from .models import Alert, AllowanceGrant, ChildProfile, IntakeReport, Resource
 
 CW = StaffRole.Role.CHILD_WELFARE
 DIRECTOR = StaffRole.Role.CHILDREN_DIRECTOR
@@ -106,15 +106,21 @@ def can_visit(user, profile: ChildProfile) -> bool:
     return ChildProfile.objects.filter(child_scope_q(user), pk=profile.pk).exists()
 
 
-def child_cases_visible_to(user):
-    """Open child-welfare cases the user may work: in the platform's case scope (region and
-    level) and about a child whose record the user may open."""
+def case_staff_scope(user) -> Q:
+    """Service.staff_scope of both child-welfare services: a case about a child whose record
+    the user may open. Case.objects.visible_to ANDs it in, so the platform's queues and case
+    pages hide child cases from everyone else in the same office (other roles, directors of
+    other children). Subqueries rather than joins, so the queue query keeps its plan."""
     visible = children_visible_to(user).values("pk")
-    return (
-        Case.objects.visible_to(user)
-        .filter(service__in=SERVICES)
-        .filter(Q(child_intake__profile__in=visible) | Q(child_allowance__profile__in=visible))
+    return Q(pk__in=IntakeReport.objects.filter(profile__in=visible).values("case_id")) | Q(
+        pk__in=AllowanceGrant.objects.filter(profile__in=visible).values("case_id")
     )
+
+
+def child_cases_visible_to(user):
+    """Child-welfare cases the user may work: in the platform's case scope (region and level)
+    and about a child whose record the user may open (case_staff_scope, through visible_to)."""
+    return Case.objects.visible_to(user).filter(service__in=SERVICES)
 
 
 def access_child_case(user, pk, *, service: str, request=None, purpose: str = "case") -> Case:

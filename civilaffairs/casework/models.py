@@ -37,10 +37,20 @@ class Holiday(models.Model):
 
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The one jurisdiction filter for staff: region subtree and confidentiality together."""
+        """The one jurisdiction filter for staff: region subtree and confidentiality together,
+        and, for a service that narrows it (Service.staff_scope), that service's own rule too."""
         from civilaffairs.accounts.access import scope_q
 
-        return self.filter(scope_q(user, region_field="region", level_field="confidentiality"))
+        from .registry import narrowed_services
+
+        q = scope_q(user, region_field="region", level_field="confidentiality")
+        narrowed = [] if getattr(user, "is_superuser", False) else narrowed_services()
+        if narrowed:
+            per_service = ~Q(service__in=[s.code for s in narrowed])
+            for service in narrowed:
+                per_service |= Q(service=service.code) & service.staff_scope(user)
+            q &= per_service
+        return self.filter(q)
 
     def of_citizen(self, user):
         """Cases a citizen applied for or benefits from."""

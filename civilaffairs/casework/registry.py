@@ -43,6 +43,10 @@ class Service:
     retention_years: int | None = 10
     # Builds the rules engine's FactContext for one case of this service (domain code).
     fact_context: Callable | None = field(default=None, compare=False)
+    # Narrows who sees this service's cases beyond region and confidentiality: user -> Q over
+    # Case, ANDed into Case.objects.visible_to for cases of this service only (child welfare:
+    # only staff who may open the child's record). None = region and level are enough.
+    staff_scope: Callable | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if self.domain not in DOMAINS:
@@ -76,6 +80,11 @@ def register_service(service: Service) -> Service:
 
 def get_service(code: str) -> Service:
     return _services[code]
+
+
+def narrowed_services() -> list[Service]:
+    """Services whose cases carry a staff_scope of their own."""
+    return [s for s in _services.values() if s.staff_scope is not None]
 
 
 def all_services() -> list[Service]:
