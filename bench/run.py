@@ -252,13 +252,14 @@ def prepare_people():
 def page_cursor(user, page, size):
     """The keyset cursor that opens page `page` of the user's office queue."""
     from civilaffairs.accounts.models import User
+    from civilaffairs.casework.models import QUEUE_ORDER
     from civilaffairs.casework.queries import list_unassigned_cases
     from civilaffairs.lib.paging import _encode
 
     u = User.objects.get(username=user)
-    qs = list_unassigned_cases(u).order_by("-priority", "submitted_at", "id")
+    qs = list_unassigned_cases(u).queue_order()
     offset = (page - 1) * size - 1
-    row = qs.values_list("priority", "submitted_at", "id")[offset : offset + 1]
+    row = qs.values_list(*QUEUE_ORDER)[offset : offset + 1]
     row = list(row)
     if not row:
         return None, qs.count()
@@ -334,7 +335,7 @@ def measure_pages(port, people, n, report):
 
     # Raw SQL floors of the queue pages: the same rows, the same order, the same limit.
     sv_user = User.objects.get(username=people["supervisor"])
-    qs = list_unassigned_cases(sv_user).order_by("-priority", "submitted_at", "id")
+    qs = list_unassigned_cases(sv_user).queue_order()
     sql, params = qs.select_related("applicant", "office", "region")[
         : size + 1
     ].query.sql_with_params()

@@ -212,6 +212,12 @@ CELERY_TIMEZONE = TIME_ZONE
 SCREENING_QUEUE = env("SCREENING_QUEUE", default="interactive")
 # A submission still unscreened after this long is re-queued by the sweep.
 SCREENING_SWEEP_AFTER_SECONDS = env.int("SCREENING_SWEEP_AFTER_SECONDS", default=120)
+# Per-state counts above a staff queue: a queue of at least QUEUE_COUNTS_CACHE_FROM cases (a
+# supervisor's, across a county or a city) is counted at most once per QUEUE_COUNTS_SECONDS and
+# the page says when; a smaller one is counted live. Counting 100,000 rows on every page view
+# costs far more than the page (docs/scaling.md).
+QUEUE_COUNTS_CACHE_FROM = env.int("QUEUE_COUNTS_CACHE_FROM", default=2000)
+QUEUE_COUNTS_SECONDS = env.int("QUEUE_COUNTS_SECONDS", default=60)
 # Uploads: evidence documents (PDF, JPEG, PNG) up to this size.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 

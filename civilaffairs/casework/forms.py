@@ -1,13 +1,17 @@
 """Forms of the case pages. They validate input only; every change goes through an action."""
 
+import functools
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from civilaffairs.accounts.models import User
+from civilaffairs.accounts.models import StaffRole, User
+from civilaffairs.lib.widgets import QuickSelect
 
 from .models import Case, Document
 from .registry import service_choices
@@ -20,6 +24,13 @@ ACCEPTED_FILES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 def state_choices(service: str | None = None) -> list[tuple[str, str]]:
     """States of one service's workflow, or of every workflow. Workflows may label a state of
     the same name differently; the labels are then joined rather than one picked."""
+    return list(_state_choices(service, get_language(), len(all_workflows())))
+
+
+@functools.lru_cache(maxsize=256)
+def _state_choices(service, language, _registered) -> tuple:
+    # Workflows are registered in code (at start-up; tests add some): the choices change only
+    # with the language and with what is registered.
     labels: dict[str, list[str]] = {}
     workflows = (
         [all_workflows()[service]] if service in all_workflows() else list(all_workflows().values())
@@ -29,7 +40,7 @@ def state_choices(service: str | None = None) -> list[tuple[str, str]]:
             names = labels.setdefault(s.name, [])
             if str(s.label) not in names:
                 names.append(str(s.label))
-    return [(name, " / ".join(texts)) for name, texts in labels.items()]
+    return tuple((name, " / ".join(texts)) for name, texts in labels.items())
 
 
 def state_label(name: str) -> str:
@@ -40,8 +51,8 @@ class QueueFilterForm(forms.Form):
     """The GET form above a queue. Invalid values are ignored (the list is shown unfiltered by
     them) and reported next to the field."""
 
-    service = forms.ChoiceField(label=_("Service"), required=False)
-    state = forms.ChoiceField(label=_("Status"), required=False)
+    service = forms.ChoiceField(label=_("Service"), required=False, widget=QuickSelect)
+    state = forms.ChoiceField(label=_("Status"), required=False, widget=QuickSelect)
     region = forms.RegexField(
         label=_("Area code"),
         regex=r"^\d{2,12}$",
@@ -54,6 +65,7 @@ class QueueFilterForm(forms.Form):
         label=_("Overdue"),
         required=False,
         choices=[ANY, ("yes", _("Overdue only")), ("no", _("Not overdue"))],
+        widget=QuickSelect,
     )
     priority = forms.TypedChoiceField(
         label=_("Priority"),
@@ -61,6 +73,7 @@ class QueueFilterForm(forms.Form):
         coerce=int,
         empty_value=None,
         choices=[ANY, *Case.Priority.choices],
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, **kwargs):
@@ -127,30 +140,29 @@ class NoteForm(forms.Form):
 
 
 class StaffChoiceField(forms.ModelChoiceField):
-    def __init__(self, *args, labels: dict[int, str] | None = None, **kwargs):
-        self.labels = labels or {}
-        super().__init__(*args, **kwargs)
+    """A member of staff, labelled with where they work. The options are read once, as plain
+    values (a supervisor's select may list many people); validation goes through the queryset."""
 
-    def label_from_instance(self, obj):
-        where = self.labels.get(obj.pk)
-        return f"{obj.display_name} ({where})" if where else obj.display_name
+    widget = QuickSelect
 
 
 def _staff_field(roles, *, label, empty_label):
-    labels: dict[int, list[str]] = {}
-    for r in roles:
-        labels.setdefault(r.user_id, [])
-        text = f"{r.office.name} · {r.get_role_display()}"
-        if text not in labels[r.user_id]:
-            labels[r.user_id].append(text)
-    users = User.objects.filter(pk__in=list(labels)).select_related("person").order_by("username")
-    return StaffChoiceField(
-        queryset=users,
-        required=False,
-        label=label,
-        empty_label=empty_label,
-        labels={pk: "; ".join(v) for pk, v in labels.items()},
-    )
+    role_names = dict(StaffRole.Role.choices)
+    where: dict[int, list[str]] = {}
+    for user_id, office, role in roles.values_list("user_id", "office__name", "role"):
+        text = f"{office} · {role_names.get(role, role)}"
+        if text not in where.setdefault(user_id, []):
+            where[user_id].append(text)
+    users = User.objects.filter(pk__in=list(where)).order_by("username")
+    field = StaffChoiceField(queryset=users, required=False, label=label, empty_label=empty_label)
+    rows = users.values_list("pk", "username", "first_name", "last_name", "person__name")
+    head = [("", empty_label)] if empty_label is not None else []
+    field.choices = head + [
+        # As User.display_name: the person's name, else the full name, else the username.
+        (pk, f"{person or f'{first} {last}'.strip() or username} ({'; '.join(where[pk])})")
+        for pk, username, first, last, person in rows
+    ]
+    return field
 
 
 class AssignForm(forms.Form):
@@ -158,10 +170,12 @@ class AssignForm(forms.Form):
 
     prefix = "assign"
 
-    def __init__(self, *args, roles=(), **kwargs):
+    def __init__(self, *args, roles=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"] = _staff_field(
-            list(roles), label=_("Assign to"), empty_label=_("Nobody: back to the office queue")
+            StaffRole.objects.none() if roles is None else roles,
+            label=_("Assign to"),
+            empty_label=_("Nobody: back to the office queue"),
         )
 
 
@@ -188,10 +202,12 @@ class BulkAssignForm(forms.Form):
         error_messages={"required": _("Tick at least one case in the list.")},
     )
 
-    def __init__(self, *args, roles=(), **kwargs):
+    def __init__(self, *args, roles=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"] = _staff_field(
-            list(roles), label=_("Assign the ticked cases to"), empty_label=None
+            StaffRole.objects.none() if roles is None else roles,
+            label=_("Assign the ticked cases to"),
+            empty_label=None,
         )
         self.fields["assignee"].required = True
 

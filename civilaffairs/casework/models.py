@@ -9,7 +9,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.indexes import OpClass
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -33,6 +33,12 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.name}"
+
+
+# Most urgent first, then oldest, then by id. Ascending in every column (queue_rank is the
+# negated priority), so a keyset page is one row comparison that a B-tree index starts at:
+# page 10,000 reads what page 1 reads.
+QUEUE_ORDER = ("queue_rank", "submitted_at", "id")
 
 
 class CaseQuerySet(models.QuerySet):
@@ -71,8 +77,8 @@ class CaseQuerySet(models.QuerySet):
         return self.open().filter(office_id__in=office_ids, assignee__isnull=True)
 
     def queue_order(self):
-        """Most urgent first, then oldest: the order claim-next takes."""
-        return self.order_by("-priority", "submitted_at", "id")
+        """Most urgent first, then oldest: the order claim-next takes (QUEUE_ORDER)."""
+        return self.order_by(*QUEUE_ORDER)
 
     def counts_by_state(self):
         return dict(
@@ -157,6 +163,10 @@ class Case(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
+    # -priority, kept by PostgreSQL: the queue order (QUEUE_ORDER) without a descending column.
+    queue_rank = models.GeneratedField(
+        expression=-F("priority"), output_field=models.IntegerField(), db_persist=True
+    )
     channel = models.CharField(
         _("channel"), max_length=12, choices=Channel.choices, default=Channel.ONLINE
     )
@@ -178,7 +188,7 @@ class Case(models.Model):
     # The latest pre-screening, summarised for lists; the full record is a Screening row.
     screening_outcome = models.CharField(_("pre-screening"), max_length=8, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["screening_outcome"])
+    history = HistoricalRecords(excluded_fields=["screening_outcome", "queue_rank"])
     objects = CaseQuerySet.as_manager()
 
     class Meta:
@@ -187,20 +197,20 @@ class Case(models.Model):
         indexes = [
             # The office's unassigned queue in claim order.
             models.Index(
-                fields=["office", "-priority", "submitted_at", "id"],
+                fields=["office", "queue_rank", "submitted_at", "id"],
                 name="case_unassigned_queue",
                 condition=Q(assignee__isnull=True, closed_at__isnull=True),
             ),
             # The same queue across offices (a supervisor's): read in claim order, filtered
             # by jurisdiction as it goes, so page 1 and page 10,000 stop after a page of rows.
             models.Index(
-                fields=["-priority", "submitted_at", "id"],
+                fields=["queue_rank", "submitted_at", "id"],
                 name="case_open_unassigned_order",
                 condition=Q(assignee__isnull=True, closed_at__isnull=True),
             ),
             # "My cases".
             models.Index(
-                fields=["assignee", "-priority", "submitted_at", "id"],
+                fields=["assignee", "queue_rank", "submitted_at", "id"],
                 name="case_my_queue",
                 condition=Q(closed_at__isnull=True),
             ),

@@ -6,8 +6,17 @@ outside the reader's scope is answered with 404, exactly like a row that does no
 one learns what lies in another office's area.
 """
 
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Q
 from django.http import Http404
+from django.utils import timezone
 
 from civilaffairs.accounts.access import (
     grants_for,
@@ -31,7 +40,6 @@ CASE_DETAIL_RELATED = (
     "beneficiary",
     "household",
 )
-QUEUE_ORDER = ("-priority", "submitted_at", "id")
 
 
 def _get_or_404(qs, pk):
@@ -92,10 +100,14 @@ def supervised_office_q(user) -> Q:
     return q
 
 
-def counts_by_state(qs) -> list[tuple[str, str, int]]:
-    """(state, label, count) of a queue in one GROUP BY. Grouped by service too, so that each
-    state is labelled by the workflows actually present, in workflow order."""
-    rows = qs.order_by().values_list("service", "state").annotate(n=Count("id"))
+def state_rows(qs) -> list[tuple[str, str, int]]:
+    """(service, state, count) of a queue in one GROUP BY."""
+    return [tuple(r) for r in qs.order_by().values_list("service", "state").annotate(n=Count("id"))]
+
+
+def label_state_rows(rows) -> list[tuple[str, str, int]]:
+    """(state, label, count), each state labelled by the workflows actually present (in the
+    current language), in workflow order."""
     counts: dict[str, int] = {}
     labels: dict[str, list[str]] = {}
     order: dict[str, tuple[int, int]] = {}
@@ -112,6 +124,38 @@ def counts_by_state(qs) -> list[tuple[str, str, int]]:
         (state, " / ".join(labels[state]), counts[state])
         for state in sorted(counts, key=lambda s: (order[s], s))
     ]
+
+
+def counts_by_state(qs) -> list[tuple[str, str, int]]:
+    return label_state_rows(state_rows(qs))
+
+
+def queue_counts_key(user, which: str, filters: dict) -> str:
+    """Per database (parallel test runs share a Redis), user, jurisdiction and filter."""
+    grants = sorted(dataclasses.astuple(g) for g in grants_for(user))
+    raw = json.dumps(
+        [connection.settings_dict["NAME"], which, user.pk, user.is_superuser, grants, filters],
+        sort_keys=True,
+    )
+    return "casework:queue-counts:v1:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def queue_counts(user, which: str, qs, filters: dict) -> tuple[list, dt.datetime | None]:
+    """The per-state counts above a staff queue, and when they were counted if not just now.
+
+    A large queue (QUEUE_COUNTS_CACHE_FROM cases or more) is counted at most once every
+    QUEUE_COUNTS_SECONDS per user, jurisdiction and filter: the rows of the page stay live, only
+    the totals may lag, and the page says how old they are. A small queue is always counted
+    live (and costs nothing to count)."""
+    key = queue_counts_key(user, which, filters)
+    hit = cache.get(key)
+    if hit is not None:
+        rows, at = hit
+        return label_state_rows(rows), at
+    rows = state_rows(qs)
+    if sum(n for *_k, n in rows) >= settings.QUEUE_COUNTS_CACHE_FROM:
+        cache.set(key, (rows, timezone.now()), settings.QUEUE_COUNTS_SECONDS)
+    return label_state_rows(rows), None
 
 
 def can_supervise_somewhere(user) -> bool:
@@ -148,17 +192,16 @@ def list_unassigned_cases(user):
     )
 
 
-def assignable_staff(user, *, office_id=None):
-    """Members of staff a supervisor may hand cases to: the staff of one office, or of every
-    office the supervisor covers. Each with the office they work in, for the select's label."""
+def assignable_staff(user, *, office_id=None, office_ids=None):
+    """Members of staff a supervisor may hand cases to: the staff of one office (the case
+    page), or of some offices the supervisor covers (the queue page: the offices of its rows).
+    Each with the office they work in, for the select's label."""
     roles = StaffRole.objects.filter(is_active=True, office__is_active=True)
     if office_id is not None:
         roles = roles.filter(office_id=office_id)
     else:
-        roles = roles.filter(supervised_office_q(user))
-    return roles.select_related("user__person", "office").order_by(
-        "office__region_id", "office__name", "user__username", "role"
-    )
+        roles = roles.filter(supervised_office_q(user), office_id__in=office_ids or ())
+    return roles.order_by("office__region_id", "office__name", "user__username", "role")
 
 
 # ----------------------------------------------------------------------------- citizens

@@ -5,15 +5,18 @@ place, 404 outside it) and every change through an action. An action's refusal b
 message and a redirect back; nothing is saved (each action is atomic).
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
-from django.template.loader import select_template
+from django.template.loader import render_to_string, select_template
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,6 +30,7 @@ from .document_actions import do_add_document
 from .forms import (
     AssignForm,
     BulkAssignForm,
+    CaseIdsField,
     DocumentUploadForm,
     NoteForm,
     PriorityForm,
@@ -34,18 +38,19 @@ from .forms import (
     TransitionForm,
     state_choices,
 )
-from .models import Case, CaseEvent
+from .models import QUEUE_ORDER, Case, CaseEvent
 from .queries import (
-    QUEUE_ORDER,
     access_case,
     access_document,
     assignable_staff,
     can_supervise_somewhere,
-    counts_by_state,
     documents_visible_to,
     list_my_cases,
     list_unassigned_cases,
+    queue_counts,
 )
+from .registry import all_services
+from .workflow import all_workflows
 
 PAGE_SIZE = 25
 DETAIL_TEMPLATE = "casework/case_detail.html"
@@ -92,13 +97,32 @@ def _page_size(request) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZE
 
 
+# The unfiltered filter form is the same for everyone (its choices come from the services and
+# workflows registered in code), so it is rendered once per language and process: its hundred
+# options cost more than the rest of a queue page.
+_UNFILTERED_FIELDS: dict[tuple, str] = {}
+
+
+def _filter_fields(form) -> str:
+    if form.is_bound and any(form.data.get(name) for name in form.fields):
+        return render_to_string("casework/_queue_filter_fields.html", {"form": form})
+    key = (get_language(), len(all_services()), len(all_workflows()))
+    if key not in _UNFILTERED_FIELDS:
+        _UNFILTERED_FIELDS[key] = render_to_string(
+            "casework/_queue_filter_fields.html", {"form": QueueFilterForm()}
+        )
+    return mark_safe(_UNFILTERED_FIELDS[key])  # noqa: S308 (rendered by the template engine)
+
+
 def _queue(request, which: str):
     user = request.user
     require_staff(user)
     base = list_my_cases(user) if which == "mine" else list_unassigned_cases(user)
     form = QueueFilterForm(request.GET or None)
-    # One GROUP BY for the whole (filtered) queue, before the state filter narrows it.
-    counts = counts_by_state(form.apply(base, include_state=False))
+    # One GROUP BY for the whole (filtered) queue, before the state filter narrows it; cached
+    # briefly when the queue is large (queries.queue_counts).
+    filters = {k: v for k, v in request.GET.lists() if k not in ("after", "size", "state")}
+    counts, counted_at = queue_counts(user, which, form.apply(base, include_state=False), filters)
     page = keyset_page(
         form.apply(base),
         order=QUEUE_ORDER,
@@ -107,7 +131,7 @@ def _queue(request, which: str):
     )
     query = request.GET.copy()
     query.pop("after", None)
-    can_bulk = can_supervise_somewhere(user)
+    can_bulk = bool(page.rows) and can_supervise_somewhere(user)
     return render(
         request,
         "casework/case_list.html",
@@ -116,9 +140,12 @@ def _queue(request, which: str):
             "form": form,
             "page": page,
             "counts": counts,
+            "counted_at": counted_at,
+            "counts_seconds": settings.QUEUE_COUNTS_SECONDS,
             "total": sum(n for _name, _label, n in counts),
             "filter_query": query.urlencode(),
-            "bulk_form": BulkAssignForm(roles=assignable_staff(user)) if can_bulk else None,
+            "filter_fields": _filter_fields(form),
+            "can_bulk": can_bulk,
         },
     )
 
@@ -155,14 +182,33 @@ def bulk_assign(request):
     if not can_supervise_somewhere(user):
         raise PermissionDenied
     back = safe_next(request, reverse("casework:queue-office"))
-    form = BulkAssignForm(request.POST, roles=assignable_staff(user))
-    valid = form.is_valid()
-    ids = form.cleaned_data.get("case") or []
-    refs = dict(Case.objects.visible_to(user).filter(pk__in=ids).values_list("pk", "reference"))
-    if len(refs) != len(ids):
+    try:
+        ids = CaseIdsField(required=False).clean(request.POST.getlist("case"))
+    except ValidationError:
+        ids = []  # the form below says what is wrong
+    picked = list(
+        Case.objects.visible_to(user)
+        .filter(pk__in=ids)
+        .select_related("office", "applicant")
+        .order_by("reference")
+    )
+    if len(picked) != len(ids):
         # A case outside the user's scope is answered like one that does not exist.
         raise Http404
-    if not valid:
+    roles = assignable_staff(user, office_ids={c.office_id for c in picked})
+    if "assignee" not in request.POST:
+        # Step one, from the queue page: the ticked cases; now choose among the staff of
+        # their offices (the queue page itself lists nobody: a province has thousands).
+        if not ids:
+            messages.error(request, _("Tick at least one case in the list."))
+            return redirect(back)
+        form = BulkAssignForm(initial={"case": ids}, roles=roles)
+        return render(
+            request, "casework/bulk_assign.html", {"form": form, "cases": picked, "next": back}
+        )
+    form = BulkAssignForm(request.POST, roles=roles)
+    refs = {c.pk: c.reference for c in picked}
+    if not form.is_valid():
         for errors in form.errors.values():
             for text in errors:
                 messages.error(request, text)

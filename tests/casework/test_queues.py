@@ -6,16 +6,18 @@ import threading
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from civilaffairs.accounts.models import User
 from civilaffairs.casework.actions import do_claim_next, do_transition
-from civilaffairs.casework.models import Case, CaseEvent
-from civilaffairs.casework.queries import list_unassigned_cases
-from civilaffairs.lib.paging import keyset_page
+from civilaffairs.casework.models import QUEUE_ORDER, Case, CaseEvent
+from civilaffairs.casework.queries import list_unassigned_cases, queue_counts_key
+from civilaffairs.lib.paging import _after, _value, keyset_page
 from tests.factories import staff
 
 from .conftest import CW, ELSEWHERE, make_case, resident
@@ -188,6 +190,81 @@ def test_counts_per_state_are_shown_above_the_list(client, world):
     assert "Screened: <strong>3</strong>" in html
     html = client.get(reverse("casework:queue-mine")).content.decode()
     assert "Accepted: <strong>2</strong>" in html
+
+
+def _group_bys(ctx) -> int:
+    return sum("GROUP BY" in q["sql"] for q in ctx.captured_queries)
+
+
+@pytest.mark.django_db
+def test_a_long_queue_is_counted_once_a_while_and_the_page_says_when(client, world, settings):
+    settings.QUEUE_COUNTS_CACHE_FROM = 3  # "long" for this test
+    applicant = resident()
+    for _ in range(3):
+        make_case(applicant)
+    client.force_login(world.caseworker)
+    url = reverse("casework:queue-office")
+    for query in ("", "?priority=0"):
+        cache.delete(
+            queue_counts_key(world.caseworker, "office", dict(QueryDict(query[1:]).lists()))
+        )
+    with CaptureQueriesContext(connection) as first:
+        html = client.get(url).content.decode()
+    assert _group_bys(first) == 1 and "Screened: <strong>3</strong>" in html
+    assert "Counted at" not in html  # counted just now
+    newer = make_case(applicant)
+    with CaptureQueriesContext(connection) as second:
+        html = client.get(url).content.decode()
+    # The totals come from the cache and say when they were counted; the rows are live.
+    assert _group_bys(second) == 0
+    assert "Screened: <strong>3</strong>" in html and "Counted at" in html
+    assert newer.pk in _case_ids(html)
+    # Another filter is another count; a page further on (after=) and the size are not.
+    with CaptureQueriesContext(connection) as filtered:
+        html = client.get(url + "?priority=0").content.decode()
+    assert _group_bys(filtered) == 1 and "Screened: <strong>4</strong>" in html
+    with CaptureQueriesContext(connection) as sized:
+        client.get(url + "?size=10")
+    assert _group_bys(sized) == 0
+    # Another user (another jurisdiction) never reads these counts.
+    client.force_login(world.supervisor)
+    with CaptureQueriesContext(connection) as other:
+        client.get(url)
+    assert _group_bys(other) == 1
+
+
+@pytest.mark.django_db
+def test_a_short_queue_is_counted_live(client, world):
+    applicant = resident()
+    make_case(applicant)
+    client.force_login(world.caseworker)
+    url = reverse("casework:queue-office")
+    assert "Screened: <strong>1</strong>" in client.get(url).content.decode()
+    make_case(applicant)
+    html = client.get(url).content.decode()
+    assert "Screened: <strong>2</strong>" in html and "Counted at" not in html
+
+
+@pytest.mark.django_db
+def test_a_later_page_starts_in_the_index_rather_than_filtering_from_the_top(world):
+    """The keyset condition is one row comparison on the queue's own order, which PostgreSQL
+    uses as the start of the index scan: page 10,000 reads what page 1 reads."""
+    applicant = resident()
+    for i in range(6):
+        make_case(applicant, priority=i % 3)
+    first = keyset_page(list_unassigned_cases(world.caseworker), order=QUEUE_ORDER, size=2)
+    later = list_unassigned_cases(world.caseworker).order_by(*QUEUE_ORDER)
+    sql = str(
+        later.filter(_after(QUEUE_ORDER, [_value(first.rows[-1], n) for n in QUEUE_ORDER])).query
+    )
+    assert (
+        'ROW("casework_case"."queue_rank", "casework_case"."submitted_at", "casework_case"."id") >'
+        in sql
+    )
+    # The order is most urgent first, then oldest.
+    page = keyset_page(list_unassigned_cases(world.caseworker), order=QUEUE_ORDER, size=6)
+    keys = [(-c.priority, c.submitted_at, c.pk) for c in page.rows]
+    assert keys == sorted(keys) and page.rows[0].priority == 2
 
 
 @pytest.mark.django_db

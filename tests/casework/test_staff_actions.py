@@ -176,6 +176,35 @@ def test_a_supervisor_assigns_ticked_cases_in_bulk(client, world, colleague):
     assert Case.objects.get(pk=untouched.pk).assignee is None
 
 
+def test_bulk_assignment_offers_the_staff_of_the_ticked_cases_offices(client, world, colleague):
+    """Step one from the queue page: the ticked cases, and only the people of their offices
+    (a province-wide list of staff would be useless and slow)."""
+    home = make_case()
+    elsewhere_worker = staff("elsewhere_cw", "640105001", CW)
+    client.force_login(world.supervisor)
+    queue = client.get(reverse("casework:queue-office")).content.decode()
+    assert 'name="assignee"' not in queue  # the queue page lists no staff
+    response = client.post(
+        reverse("casework:bulk-assign"), {"case": [home.pk], "next": "/staff/cases/office/"}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert home.reference in page
+    assert f'<option value="{colleague.pk}"' in page
+    assert f'<option value="{elsewhere_worker.pk}"' not in page
+    assert f'name="case" value="{home.pk}"' in page
+    assert not Case.objects.filter(pk=home.pk, assignee__isnull=False).exists()
+    # Step two assigns.
+    client.post(reverse("casework:bulk-assign"), {"case": [home.pk], "assignee": colleague.pk})
+    assert Case.objects.get(pk=home.pk).assignee == colleague
+
+
+def test_choosing_whom_to_assign_without_a_ticked_case_says_so(client, world):
+    client.force_login(world.supervisor)
+    response = client.post(reverse("casework:bulk-assign"), {}, follow=True)
+    assert "Tick at least one case in the list." in response.content.decode()
+
+
 def test_bulk_assignment_reports_each_case_it_could_not_assign(client, world, colleague):
     home = make_case()
     elsewhere = make_case(code="640105001002")
