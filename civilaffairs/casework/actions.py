@@ -25,6 +25,15 @@ from .workflow import Transition, workflow_for
 log = logging.getLogger(__name__)
 
 
+def is_visible(case: Case, user) -> bool:
+    """Whether the case lies in the user's scope. A case read through visible_to(user) in this
+    request (access_case marks it) is, without asking again: the case page checks every
+    transition's right, and each check would otherwise repeat the same query."""
+    if getattr(case, "_read_as_visible_to", None) == user.pk:
+        return True
+    return Case.objects.visible_to(user).filter(pk=case.pk).exists()
+
+
 def _lock(case_or_id) -> Case:
     pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
     return Case.objects.select_for_update().get(pk=pk)
@@ -199,7 +208,7 @@ def _check_transition_right(case: Case, t: Transition, user):
         raise PermissionDenied
     if getattr(user, "is_superuser", False):
         return
-    if not Case.objects.visible_to(user).filter(pk=case.pk).exists():
+    if not is_visible(case, user):
         raise PermissionDenied
     ok = any(
         g.role in t.roles
@@ -427,7 +436,7 @@ def _check_supervisor(case: Case, user):
         )
         for g in grants_for(user)
     )
-    if not ok or not Case.objects.visible_to(user).filter(pk=case.pk).exists():
+    if not ok or not is_visible(case, user):
         raise PermissionDenied
 
 
