@@ -40,6 +40,7 @@ from .forms import (
 )
 from .models import QUEUE_ORDER, Case, CaseEvent
 from .queries import (
+    CASE_ROW_FIELDS,
     access_case,
     access_document,
     assignable_staff,
@@ -124,7 +125,7 @@ def _queue(request, which: str):
     filters = {k: v for k, v in request.GET.lists() if k not in ("after", "size", "state")}
     counts, counted_at = queue_counts(user, which, form.apply(base, include_state=False), filters)
     page = keyset_page(
-        form.apply(base),
+        form.apply(base).only(*CASE_ROW_FIELDS),
         order=QUEUE_ORDER,
         after=request.GET.get("after"),
         size=_page_size(request),
