@@ -7,6 +7,7 @@ Each action is atomic, locks the case row it reads and writes, takes `acting_use
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
@@ -155,7 +156,6 @@ def do_submit_case(case: Case, *, acting_user, message: str = "") -> Case:
 def enqueue_screening(case_id: int) -> bool:
     """Hand screening to the queue. A dead broker is logged, never raised: the case is saved
     and the sweep picks it up (casework.tasks.sweep_submitted_task)."""
-    from django.conf import settings
 
     from .tasks import screen_case_task
 
@@ -353,12 +353,17 @@ def do_record_screening(
     )
     case.screening_outcome = payload["outcome"]
     _save(case, acting_user, "screened")
+    # The applicant reads this on their page: written in their language, not in whatever
+    # language the worker's thread last served.
+    person = case.applicant or case.beneficiary
+    with translation.override(_user_language(person) if person else settings.LANGUAGE_CODE):
+        summary = screening_summary(payload)
     add_event(
         case,
         CaseEvent.Kind.SCREENING,
         actor=acting_user,
         public=True,
-        message=screening_summary(payload),
+        message=summary,
         data={"screening": screening.pk, "outcome": payload["outcome"]},
     )
     return screening
@@ -538,7 +543,6 @@ def notify_event(event_id: int):
 
 
 def _user_language(person) -> str:
-    from django.conf import settings
 
     account = getattr(person, "account", None)
     return (

@@ -4,10 +4,11 @@ The platform never imports a domain app; a domain tells the platform what it off
 citizen catalogue, routing, reference numbers and SLA clocks all read this registry.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.lib.confidentiality import Confidentiality
@@ -132,11 +133,18 @@ def register_link(kind: str, label, url_name: str):
 
 
 def links(kind: str) -> list[tuple[str, str]]:
-    """(label, url) for one kind, skipping URLs that are not routed."""
+    """(label, url) for one kind, skipping URLs that are not routed. Every page's navigation
+    asks, so the answer is kept per URL configuration (labels stay lazy: they translate when
+    rendered)."""
+    return list(_routed_links(kind, get_urlconf(), len(_links[kind])))
+
+
+@functools.lru_cache(maxsize=64)
+def _routed_links(kind: str, _urlconf, _registered: int) -> tuple:
     out = []
     for label, url_name, _kind in _links[kind]:
         try:
             out.append((label, reverse(url_name)))
         except NoReverseMatch:
             continue
-    return out
+    return tuple(out)

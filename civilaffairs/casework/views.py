@@ -15,14 +15,13 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string, select_template
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civilaffairs.accounts.access import log_access, require_staff
 from civilaffairs.accounts.models import AccessLog, User
 from civilaffairs.lib.confidentiality import Confidentiality
+from civilaffairs.lib.fragments import rendered_once
 from civilaffairs.lib.paging import keyset_page
 
 from . import actions
@@ -98,21 +97,18 @@ def _page_size(request) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZE
 
 
-# The unfiltered filter form is the same for everyone (its choices come from the services and
-# workflows registered in code), so it is rendered once per language and process: its hundred
-# options cost more than the rest of a queue page.
-_UNFILTERED_FIELDS: dict[tuple, str] = {}
-
-
 def _filter_fields(form) -> str:
+    """The filter form's fields. Unfiltered they are the same for everyone (the choices come
+    from the services and workflows registered in code), and their hundred options cost more
+    than the rest of a queue page: rendered once (lib.fragments)."""
+    template = "casework/_queue_filter_fields.html"
     if form.is_bound and any(form.data.get(name) for name in form.fields):
-        return render_to_string("casework/_queue_filter_fields.html", {"form": form})
-    key = (get_language(), len(all_services()), len(all_workflows()))
-    if key not in _UNFILTERED_FIELDS:
-        _UNFILTERED_FIELDS[key] = render_to_string(
-            "casework/_queue_filter_fields.html", {"form": QueueFilterForm()}
-        )
-    return mark_safe(_UNFILTERED_FIELDS[key])  # noqa: S308 (rendered by the template engine)
+        return render_to_string(template, {"form": form})
+    return rendered_once(
+        template,
+        lambda: {"form": QueueFilterForm()},
+        registered=(len(all_services()), len(all_workflows())),
+    )
 
 
 def _queue(request, which: str):

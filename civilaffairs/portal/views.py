@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 
 from civilaffairs.accounts.actions import do_set_elder_mode
 from civilaffairs.casework.registry import catalogue
+from civilaffairs.lib.fragments import rendered_once
 
 from .context_processors import ELDER_COOKIE
 
@@ -12,11 +13,14 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def home(request):
-    from civilaffairs.casework.registry import links
+    from civilaffairs.casework.registry import all_services, links
 
-    return render(
-        request, "portal/home.html", {"catalogue": catalogue(), "citizen_links": links("citizen")}
+    services = rendered_once(
+        "portal/_catalogue.html",
+        lambda: {"catalogue": catalogue(), "citizen_links": links("citizen")},
+        registered=(len(all_services()), len(links("citizen"))),
     )
+    return render(request, "portal/home.html", {"services": services})
 
 
 def accessibility(request):

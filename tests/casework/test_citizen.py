@@ -49,6 +49,8 @@ def named_caseworker(world):
 
 @pytest.fixture
 def my_case(world, named_caseworker):
+    world.citizen.language = "en"  # the pre-check summary is written in the applicant's language
+    world.citizen.save(update_fields=["language"])
     case = make_case(world.citizen.person)
     do_record_screening(case, program="test", result=FakeScreening())
     do_assign_case(case, named_caseworker, acting_user=world.supervisor)
