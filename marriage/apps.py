@@ -13,7 +13,7 @@ class MarriageConfig(AppConfig):
         from civilaffairs.lib.confidentiality import Confidentiality
         from civilaffairs.portal.demo import register_demo_step
 
-        from . import workflow
+        from . import queries, workflow
 
         common = {
             "domain": "marriage",
@@ -22,6 +22,9 @@ class MarriageConfig(AppConfig):
             "intake_level": 3,
             # Marriage records are kept permanently (DESIGN §2, Cases).
             "retention_years": None,
+            # Only registrars act on these cases (every transition is theirs) and supervisors
+            # oversee them; another county caseworker has no business reading a couple's file.
+            "staff_scope": queries.case_staff_scope,
         }
         services = [
             (

@@ -156,7 +156,6 @@ def do_submit_case(case: Case, *, acting_user, message: str = "") -> Case:
 def enqueue_screening(case_id: int) -> bool:
     """Hand screening to the queue. A dead broker is logged, never raised: the case is saved
     and the sweep picks it up (casework.tasks.sweep_submitted_task)."""
-
     from .tasks import screen_case_task
 
     try:

@@ -221,6 +221,20 @@ def test_another_registrar_cannot_open_the_case_on_the_platforms_pages(client, r
     assert reverse("marriage:counter", args=[app.pk]) in html  # the domain's block
 
 
+def test_other_staff_of_the_county_do_not_read_a_couples_case(client, reg, registered):
+    """Region and level alone let the county's assistance approver open a marriage case;
+    the marriage services narrow it to registrars and supervisors (Service.staff_scope)."""
+    app, _cert = registered
+    url = reverse("casework:case-detail", args=[app.case_id])
+    for user in (reg.personas.approver, reg.personas.caseworker):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+        assert not Case.objects.visible_to(user).filter(pk=app.case_id).exists()
+    for user in (reg.registrar, reg.personas.supervisor):
+        client.force_login(user)
+        assert client.get(url).status_code == 200, user
+
+
 def test_staff_lists_show_only_the_registrars_own_registry(client, reg, couple):
     ap = book(reg, *couple)
     day = {"date": f"{ap.slot.date:%Y-%m-%d}"}
