@@ -249,6 +249,31 @@ def prepare_people():
     }
 
 
+def settle(queue: str, timeout=120.0):
+    """Between phases: the worker's queue drained, and the tables the last phase wrote vacuumed
+    and analysed (what autovacuum does within the next minute anyway), so that one phase's
+    aftermath is not measured as the next phase's cost."""
+    import redis
+    from django.conf import settings
+    from django.db import connection
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    deadline = time.monotonic() + timeout
+    while broker.llen(queue) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(1.0)  # the task the worker holds
+    with connection.cursor() as cur:
+        for table in (
+            "casework_case",
+            "casework_caseevent",
+            "casework_historicalcase",
+            "casework_notification",
+            "assistance_assistanceapplication",
+        ):
+            cur.execute(f"VACUUM (ANALYZE) {table}")
+    connection.close()
+
+
 def prepare_sessions(people, citizens=120):
     """Signed-in sessions for the mixed load's users, made directly in the session store.
 
@@ -861,13 +886,18 @@ def main():
         report["pages"] = measure_pages(port, people, n, report)
         report["login"] = measure_login(port, people["caseworker"], n=10 if args.quick else 20)
         people["sessions"] = prepare_sessions(people)
+        queue = env["SCREENING_QUEUE"]
+        settle(queue)
         print("mixed load …", flush=True)
         os.environ["BENCH_PEOPLE"] = json.dumps(people)
         report["mixed"] = mixed_load(port, users=50, seconds=15 if args.quick else 60)
+        settle(queue)
         print("claim race …", flush=True)
         report["claim_race"] = claim_race(people, seconds=3 if args.quick else 8)
+        settle(queue)
         print("submit → screened …", flush=True)
         report["screening"] = submit_to_screened(60 if args.quick else 500)
+        settle(queue)
         print("whole registry …", flush=True)
         report["registry"] = whole_registry(sample=300 if args.quick else 2000)
     finally:

@@ -408,7 +408,9 @@ def do_claim_next(*, acting_user, office_ids: list[int] | None = None) -> Case |
     if case is None:
         return None
     case.assignee = acting_user
-    _save(case, acting_user, "claimed")
+    # The row was read under its lock a moment ago; only the assignee changes. Writing one
+    # column rather than all of them matters on the busiest write path (64 claimers at once).
+    _save(case, acting_user, "claimed", update_fields=["assignee"])
     add_event(
         case,
         CaseEvent.Kind.ASSIGNMENT,
