@@ -81,7 +81,12 @@ def add_event(
         to_state=to_state,
     )
     if public:
-        transaction.on_commit(lambda: notify_event(event.pk))
+        # The inbox entry is written with the event, in its transaction: it can never be lost
+        # between a commit and a callback, and a screening commits once, not once per event.
+        # Only the e-mail waits for the commit.
+        note, address = _inbox_entry(event, fresh=True)
+        if address:
+            transaction.on_commit(lambda: email_notification(note.pk, address))
     return event
 
 
@@ -514,32 +519,48 @@ def do_set_priority(case: Case, priority: int, *, acting_user) -> Case:
     return case
 
 
-def notify_event(event_id: int):
-    """Put a public event in the citizen's inbox and e-mail it when they have an address.
-    Idempotent per event (one notification per event)."""
-    event = CaseEvent.objects.select_related("case", "case__applicant").filter(pk=event_id).first()
-    if event is None or not event.public:
-        return None
+def _inbox_entry(event: CaseEvent, *, fresh: bool = False) -> tuple[Notification | None, str]:
+    """The citizen's inbox entry for a public event (one per event), in the citizen's language,
+    and the address to e-mail it to ('' when none or when the entry already existed)."""
     case = event.case
     person = case.applicant or case.beneficiary
     if person is None:
-        return None
-    with translation.override(_user_language(person)):
-        wf = case.workflow
-        state = wf.states.get(event.to_state or case.state)
+        return None, ""
+    account = getattr(person, "account", None)
+    language = (account.language if account is not None else "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        state = case.workflow.states.get(event.to_state or case.state)
         label = (state.citizen_label or state.label) if state else ""
-        title = _("Application %(ref)s: %(state)s") % {"ref": case.reference, "state": label}
-        note, created = Notification.objects.get_or_create(
-            event=event,
-            defaults={"person": person, "case": case, "title": str(title), "body": event.message},
-        )
-    if created:
-        account = getattr(person, "account", None)
-        if account is not None and account.email:
-            send_mail(
-                note.title, note.body or note.title, None, [account.email], fail_silently=True
-            )
-            Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
+        title = str(_("Application %(ref)s: %(state)s") % {"ref": case.reference, "state": label})
+    fields = {"person": person, "case": case, "title": title, "body": event.message}
+    if fresh:
+        note, created = Notification.objects.create(event=event, **fields), True
+    else:
+        note, created = Notification.objects.get_or_create(event=event, defaults=fields)
+    address = account.email if created and account is not None and account.email else ""
+    return note, address
+
+
+def email_notification(note_id: int, address: str):
+    """E-mail an inbox entry (after the commit that wrote it); a failed send is not retried
+    here: the entry is in the inbox either way."""
+    note = Notification.objects.filter(pk=note_id).first()
+    if note is None:
+        return
+    send_mail(note.title, note.body or note.title, None, [address], fail_silently=True)
+    Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
+
+
+def notify_event(event_id: int):
+    """Put a public event in the citizen's inbox and e-mail it when they have an address.
+    Idempotent per event. add_event does this as it writes the event; this is for an event
+    written without its entry (data from before, a repair)."""
+    event = CaseEvent.objects.select_related("case", "case__applicant").filter(pk=event_id).first()
+    if event is None or not event.public:
+        return None
+    note, address = _inbox_entry(event)
+    if address:
+        email_notification(note.pk, address)
     return note
 
 

@@ -193,6 +193,33 @@ def test_the_citizen_sees_and_downloads_the_documents_of_their_case(
     assert response.status_code == 200 and response["X-Content-Type-Options"] == "nosniff"
 
 
+def test_a_public_event_lands_in_the_inbox_with_it_and_is_mailed_after_the_commit(
+    world, django_capture_on_commit_callbacks, mailoutbox
+):
+    world.citizen.email = "wang@example.cn"
+    world.citizen.save(update_fields=["email"])
+    case = make_case(world.citizen.person)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        event = do_add_note(
+            case, acting_user=world.caseworker, text="Please bring your hukou book.", public=True
+        )
+        # Written in the event's own transaction: nothing waits for a callback.
+        note = Notification.objects.get(event=event)
+        assert note.person == world.citizen.person and note.emailed_at is None
+    assert mailoutbox == []  # not before the commit
+    for callback in callbacks:
+        callback()
+    assert [m.to for m in mailoutbox] == [["wang@example.cn"]]
+    assert "Please bring your hukou book." in mailoutbox[0].body
+    assert Notification.objects.get(pk=note.pk).emailed_at is not None
+    # Asking again (a repair run) neither duplicates the entry nor mails it twice.
+    assert notify_event(event.pk).pk == note.pk
+    assert Notification.objects.filter(event=event).count() == 1 and len(mailoutbox) == 1
+    # An internal note writes nothing to the inbox.
+    internal = do_add_note(case, acting_user=world.caseworker, text="internal")
+    assert not Notification.objects.filter(event=internal).exists()
+
+
 def _notify_public_events(case):
     for event in CaseEvent.objects.filter(case=case, public=True):
         notify_event(event.pk)
