@@ -215,7 +215,7 @@ class BulkAssignForm(forms.Form):
 class PriorityForm(forms.Form):
     prefix = "prio"
     priority = forms.TypedChoiceField(
-        label=_("Priority"), coerce=int, choices=Case.Priority.choices
+        label=_("Priority"), coerce=int, choices=Case.Priority.choices, widget=QuickSelect
     )
 
 
@@ -227,7 +227,9 @@ def _limit_text() -> str:
 
 class DocumentUploadForm(forms.Form):
     # No prefix: domain pages post their own upload forms here with plain `kind` and `file`.
-    kind = forms.ChoiceField(label=_("What is this document?"), choices=Document.Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("What is this document?"), choices=Document.Kind.choices, widget=QuickSelect
+    )
     file = forms.FileField(
         label=_("File"),
         error_messages={

@@ -57,7 +57,6 @@ CASE_DETAIL_RELATED = (
     "assignee__person",
     "applicant",
     "beneficiary",
-    "household",
 )
 
 

@@ -5,6 +5,7 @@ or merges a Person (house rule 5).
 """
 
 import datetime as dt
+import time
 from functools import lru_cache
 
 from django.contrib.postgres.indexes import OpClass
@@ -26,6 +27,10 @@ class RegionQuerySet(models.QuerySet):
     def within(self, region: "Region"):
         """The region itself and everything below it: one indexed prefix query."""
         return self.filter(code__startswith=region.prefix)
+
+
+# Region.full_name per (code, name): (expires, text).
+_full_names: dict[tuple[str, str], tuple[float, str]] = {}
 
 
 class Region(models.Model):
@@ -106,9 +111,19 @@ class Region(models.Model):
 
     @property
     def full_name(self) -> str:
+        """银川市兴庆区凤凰北街街道…: reference data shown on many pages, so kept per process
+        for ten minutes rather than read again (an ancestors query) on every page."""
+        key = (self.code, self.name)
+        hit = _full_names.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
         names = [r.name for r in self.ancestors()] + [self.name]
         # Municipalities repeat themselves (北京市 市辖区); drop the filler.
-        return "".join(n for n in names if n not in ("市辖区", "县", "省直辖县级行政区划"))
+        text = "".join(n for n in names if n not in ("市辖区", "县", "省直辖县级行政区划"))
+        if len(_full_names) > 50_000:
+            _full_names.clear()
+        _full_names[key] = (time.monotonic() + 600, text)
+        return text
 
 
 @lru_cache(maxsize=1)
