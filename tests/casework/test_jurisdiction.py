@@ -86,6 +86,15 @@ def test_staff_of_another_county_get_404_and_change_nothing(
     assert _snapshot(case) == before
 
 
+def test_choosing_whom_to_assign_a_case_of_another_county_is_404(client, world, case):
+    """Step one of bulk assignment (no assignee yet) lists the staff of the cases' offices: an
+    approver of another county must not learn them, nor that the case exists."""
+    client.force_login(world.other_approver)
+    response = client.post(reverse("casework:bulk-assign"), {"case": [case.pk]})
+    assert response.status_code == 404
+    assert world.caseworker.username not in response.content.decode()
+
+
 @pytest.mark.parametrize(("method", "name"), CASE_URLS)
 def test_a_citizen_cannot_use_staff_case_urls(client, world, case, document, method, name):
     before = _snapshot(case)
