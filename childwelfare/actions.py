@@ -457,9 +457,7 @@ def do_report_child(
     # A reporter without the child-welfare level (a township caseworker, say) cannot see the
     # case they just opened; the system submits it on their behalf (they are on the report
     # and on the "created" event).
-    submitter = (
-        acting_user if Case.objects.visible_to(acting_user).filter(pk=case.pk).exists() else None
-    )
+    submitter = acting_user if case.is_visible_to(acting_user) else None
     return do_submit_case(case, acting_user=submitter, message=_("Report received."))
 
 

@@ -46,9 +46,18 @@ class User(AbstractUser):
 
     @property
     def display_name(self):
-        if self.person_id:
-            return self.person.name
-        return self.get_full_name() or self.username
+        return self.name_to_show(
+            self.person.name if self.person_id else "",
+            self.first_name,
+            self.last_name,
+            self.username,
+        )
+
+    @staticmethod
+    def name_to_show(person_name, first_name, last_name, username) -> str:
+        """The person's name, else the full name, else the user name (also for rows read as
+        plain values, e.g. a select of many staff)."""
+        return person_name or f"{first_name} {last_name}".strip() or username
 
 
 class OfficeQuerySet(models.QuerySet):

@@ -26,15 +26,6 @@ from .workflow import Transition, workflow_for
 log = logging.getLogger(__name__)
 
 
-def is_visible(case: Case, user) -> bool:
-    """Whether the case lies in the user's scope. A case read through visible_to(user) in this
-    request (access_case marks it) is, without asking again: the case page checks every
-    transition's right, and each check would otherwise repeat the same query."""
-    if getattr(case, "_read_as_visible_to", None) == user.pk:
-        return True
-    return Case.objects.visible_to(user).filter(pk=case.pk).exists()
-
-
 def _lock(case_or_id) -> Case:
     pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
     return Case.objects.select_for_update().get(pk=pk)
@@ -188,7 +179,7 @@ def _check_citizen_or_staff(case: Case, user):
         return
     if user.person_id and user.person_id in (case.applicant_id, case.beneficiary_id):
         return
-    if Case.objects.visible_to(user).filter(pk=case.pk).exists():
+    if case.is_visible_to(user):
         return
     raise PermissionDenied
 
@@ -212,7 +203,7 @@ def _check_transition_right(case: Case, t: Transition, user):
         raise PermissionDenied
     if getattr(user, "is_superuser", False):
         return
-    if not is_visible(case, user):
+    if not case.is_visible_to(user):
         raise PermissionDenied
     ok = any(
         g.role in t.roles
@@ -447,7 +438,7 @@ def _check_supervisor(case: Case, user):
         )
         for g in grants_for(user)
     )
-    if not ok or not is_visible(case, user):
+    if not ok or not case.is_visible_to(user):
         raise PermissionDenied
 
 
@@ -527,8 +518,7 @@ def _inbox_entry(event: CaseEvent, *, fresh: bool = False) -> tuple[Notification
     if person is None:
         return None, ""
     account = getattr(person, "account", None)
-    language = (account.language if account is not None else "") or settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(_user_language(person)):
         state = case.workflow.states.get(event.to_state or case.state)
         label = (state.citizen_label or state.label) if state else ""
         title = str(_("Application %(ref)s: %(state)s") % {"ref": case.reference, "state": label})

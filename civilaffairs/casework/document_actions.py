@@ -25,7 +25,7 @@ def _check_may_add(case: Case, user):
         raise PermissionDenied
     if user.person_id and user.person_id in (case.applicant_id, case.beneficiary_id):
         return
-    if Case.objects.visible_to(user).filter(pk=case.pk).exists():
+    if case.is_visible_to(user):
         return
     raise PermissionDenied
 

@@ -158,8 +158,7 @@ def _staff_field(roles, *, label, empty_label):
     rows = users.values_list("pk", "username", "first_name", "last_name", "person__name")
     head = [("", empty_label)] if empty_label is not None else []
     field.choices = head + [
-        # As User.display_name: the person's name, else the full name, else the username.
-        (pk, f"{person or f'{first} {last}'.strip() or username} ({'; '.join(where[pk])})")
+        (pk, f"{User.name_to_show(person, first, last, username)} ({'; '.join(where[pk])})")
         for pk, username, first, last, person in rows
     ]
     return field

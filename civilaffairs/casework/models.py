@@ -9,7 +9,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.indexes import OpClass
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -79,11 +79,6 @@ class CaseQuerySet(models.QuerySet):
     def queue_order(self):
         """Most urgent first, then oldest: the order claim-next takes (QUEUE_ORDER)."""
         return self.order_by(*QUEUE_ORDER)
-
-    def counts_by_state(self):
-        return dict(
-            self.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n")
-        )
 
 
 class Case(models.Model):
@@ -226,6 +221,15 @@ class Case(models.Model):
 
     def __str__(self):
         return self.reference
+
+    def is_visible_to(self, user) -> bool:
+        """Whether the case lies in the user's scope (Case.objects.visible_to). A case read
+        through visible_to(user) in this request (queries.access_case marks it) is, without
+        asking again: the case page checks every transition's right, and each check would
+        otherwise repeat the query. After an action that may move the case, ask the queryset."""
+        if getattr(self, "_read_as_visible_to", None) == user.pk:
+            return True
+        return Case.objects.visible_to(user).filter(pk=self.pk).exists()
 
     @property
     def service_def(self):

@@ -72,7 +72,7 @@ def access_case(user, pk) -> Case:
     who is not staff at all)."""
     require_staff(user)
     case = _get_or_404(Case.objects.visible_to(user).select_related(*CASE_DETAIL_RELATED), pk)
-    case._read_as_visible_to = user.pk  # see actions.is_visible
+    case._read_as_visible_to = user.pk  # see Case.is_visible_to
     return case
 
 

@@ -325,7 +325,8 @@ def _render_detail(request, case, bound, status=400):
 
 
 def _back_to(request, case: Case):
-    """The case page, or the queue when the action moved the case out of the user's sight."""
+    """The case page, or the queue when the action moved the case out of the user's sight.
+    Asks the database again (not case.is_visible_to): the action may have moved the case."""
     if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
         return redirect("casework:case-detail", case.pk)
     return redirect("casework:queue-mine")
