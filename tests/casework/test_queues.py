@@ -67,6 +67,39 @@ def test_concurrent_claims_never_hand_the_same_case_to_two_caseworkers(world_tx)
 
 
 @pytest.mark.django_db
+def test_a_claim_is_one_statement_that_writes_its_history_row_and_its_event(world):
+    """The claim's single WITH statement writes what the ORM save did: the assignee, a history
+    row copying the whole case (author, reason "claimed") and the timeline event."""
+    case = make_case(resident())
+    before = case.history.count()
+    with CaptureQueriesContext(connection) as ctx:
+        claimed = do_claim_next(acting_user=world.caseworker)
+    writes = [q["sql"] for q in ctx.captured_queries if "casework_case" in q["sql"]]
+    assert len(writes) == 1 and "FOR UPDATE SKIP LOCKED" in writes[0]
+    assert claimed.pk == case.pk and claimed.assignee_id == world.caseworker.pk
+    assert claimed.reference == case.reference and claimed.state == case.state
+    case.refresh_from_db()
+    assert case.assignee_id == world.caseworker.pk
+    assert case.history.count() == before + 1
+    row = case.history.first()
+    assert (row.history_type, row.history_change_reason) == ("~", "claimed")
+    assert row.history_user_id == world.caseworker.pk
+    assert row.assignee_id == world.caseworker.pk
+    assert (row.reference, row.state, row.region_id, row.office_id) == (
+        case.reference,
+        case.state,
+        case.region_id,
+        case.office_id,
+    )
+    event = case.events.get(kind=CaseEvent.Kind.ASSIGNMENT)
+    assert event.actor_id == world.caseworker.pk and not event.public
+    assert event.data == {"to": world.caseworker.pk, "how": "claim"}
+    # Nothing left to claim: no statement writes anything, and None comes back.
+    assert do_claim_next(acting_user=world.caseworker) is None
+    assert case.history.count() == before + 1
+
+
+@pytest.mark.django_db
 def test_claim_next_takes_the_most_urgent_then_the_oldest_and_opens_it(client, world):
     applicant = resident()
     old = make_case(applicant)
