@@ -14,7 +14,10 @@ from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string, select_template
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -111,6 +114,63 @@ def _filter_fields(form) -> str:
     )
 
 
+def queue_rows_html(rows, *, can_bulk: bool) -> SafeString:
+    """The rows of a staff queue, written here rather than in the template. A page of 25 rows
+    went through the template engine's lookups and the translation machinery about 250 times,
+    which cost more than everything else on the page; here each label is translated once per
+    page and each value escaped once. The markup is the one the template had."""
+    labels: dict[tuple, str] = {}
+
+    def label(kind, key, text):
+        """`text` (often a lazy translation) as escaped HTML, worked out once per page."""
+        if (kind, key) not in labels:
+            labels[kind, key] = escape(str(text))
+        return labels[kind, key]
+
+    now = timezone.now()
+    detail = reverse("casework:case-detail", args=[0]).removesuffix("0/")  # ends in <pk>/
+    overdue = escape(_("Overdue"))
+    select = _("Select %(ref)s")
+    out = []
+    for case in rows:
+        pk, ref = case.pk, escape(case.reference)
+        pick = ""
+        if can_bulk:
+            picked = escape(select % {"ref": case.reference})
+            pick = (
+                f'<td><input type="checkbox" class="form-check-input" name="case" value="{pk}"'
+                f' id="pick-{pk}"><label class="visually-hidden" for="pick-{pk}">{picked}'
+                "</label></td>"
+            )
+        priority = label("priority", case.priority, case.get_priority_display())
+        if case.priority:
+            priority = f"<strong>{priority}</strong>"
+        submitted = (
+            timezone.localtime(case.submitted_at).strftime("%Y-%m-%d %H:%M")
+            if case.submitted_at
+            else ""
+        )
+        due = timezone.localtime(case.due_at).strftime("%Y-%m-%d") if case.due_at else ""
+        if case.closed_at is None and case.due_at is not None and case.due_at < now:
+            due += f' <span class="badge text-bg-danger">{overdue}</span>'
+        applicant = escape(case.applicant.name) if case.applicant_id else "—"
+        office = escape(case.office.name) if case.office_id else "—"
+        out.append(
+            f"<tr>{pick}"
+            f'<th scope="row"><a href="{detail}{pk}/">{ref}</a></th>'
+            f"<td>{label('service', case.service, case.service_def.name)}</td>"
+            f"<td>{applicant or '—'}</td>"
+            f"<td>{label('state', (case.service, case.state), case.get_state_display())}</td>"
+            f"<td>{priority}</td>"
+            f"<td>{label('region', case.region_id, case.region.name)}</td>"
+            f"<td>{office or '—'}</td>"
+            f"<td>{submitted}</td>"
+            f"<td>{due}</td>"
+            "</tr>"
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 (every value above is escaped)
+
+
 def _queue(request, which: str):
     user = request.user
     require_staff(user)
@@ -143,6 +203,7 @@ def _queue(request, which: str):
             "filter_query": query.urlencode(),
             "filter_fields": _filter_fields(form),
             "can_bulk": can_bulk,
+            "rows_html": queue_rows_html(page.rows, can_bulk=can_bulk),
         },
     )
 

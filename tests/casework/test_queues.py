@@ -338,3 +338,29 @@ def test_a_supervisor_sees_the_unassigned_cases_of_every_office_they_cover(clien
     client.force_login(world.approver)  # 兴庆区: its own office's queue only
     ids = set(_case_ids(client.get(reverse("casework:queue-office")).content.decode()))
     assert elsewhere.pk not in ids
+
+
+@pytest.mark.django_db
+def test_queue_rows_escape_what_people_typed_and_speak_the_pages_language(client, world):
+    """The rows are written in Python (views.queue_rows_html): every value is escaped, the
+    labels follow the page's language, urgent cases are bold and late ones say so."""
+    from django.conf import settings
+
+    applicant = resident(name='<script>alert("x")</script>')
+    with time_machine.travel(timezone.now() - dt.timedelta(days=40)):
+        late = make_case(applicant, priority=Case.Priority.URGENT)
+    on_time = make_case(applicant)
+    client.force_login(world.supervisor)
+    html = client.get(reverse("casework:queue-office")).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    rows = {int(pk): row for pk, row in re.findall(r'value="(\d+)" id="pick-\1"(.*?)</tr>', html)}
+    assert set(rows) >= {late.pk, on_time.pk}
+    assert "<strong>Urgent</strong>" in rows[late.pk]
+    assert ">Overdue</span>" in rows[late.pk] and "Overdue" not in rows[on_time.pk]
+    assert f'href="/staff/cases/{late.pk}/">{late.reference}</a>' in rows[late.pk]
+    assert f"Select {late.reference}" in rows[late.pk]
+    assert timezone.localtime(late.submitted_at).strftime("%Y-%m-%d %H:%M") in rows[late.pk]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = client.get(reverse("casework:queue-office")).content.decode()
+    assert "<strong>紧急</strong>" in html and ">已超期</span>" in html
