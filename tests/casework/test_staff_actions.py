@@ -254,3 +254,49 @@ def test_a_supervisor_sets_the_priority_and_the_queue_follows(client, world, cas
         == 403
     )
     assert Case.objects.get(pk=case.pk).priority == Case.Priority.URGENT
+
+
+def _summary(html: str) -> str:
+    return html[html.index('id="summary-heading"') : html.index('id="applicant-heading"')]
+
+
+def test_the_case_page_names_the_assignee_and_a_beneficiary_other_than_the_applicant(
+    client, world, case
+):
+    """The case page joins region, office and applicant only: the assignee's name and another
+    beneficiary are read apart, and only when there is one."""
+    client.force_login(world.supervisor)
+    url = reverse("casework:case-detail", args=[case.pk])
+    html = client.get(url).content.decode()
+    assert world.caseworker.display_name in _summary(html)
+    assert ">Beneficiary<" not in html
+    # Someone else benefits (e.g. a child): named on the page, ID number masked.
+    child = resident(name="王小明")
+    Case.objects.filter(pk=case.pk).update(beneficiary=child)
+    html = client.get(url).content.decode()
+    assert ">Beneficiary<" in html and "王小明" in html
+    assert child.id_number not in html and child.masked_id_number in html
+    # Back in the office queue: nobody named.
+    do_assign_case(case, None, acting_user=world.supervisor)
+    html = client.get(url).content.decode()
+    assert "Nobody (in the office queue)" in _summary(html)
+    assert world.caseworker.display_name not in _summary(html)
+
+
+def test_a_note_sent_back_with_an_error_keeps_the_text_and_the_empty_form_is_the_same_each_time(
+    client, world, case
+):
+    """The empty note and upload forms are rendered once per process (views.fields_html); a
+    form sent back with an error is rendered with what was typed and its message."""
+    client.force_login(world.caseworker)
+    url = reverse("casework:case-detail", args=[case.pk])
+    first = client.get(url).content.decode()
+    again = client.get(url).content.decode()
+    fields = 'name="note-text"'
+    assert fields in first and 'name="kind"' in first and 'name="file"' in first
+    assert first.split(fields)[1][:200] == again.split(fields)[1][:200]
+    long_note = "很长的笔记" * 900  # over the 4,000 characters a note may hold
+    response = client.post(reverse("casework:case-note", args=[case.pk]), {"note-text": long_note})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert long_note in html and "at most 4000 characters" in html
