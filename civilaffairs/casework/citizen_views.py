@@ -26,7 +26,7 @@ from .queries import (
     list_notifications_for_citizen,
     unread_count,
 )
-from .views import add_document_from_form, details_html, file_response, safe_next
+from .views import add_document_from_form, details_html, fields_html, file_response, safe_next
 
 DETAIL_TEMPLATE = "casework/mycase_detail.html"
 WITHDRAW = "withdraw"
@@ -79,6 +79,7 @@ def my_cases(request):
 
 def _detail_context(request, case: Case, upload_form=None) -> dict:
     user = request.user
+    upload_form = upload_form or DocumentUploadForm()
     events = list(case.events.filter(public=True).order_by("at", "id"))
     screening = next((e for e in reversed(events) if e.kind == CaseEvent.Kind.SCREENING), None)
     return {
@@ -94,7 +95,8 @@ def _detail_context(request, case: Case, upload_form=None) -> dict:
         ),
         "can_withdraw": _withdraw_transition(case, user) is not None,
         "details_html": details_html(request, case, "_citizen_details.html"),
-        "upload_form": upload_form or DocumentUploadForm(),
+        "upload_form": upload_form,
+        "upload_fields": fields_html(upload_form, "kind", "file"),
     }
 
 
