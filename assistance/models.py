@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 from django.db.models import Q, Sum
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -117,6 +118,11 @@ class AssistanceApplication(models.Model):
     @property
     def masked_bank_account(self):
         return mask_bank_account(self.bank_account)
+
+    @cached_property
+    def declared_incomes(self) -> list:
+        """The declared incomes with each member's name, read once (a case page lists them)."""
+        return list(self.incomes.select_related("person"))
 
     def members_count(self) -> int:
         return max(self.incomes.values("person").distinct().count(), 1)

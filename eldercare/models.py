@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -394,6 +395,11 @@ class CarePlan(models.Model):
 
     def __str__(self):
         return self.case.reference
+
+    @cached_property
+    def schedule(self) -> list:
+        """The plan's services with their types, read once (a case page lists them)."""
+        return list(self.items.select_related("service_type"))
 
 
 class CarePlanItem(models.Model):

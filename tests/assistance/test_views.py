@@ -172,3 +172,37 @@ def test_the_public_notice_shows_no_personal_data(client, assistance_setup, hous
     )
     assert response.status_code == 302
     assert Case.objects.get(pk=app.case.pk).state == "accepted"
+
+
+def test_the_case_page_lists_declared_incomes_in_the_same_queries_for_any_household_size(
+    client, assistance_setup, household, django_assert_num_queries
+):
+    """Each declared income names its member; the names come with the rows (no query per
+    row), so a household of seven costs what a household of two does."""
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assistance.models import IncomeKind
+    from civilaffairs.people.models import Membership
+    from tests.factories import PersonFactory
+
+    p = assistance_setup
+    app = _app_in("accepted", p)
+    client.force_login(p.caseworker)
+    url = reverse("casework:case-detail", args=[app.case.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        html = client.get(url).content.decode()
+    assert "李明" in html  # the grandson's income row names him
+    # Five more members, each with an income row.
+    for i in range(5):
+        member = PersonFactory(name=f"成员{i}", hukou_region=p.citizen.person.hukou_region)
+        Membership.objects.create(
+            household=household, person=member, relation=Membership.Relation.OTHER_RELATIVE
+        )
+        app.incomes.create(person=member, kind=IncomeKind.WAGES, monthly_amount=Decimal(100))
+    with django_assert_num_queries(len(small.captured_queries)):
+        html = client.get(url).content.decode()
+    assert all(f"成员{i}" in html for i in range(5))
