@@ -147,3 +147,25 @@ def test_the_language_choice_is_kept_on_the_account(client, regions):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     user.refresh_from_db()
     assert user.language == "en"
+
+
+def test_the_frames_links_are_worked_out_once_and_follow_the_mount_prefix(client, personas):
+    """The header, staff menu and footer take their links from layout_urls (reversed once per
+    URL configuration and mount prefix), and the staff page marks where the user is."""
+    from django.urls import set_script_prefix
+
+    from civilaffairs.portal.context_processors import LAYOUT_URLS, layout_urls
+
+    urls = layout_urls()
+    assert urls == {name: reverse(route) for name, route in LAYOUT_URLS.items()}
+    client.force_login(personas.caseworker)
+    page = client.get(reverse("casework:queue-office")).content.decode()
+    for name in ("home_url", "logout_url", "set_language_url", "my_queue_url", "workspace_url"):
+        assert f'href="{urls[name]}"' in page or f'action="{urls[name]}"' in page
+    assert f'href="{urls["office_queue_url"]}" aria-current="page"' in page
+    try:
+        set_script_prefix("/minzheng/")  # mounted under a path: new links, not the old ones
+        assert layout_urls()["home_url"] == "/minzheng/"
+    finally:
+        set_script_prefix("/")
+    assert layout_urls()["home_url"] == "/"
