@@ -157,10 +157,6 @@ def application_step(request, pk, step):
             return redirect("assistance:application-step", pk=app.pk, step=step + 1)
     else:
         form = DeclarationForm(request.POST or None, initial={"declaration": app.declaration})
-        context["form"] = form
-        context["missing"] = actions.missing_for_submission(app, include_declaration=False)
-        context["incomes"] = app.incomes.select_related("person")
-        context["per_capita"] = app.per_capita_income()
         if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic():
@@ -177,6 +173,11 @@ def application_step(request, pk, step):
                     % {"ref": app.case.reference},
                 )
                 return redirect(_case_url(request.user, app.case))
+        # The summary to check before sending, worked out only when the page is shown.
+        context["form"] = form
+        context["missing"] = actions.missing_for_submission(app, include_declaration=False)
+        context["incomes"] = app.incomes.select_related("person")
+        context["per_capita"] = app.per_capita_income()
     return render(request, "assistance/application_step.html", context)
 
 
