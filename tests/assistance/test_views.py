@@ -206,3 +206,18 @@ def test_the_case_page_lists_declared_incomes_in_the_same_queries_for_any_househ
     with django_assert_num_queries(len(small.captured_queries)):
         html = client.get(url).content.decode()
     assert all(f"成员{i}" in html for i in range(5))
+
+
+def test_the_per_capita_income_on_the_case_page_follows_the_rule(assistance_setup, household):
+    """declared_per_capita (from the rows the page reads anyway) equals per_capita_income()
+    (two aggregate queries): uncounted kinds left out, members counted once, a verified
+    income taking precedence, the same rounding."""
+    from decimal import Decimal
+
+    p = assistance_setup
+    app = _app_in("accepted", p)  # 600 counted + 100 age allowance (not counted), 2 members
+    fresh = AssistanceApplication.objects.get(pk=app.pk)
+    assert fresh.declared_per_capita == fresh.per_capita_income() == Decimal("300.00")
+    AssistanceApplication.objects.filter(pk=app.pk).update(verified_income=Decimal("1000.01"))
+    fresh = AssistanceApplication.objects.get(pk=app.pk)
+    assert fresh.declared_per_capita == fresh.per_capita_income() == Decimal("500.01")
