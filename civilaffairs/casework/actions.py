@@ -397,17 +397,57 @@ def do_claim_next(*, acting_user, office_ids: list[int] | None = None) -> Case |
     offices = [o for o in offices if o in allowed]
     if not offices:
         return None
+    sql, params = _claim_statement(acting_user, offices)
+    return next(iter(Case.objects.raw(sql, params)), None)
+
+
+# Compiled claim statements, per process. Building and compiling the pick (jurisdiction,
+# narrowed services, queued states) cost as much as the rest of a claim. What it compiles to
+# depends only on the user's id, flags and grants, the offices, and what code registered
+# (Service.staff_scope builds its Q from those alone, without reading the database), so it is
+# kept under exactly those. A changed grant is a new key; nothing is reused across it.
+_claim_statements: dict[tuple, tuple[str, tuple]] = {}
+_CLAIM_STATEMENTS_KEPT = 5000
+
+
+def _claim_statement(user, offices: list[int]) -> tuple[str, list]:
+    from .registry import narrowed_services
     from .workflow import queued_states
 
-    pick = (
-        Case.objects.visible_to(acting_user)
-        .unassigned_in(offices)
-        .filter(state__in=queued_states())
-        .queue_order()
-        .values("pk")[:1]
+    key = (
+        user.pk,
+        bool(getattr(user, "is_superuser", False)),
+        grants_for(user),
+        tuple(offices),
+        tuple(s.code for s in narrowed_services()),
+        tuple(queued_states()),
     )
-    sql, params = _claim_statement(pick, acting_user)
-    return next(iter(Case.objects.raw(sql, params)), None)
+    compiled = _claim_statements.get(key)
+    if compiled is None:
+        pick = (
+            Case.objects.visible_to(user)
+            .unassigned_in(offices)
+            .filter(state__in=queued_states())
+            .queue_order()
+            .values("pk")[:1]
+        )
+        if len(_claim_statements) >= _CLAIM_STATEMENTS_KEPT:
+            _claim_statements.clear()
+        compiled = _claim_statements[key] = _compile_claim(pick)
+    sql, pick_params = compiled
+    now = timezone.now()
+    params = [
+        *pick_params,
+        user.pk,
+        now,
+        "claimed",
+        user.pk,
+        CaseEvent.Kind.ASSIGNMENT,
+        user.pk,
+        json.dumps({"to": user.pk, "how": "claim"}),
+        now,
+    ]
+    return sql, params
 
 
 @functools.cache
@@ -419,14 +459,14 @@ def _history_columns() -> tuple[str, str]:
     return history._meta.db_table, ", ".join(f'"{c}"' for c in copied)
 
 
-def _claim_statement(pick, user) -> tuple[str, list]:
-    """One data-modifying WITH: lock the first row of `pick` (SKIP LOCKED), assign it to `user`,
-    and write what do_transition's save would: the history row (reason "claimed", as
-    lib.history does through django-simple-history) and the ASSIGNMENT event. A single
-    statement is atomic on its own, and inside a caller's transaction it joins it."""
+def _compile_claim(pick) -> tuple[str, tuple]:
+    """One data-modifying WITH: lock the first row of `pick` (SKIP LOCKED), assign it to the
+    user, and write what an ORM save would: the history row (reason "claimed", as lib.history
+    does through django-simple-history) and the ASSIGNMENT event. A single statement is
+    atomic on its own, and inside a caller's transaction it joins it. The parameters after
+    the pick's own are filled in by _claim_statement."""
     pick_sql, pick_params = pick.query.sql_with_params()
     history_table, columns = _history_columns()
-    now = timezone.now()
     sql = f"""
         WITH picked (id) AS ({pick_sql} FOR UPDATE SKIP LOCKED),
         claimed AS (
@@ -447,18 +487,7 @@ def _claim_statement(pick, user) -> tuple[str, list]:
         )
         SELECT * FROM claimed
     """
-    params = [
-        *pick_params,
-        user.pk,
-        now,
-        "claimed",
-        user.pk,
-        CaseEvent.Kind.ASSIGNMENT,
-        user.pk,
-        json.dumps({"to": user.pk, "how": "claim"}),
-        now,
-    ]
-    return sql, params
+    return sql, tuple(pick_params)
 
 
 def can_assign(case: Case, user) -> bool:

@@ -47,6 +47,9 @@ class Service:
     # Narrows who sees this service's cases beyond region and confidentiality: user -> Q over
     # Case, ANDed into Case.objects.visible_to for cases of this service only (child welfare:
     # only staff who may open the child's record). None = region and level are enough.
+    # It must build its Q from the user (id and flags) and grants_for(user) alone, never from
+    # rows it reads while building: compiled claim statements are reused on that basis
+    # (casework.actions._claim_statement).
     staff_scope: Callable | None = field(default=None, compare=False)
 
     def __post_init__(self):

@@ -364,3 +364,41 @@ def test_queue_rows_escape_what_people_typed_and_speak_the_pages_language(client
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     html = client.get(reverse("casework:queue-office")).content.decode()
     assert "<strong>紧急</strong>" in html and ">已超期</span>" in html
+
+
+@pytest.mark.django_db
+def test_a_claim_follows_the_users_grants_as_they_are_now(world):
+    """Claim statements are compiled once per user, grants and offices: a case above the
+    caseworker's level is passed over, and once their grant is raised the next claim (the
+    next request, a fresh user object) takes it. Nothing compiled for the old grant is
+    reused for the new one."""
+    from civilaffairs.accounts.actions import do_grant_role
+    from civilaffairs.lib.confidentiality import Confidentiality
+
+    secret = make_case()
+    Case.objects.filter(pk=secret.pk).update(confidentiality=Confidentiality.SENSITIVE)
+    do_grant_role(
+        world.caseworker,
+        world.township,
+        CW,
+        acting_user=None,
+        max_confidentiality=Confidentiality.CONFIDENTIAL,
+    )
+    user = User.objects.get(pk=world.caseworker.pk)
+    assert do_claim_next(acting_user=user) is None
+    assert do_claim_next(acting_user=user) is None  # the same statement, reused
+    do_grant_role(
+        world.caseworker,
+        world.township,
+        CW,
+        acting_user=None,
+        max_confidentiality=Confidentiality.SENSITIVE,
+    )
+    user = User.objects.get(pk=world.caseworker.pk)
+    claimed = do_claim_next(acting_user=user)
+    assert claimed is not None and claimed.pk == secret.pk
+    # Another caseworker of the office at the ordinary level still does not get such a case.
+    secret2 = make_case()
+    Case.objects.filter(pk=secret2.pk).update(confidentiality=Confidentiality.SENSITIVE)
+    other = staff("township_cw_x", "640104001", CW)
+    assert do_claim_next(acting_user=other) is None
