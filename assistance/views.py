@@ -105,8 +105,7 @@ def application_step(request, pk, step):
         return redirect(_case_url(request.user, app.case))
     if step not in dict(STEPS):
         raise Http404
-    members = _members(app)
-    context = {"app": app, "case": app.case, "step": step, "steps": STEPS, "members": members}
+    context = {"app": app, "case": app.case, "step": step, "steps": STEPS}
     if step == 1:
         form = SituationForm(request.POST or None, instance=app)
         if request.method == "POST" and form.is_valid():
@@ -114,7 +113,9 @@ def application_step(request, pk, step):
                 request, app, step, {k: form.cleaned_data[k] for k in form.fields}
             )
         context["form"] = form
+        context["members"] = _members(app)  # read only where a step shows the household
     elif step == 2:
+        members = context["members"] = _members(app)
         existing = {}
         for row in app.incomes.all():
             existing.setdefault(row.person_id, {})[row.kind] = row.monthly_amount
