@@ -375,26 +375,18 @@ def test_a_claim_follows_the_users_grants_as_they_are_now(world):
     from civilaffairs.accounts.actions import do_grant_role
     from civilaffairs.lib.confidentiality import Confidentiality
 
+    def caseworker_at(level):
+        do_grant_role(
+            world.caseworker, world.township, CW, acting_user=None, max_confidentiality=level
+        )
+        return User.objects.get(pk=world.caseworker.pk)  # the next request's user
+
     secret = make_case()
     Case.objects.filter(pk=secret.pk).update(confidentiality=Confidentiality.SENSITIVE)
-    do_grant_role(
-        world.caseworker,
-        world.township,
-        CW,
-        acting_user=None,
-        max_confidentiality=Confidentiality.CONFIDENTIAL,
-    )
-    user = User.objects.get(pk=world.caseworker.pk)
+    user = caseworker_at(Confidentiality.CONFIDENTIAL)
     assert do_claim_next(acting_user=user) is None
     assert do_claim_next(acting_user=user) is None  # the same statement, reused
-    do_grant_role(
-        world.caseworker,
-        world.township,
-        CW,
-        acting_user=None,
-        max_confidentiality=Confidentiality.SENSITIVE,
-    )
-    user = User.objects.get(pk=world.caseworker.pk)
+    user = caseworker_at(Confidentiality.SENSITIVE)
     claimed = do_claim_next(acting_user=user)
     assert claimed is not None and claimed.pk == secret.pk
     # Another caseworker of the office at the ordinary level still does not get such a case.
