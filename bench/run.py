@@ -44,6 +44,17 @@ def pct(values, p):
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
+def cpu_check() -> float:
+    """Milliseconds a fixed pure-Python loop takes right now. Taken at each phase of the run:
+    on a shared machine the same loop can take half as long again from one minute to the
+    next, and every other figure moves with it."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(2_000_000):
+        total += i
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -731,6 +742,15 @@ def write_report(report):
         f"Data: {report['data']}",
         "",
     ]
+    checks = report.get("cpu_check_ms")
+    if checks:
+        lines += [
+            "Machine steadiness (ms for the same pure-Python loop, idle between phases; the "
+            "other figures move with it): "
+            + ", ".join(f"{k} {v}" for k, v in checks.items())
+            + ".",
+            "",
+        ]
     pages = report["pages"]
     floor = pages["bare Django view (floor)"]["p50"]
     sql_floor = pages.get("raw SQL, queue page 1 (floor)", {}).get("p50")
@@ -901,6 +921,7 @@ def main():
     try:
         n = 50 if args.quick else 200
         print("pages …", flush=True)
+        report["cpu_check_ms"] = {"start": cpu_check()}
         report["pages"] = measure_pages(port, people, n, report)
         report["login"] = measure_login(port, people["caseworker"], n=10 if args.quick else 20)
         people["sessions"] = prepare_sessions(people)
@@ -908,7 +929,9 @@ def main():
         settle(queue)
         print("mixed load …", flush=True)
         os.environ["BENCH_PEOPLE"] = json.dumps(people)
+        report["cpu_check_ms"]["before mixed load"] = cpu_check()
         report["mixed"] = mixed_load(port, users=50, seconds=15 if args.quick else 60)
+        report["cpu_check_ms"]["after mixed load"] = cpu_check()
         settle(queue)
         print("claim race …", flush=True)
         report["claim_race"] = claim_race(people, seconds=3 if args.quick else 8)
@@ -918,6 +941,7 @@ def main():
         settle(queue)
         print("whole registry …", flush=True)
         report["registry"] = whole_registry(sample=300 if args.quick else 2000)
+        report["cpu_check_ms"]["end"] = cpu_check()
     finally:
         services.stop()
     report["total_seconds"] = round(time.monotonic() - started, 1)
