@@ -751,6 +751,14 @@ def write_report(report):
             + ".",
             "",
         ]
+        spread = max(checks.values()) / min(checks.values())
+        if spread > 1.25:
+            lines += [
+                f"**This run was disturbed**: the same loop took {spread:.1f}× as long at its "
+                "slowest as at its fastest, so the machine itself ran that much slower during "
+                "part of the run. Compare its figures with a steady run's only with care.",
+                "",
+            ]
     pages = report["pages"]
     floor = pages["bare Django view (floor)"]["p50"]
     sql_floor = pages.get("raw SQL, queue page 1 (floor)", {}).get("p50")
