@@ -142,3 +142,45 @@ def test_a_taken_mobile_number_is_refused_on_the_profile(client, regions):
     assert response.status_code == 200
     user.refresh_from_db()
     assert user.phone == "13600000000"
+
+
+def _staffrole_queries(ctx) -> int:
+    return sum(q["sql"].lstrip().startswith('SELECT "accounts_staffrole"') for q in ctx)
+
+
+def test_a_citizens_pages_do_not_ask_for_staff_roles_and_a_new_role_shows_at_once(client, personas):
+    """Signed in through the form, the user is read with whether they hold a staff role, so
+    a citizen's page does not query the roles again; a role granted to them shows on their
+    next page, and staff still get their grants."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civilaffairs.accounts.actions import do_grant_role, do_revoke_role
+
+    citizen = personas.citizen
+    response = client.post(
+        reverse("accounts:login"), {"username": citizen.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    workspace = reverse("staff:workspace")
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("cases:my-cases")).content.decode()
+    assert _staffrole_queries(ctx) == 0
+    assert f'href="{workspace}"' not in page
+    assert client.get(workspace).status_code == 403  # the check itself, not only the link
+    grant = do_grant_role(citizen, personas.township, "caseworker", acting_user=None)
+    page = client.get(reverse("cases:my-cases")).content.decode()
+    assert f'href="{workspace}"' in page
+    assert client.get(workspace).status_code == 200
+    do_revoke_role(grant, acting_user=None)
+    assert client.get(workspace).status_code == 403
+    # A member of staff signed in the same way gets their grants (one query for them).
+    client.post(reverse("accounts:logout"))
+    client.post(
+        reverse("accounts:login"),
+        {"username": personas.caseworker.username, "password": PASSWORD},
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("casework:queue-office")).content.decode()
+    assert _staffrole_queries(ctx) == 1
+    assert f'href="{workspace}"' in page

@@ -36,6 +36,10 @@ def grants_for(user) -> tuple[Grant, ...]:
     cached = getattr(user, "_grants_cache", None)
     if cached is not None:
         return cached
+    if getattr(user, "has_staff_role", None) is False:
+        # Read with the user this request (backends.PhoneOrUsernameBackend.get_user): no role.
+        user._grants_cache = ()
+        return ()
     rows = (
         StaffRole.objects.filter(user=user, is_active=True, office__is_active=True)
         .values_list(
@@ -50,6 +54,7 @@ def grants_for(user) -> tuple[Grant, ...]:
 
 def forget_grants(user):
     user.__dict__.pop("_grants_cache", None)
+    user.__dict__.pop("has_staff_role", None)  # a role granted since: ask the database again
 
 
 def is_staff_member(user) -> bool:
