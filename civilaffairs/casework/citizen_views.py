@@ -24,7 +24,7 @@ from .queries import (
     access_citizen_document,
     list_cases_for_citizen,
     list_notifications_for_citizen,
-    unread_count,
+    unread_count_for,
 )
 from .views import add_document_from_form, details_html, fields_html, file_response, safe_next
 
@@ -169,7 +169,7 @@ def inbox(request):
     return render(
         request,
         "casework/notification_list.html",
-        {"page": page, "unread": unread_count(request.user)},
+        {"page": page, "unread": unread_count_for(request)},
     )
 
 

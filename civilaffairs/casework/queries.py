@@ -242,6 +242,18 @@ def unread_count(user) -> int:
     return list_notifications_for_citizen(user).filter(read_at__isnull=True).count()
 
 
+def unread_count_for(request) -> int:
+    """The signed-in citizen's unread messages, counted once per request: the header shows
+    the count on every page, and the inbox shows it again."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.person_id:
+        return 0
+    cached = getattr(request, "_unread_messages", None)
+    if cached is None:
+        cached = request._unread_messages = unread_count(user)
+    return cached
+
+
 def access_citizen_document(user, pk) -> Document:
     """A document of one of the citizen's own cases, or 404."""
     return _get_or_404(

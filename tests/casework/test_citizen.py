@@ -233,9 +233,16 @@ def test_the_inbox_counts_unread_messages_and_marks_them_read(client, world, my_
     client.force_login(world.citizen)
     home = client.get(reverse("portal:home")).content.decode()
     assert f"Messages ({total} unread)" in home and "My applications" in home
-    inbox = client.get(reverse("cases:inbox")).content.decode()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        inbox = client.get(reverse("cases:inbox")).content.decode()
     assert f"You have {total} unread messages." in inbox
+    assert f"Messages ({total} unread)" in inbox  # the header's count, the same one
     assert my_case.reference in inbox
+    counts = [q for q in ctx if "COUNT(" in q["sql"] and "casework_notification" in q["sql"]]
+    assert len(counts) == 1  # counted once for the header and the page
 
     first = mine.first()
     client.post(reverse("cases:inbox-read"), {"id": first.pk})

@@ -2,7 +2,7 @@
 
 from django import template
 
-from civilaffairs.casework.queries import unread_count
+from civilaffairs.casework.queries import unread_count_for
 
 register = template.Library()
 
@@ -11,10 +11,4 @@ register = template.Library()
 def unread_messages(context) -> int:
     """Unread notifications of the logged-in citizen; counted once per request."""
     request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.person_id:
-        return 0
-    cached = getattr(request, "_unread_messages", None)
-    if cached is None:
-        cached = request._unread_messages = unread_count(user)
-    return cached
+    return unread_count_for(request) if request is not None else 0
