@@ -17,7 +17,14 @@ from civilaffairs.casework.models import Case, CaseEvent
 from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.rules.models import Parameter, Program
 
-from .models import AssistanceApplication, Disbursement, HouseholdEconomy, MemberIncome, Objection
+from .models import (
+    AssistanceApplication,
+    Disbursement,
+    HouseholdEconomy,
+    MemberIncome,
+    Objection,
+    per_capita,
+)
 
 CENT = Decimal("0.01")
 NOTICE_WORKING_DAYS = 7
@@ -184,7 +191,7 @@ def _record_economy(app, acting_user, *, verified: bool):
     ).first() or HouseholdEconomy(household=household)
     economy.members = members
     economy.monthly_income = income
-    economy.per_capita_income = (income / members).quantize(CENT, rounding=ROUND_HALF_UP)
+    economy.per_capita_income = per_capita(income, members)
     economy.financial_assets = app.financial_assets
     economy.vehicles = app.vehicles
     economy.extra_housing = app.extra_housing

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -121,17 +121,20 @@ class AssistanceApplication(models.Model):
 
     @cached_property
     def declared_incomes(self) -> list:
-        """The declared incomes with each member's name, read once (a case page lists them)."""
+        """The declared incomes with each member's name, read once per instance: the counts
+        below and the case page's list all come from these rows. Actions lock and read the
+        application afresh (actions._lock), so a change of incomes is never read stale."""
         return list(self.incomes.select_related("person"))
 
     def members_count(self) -> int:
-        return max(self.incomes.values("person").distinct().count(), 1)
+        return max(len({r.person_id for r in self.declared_incomes}), 1)
 
     def countable_monthly_income(self) -> Decimal:
-        total = self.incomes.filter(kind__in=IncomeKind.countable()).aggregate(
-            s=Sum("monthly_amount")
-        )["s"]
-        return (total or Decimal(0)).quantize(CENT)
+        countable = set(IncomeKind.countable())
+        total = sum(
+            (r.monthly_amount for r in self.declared_incomes if r.kind in countable), Decimal(0)
+        )
+        return total.quantize(CENT)
 
     def per_capita_income(self) -> Decimal:
         income = (
@@ -139,22 +142,11 @@ class AssistanceApplication(models.Model):
             if self.verified_income is not None
             else self.countable_monthly_income()
         )
-        return _per_capita(income, self.members_count())
-
-    @cached_property
-    def declared_per_capita(self) -> Decimal:
-        """per_capita_income(), worked out from declared_incomes (already read for the case
-        page) rather than with two more queries; the same rule, the same rounding."""
-        rows = self.declared_incomes
-        income = self.verified_income
-        if income is None:
-            countable = set(IncomeKind.countable())
-            total = sum((r.monthly_amount for r in rows if r.kind in countable), Decimal(0))
-            income = total.quantize(CENT)
-        return _per_capita(income, max(len({r.person_id for r in rows}), 1))
+        return per_capita(income, self.members_count())
 
 
-def _per_capita(income: Decimal, members: int) -> Decimal:
+def per_capita(income: Decimal, members: int) -> Decimal:
+    """Income per person, to the fen, half up (the one rounding every 低保 figure uses)."""
     return (income / members).quantize(CENT, rounding=ROUND_HALF_UP)
 
 

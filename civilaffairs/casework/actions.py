@@ -179,11 +179,8 @@ def enqueue_screening(case_id: int) -> bool:
 def _check_citizen_or_staff(case: Case, user):
     if user is None:
         return
-    if user.person_id and user.person_id in (case.applicant_id, case.beneficiary_id):
-        return
-    if case.is_visible_to(user):
-        return
-    raise PermissionDenied
+    if not case.is_party_or_visible_to(user):
+        raise PermissionDenied
 
 
 def can_fire(case: Case, t: Transition, user) -> bool:

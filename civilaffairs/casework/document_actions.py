@@ -23,11 +23,8 @@ def _check_may_add(case: Case, user):
     """The applicant or beneficiary of the case, or staff whose scope covers it."""
     if user is None or not getattr(user, "is_authenticated", False):
         raise PermissionDenied
-    if user.person_id and user.person_id in (case.applicant_id, case.beneficiary_id):
-        return
-    if case.is_visible_to(user):
-        return
-    raise PermissionDenied
+    if not case.is_party_or_visible_to(user):
+        raise PermissionDenied
 
 
 @transaction.atomic

@@ -231,6 +231,12 @@ class Case(models.Model):
             return True
         return Case.objects.visible_to(user).filter(pk=self.pk).exists()
 
+    def is_party_or_visible_to(self, user) -> bool:
+        """The applicant or beneficiary themselves, or staff whose scope covers the case."""
+        if user.person_id and user.person_id in (self.applicant_id, self.beneficiary_id):
+            return True
+        return self.is_visible_to(user)
+
     @property
     def service_def(self):
         from .registry import get_service

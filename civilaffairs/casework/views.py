@@ -46,6 +46,7 @@ from .queries import (
     access_case,
     access_document,
     assignable_staff,
+    assignee_name,
     can_supervise_somewhere,
     documents_visible_to,
     list_my_cases,
@@ -356,18 +357,6 @@ def fields_html(form, *names) -> str:
         lambda: {"fields": [form[n] for n in names]},
         registered=(type(form).__name__, names),
     )
-
-
-def assignee_name(case: Case) -> str:
-    """Who has the case, in one small query (the case page does not join user and person)."""
-    if case.assignee_id is None:
-        return ""
-    row = (
-        User.objects.filter(pk=case.assignee_id)
-        .values_list("person__name", "first_name", "last_name", "username")
-        .first()
-    )
-    return User.name_to_show(*row) if row else ""
 
 
 def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
