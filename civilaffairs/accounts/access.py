@@ -7,17 +7,21 @@ level, or the reverse. `access_*` helpers answer 404 for rows outside the scope,
 member cannot even learn whether a record elsewhere exists.
 """
 
+import functools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 
+from civilaffairs.lib import prepared
 from civilaffairs.lib.confidentiality import Confidentiality
 
-from .models import AccessLog, StaffRole
+from .models import AccessLog, Office, StaffRole
 
 
 @dataclass(frozen=True)
@@ -29,32 +33,69 @@ class Grant:
     max_level: int
 
 
+def grants_sql(user_id_sql: str) -> str:
+    """A user's active grants (active roles at active offices) as one JSON array of
+    [office_id, region_prefix, office_level, role, max_level], in a fixed order: the one
+    definition of what a user may do. Read with the user on every request (user_with_grants)
+    or on its own (grants_for)."""
+    return (
+        "SELECT COALESCE(json_agg(json_build_array(r.office_id, o.region_prefix, o.level,"
+        " r.role, r.max_confidentiality) ORDER BY o.level, r.office_id, r.role), '[]')::text"
+        f" FROM {StaffRole._meta.db_table} r JOIN {Office._meta.db_table} o ON o.id = r.office_id"
+        f" WHERE r.user_id = {user_id_sql} AND r.is_active AND o.is_active"
+    )
+
+
+def _grants(text: str) -> tuple[Grant, ...]:
+    return tuple(Grant(*row) for row in json.loads(text))
+
+
 def grants_for(user) -> tuple[Grant, ...]:
-    """The user's active grants, read once per request (cached on the user object)."""
+    """The user's active grants, read once per request (cached on the user object; a user
+    signed in through the session arrives with them, see user_with_grants)."""
     if not getattr(user, "is_authenticated", False):
         return ()
     cached = getattr(user, "_grants_cache", None)
     if cached is not None:
         return cached
-    if getattr(user, "has_staff_role", None) is False:
-        # Read with the user this request (backends.PhoneOrUsernameBackend.get_user): no role.
-        user._grants_cache = ()
-        return ()
-    rows = (
-        StaffRole.objects.filter(user=user, is_active=True, office__is_active=True)
-        .values_list(
-            "office_id", "office__region_prefix", "office__level", "role", "max_confidentiality"
-        )
-        .order_by("office__level", "office_id", "role")
-    )
-    grants = tuple(Grant(*row) for row in rows)
+    with connection.cursor() as cursor:
+        cursor.execute(grants_sql("%s"), [user.pk])
+        grants = _grants(cursor.fetchone()[0])
     user._grants_cache = grants
     return grants
 
 
+@functools.cache
+def _user_statement() -> tuple[str, list[str]]:
+    from .models import User
+
+    fields = User._meta.concrete_fields
+    columns = ", ".join(f'u."{f.column}"' for f in fields)
+    sql = f"SELECT {columns}, ({grants_sql('u.id')}) FROM {User._meta.db_table} u WHERE u.id = %s"
+    return sql, [f.attname for f in fields]
+
+
+def user_with_grants(user_id):
+    """The signed-in user and their grants in one statement, or None. Every signed-in request
+    reads its user: asking for the grants in the same round trip, with SQL written once per
+    process (not built by the ORM each time) and prepared once per connection (lib.prepared),
+    takes two queries and their compiling and planning off every staff page, and tells a
+    citizen's page at once that there are none."""
+    from .models import User
+
+    sql, attnames = _user_statement()
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, sql, [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user = User.from_db(connection.alias, attnames, row[:-1])
+    user._grants_cache = _grants(row[-1])
+    return user
+
+
 def forget_grants(user):
     user.__dict__.pop("_grants_cache", None)
-    user.__dict__.pop("has_staff_role", None)  # a role granted since: ask the database again
 
 
 def is_staff_member(user) -> bool:

@@ -1,7 +1,8 @@
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
-from .models import StaffRole, User
+from .access import user_with_grants
+from .models import User
 
 
 class PhoneOrUsernameBackend(ModelBackend):
@@ -21,17 +22,8 @@ class PhoneOrUsernameBackend(ModelBackend):
         return None
 
     def get_user(self, user_id):
-        """The signed-in user, read on every request, with whether they hold any active staff
-        role (`has_staff_role`, the filter grants_for uses). Most users are citizens: for them
-        this one query answers what the page frame and every scope check would otherwise ask
-        the database a second time (accounts.access.grants_for)."""
-        active_roles = StaffRole.objects.filter(
-            user=OuterRef("pk"), is_active=True, office__is_active=True
-        )
-        try:
-            user = User._default_manager.annotate(has_staff_role=Exists(active_roles)).get(
-                pk=user_id
-            )
-        except User.DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None
+        """The signed-in user, read on every request, with their grants in the same statement
+        (access.user_with_grants): a citizen's page never asks for staff roles, and a member
+        of staff's first scope check needs no second query."""
+        user = user_with_grants(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 
 from civilaffairs.accounts.access import grants_for
 from civilaffairs.accounts.models import Office, StaffRole
+from civilaffairs.lib.compiled import compiled
 from civilaffairs.lib.history import save_with_history as _save
 
 from .calendar import due_at_for
-from .models import Case, CaseEvent, Notification, Screening
+from .models import Case, CaseEvent, Notification, Screening, visible_to_key
 from .registry import get_service
 from .workflow import Transition, workflow_for
 
@@ -398,40 +399,23 @@ def do_claim_next(*, acting_user, office_ids: list[int] | None = None) -> Case |
     return next(iter(Case.objects.raw(sql, params)), None)
 
 
-# Compiled claim statements, per process. Building and compiling the pick (jurisdiction,
-# narrowed services, queued states) cost as much as the rest of a claim. What it compiles to
-# depends only on the user's id, flags and grants, the offices, and what code registered
-# (Service.staff_scope builds its Q from those alone, without reading the database), so it is
-# kept under exactly those. A changed grant is a new key; nothing is reused across it.
-_claim_statements: dict[tuple, tuple[str, tuple]] = {}
-_CLAIM_STATEMENTS_KEPT = 5000
-
-
 def _claim_statement(user, offices: list[int]) -> tuple[str, list]:
-    from .registry import narrowed_services
+    """The claim statement for the user and offices, compiled once per process (lib.compiled)
+    under everything it is built from: building and compiling the pick (jurisdiction, narrowed
+    services, queued states) cost as much as the rest of a claim."""
     from .workflow import queued_states
 
-    key = (
-        user.pk,
-        bool(getattr(user, "is_superuser", False)),
-        grants_for(user),
-        tuple(offices),
-        tuple(s.code for s in narrowed_services()),
-        tuple(queued_states()),
-    )
-    compiled = _claim_statements.get(key)
-    if compiled is None:
-        pick = (
+    def build():
+        return _compile_claim(
             Case.objects.visible_to(user)
             .unassigned_in(offices)
             .filter(state__in=queued_states())
             .queue_order()
             .values("pk")[:1]
         )
-        if len(_claim_statements) >= _CLAIM_STATEMENTS_KEPT:
-            _claim_statements.clear()
-        compiled = _claim_statements[key] = _compile_claim(pick)
-    sql, pick_params = compiled
+
+    key = ("claim", visible_to_key(user), tuple(offices), tuple(queued_states()))
+    sql, pick_params = compiled(key, build)
     now = timezone.now()
     params = [
         *pick_params,

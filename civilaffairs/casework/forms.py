@@ -5,8 +5,6 @@ import functools
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -86,22 +84,6 @@ class QueueFilterForm(forms.Form):
             return {}
         self.is_valid()
         return {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
-
-    def apply(self, qs, *, include_state: bool = True):
-        f = self.filters()
-        if f.get("service"):
-            qs = qs.filter(service=f["service"])
-        if include_state and f.get("state"):
-            qs = qs.filter(state=f["state"])
-        if f.get("region"):
-            qs = qs.filter(region_id__startswith=f["region"])
-        if f.get("priority") is not None:
-            qs = qs.filter(priority=f["priority"])
-        if f.get("overdue") == "yes":
-            qs = qs.filter(due_at__lt=timezone.now())
-        elif f.get("overdue") == "no":
-            qs = qs.filter(Q(due_at__isnull=True) | Q(due_at__gte=timezone.now()))
-        return qs
 
 
 class TransitionForm(forms.Form):

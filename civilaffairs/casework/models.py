@@ -41,6 +41,23 @@ class Holiday(models.Model):
 QUEUE_ORDER = ("queue_rank", "submitted_at", "id")
 
 
+def visible_to_key(user) -> tuple:
+    """Everything Case.objects.visible_to(user) is built from: the user's id and flags, their
+    grants and the services that narrow it (each Service.staff_scope builds its Q from the user
+    and their grants alone). Statements compiled from visible_to are kept under it
+    (lib.compiled): a changed grant is a new key."""
+    from civilaffairs.accounts.access import grants_for
+
+    from .registry import narrowed_services
+
+    return (
+        user.pk,
+        bool(getattr(user, "is_superuser", False)),
+        grants_for(user),
+        tuple(s.code for s in narrowed_services()),
+    )
+
+
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The one jurisdiction filter for staff: region subtree and confidentiality together,

@@ -25,7 +25,6 @@ from civilaffairs.accounts.access import log_access, require_staff
 from civilaffairs.accounts.models import AccessLog, User
 from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.lib.fragments import rendered_once
-from civilaffairs.lib.paging import keyset_page
 
 from . import actions
 from .document_actions import do_add_document
@@ -40,18 +39,17 @@ from .forms import (
     TransitionForm,
     state_choices,
 )
-from .models import QUEUE_ORDER, Case, CaseEvent
+from .models import Case, CaseEvent
 from .queries import (
-    CASE_ROW_FIELDS,
     access_case,
     access_document,
     assignable_staff,
     assignee_name,
     can_supervise_somewhere,
     documents_visible_to,
-    list_my_cases,
-    list_unassigned_cases,
     queue_counts,
+    queue_page,
+    queue_statement,
 )
 from .registry import all_services
 from .workflow import all_workflows
@@ -102,11 +100,11 @@ def _page_size(request) -> int:
 
 
 def _filter_fields(form) -> str:
-    """The filter form's fields. Unfiltered they are the same for everyone (the choices come
-    from the services and workflows registered in code), and their hundred options cost more
-    than the rest of a queue page: rendered once (lib.fragments)."""
+    """The filter form's fields. Unfiltered (no form) they are the same for everyone (the
+    choices come from the services and workflows registered in code), and their hundred
+    options cost more than the rest of a queue page: rendered once (lib.fragments)."""
     template = "casework/_queue_filter_fields.html"
-    if form.is_bound and any(form.data.get(name) for name in form.fields):
+    if form is not None:
         return render_to_string(template, {"form": form})
     return rendered_once(
         template,
@@ -116,16 +114,17 @@ def _filter_fields(form) -> str:
 
 
 def queue_rows_html(rows, *, can_bulk: bool) -> SafeString:
-    """The rows of a staff queue, written here rather than in the template. A page of 25 rows
-    went through the template engine's lookups and the translation machinery about 250 times,
-    which cost more than everything else on the page; here each label is translated once per
-    page and each value escaped once. The markup is the one the template had."""
+    """The rows of a staff queue (queries.QueueRow), written here rather than in the template.
+    A page of 25 rows went through the template engine's lookups and the translation machinery
+    about 250 times, which cost more than everything else on the page; here each label is
+    translated once per page and each value escaped once. The markup is the one the template
+    had."""
     labels: dict[tuple, str] = {}
 
     def label(kind, key, text):
-        """`text` (often a lazy translation) as escaped HTML, worked out once per page."""
+        """`text()` (often a lazy translation) as escaped HTML, worked out once per page."""
         if (kind, key) not in labels:
-            labels[kind, key] = escape(str(text))
+            labels[kind, key] = escape(str(text()))
         return labels[kind, key]
 
     now = timezone.now()
@@ -133,37 +132,37 @@ def queue_rows_html(rows, *, can_bulk: bool) -> SafeString:
     overdue = escape(_("Overdue"))
     select = _("Select %(ref)s")
     out = []
-    for case in rows:
-        pk, ref = case.pk, escape(case.reference)
+    for row in rows:
+        pk, ref = row.id, escape(row.reference)
         pick = ""
         if can_bulk:
-            picked = escape(select % {"ref": case.reference})
+            picked = escape(select % {"ref": row.reference})
             pick = (
                 f'<td><input type="checkbox" class="form-check-input" name="case" value="{pk}"'
                 f' id="pick-{pk}"><label class="visually-hidden" for="pick-{pk}">{picked}'
                 "</label></td>"
             )
-        priority = label("priority", case.priority, case.get_priority_display())
-        if case.priority:
+        priority = label("priority", row.priority, row.priority_label)
+        if row.priority:
             priority = f"<strong>{priority}</strong>"
         submitted = (
-            timezone.localtime(case.submitted_at).strftime("%Y-%m-%d %H:%M")
-            if case.submitted_at
+            timezone.localtime(row.submitted_at).strftime("%Y-%m-%d %H:%M")
+            if row.submitted_at
             else ""
         )
-        due = timezone.localtime(case.due_at).strftime("%Y-%m-%d") if case.due_at else ""
-        if case.closed_at is None and case.due_at is not None and case.due_at < now:
+        due = timezone.localtime(row.due_at).strftime("%Y-%m-%d") if row.due_at else ""
+        if row.closed_at is None and row.due_at is not None and row.due_at < now:
             due += f' <span class="badge text-bg-danger">{overdue}</span>'
-        applicant = escape(case.applicant.name) if case.applicant_id else "—"
-        office = escape(case.office.name) if case.office_id else "—"
+        applicant = escape(row.applicant_name) if row.applicant_id else "—"
+        office = escape(row.office_name) if row.office_id else "—"
         out.append(
             f"<tr>{pick}"
             f'<th scope="row"><a href="{detail}{pk}/">{ref}</a></th>'
-            f"<td>{label('service', case.service, case.service_def.name)}</td>"
+            f"<td>{label('service', row.service, row.service_label)}</td>"
             f"<td>{applicant or '—'}</td>"
-            f"<td>{label('state', (case.service, case.state), case.get_state_display())}</td>"
+            f"<td>{label('state', (row.service, row.state), row.state_label)}</td>"
             f"<td>{priority}</td>"
-            f"<td>{label('region', case.region_id, case.region.name)}</td>"
+            f"<td>{escape(row.region_name)}</td>"
             f"<td>{office or '—'}</td>"
             f"<td>{submitted}</td>"
             f"<td>{due}</td>"
@@ -173,20 +172,19 @@ def queue_rows_html(rows, *, can_bulk: bool) -> SafeString:
 
 
 def _queue(request, which: str):
+    """A staff queue: its statement compiled once per user, jurisdiction and filter
+    (queries.queue_statement), its rows read fresh on every page."""
     user = request.user
     require_staff(user)
-    base = list_my_cases(user) if which == "mine" else list_unassigned_cases(user)
-    form = QueueFilterForm(request.GET or None)
+    # The form is built only when a filter was given: unfiltered, there is nothing to check
+    # and its fields are rendered once per process (_filter_fields).
+    filtered = any(request.GET.get(name) for name in QueueFilterForm.base_fields)
+    form = QueueFilterForm(request.GET) if filtered else None
+    statement = queue_statement(user, which, form.filters() if form else {})
     # One GROUP BY for the whole (filtered) queue, before the state filter narrows it; cached
     # briefly when the queue is large (queries.queue_counts).
-    filters = {k: v for k, v in request.GET.lists() if k not in ("after", "size", "state")}
-    counts, counted_at = queue_counts(user, which, form.apply(base, include_state=False), filters)
-    page = keyset_page(
-        form.apply(base).only(*CASE_ROW_FIELDS),
-        order=QUEUE_ORDER,
-        after=request.GET.get("after"),
-        size=_page_size(request),
-    )
+    counts, counted_at = queue_counts(statement)
+    page = queue_page(statement, after=request.GET.get("after"), size=_page_size(request))
     query = request.GET.copy()
     query.pop("after", None)
     can_bulk = bool(page.rows) and can_supervise_somewhere(user)
@@ -195,7 +193,7 @@ def _queue(request, which: str):
         "casework/case_list.html",
         {
             "which": which,
-            "form": form,
+            "filtered": filtered,
             "page": page,
             "counts": counts,
             "counted_at": counted_at,

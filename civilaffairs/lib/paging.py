@@ -5,8 +5,11 @@ import base64
 import json
 from dataclasses import dataclass
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+
+from . import prepared
 
 
 def _encode(values) -> str:
@@ -46,20 +49,67 @@ def keyset_page(
     """
     model = qs.model
     qs = qs.order_by(*order)
-    if after:
-        try:
-            values = _decode(after)
-            if not isinstance(values, list) or len(values) != len(order):
-                raise ValueError
-            parsed = []
-            for name, value in zip(order, values, strict=True):
-                f = _field(model, name)
-                parsed.append(f.to_python(value) if f is not None else value)
-        except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
-            parsed = None
-        if parsed is not None:
-            qs = qs.filter(_after(order, parsed))
+    parsed = _parse_cursor(model, order, after)
+    if parsed is not None:
+        qs = qs.filter(_after(order, parsed))
     rows = list(qs[: size + 1])
+    return _page(rows, order, size)
+
+
+def keyset_sql(sql: str, *, order: tuple[str, ...], size: int, after: bool) -> str:
+    """One page of the rows `sql` selects (unordered, with the order's columns under their own
+    names, psycopg2 style: % doubled): ordered, limited to size + 1 and, when `after`, starting
+    after a cursor given as one %s per key. The cursor is one row comparison, so every key must
+    run the same way. PostgreSQL pulls the inner statement up into the outer one: the plan is
+    the one the queryset would have had."""
+    directions = {name.startswith("-") for name in order}
+    if len(directions) != 1:
+        raise ValueError("keyset_sql needs every key of the order to run the same way")
+    descending = directions.pop()
+    names = [name.lstrip("-") for name in order]
+    keys = ", ".join(f'page."{n}"' for n in names)
+    where = ""
+    if after:
+        where = f" WHERE ({keys}) {'<' if descending else '>'} ({', '.join(['%s'] * len(names))})"
+    direction = " DESC" if descending else ""
+    ordering = ", ".join(f'page."{n}"{direction}' for n in names)
+    return f"SELECT * FROM ({sql}) AS page{where} ORDER BY {ordering} LIMIT {int(size) + 1}"
+
+
+def keyset_page_sql(
+    sql: str, *, model, order: tuple[str, ...], after: str | None, size: int, row
+) -> KeysetPage:
+    """keyset_page for a statement compiled once (lib.compiled.literal_sql): each row becomes
+    `row(**columns)`. Run as a prepared statement (lib.prepared): its text is fixed, only the
+    cursor's values are parameters."""
+    parsed = _parse_cursor(model, order, after)
+    statement = keyset_sql(sql, order=order, size=size, after=parsed is not None)
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, statement, parsed or ())
+        columns = [c.name for c in cursor.description]
+        rows = [row(**dict(zip(columns, values, strict=True))) for values in cursor.fetchall()]
+    return _page(rows, order, size)
+
+
+def _parse_cursor(model, order, after):
+    """The values of a cursor, or None for none. A malformed cursor starts at the beginning
+    rather than failing: it came from a URL."""
+    if not after:
+        return None
+    try:
+        values = _decode(after)
+        if not isinstance(values, list) or len(values) != len(order):
+            raise ValueError
+        parsed = []
+        for name, value in zip(order, values, strict=True):
+            f = _field(model, name)
+            parsed.append(f.to_python(value) if f is not None else value)
+    except (ValueError, TypeError, ValidationError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return parsed
+
+
+def _page(rows, order, size) -> KeysetPage:
     has_next = len(rows) > size
     rows = rows[:size]
     cursor = None
@@ -73,7 +123,7 @@ def _value(obj, name):
     name = name.lstrip("-")
     if name == "pk":
         return obj.pk
-    f = _field(type(obj), name)
+    f = _field(type(obj), name) if hasattr(type(obj), "_meta") else None
     if f is not None and f.is_relation:
         return getattr(obj, f.attname)
     value = getattr(obj, name)
