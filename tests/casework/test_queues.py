@@ -16,7 +16,7 @@ from civilaffairs.accounts.models import User
 from civilaffairs.casework.actions import do_claim_next, do_transition
 from civilaffairs.casework.models import QUEUE_ORDER, Case, CaseEvent
 from civilaffairs.casework.queries import list_unassigned_cases, queue_counts_key
-from civilaffairs.lib.paging import _after, _value, keyset_page
+from civilaffairs.lib.paging import _after, _encode, _value, keyset_page
 from tests.factories import staff
 from tests.sql import statements
 
@@ -391,3 +391,54 @@ def test_a_claim_follows_the_users_grants_as_they_are_now(world):
     Case.objects.filter(pk=secret2.pk).update(confidentiality=Confidentiality.SENSITIVE)
     other = staff("township_cw_x", "640104001", CW)
     assert do_claim_next(acting_user=other) is None
+
+
+@pytest.mark.django_db
+def test_a_queue_page_follows_the_users_grants_as_they_are_now(client, world):
+    """Queue statements are compiled once per user, jurisdiction and filter
+    (queries.queue_statement): a case above the caseworker's level is not listed, and once
+    their grant is raised the next page lists it. Nothing compiled for the old grant is
+    reused for the new one."""
+    from civilaffairs.accounts.actions import do_grant_role
+    from civilaffairs.lib.confidentiality import Confidentiality
+
+    secret = make_case()
+    Case.objects.filter(pk=secret.pk).update(confidentiality=Confidentiality.SENSITIVE)
+    ordinary = make_case()
+    client.force_login(world.caseworker)
+    url = reverse("casework:queue-office")
+    for _ in range(2):  # the second page view runs the kept statement
+        ids = _case_ids(client.get(url).content.decode())
+        assert ordinary.pk in ids and secret.pk not in ids
+    do_grant_role(
+        world.caseworker,
+        world.township,
+        CW,
+        acting_user=None,
+        max_confidentiality=Confidentiality.SENSITIVE,
+    )
+    ids = _case_ids(client.get(url).content.decode())
+    assert {ordinary.pk, secret.pk} <= set(ids)
+    # Another caseworker of the same office at the ordinary level still does not see it.
+    other = staff("township_cw_y", "640104001", CW)
+    client.force_login(other)
+    ids = _case_ids(client.get(url).content.decode())
+    assert ordinary.pk in ids and secret.pk not in ids
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        _encode([0, "not a date", 1]),
+        _encode([0, "2026-01-01T00:00:00+00:00"]),
+        "%%%not-base64",
+        _encode({"a": 1}),
+    ],
+)
+def test_a_malformed_cursor_starts_at_the_first_page(client, world, cursor):
+    first = make_case()
+    client.force_login(world.caseworker)
+    response = client.get(reverse("casework:queue-office") + "?after=" + cursor)
+    assert response.status_code == 200
+    assert first.pk in _case_ids(response.content.decode())
