@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.urls import NoReverseMatch, get_urlconf, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.lib.confidentiality import Confidentiality
@@ -135,15 +135,15 @@ def register_link(kind: str, label, url_name: str):
         _links[kind].append(entry)
 
 
-def links(kind: str) -> list[tuple[str, str]]:
+def links(kind: str) -> tuple[tuple[str, str], ...]:
     """(label, url) for one kind, skipping URLs that are not routed. Every page's navigation
     asks, so the answer is kept per URL configuration (labels stay lazy: they translate when
     rendered)."""
-    return list(_routed_links(kind, get_urlconf(), len(_links[kind])))
+    return _routed_links(kind, get_urlconf(), get_script_prefix(), len(_links[kind]))
 
 
 @functools.lru_cache(maxsize=64)
-def _routed_links(kind: str, _urlconf, _registered: int) -> tuple:
+def _routed_links(kind: str, _urlconf, _prefix, _registered: int) -> tuple:
     out = []
     for label, url_name, _kind in _links[kind]:
         try:

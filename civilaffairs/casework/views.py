@@ -5,6 +5,8 @@ place, 404 outside it) and every change through an action. An action's refusal b
 message and a redirect back; nothing is saved (each action is atomic).
 """
 
+from urllib.parse import quote
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -171,6 +173,19 @@ def queue_rows_html(rows, *, can_bulk: bool) -> SafeString:
     return mark_safe("\n".join(out))  # noqa: S308 (every value above is escaped)
 
 
+def queue_counts_html(counts, filter_query: str) -> SafeString:
+    """The per-state counts above a queue, each a link to the list of that state (the same
+    markup the template had, written here for the reason queue_rows_html is)."""
+    before = f"?{escape(filter_query)}&amp;state=" if filter_query else "?state="
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        "\n".join(
+            f'<li class="list-inline-item"><a href="{before}{escape(quote(name, safe="/"))}">'
+            f"{escape(label)}: <strong>{n}</strong></a></li>"
+            for name, label, n in counts
+        )
+    )
+
+
 def _queue(request, which: str):
     """A staff queue: its statement compiled once per user, jurisdiction and filter
     (queries.queue_statement), its rows read fresh on every page."""
@@ -187,6 +202,7 @@ def _queue(request, which: str):
     page = queue_page(statement, after=request.GET.get("after"), size=_page_size(request))
     query = request.GET.copy()
     query.pop("after", None)
+    filter_query = query.urlencode()
     can_bulk = bool(page.rows) and can_supervise_somewhere(user)
     return render(
         request,
@@ -195,11 +211,11 @@ def _queue(request, which: str):
             "which": which,
             "filtered": filtered,
             "page": page,
-            "counts": counts,
+            "counts_html": queue_counts_html(counts, filter_query),
             "counted_at": counted_at,
             "counts_seconds": settings.QUEUE_COUNTS_SECONDS,
             "total": sum(n for _name, _label, n in counts),
-            "filter_query": query.urlencode(),
+            "filter_query": filter_query,
             "filter_fields": _filter_fields(form),
             "can_bulk": can_bulk,
             "rows_html": queue_rows_html(page.rows, can_bulk=can_bulk),

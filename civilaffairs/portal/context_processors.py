@@ -43,14 +43,33 @@ def layout_urls() -> dict[str, str]:
     return _layout_urls[key]
 
 
+def where_in_frame(path: str, urls) -> tuple[str, str]:
+    """(current, within): `path` itself when it is one of the frame's links (else ""), and the
+    longest of those links, home aside, that the path lies under (else ""). The frame marks the
+    current link and the section from these; being one of a few values, they let the frame be
+    rendered once per value ({% once %}) rather than compare the path link by link."""
+    current = path if path in urls else ""
+    within = max((u for u in urls if u != "/" and path.startswith(u)), key=len, default="")
+    return current, within
+
+
 def portal(request):
     from civilaffairs.casework.registry import links
 
     user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated)
+    urls = layout_urls()
+    staff_links = links("staff")
+    current, within = where_in_frame(
+        request.path, {*urls.values(), *(url for _label, url in staff_links)}
+    )
     return {
-        **layout_urls(),
-        "staff_links": links("staff"),
+        **urls,
+        "staff_links": staff_links,
         "partner_links": links("partner"),
+        "nav_current": current,
+        "nav_within": within,
         "elder_mode": elder_mode_for(request),
-        "is_staff_member": bool(user and user.is_authenticated and is_staff_member(user)),
+        "is_citizen": signed_in and bool(user.person_id),
+        "is_staff_member": signed_in and is_staff_member(user),
     }

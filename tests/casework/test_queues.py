@@ -442,3 +442,28 @@ def test_a_malformed_cursor_starts_at_the_first_page(client, world, cursor):
     response = client.get(reverse("casework:queue-office") + "?after=" + cursor)
     assert response.status_code == 200
     assert first.pk in _case_ids(response.content.decode())
+
+
+@pytest.mark.django_db
+def test_the_counts_of_a_long_queue_are_counted_again_once_they_are_a_minute_old(
+    client, world, settings
+):
+    """Counts read once are kept in the process too (no Redis round trip per page view), but
+    never past their time: a minute on, the queue is counted again."""
+    settings.QUEUE_COUNTS_CACHE_FROM = 2
+    applicant = resident()
+    for _ in range(2):
+        make_case(applicant)
+    client.force_login(world.caseworker)
+    url = reverse("casework:queue-office")
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    with CaptureQueriesContext(connection) as second:
+        html = client.get(url).content.decode()
+    assert (_group_bys(first), _group_bys(second)) == (1, 0)
+    assert "Screened: <strong>2</strong>" in html
+    make_case(applicant)
+    later = timezone.now() + dt.timedelta(seconds=settings.QUEUE_COUNTS_SECONDS + 1)
+    with time_machine.travel(later), CaptureQueriesContext(connection) as third:
+        html = client.get(url).content.decode()
+    assert _group_bys(third) == 1 and "Screened: <strong>3</strong>" in html
