@@ -21,10 +21,16 @@ KEPT = 5000
 _rendered: dict[Hashable, SafeString] = {}
 
 
-def kept(key: Hashable, render: Callable[[], SafeString]) -> SafeString:
+def where() -> tuple:
+    """The current language, URL configuration and mount prefix: what every fragment also
+    depends on."""
+    return (get_language(), get_urlconf(), get_script_prefix())
+
+
+def kept(key: Hashable, render: Callable[[], SafeString], *, at: tuple | None = None) -> SafeString:
     """`render()` once per process for `key` in the current language, URL configuration and
-    mount prefix."""
-    key = (key, get_language(), get_urlconf(), get_script_prefix())
+    mount prefix (`at`, when the caller has already asked `where()`)."""
+    key = (key, *(at or where()))
     hit = _rendered.get(key)
     if hit is None:
         if len(_rendered) >= KEPT:

@@ -17,8 +17,9 @@ import itertools
 from django import template
 from django.template.base import token_kwargs
 from django.template.context import Context
+from django.utils.translation import get_language
 
-from civilaffairs.lib.fragments import kept
+from civilaffairs.lib.fragments import kept, where
 
 register = template.Library()
 _serial = itertools.count()
@@ -45,7 +46,13 @@ class OnceNode(template.Node):
             with inner.bind_template(context.template):
                 return self.nodelist.render(inner)
 
-        return kept(("once", self.serial, values), render)
+        # One page's fragments share their URL configuration and mount prefix: asked once per
+        # rendering (each question reads a context-local variable). The language is asked each
+        # time: {% language %} may change it within a page.
+        urls = getattr(context, "_fragments_urls", None)
+        if urls is None:
+            urls = context._fragments_urls = where()[1:]
+        return kept(("once", self.serial, values), render, at=(get_language(), *urls))
 
 
 @register.tag
