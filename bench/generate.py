@@ -313,6 +313,9 @@ def truncate(cur):
     # Run the deferred foreign-key checks of these deletes now: CREATE INDEX refuses to run on
     # a table with pending trigger events.
     cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    # The state of the generated cases that each run puts back (bench/run.py) is taken anew
+    # from what is generated next.
+    cur.execute("DROP TABLE IF EXISTS bench_case_state")
 
 
 def generate(sizes: Sizes, *, log=print) -> dict:
