@@ -4,9 +4,9 @@ import re
 
 from django.db import connection
 
-# lib.prepared sends "[DEALLOCATE old; ]PREPARE name AS <statement>; EXECUTE name (…)" the
+# lib.prepared sends "[DEALLOCATE old; …]PREPARE name AS <statement>; EXECUTE name (…)" the
 # first time a statement runs on a connection, and "EXECUTE name (…)" after that.
-_FIRST_RUN = re.compile(r"^(?:DEALLOCATE \w+; )?PREPARE (\w+) AS (.*); EXECUTE \1\b", re.DOTALL)
+_FIRST_RUN = re.compile(r"^(?:DEALLOCATE \w+; )*PREPARE (\w+) AS (.*); EXECUTE \1\b", re.DOTALL)
 _RUN = re.compile(r"^EXECUTE (\w+)")
 
 

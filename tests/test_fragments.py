@@ -46,12 +46,14 @@ def test_nothing_the_tag_does_not_name_reaches_what_is_kept():
 
 
 def test_a_fragment_follows_the_language():
-    source = "{% once %}{% translate 'Home' %}{% endonce %}"
+    template = Template("{% load i18n fragments %}{% once %}{% translate 'Home' %}{% endonce %}")
     with translation.override("en"):
-        english = _render(source)
+        english = template.render(Context())
     with translation.override("zh-hans"):
-        chinese = _render(source)
-    assert (english, chinese) == ("Home", "首页")
+        chinese = template.render(Context())
+    with translation.override("en"):
+        again = template.render(Context())
+    assert (english, chinese, again) == ("Home", "首页", "Home")
 
 
 def test_two_tags_in_one_template_are_two_fragments():
@@ -98,3 +100,15 @@ def test_the_frame_marks_the_current_page_and_section_for_each_visitor(client, p
     page = client.get(reverse("cases:my-cases")).content.decode()
     assert f'href="{workspace}"' not in page
     assert f'href="{reverse("cases:my-cases")}" aria-current="page"' in page
+    # The same page for one kind of visitor, then another, then the first again.
+    home = reverse("portal:home")
+    for who, staff_link in (
+        (personas.caseworker, True),
+        (personas.citizen, False),
+        (personas.caseworker, True),
+    ):
+        client.force_login(who)
+        page = client.get(home).content.decode()
+        assert (f'href="{workspace}"' in page) is staff_link
+        assert (f'href="{reverse("cases:inbox")}"' in page) is not staff_link
+        assert f'href="{home}" aria-current="page"' in page

@@ -78,8 +78,11 @@ def test_after_a_failed_run_the_next_run_prepares_afresh(regions):
 
 @pytest.mark.django_db
 def test_a_connection_keeps_a_bounded_number_of_statements(monkeypatch):
+    # From a clean slate, whatever earlier tests prepared on this connection.
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    prepared._connections.pop(connection.connection, None)
     monkeypatch.setattr(prepared, "KEPT_PER_CONNECTION", 3)
-    _run("SELECT 0", ())  # a first run also empties a slate another test left unsure
     sqls = [f"SELECT {i} + %s" for i in range(1, 7)]
     for i, sql in enumerate(sqls, start=1):
         assert _run(sql, (1,)) == [(i + 1,)]
@@ -106,3 +109,9 @@ def test_turned_off_the_statement_is_sent_as_text(regions, settings):
     with CaptureQueriesContext(connection) as ctx:
         assert _run() == _as_text("640104%")
     assert ctx.captured_queries[0]["sql"].startswith("SELECT code, name FROM people_region")
+    # Without parameters too: the doubled % of the text is a single one again.
+    counting = "SELECT count(*) FROM people_region WHERE code LIKE '640104%%'"
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    expected = _run(counting, ())
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    assert _run(counting, ()) == expected and expected[0][0] > 1

@@ -88,7 +88,14 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(closed_at__isnull=False)
 
     def overdue(self, now=None):
-        return self.open().filter(due_at__lt=now or timezone.now())
+        """Open and past their due time. `now` may be an expression: a statement compiled
+        once and kept (casework.queries.queue_statement) compares with the database's clock,
+        Now(), when it runs."""
+        return self.open().filter(due_at__lt=now if now is not None else timezone.now())
+
+    def not_overdue(self, now=None):
+        now = now if now is not None else timezone.now()
+        return self.filter(Q(due_at__isnull=True) | Q(due_at__gte=now))
 
     def unassigned_in(self, office_ids):
         return self.open().filter(office_id__in=office_ids, assignee__isnull=True)

@@ -27,12 +27,11 @@ from civilaffairs.accounts.access import (
 )
 from civilaffairs.accounts.models import StaffRole, User
 from civilaffairs.lib import prepared
-from civilaffairs.lib.compiled import compiled, literal_sql
+from civilaffairs.lib.compiled import Kept, compiled, literal_sql
 from civilaffairs.lib.paging import KeysetPage, keyset_page_sql
 
 from .models import QUEUE_ORDER, Case, Document, Notification, visible_to_key
-from .registry import get_service
-from .workflow import all_workflows, queued_states, workflow_for
+from .workflow import all_workflows, queued_states
 
 # What a row of a staff list shows; select_related keeps a list page at a fixed query count.
 CASE_ROW_RELATED = ("region", "office", "applicant")
@@ -142,8 +141,7 @@ def label_state_rows(rows) -> list[tuple[str, str, int]]:
 # The counts of long queues this process has already read, until they expire in the shared
 # cache: Redis keeps one count per queue for every process, this only spares the round trip
 # of reading it again on each page view.
-_counts_read: dict[str, tuple[list, dt.datetime]] = {}
-_COUNTS_READ_KEPT = 5000
+_counts_read = Kept(5000)
 
 
 def queue_counts(statement: "QueueStatement") -> tuple[list, dt.datetime | None]:
@@ -159,9 +157,7 @@ def queue_counts(statement: "QueueStatement") -> tuple[list, dt.datetime | None]
     if hit is None or hit[1] <= fresh_from:
         hit = cache.get(key)
         if hit is not None:
-            if len(_counts_read) >= _COUNTS_READ_KEPT:
-                _counts_read.clear()
-            _counts_read[key] = hit
+            _counts_read.keep(key, hit)
     if hit is not None and hit[1] > fresh_from:
         rows, at = hit
         return label_state_rows(rows), at
@@ -194,10 +190,12 @@ def list_my_cases(user):
 def list_unassigned_cases(user):
     """Open, unassigned, claimable cases of the user's offices (and, for a supervisor, of every
     office they supervise)."""
-    mine = office_ids(user)
-    office_q = Q(office_id__in=mine)
-    if can_supervise_somewhere(user):
-        office_q |= supervised_office_q(user)
+    if getattr(user, "is_superuser", False):
+        office_q = Q()  # the administrator: every office (an empty Q drops out of an OR)
+    else:
+        office_q = Q(office_id__in=office_ids(user))
+        if can_supervise_somewhere(user):
+            office_q |= supervised_office_q(user)
     return (
         Case.objects.visible_to(user)
         .open()
@@ -220,9 +218,9 @@ def filter_queue(qs, filters: dict, *, include_state: bool = True):
     if filters.get("priority") is not None:
         qs = qs.filter(priority=filters["priority"])
     if filters.get("overdue") == "yes":
-        qs = qs.filter(due_at__lt=Now())
+        qs = qs.overdue(now=Now())
     elif filters.get("overdue") == "no":
-        qs = qs.filter(Q(due_at__isnull=True) | Q(due_at__gte=Now()))
+        qs = qs.not_overdue(now=Now())
     return qs
 
 
@@ -250,13 +248,13 @@ class QueueRow:
     def pk(self):
         return self.id
 
-    def service_label(self):
-        return get_service(self.service).name
+    # Its service, workflow and state labels, exactly as a Case gives them.
+    service_def = Case.service_def
+    workflow = Case.workflow
+    state_def = Case.state_def
+    get_state_display = Case.get_state_display
 
-    def state_label(self):
-        return workflow_for(self.service).states[self.state].label
-
-    def priority_label(self):
+    def get_priority_display(self):
         return Case.Priority(self.priority).label
 
 
@@ -300,18 +298,17 @@ def queue_statement(user, which: str, filters: dict) -> QueueStatement:
     values, compiled once per process under everything its SQL depends on: the user's
     jurisdiction (visible_to_key), the queued states the code registered and the filters.
     The rows themselves are read fresh every time."""
-    key = (
-        "queue",
+    scope = (
         which,
         connection.settings_dict["NAME"],
         visible_to_key(user),
         tuple(queued_states()),
-        tuple(sorted(filters.items())),
     )
-    return compiled(key, lambda: _compile_queue(user, which, filters, key))
+    key = ("queue", scope, tuple(sorted(filters.items())))
+    return compiled(key, lambda: _compile_queue(user, which, filters, scope))
 
 
-def _compile_queue(user, which: str, filters: dict, key: tuple) -> QueueStatement:
+def _compile_queue(user, which: str, filters: dict, scope: tuple) -> QueueStatement:
     base = list_my_cases(user) if which == "mine" else list_unassigned_cases(user)
     rows = filter_queue(base, filters).order_by().values(*QUEUE_ROW_FIELDS, **QUEUE_ROW_NAMES)
     counts = (
@@ -320,16 +317,15 @@ def _compile_queue(user, which: str, filters: dict, key: tuple) -> QueueStatemen
         .values_list("service", "state")
         .annotate(n=Count("id"))
     )
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()
+    # The counts leave the state filter out (each state's link shows the same totals), so
+    # their key does too: following one of those links reads the same counts.
+    counted = tuple(sorted((k, v) for k, v in filters.items() if k != "state"))
+    digest = hashlib.sha256(repr((scope, counted)).encode()).hexdigest()
     return QueueStatement(
         rows_sql=literal_sql(rows),
         counts_sql=literal_sql(counts),
         counts_key=f"casework:queue-counts:v2:{digest}",
     )
-
-
-def queue_counts_key(user, which: str, filters: dict) -> str:
-    return queue_statement(user, which, filters).counts_key
 
 
 def queue_page(statement: QueueStatement, *, after: str | None, size: int) -> KeysetPage:

@@ -48,8 +48,9 @@ class Service:
     # Case, ANDed into Case.objects.visible_to for cases of this service only (child welfare:
     # only staff who may open the child's record). None = region and level are enough.
     # It must build its Q from the user (id and flags) and grants_for(user) alone, never from
-    # rows it reads while building: compiled claim statements are reused on that basis
-    # (casework.actions._claim_statement).
+    # rows it reads or the clock while building: statements compiled from visible_to (claim-next,
+    # the staff queues) are kept on that basis under models.visible_to_key (tested in
+    # tests/casework/test_queues.py).
     staff_scope: Callable | None = field(default=None, compare=False)
 
     def __post_init__(self):

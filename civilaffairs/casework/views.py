@@ -145,7 +145,7 @@ def queue_rows_html(rows, *, can_bulk: bool) -> SafeString:
                 f' id="pick-{pk}"><label class="visually-hidden" for="pick-{pk}">{picked}'
                 "</label></td>"
             )
-        priority = label("priority", row.priority, row.priority_label)
+        priority = label("priority", row.priority, row.get_priority_display)
         if row.priority:
             priority = f"<strong>{priority}</strong>"
         submitted = (
@@ -159,9 +159,9 @@ def queue_rows_html(rows, *, can_bulk: bool) -> SafeString:
         out.append(
             f"<tr>{pick}"
             f'<th scope="row"><a href="{detail}{pk}/">{ref}</a></th>'
-            f"<td>{label('service', row.service, row.service_label)}</td>"
+            f"<td>{label('service', row.service, lambda r=row: r.service_def.name)}</td>"
             f"<td>{applicant or '—'}</td>"
-            f"<td>{label('state', (row.service, row.state), row.state_label)}</td>"
+            f"<td>{label('state', (row.service, row.state), row.get_state_display)}</td>"
             f"<td>{priority}</td>"
             f"<td>{html_escape(row.region_name)}</td>"
             f"<td>{office or '—'}</td>"

@@ -19,8 +19,23 @@ from django.db import connection
 
 T = TypeVar("T")
 
-KEPT = 5000
-_kept: dict[Hashable, object] = {}
+
+class Kept(dict):
+    """A per-process table that starts again empty once it holds `limit` entries: its memory
+    is bounded, and starting again costs one rebuild per key still in use."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def keep(self, key: Hashable, value: T) -> T:
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
+        return value
+
+
+_kept = Kept(5000)
 
 
 def compiled(key: Hashable, build: Callable[[], T]) -> T:
@@ -29,12 +44,7 @@ def compiled(key: Hashable, build: Callable[[], T]) -> T:
     try:
         return _kept[key]  # type: ignore[return-value]
     except KeyError:
-        pass
-    value = build()
-    if len(_kept) >= KEPT:
-        _kept.clear()
-    _kept[key] = value
-    return value
+        return _kept.keep(key, build())
 
 
 def literal_sql(qs) -> str:
@@ -42,7 +52,9 @@ def literal_sql(qs) -> str:
     (psycopg2 always quotes parameters into the text on the client), and every % doubled, so
     the result can be combined with placeholders of its own. For statements kept by
     `compiled` and prepared by lib.prepared: values written in are part of the plan."""
-    sql, params = qs.query.sql_with_params()
+    # elide_empty=False: a filter that can match nothing (an empty IN list) is written as a
+    # false condition instead of raising EmptyResultSet; the statement is kept, not skipped.
+    sql, params = qs.query.get_compiler(connection=connection, elide_empty=False).as_sql()
     with connection.cursor() as cursor:
         text = cursor.mogrify(sql, params)
     if isinstance(text, bytes):

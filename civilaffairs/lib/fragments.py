@@ -17,8 +17,9 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-KEPT = 5000
-_rendered: dict[Hashable, SafeString] = {}
+from .compiled import Kept
+
+_rendered = Kept(5000)
 
 
 def where() -> tuple:
@@ -33,9 +34,7 @@ def kept(key: Hashable, render: Callable[[], SafeString], *, at: tuple | None = 
     key = (key, *(at or where()))
     hit = _rendered.get(key)
     if hit is None:
-        if len(_rendered) >= KEPT:
-            _rendered.clear()
-        hit = _rendered[key] = render()
+        hit = _rendered.keep(key, render())
     return hit
 
 

@@ -43,7 +43,8 @@ def _field(model, name):
 def keyset_page(
     qs: QuerySet, *, order: tuple[str, ...], after: str | None = None, size: int = 25
 ) -> KeysetPage:
-    """One page of `qs` ordered by `order` (the last key must be unique, e.g. "pk" or "-pk").
+    """One page of `qs` ordered by `order` (the last key must be unique, e.g. "pk" or "-pk";
+    every key a column that is never NULL).
 
     A malformed cursor starts at the beginning rather than failing: it came from a URL.
     """
@@ -93,20 +94,36 @@ def keyset_page_sql(
 
 def _parse_cursor(model, order, after):
     """The values of a cursor, or None for none. A malformed cursor starts at the beginning
-    rather than failing: it came from a URL."""
+    rather than failing: it came from a URL. Each value must be what its column holds (a
+    number in the column's range, a date, …): anything else would fail in the database."""
     if not after:
         return None
     try:
         values = _decode(after)
         if not isinstance(values, list) or len(values) != len(order):
             raise ValueError
-        parsed = []
-        for name, value in zip(order, values, strict=True):
-            f = _field(model, name)
-            parsed.append(f.to_python(value) if f is not None else value)
+        return [
+            _cursor_value(model, name, value) for name, value in zip(order, values, strict=True)
+        ]
     except (ValueError, TypeError, ValidationError, json.JSONDecodeError, UnicodeDecodeError):
         return None
-    return parsed
+
+
+def _cursor_value(model, name, value):
+    field = _field(model, name)
+    if field is None:
+        return value
+    # A generated column (queue_rank) converts as the type it stores.
+    field = getattr(field, "output_field", None) or field
+    if value is None or isinstance(value, bool | dict | list):
+        raise ValueError
+    value = field.to_python(value)
+    ranges = connection.ops.integer_field_ranges
+    if field.get_internal_type() in ranges:
+        low, high = ranges[field.get_internal_type()]
+        if not low <= value <= high:
+            raise ValueError
+    return value
 
 
 def _page(rows, order, size) -> KeysetPage:

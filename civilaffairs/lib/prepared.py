@@ -70,7 +70,8 @@ def execute(cursor, sql: str, params=()):
     is one query."""
     params = tuple(params)
     if not settings.DATABASE_PREPARED_STATEMENTS:
-        cursor.execute(sql, params or None)
+        # Without parameters psycopg2 sends the text as it is: the %% must be undone here.
+        cursor.execute(sql if params else sql.replace("%%", "%"), params or None)
         return
     connection.ensure_connection()
     prepared = _connections.setdefault(connection.connection, _Prepared())
@@ -84,9 +85,10 @@ def execute(cursor, sql: str, params=()):
         run = f"PREPARE {name} AS {_numbered(sql)}; {run}"
         if prepared.unsure:
             run = f"DEALLOCATE ALL; {run}"
-        elif len(prepared.names) >= KEPT_PER_CONNECTION:
-            oldest, _ = prepared.names.popitem(last=False)
-            run = f"DEALLOCATE {oldest}; {run}"
+        else:
+            while len(prepared.names) >= KEPT_PER_CONNECTION:
+                oldest, _ = prepared.names.popitem(last=False)
+                run = f"DEALLOCATE {oldest}; {run}"
         prepared.names[name] = None
     try:
         if params:

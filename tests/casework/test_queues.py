@@ -15,7 +15,7 @@ from django.utils import timezone
 from civilaffairs.accounts.models import User
 from civilaffairs.casework.actions import do_claim_next, do_transition
 from civilaffairs.casework.models import QUEUE_ORDER, Case, CaseEvent
-from civilaffairs.casework.queries import list_unassigned_cases, queue_counts_key
+from civilaffairs.casework.queries import list_unassigned_cases, queue_statement
 from civilaffairs.lib.paging import _after, _encode, _value, keyset_page
 from tests.factories import staff
 from tests.sql import statements
@@ -237,7 +237,7 @@ def test_a_long_queue_is_counted_once_a_while_and_the_page_says_when(client, wor
     client.force_login(world.caseworker)
     url = reverse("casework:queue-office")
     for filters in ({}, {"priority": 0}):
-        cache.delete(queue_counts_key(world.caseworker, "office", filters))
+        cache.delete(queue_statement(world.caseworker, "office", filters).counts_key)
     with CaptureQueriesContext(connection) as first:
         html = client.get(url).content.decode()
     assert _group_bys(first) == 1 and "Screened: <strong>3</strong>" in html
@@ -249,13 +249,17 @@ def test_a_long_queue_is_counted_once_a_while_and_the_page_says_when(client, wor
     assert _group_bys(second) == 0
     assert "Screened: <strong>3</strong>" in html and "Counted at" in html
     assert newer.pk in _case_ids(html)
-    # Another filter is another count; a page further on (after=) and the size are not.
+    # Another filter is another count; a page further on (after=), the size and a state (the
+    # counts are of every state) are not.
     with CaptureQueriesContext(connection) as filtered:
         html = client.get(url + "?priority=0").content.decode()
     assert _group_bys(filtered) == 1 and "Screened: <strong>4</strong>" in html
     with CaptureQueriesContext(connection) as sized:
         client.get(url + "?size=10")
     assert _group_bys(sized) == 0
+    with CaptureQueriesContext(connection) as one_state:
+        html = client.get(url + "?state=screened").content.decode()
+    assert _group_bys(one_state) == 0 and "Screened: <strong>3</strong>" in html
     # Another user (another jurisdiction) never reads these counts.
     client.force_login(world.supervisor)
     with CaptureQueriesContext(connection) as other:
@@ -434,6 +438,13 @@ def test_a_queue_page_follows_the_users_grants_as_they_are_now(client, world):
         _encode([0, "2026-01-01T00:00:00+00:00"]),
         "%%%not-base64",
         _encode({"a": 1}),
+        _encode(["x", "2026-01-01T00:00:00+00:00", 1]),
+        _encode([True, "2026-01-01T00:00:00+00:00", 1]),
+        _encode([[1], "2026-01-01T00:00:00+00:00", 1]),
+        _encode([{"a": 1}, "2026-01-01T00:00:00+00:00", 1]),
+        _encode([0, "2026-01-01T00:00:00+00:00", 10**30]),
+        _encode([-(10**12), "2026-01-01T00:00:00+00:00", 1]),
+        _encode([None, None, None]),
     ],
 )
 def test_a_malformed_cursor_starts_at_the_first_page(client, world, cursor):
@@ -467,3 +478,35 @@ def test_the_counts_of_a_long_queue_are_counted_again_once_they_are_a_minute_old
     with time_machine.travel(later), CaptureQueriesContext(connection) as third:
         html = client.get(url).content.decode()
     assert _group_bys(third) == 1 and "Screened: <strong>3</strong>" in html
+
+
+@pytest.mark.django_db
+def test_the_administrator_sees_every_offices_queue(client, world):
+    """A superuser holds no grant: their queues still open, and the office queue lists the
+    unassigned cases of every office."""
+    home, elsewhere = make_case(), make_case(code=ELSEWHERE)
+    client.force_login(world.admin)
+    response = client.get(reverse("casework:queue-office"))
+    assert response.status_code == 200
+    assert {home.pk, elsewhere.pk} <= set(_case_ids(response.content.decode()))
+    assert client.get(reverse("casework:queue-mine")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_every_narrowed_service_builds_its_scope_from_the_user_and_grants_alone(world):
+    """Statements compiled from visible_to are kept under visible_to_key (the user's id,
+    flags and grants): a Service.staff_scope that read the database or the clock while
+    building its Q would be frozen into them. Building each one asks the database nothing
+    and gives the same Q every time."""
+    from civilaffairs.accounts.access import grants_for
+    from civilaffairs.casework.registry import narrowed_services
+
+    services = narrowed_services()
+    assert {s.code for s in services} >= {"childwelfare.intake", "marriage.registration"}
+    for user in (world.caseworker, world.supervisor, world.citizen):
+        grants_for(user)  # the grants themselves are read once per request, with the user
+        with CaptureQueriesContext(connection) as ctx:
+            first = [s.staff_scope(user) for s in services]
+            again = [s.staff_scope(user) for s in services]
+        assert ctx.captured_queries == []
+        assert first == again

@@ -1,15 +1,19 @@
 """`{% once %}`: a part of a template rendered once per process (lib.fragments).
 
     {% load fragments %}
-    {% once which can_bulk=page.rows %} … {% endonce %}
+    {% once which signed_in=user.is_authenticated %} … {% endonce %}
 
 The body is rendered with a context holding only the values named in the tag (`name` for a
 variable of the page, `name=expression` otherwise), in the current language, URL configuration
 and mount prefix; the result is kept per those values and reused. So the fixed text, links and
 static files of a page cost a dictionary lookup, and nothing of the user or the request can
 leak into what is kept: a variable the tag does not name is simply empty inside it (and so
-is a `{% csrf_token %}`: forms stay outside). Name only values with few possible values (a
-flag, a choice of page), never something per user or per row.
+is a `{% csrf_token %}`: forms stay outside).
+
+Name only hashable values with few possible values (a flag, a choice of page, a link), never
+something per user, per row or per count. The body must not depend on anything else that
+changes between requests: no `{% now %}`, no dates or times shown in the time zone of the
+moment, no filters that read the database.
 """
 
 import itertools
