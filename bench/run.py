@@ -211,8 +211,12 @@ CASE_STATE_COLUMNS = (
     "office_id",
     "region_id",
     "priority",
+    "due_at",
     "closed_at",
     "outcome",
+    "outcome_reason",
+    "archive_on",
+    "screening_outcome",
 )
 
 
@@ -238,7 +242,15 @@ def reset_previous_runs():
     columns = ", ".join(CASE_STATE_COLUMNS)
     with connection.cursor() as cur:
         # Taken the first time (right after generating, or on a bench database from before
-        # this snapshot existed: from then on every run starts from that state).
+        # this snapshot existed or kept these columns: from then on every run starts from
+        # that state).
+        cur.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
+            ["bench_case_state"],
+        )
+        kept = {name for (name,) in cur.fetchall()}
+        if kept and not kept >= set(CASE_STATE_COLUMNS):
+            cur.execute("DROP TABLE bench_case_state")
         cur.execute(
             f"CREATE TABLE IF NOT EXISTS bench_case_state AS SELECT id, {columns} "
             "FROM casework_case WHERE created_at < %s",
