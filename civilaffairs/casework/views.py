@@ -401,9 +401,7 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
             for r in (screening.results if screening else [])
         ],
         "events": _timeline(case),
-        "documents": documents_visible_to(user)
-        .filter(case=case)
-        .select_related("uploaded_by__person"),
+        "documents": documents_visible_to(user, case).select_related("uploaded_by__person"),
         "details_html": details_html(request, case),
         "upload_form": upload_form,
         "upload_fields": fields_html(upload_form, "kind", "file"),

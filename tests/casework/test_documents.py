@@ -230,3 +230,46 @@ def test_an_upload_posted_from_a_domain_page_goes_back_there_with_the_outcome(
         url, {"kind": "other", "file": pdf_upload(), "next": "https://evil.example/"}
     )
     assert response["Location"] == reverse("cases:case-detail", args=[case.pk])
+
+
+def test_the_case_page_lists_only_documents_at_a_level_the_viewer_may_open(
+    client, world, case, private_media
+):
+    """The case page reads its documents with the level the viewer's grants allow in the
+    case's region (queries.documents_visible_to with the case read in scope): a document
+    marked more sensitive than the caseworker's grant is neither listed nor downloadable,
+    and a grant that allows it shows it on the next page. (Uploads take their case's level;
+    a document above it is set here directly.)"""
+
+    def listed(page):
+        section = page.split('id="documents"', 1)[1].split("</section>", 1)[0]
+        return {name for name in ("ordinary.pdf", "medical.pdf") if name in section}
+
+    from civilaffairs.accounts.actions import do_grant_role
+    from civilaffairs.lib.confidentiality import Confidentiality
+
+    from .conftest import CW
+
+    ordinary = do_add_document(
+        case, pdf_upload("ordinary.pdf"), "income_proof", acting_user=world.caseworker
+    )
+    secret = do_add_document(
+        case, pdf_upload("medical.pdf"), "medical", acting_user=world.caseworker
+    )
+    Document.objects.filter(pk=secret.pk).update(confidentiality=Confidentiality.SENSITIVE)
+    client.force_login(world.caseworker)
+    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert listed(page) == {"ordinary.pdf"}
+    download = reverse("casework:document-download", args=[secret.pk])
+    assert client.get(download).status_code == 404
+    assert client.get(reverse("casework:document-download", args=[ordinary.pk])).status_code == 200
+    do_grant_role(
+        world.caseworker,
+        world.township,
+        CW,
+        acting_user=None,
+        max_confidentiality=Confidentiality.SENSITIVE,
+    )
+    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert listed(page) == {"ordinary.pdf", "medical.pdf"}
+    assert client.get(download).status_code == 200
