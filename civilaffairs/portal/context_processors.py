@@ -70,6 +70,10 @@ def portal(request):
         "nav_current": current,
         "nav_within": within,
         "elder_mode": elder_mode_for(request),
+        # Plain flags of the signed-in user for the frame (each `user.…` in a template goes
+        # through the lazy user object).
+        "signed_in": signed_in,
+        "is_admin": signed_in and user.is_staff,
         "is_citizen": signed_in and bool(user.person_id),
         "is_staff_member": signed_in and is_staff_member(user),
     }
