@@ -209,7 +209,7 @@ def test_my_queue_costs_the_same_queries_for_5_or_50_cases(client, world):
 
 
 @pytest.mark.django_db
-def test_counts_per_state_are_shown_above_the_list(client, world):
+def test_counts_per_state_are_shown_above_the_list(client, world, settings):
     applicant = resident()
     for _ in range(3):
         make_case(applicant)
@@ -219,9 +219,12 @@ def test_counts_per_state_are_shown_above_the_list(client, world):
         do_transition(case, "accept", acting_user=world.caseworker)
     client.force_login(world.caseworker)
     html = client.get(reverse("casework:queue-office")).content.decode()
-    assert "Screened: <strong>3</strong>" in html
+    assert "Screened: <strong>3</strong>" in html and ">3 cases by status</h2>" in html
     html = client.get(reverse("casework:queue-mine")).content.decode()
-    assert "Accepted: <strong>2</strong>" in html
+    assert "Accepted: <strong>2</strong>" in html and ">2 cases by status</h2>" in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = client.get(reverse("casework:queue-mine")).content.decode()
+    assert ">按状态统计：共2件办件</h2>" in html
 
 
 def _group_bys(ctx) -> int:
