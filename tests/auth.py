@@ -1,9 +1,72 @@
 """Signing a test client in.
 
 `sign_in` is the one way tests sign a user in without the login form: it stands for a login
-that has passed every step the site asks for (password and, for staff, the second factor)."""
+that has passed every step the site asks for (password and, for staff, the second factor).
+Browser tests log in through the forms and, for staff, type the code `totp_code` gives.
+"""
+
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from civilaffairs.accounts import second_factor
+from civilaffairs.accounts.access import forget_grants
+
+# The secret of the app tests give to staff who have none yet (base32, as an app shows it).
+TEST_TOTP_SECRET = "TEST TOTP SECR ETFO RSTA FFAC COUN TS22"
+
+
+def needs_second_factor(user) -> bool:
+    forget_grants(user)  # roles granted since the object was read count too
+    return second_factor.requires_second_factor(user)
+
+
+def totp_device(user) -> TOTPDevice:
+    """The user's confirmed authenticator app: the one they have (the demo data's, say), or
+    one set up now with TEST_TOTP_SECRET."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user,
+            name="test authenticator app",
+            key=second_factor.key_from_base32(TEST_TOTP_SECRET),
+            confirmed=True,
+        )
+    return device
+
+
+def totp_code(user) -> str:
+    """A code the user's app would show that the site accepts now: the current one, or the
+    next one when the current one was used already (each code works once per account; the
+    site accepts the next one early, within its tolerance)."""
+    device = totp_device(user)
+    device.refresh_from_db()
+    step = max(second_factor.step_now(), device.last_t + 1)
+    return second_factor.code_at(device.key, step * second_factor.STEP)
 
 
 def sign_in(client, user):
     client.force_login(user)
+    if needs_second_factor(user):
+        # What the second-factor page does on a right code (django-otp's own login).
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+        session.save()
     return client
+
+
+def pass_second_factor(page, user):
+    """In a browser on the second-factor page after the password: type the current code."""
+    from playwright.sync_api import expect
+
+    from civilaffairs.accounts.forms import SecondFactorCodeForm
+    from tests.browser.conftest import label_of, label_pattern
+
+    field = page.get_by_label(label_pattern(label_of(SecondFactorCodeForm, "code", _lang(page))))
+    expect(field).to_be_visible()
+    field.fill(totp_code(user))
+    with page.expect_navigation():
+        field.press("Enter")
+
+
+def _lang(page) -> str:
+    return "en" if page.locator("html").get_attribute("lang") == "en" else "zh-hans"
