@@ -15,7 +15,6 @@ import base64
 import binascii
 import re
 import time
-import unicodedata
 
 import segno
 from django.utils.translation import gettext as _
@@ -74,16 +73,19 @@ def recovery_codes_left(user) -> int:
 # ------------------------------------------------------------------ codes
 
 
+# Full-width digits and spaces, as a Chinese input method types them, read as ASCII.
+_FULL_WIDTH = {0xFF10 + d: ord("0") + d for d in range(10)} | {0x3000: ord(" ")}
+
+
 def clean_app_code(value: str) -> str | None:
-    """Six ASCII digits, or None. Full-width digits typed with a Chinese input method and
-    spaces between groups are accepted; other characters that `str.isdigit` would let through
-    ('²', '١') are not digits an app shows."""
-    value = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or ""))
+    """Six ASCII digits, or None. Full-width digits and spaces between groups are accepted;
+    other characters `str.isdigit` would let through ('²', '١') are not what an app shows."""
+    value = re.sub(r"\s+", "", (value or "").translate(_FULL_WIDTH))
     return value if _APP_CODE.fullmatch(value) else None
 
 
 def clean_recovery_code(value: str) -> str | None:
-    value = re.sub(r"[\s-]+", "", unicodedata.normalize("NFKC", value or "")).lower()
+    value = re.sub(r"[\s-]+", "", (value or "").translate(_FULL_WIDTH)).lower()
     return value if _RECOVERY_CODE.fullmatch(value) else None
 
 
