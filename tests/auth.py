@@ -44,6 +44,17 @@ def totp_code(user) -> str:
     return second_factor.code_at(device.key, step * second_factor.STEP)
 
 
+def a_code_other_than(key: str) -> str:
+    """Six digits that none of the codes the site would accept now for this secret is."""
+    step = second_factor.step_now()
+    accepted = {second_factor.code_at(key, (step + d) * second_factor.STEP) for d in (-1, 0, 1)}
+    return next(f"{n:06d}" for n in range(1000000) if f"{n:06d}" not in accepted)
+
+
+def a_wrong_code(user) -> str:
+    return a_code_other_than(totp_device(user).key)
+
+
 def sign_in(client, user):
     client.force_login(user)
     if needs_second_factor(user):

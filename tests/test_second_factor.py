@@ -20,7 +20,7 @@ from civilaffairs.accounts import second_factor
 from civilaffairs.accounts.actions import do_verify_second_factor
 from civilaffairs.accounts.forms import RecoveryCodeForm, SecondFactorCodeForm
 from civilaffairs.accounts.models import AccessLog, User
-from tests.auth import sign_in, totp_code, totp_device
+from tests.auth import a_code_other_than, a_wrong_code, sign_in, totp_code, totp_device
 from tests.factories import PASSWORD
 from tests.sql import statements
 
@@ -42,17 +42,6 @@ def zh(text: str) -> str:
     """A message as the page shows it: in Chinese (the default) and HTML-escaped."""
     with translation.override("zh-hans"):
         return escape(str(text() if callable(text) else translation.gettext(text)))
-
-
-def a_code_other_than(key: str) -> str:
-    """Six digits that none of the codes the site would accept now for this secret is."""
-    step = second_factor.step_now()
-    accepted = {second_factor.code_at(key, (step + d) * 30) for d in (-1, 0, 1)}
-    return next(f"{n:06d}" for n in range(1000000) if f"{n:06d}" not in accepted)
-
-
-def a_wrong_code(user) -> str:
-    return a_code_other_than(totp_device(user).key)
 
 
 def assert_sent_to_second_factor(response, next_url: str):
