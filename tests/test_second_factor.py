@@ -117,6 +117,23 @@ def test_a_next_address_on_another_site_is_not_followed(client, personas):
     assert response.status_code == 302 and response["Location"] == "/"
 
 
+@pytest.mark.parametrize(
+    "next_url",
+    ["/\r\nSet-Cookie: x=1", "/\x00", "//evil.example/", "\\\\evil.example", "java\nscript:x"],
+)
+def test_a_hostile_next_address_never_leaves_the_site_nor_breaks_the_page(
+    client, personas, next_url
+):
+    totp_device(personas.caseworker)
+    log_in_with_password(client, personas.caseworker)
+    assert client.get(VERIFY, {"next": next_url}).status_code == 200
+    response = client.post(VERIFY, {"code": totp_code(personas.caseworker), "next": next_url})
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith("/") and not location.startswith("//"), location
+    assert "\n" not in location and "\r" not in location
+
+
 def test_the_language_switch_and_logging_out_work_before_the_second_factor(client, personas):
     totp_device(personas.caseworker)
     log_in_with_password(client, personas.caseworker)

@@ -17,7 +17,9 @@ import re
 import time
 
 import segno
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.oath import TOTP
@@ -149,9 +151,6 @@ def enrolment(user, key: str) -> dict:
 
 
 def throttled_message(info: dict | None) -> str:
-    from django.utils import timezone
-    from django.utils.translation import ngettext
-
     locked_until = (info or {}).get("locked_until")
     seconds = 1
     if locked_until is not None:
@@ -172,3 +171,13 @@ def wrong_app_code_message() -> str:
 
 def wrong_recovery_code_message() -> str:
     return _("That recovery code is not valid, or it has already been used.")
+
+
+def recovery_code_used_message(left: int) -> str:
+    return ngettext(
+        "You used a recovery code. %(left)d recovery code is left: make new ones on your "
+        "profile page, and ask an administrator to reset your app if it is lost.",
+        "You used a recovery code. %(left)d recovery codes are left: make new ones on your "
+        "profile page, and ask an administrator to reset your app if it is lost.",
+        left,
+    ) % {"left": left}

@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
 from .actions import (
@@ -29,6 +28,7 @@ from .second_factor import (
     is_verified,
     mark_verified,
     new_key,
+    recovery_code_used_message,
     recovery_codes_left,
     requires_second_factor,
 )
@@ -131,20 +131,7 @@ def second_factor(request):
         else:
             mark_verified(request, device)
             if recovery:
-                left = recovery_codes_left(user)
-                messages.warning(
-                    request,
-                    ngettext(
-                        "You used a recovery code. %(left)d recovery code is left: make new "
-                        "ones on your profile page, and ask an administrator to reset your "
-                        "app if it is lost.",
-                        "You used a recovery code. %(left)d recovery codes are left: make new "
-                        "ones on your profile page, and ask an administrator to reset your "
-                        "app if it is lost.",
-                        left,
-                    )
-                    % {"left": left},
-                )
+                messages.warning(request, recovery_code_used_message(recovery_codes_left(user)))
             return redirect(next_url)
     return render(
         request,
