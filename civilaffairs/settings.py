@@ -42,6 +42,11 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_htmx",
+    # The second factor of staff and administrators (accounts/second_factor.py). Before the
+    # platform, so accounts/admin.py can take the device admins back off the admin site.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # The platform
     "civilaffairs.lib",
     "civilaffairs.people",
@@ -67,6 +72,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff and administrators pass the second factor before any other page (a session flag,
+    # no query: accounts/middleware.py).
+    "civilaffairs.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -145,6 +153,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+
+# Second factor (django-otp) for everyone who is staff: TOTP in an authenticator app, and
+# recovery codes. A wrong code makes the next try wait 1, 2, 4, 8 … seconds (per device), so
+# guessing six digits takes years; a right one resets the wait.
+OTP_TOTP_ISSUER = "智慧民政"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The device admins would show every secret; a device is only ever reset (accounts/admin.py).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Sessions live in PostgreSQL and are read through Redis: every signed-in request reads its
 # session, and a cache hit saves a query per request; a Redis restart loses nothing.

@@ -3,9 +3,12 @@
 
 1. PostgreSQL and Redis: DATABASE_URL / REDIS_URL if set, else embedded ones (scripts/services.py).
 2. manage.py migrate, compilemessages (when msgfmt exists), collectstatic, load_regions, load_demo.
-3. gunicorn (127.0.0.1:$PORT, default 8000), a Celery worker and Celery beat as child processes.
-4. Prints the address and the demo logins, then waits. Ctrl-C or SIGTERM stops every child and
-   the embedded services; if any child dies, the rest are stopped and the exit status is non-zero.
+3. gunicorn (127.0.0.1:$PORT, default 8000), a Celery worker and Celery beat as child processes;
+   their output goes through this process to the terminal.
+4. Once the site answers, the worker is ready and the children's start-up output has settled,
+   prints the address, every demo login and how staff pass the second factor, last and set
+   apart, then waits. Ctrl-C or SIGTERM stops every child and the embedded services; if any
+   child dies, the rest are stopped and the exit status is non-zero.
 
 Nothing here reads standard input.
 """
@@ -19,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import unicodedata
 from pathlib import Path
@@ -30,16 +34,27 @@ import services  # noqa: E402 - scripts/services.py, next to this file
 ROOT = services.ROOT
 VAR = services.VAR
 
-# The demo accounts that `manage.py load_demo` creates. Kept here, and only here, for the banner.
+# The demo accounts that `manage.py load_demo` creates (README's table). Kept here, and only
+# here, for the banner; tests/security/test_demo_second_factor.py checks them against the demo.
 DEMO_PASSWORD = "Minzheng#2026"
 DEMO_ACCOUNTS = [
-    # (username, role in Chinese, role in English)
-    ("citizen", "群众（申请人）", "citizen"),
-    ("caseworker", "乡镇（街道）经办人", "township caseworker"),
-    ("approver", "县级审批人", "county approver"),
-    ("supervisor", "市级监督员", "city supervisor"),
-    ("admin", "系统管理员", "administrator"),
+    # (username, who in Chinese, who in English, staff: asks for the second factor)
+    ("citizen", "群众王秀英（或用手机号 13800000001）", "citizen 王秀英 (or 13800000001)", False),
+    ("caseworker", "乡镇（街道）经办人", "township caseworker", True),
+    ("approver", "县级审批人", "county approver", True),
+    ("supervisor", "市级监督员", "city supervisor", True),
+    ("caseworker_xixia", "另一区县（西夏区）的经办人", "caseworker of another county", True),
+    ("admin", "系统管理员（/admin/）", "administrator (/admin/)", True),
+    ("registrar", "婚姻登记员", "marriage registrar", True),
+    ("provider", "居家养老服务商工作人员", "home-care provider's staff", False),
+    ("family", "王秀英的家属（代办养老服务）", "family member acting for 王秀英", False),
+    ("org", "社会服务机构工作人员", "social service agency staff", False),
+    ("donor", "捐赠人", "donor", False),
 ]
+# The authenticator secret of every demo member of staff: civilaffairs/portal/demo.py's
+# DEMO_TOTP_SECRET (this script runs before Django, so it cannot import it).
+DEMO_TOTP_SECRET = "MINZ HENG DEMO TOTP SECR ETFO RSTA FF22"
+OTP_COMMAND = ".venv/bin/python manage.py demo_otp_code"
 
 GUNICORN_WORKERS = 2
 STOP_TIMEOUT = 20  # seconds the children get to finish after SIGTERM
@@ -141,11 +156,60 @@ def start_child(name: str, command: list[str], env: dict[str, str]) -> subproces
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
+        # Through us (Relay), so the banner can wait for the start-up output to settle.
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         # Own session: the terminal's Ctrl-C reaches only us, and we stop the children in order.
         start_new_session=True,
         # And if we are killed outright, they get SIGTERM from the kernel.
         preexec_fn=services._preexec_die_with(os.getpid()),
     )
+
+
+# What each child prints once it is ready to work.
+READY_MARKERS = {
+    "gunicorn": b"Booting worker",
+    "celery-worker": b" ready.",
+    "celery-beat": b"beat: Starting",
+}
+QUIET_SECONDS = 2.0  # no output for this long: the start-up (and a first run's tasks) is done
+BANNER_WAIT_SECONDS = 90  # print the banner anyway after this long
+
+
+class Relay:
+    """Copies each child's output to our terminal, line by line, and notes when each child
+    said it was ready and when anything was last printed."""
+
+    def __init__(self) -> None:
+        self.ready: set[str] = set()
+        self.last_output = time.monotonic()
+        self.lock = threading.Lock()
+
+    def follow(self, name: str, proc: subprocess.Popen) -> None:
+        thread = threading.Thread(target=self._copy, args=(name, proc.stdout), daemon=True)
+        thread.start()
+
+    def _copy(self, name: str, stream) -> None:
+        marker = READY_MARKERS.get(name)
+        out = sys.stdout.buffer
+        for line in iter(stream.readline, b""):
+            with self.lock:
+                with contextlib.suppress(OSError, ValueError):
+                    out.write(line)
+                    out.flush()
+                self.last_output = time.monotonic()
+                if marker and marker in line:
+                    self.ready.add(name)
+
+    def write(self, text: str) -> None:
+        with self.lock, contextlib.suppress(OSError, ValueError):
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+    def settled(self, names) -> bool:
+        with self.lock:
+            quiet = time.monotonic() - self.last_output >= QUIET_SECONDS
+            return quiet and set(names) <= self.ready
 
 
 def stop_children(children: dict[str, subprocess.Popen], state: dict) -> None:
@@ -200,6 +264,22 @@ def wait_for_port(
     return False
 
 
+def wait_until_settled(relay: Relay, children: dict[str, subprocess.Popen], state: dict) -> bool:
+    """Until every child said it is ready and nothing was printed for QUIET_SECONDS (on a
+    first run the worker screens the demo's applications: the banner comes after that), or
+    BANNER_WAIT_SECONDS. False if we are stopping or a child died."""
+    deadline = time.monotonic() + BANNER_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if state["signum"] is not None:
+            return False
+        if any(proc.poll() is not None for proc in children.values()):
+            return False
+        if relay.settled(children):
+            return True
+        time.sleep(0.2)
+    return True
+
+
 # --------------------------------------------------------------------------- banner
 
 
@@ -212,24 +292,44 @@ def pad(text: str, columns: int) -> str:
 
 
 def banner(url: str) -> str:
-    user_col = max(len(user) for user, _, _ in DEMO_ACCOUNTS) + 2
-    zh_col = max(width(zh) for _, zh, _ in DEMO_ACCOUNTS) + 2
-    en_col = max(len(en) for _, _, en in DEMO_ACCOUNTS) + 2
+    user_col = max(len(user) for user, *_ in DEMO_ACCOUNTS) + 2
+    en_col = max(width(en) for _, _, en, _ in DEMO_ACCOUNTS) + 2
+
+    def mark(staff: bool) -> str:
+        return " *" if staff else ""
+
     lines = [
         f"智慧民政门户已启动：{url}",
+        "",
         f"演示账号（密码均为 {DEMO_PASSWORD}）：",
-        *(f"  {pad(zh, zh_col)}{user}" for user, zh, _ in DEMO_ACCOUNTS),
+        *(f"  {pad(user, user_col)}{zh}{mark(staff)}" for user, zh, _, staff in DEMO_ACCOUNTS),
+        "",
+        "* 工作人员账号输入密码后还要输入动态验证码（二次验证）。",
+        "  在另一个终端运行：",
+        f"    {OTP_COMMAND}",
+        "  或在身份验证器应用中添加演示密钥：",
+        f"    {DEMO_TOTP_SECRET}",
         "按 Ctrl-C 停止。",
         "",
         f"Civil-affairs portal running at {url}",
+        "",
         f"Demo logins (password for all: {DEMO_PASSWORD}):",
-        *(f"  {pad(en, en_col)}{pad(user, user_col)}" for user, _, en in DEMO_ACCOUNTS),
+        *(
+            f"  {pad(user, user_col)}{pad(en, en_col)}{mark(staff)}".rstrip()
+            for user, _, en, staff in DEMO_ACCOUNTS
+        ),
+        "",
+        "* Staff accounts ask for a one-time code after the password",
+        "  (the second factor). In another terminal run:",
+        f"    {OTP_COMMAND}",
+        "  or add this demo key to an authenticator app:",
+        f"    {DEMO_TOTP_SECRET}",
         "Press Ctrl-C to stop.",
     ]
     inner = max(width(line) for line in lines) + 2
-    top = "+" + "-" * inner + "+"
+    top = "+" + "=" * inner + "+"
     body = [f"| {pad(line, inner - 2)} |" for line in lines]
-    return "\n".join([top, *body, top])
+    return "\n".join(["", "", top, *body, top, ""])
 
 
 # --------------------------------------------------------------------------- main
@@ -275,13 +375,15 @@ def main() -> int:
         check_port(host, port_number)  # again: something may have taken it meanwhile
         bind = f"{host}:{port_number}"
         url = f"http://{bind}/"
+        relay = Relay()
         for name, command in child_commands(bind).items():
             children[name] = start_child(name, command, env)
+            relay.follow(name, children[name])
         state["phase"] = "running"
-        if wait_for_port(host, port_number, children, state):
-            time.sleep(4)  # let the workers' start-up output go first, so the banner stays visible
-            if state["signum"] is None:
-                print(banner(url), flush=True)
+        if wait_for_port(host, port_number, children, state) and wait_until_settled(
+            relay, children, state
+        ):
+            relay.write(banner(url) + "\n")
 
         while state["signum"] is None:
             dead = [name for name, proc in children.items() if proc.poll() is not None]

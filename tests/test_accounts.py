@@ -6,6 +6,7 @@ from django.urls import reverse
 from civilaffairs.accounts.models import User
 from civilaffairs.lib import idnumber
 from civilaffairs.people.models import Person
+from tests.auth import sign_in, totp_code
 from tests.factories import PASSWORD, PersonFactory, UserFactory, valid_id
 from tests.sql import statements
 
@@ -114,7 +115,7 @@ def test_five_failed_logins_lock_the_account_for_a_while(client, regions):
 
 def test_logout_is_a_post(client, regions):
     user = UserFactory()
-    client.force_login(user)
+    sign_in(client, user)
     assert client.get(reverse("accounts:logout")).status_code == 405
     client.post(reverse("accounts:logout"))
     assert "_auth_user_id" not in client.session
@@ -123,7 +124,7 @@ def test_logout_is_a_post(client, regions):
 def test_a_citizen_updates_contact_details_with_history(client, regions):
     person = PersonFactory()
     user = UserFactory(person=person, phone="13600000000", username="13600000000")
-    client.force_login(user)
+    sign_in(client, user)
     response = client.post(
         reverse("accounts:profile"), {"phone": "13600000009", "address": "新地址 1 号"}
     )
@@ -138,7 +139,7 @@ def test_a_citizen_updates_contact_details_with_history(client, regions):
 def test_a_taken_mobile_number_is_refused_on_the_profile(client, regions):
     UserFactory(phone="13600000009", username="other")
     user = UserFactory(person=PersonFactory(), phone="13600000000", username="13600000000")
-    client.force_login(user)
+    sign_in(client, user)
     response = client.post(reverse("accounts:profile"), {"phone": "13600000009", "address": ""})
     assert response.status_code == 200
     user.refresh_from_db()
@@ -170,6 +171,11 @@ def test_a_citizens_pages_do_not_ask_for_staff_roles_and_a_new_role_shows_at_onc
     assert f'href="{workspace}"' not in page
     assert client.get(workspace).status_code == 403  # the check itself, not only the link
     grant = do_grant_role(citizen, personas.township, "caseworker", acting_user=None)
+    # Staff now: the very next page asks for the second factor first.
+    response = client.get(reverse("cases:my-cases"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:second-factor"))
+    client.post(reverse("accounts:second-factor"), {"code": totp_code(citizen)})
     page = client.get(reverse("cases:my-cases")).content.decode()
     assert f'href="{workspace}"' in page
     assert client.get(workspace).status_code == 200
@@ -181,6 +187,7 @@ def test_a_citizens_pages_do_not_ask_for_staff_roles_and_a_new_role_shows_at_onc
         reverse("accounts:login"),
         {"username": personas.caseworker.username, "password": PASSWORD},
     )
+    client.post(reverse("accounts:second-factor"), {"code": totp_code(personas.caseworker)})
     with CaptureQueriesContext(connection) as ctx:
         page = client.get(reverse("casework:queue-office")).content.decode()
     assert _staffrole_reads(ctx) == 1

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from civilaffairs.portal.context_processors import where_in_frame
+from tests.auth import sign_in
 
 COUNTER = {"n": 0}
 
@@ -81,7 +82,7 @@ def test_where_a_page_lies_in_the_frame():
 def test_the_frame_marks_the_current_page_and_section_for_each_visitor(client, personas):
     """The header and staff menu are rendered once per place and kind of visitor: each page
     still marks its own link, and a citizen's frame never shows staff links (or the reverse)."""
-    client.force_login(personas.caseworker)
+    sign_in(client, personas.caseworker)
     queue = reverse("casework:queue-office")
     mine = reverse("casework:queue-mine")
     page = client.get(queue).content.decode()
@@ -96,7 +97,7 @@ def test_the_frame_marks_the_current_page_and_section_for_each_visitor(client, p
     assert f'href="{people}" class="is-active"' in page
     workspace = reverse("staff:workspace")
     assert f'href="{workspace}"' in page
-    client.force_login(personas.citizen)
+    sign_in(client, personas.citizen)
     page = client.get(reverse("cases:my-cases")).content.decode()
     assert f'href="{workspace}"' not in page
     assert f'href="{reverse("cases:my-cases")}" aria-current="page"' in page
@@ -107,7 +108,7 @@ def test_the_frame_marks_the_current_page_and_section_for_each_visitor(client, p
         (personas.citizen, False),
         (personas.caseworker, True),
     ):
-        client.force_login(who)
+        sign_in(client, who)
         page = client.get(home).content.decode()
         assert (f'href="{workspace}"' in page) is staff_link
         assert (f'href="{reverse("cases:inbox")}"' in page) is not staff_link

@@ -7,6 +7,7 @@ from civilaffairs.accounts.access import access_person, scope_q
 from civilaffairs.accounts.models import AccessLog, StaffRole
 from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.people.models import Person, Region
+from tests.auth import sign_in
 from tests.factories import PersonFactory, staff
 
 pytestmark = pytest.mark.django_db
@@ -28,26 +29,26 @@ PERSON_URLS = [
 def test_staff_of_another_county_cannot_open_a_person_of_this_county(
     client, personas, resident, method, name
 ):
-    client.force_login(personas.other_caseworker)
+    sign_in(client, personas.other_caseworker)
     response = getattr(client, method)(reverse(name, args=[resident.pk]))
     assert response.status_code == 404
 
 
 @pytest.mark.parametrize(("method", "name"), PERSON_URLS)
 def test_a_citizen_cannot_use_staff_urls(client, personas, resident, method, name):
-    client.force_login(personas.citizen)
+    sign_in(client, personas.citizen)
     assert getattr(client, method)(reverse(name, args=[resident.pk])).status_code == 403
 
 
 def test_staff_list_pages_refuse_citizens_and_show_only_own_area(client, personas, resident):
     elsewhere = PersonFactory(name="吴志刚", hukou_region=Region.objects.get(code="640105001002"))
-    client.force_login(personas.citizen)
+    sign_in(client, personas.citizen)
     assert client.get(reverse("staff:workspace")).status_code == 403
     assert client.get(reverse("staff:person-list")).status_code == 403
-    client.force_login(personas.caseworker)
+    sign_in(client, personas.caseworker)
     page = client.get(reverse("staff:person-list")).content.decode()
     assert resident.name in page and elsewhere.name not in page
-    client.force_login(personas.other_caseworker)
+    sign_in(client, personas.other_caseworker)
     page = client.get(reverse("staff:person-list")).content.decode()
     assert elsewhere.name in page and resident.name not in page
 
@@ -63,7 +64,7 @@ def test_the_county_and_the_city_see_the_townships_people(personas, resident):
 
 
 def test_the_id_number_is_masked_on_staff_pages(client, personas, resident):
-    client.force_login(personas.caseworker)
+    sign_in(client, personas.caseworker)
     for url in (reverse("staff:person-list"), reverse("staff:person-detail", args=[resident.pk])):
         page = client.get(url).content.decode()
         assert resident.id_number not in page
@@ -73,7 +74,7 @@ def test_the_id_number_is_masked_on_staff_pages(client, personas, resident):
 def test_revealing_needs_the_permission_and_is_logged(client, personas, resident):
     from django.contrib.auth.models import Permission
 
-    client.force_login(personas.caseworker)
+    sign_in(client, personas.caseworker)
     url = reverse("staff:person-reveal", args=[resident.pk])
     assert client.post(url).status_code == 403
     personas.caseworker.user_permissions.add(Permission.objects.get(codename="reveal_id_number"))

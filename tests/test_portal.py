@@ -6,6 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from civilaffairs.people.models import Person
+from tests.auth import sign_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,12 +54,12 @@ def test_large_type_is_kept_in_a_cookie_for_visitors(client, regions):
 
 def test_large_type_is_kept_on_the_account_when_logged_in(client, regions):
     user = UserFactory()
-    client.force_login(user)
+    sign_in(client, user)
     client.post(reverse("portal:preferences"), {"elder_mode": "1"})
     user.refresh_from_db()
     assert user.elder_mode
     other_browser = type(client)()
-    other_browser.force_login(user)
+    sign_in(other_browser, user)
     assert 'class="elder-mode"' in other_browser.get(reverse("portal:home")).content.decode()
 
 
@@ -116,7 +117,7 @@ def test_admin_pages_render_in_chinese_with_masked_id_numbers(client, regions):
 
     call_command("load_demo", verbosity=0)
     admin = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    sign_in(client, admin)
     person = Person.objects.filter(id_number__isnull=False).first()
     pages = {
         "admin:index": [],
@@ -143,7 +144,7 @@ def test_admin_pages_render_in_chinese_with_masked_id_numbers(client, regions):
 
 def test_the_language_choice_is_kept_on_the_account(client, regions):
     user = UserFactory()
-    client.force_login(user)
+    sign_in(client, user)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     user.refresh_from_db()
     assert user.language == "en"
@@ -158,7 +159,7 @@ def test_the_frames_links_are_worked_out_once_and_follow_the_mount_prefix(client
 
     urls = layout_urls()
     assert urls == {name: reverse(route) for name, route in LAYOUT_URLS.items()}
-    client.force_login(personas.caseworker)
+    sign_in(client, personas.caseworker)
     page = client.get(reverse("casework:queue-office")).content.decode()
     for name in ("home_url", "logout_url", "set_language_url", "my_queue_url", "workspace_url"):
         assert f'href="{urls[name]}"' in page or f'action="{urls[name]}"' in page

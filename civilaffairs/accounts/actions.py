@@ -170,3 +170,109 @@ def do_update_contact(user: User, *, acting_user, phone: str, address: str) -> U
             reason="updated by the citizen",
         )
     return user
+
+
+# ------------------------------------------------------------------ second factor
+
+
+def _replace_recovery_codes(user: User) -> list[str]:
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    from .second_factor import new_recovery_codes
+
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = new_recovery_codes()
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@transaction.atomic
+def do_enrol_second_factor(user: User, *, acting_user, key: str, code: str):
+    """A staff member's authenticator app, confirmed by a code it shows, and a fresh set of
+    recovery codes, returned once to be shown once. Refused while a confirmed app is enrolled:
+    only an administrator's reset makes room for another, so a stolen password cannot swap in
+    the thief's phone. (No throttle here: whoever enrols already holds the secret.)"""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from . import second_factor
+
+    user = User.objects.select_for_update().get(pk=user.pk)  # one enrolment at a time
+    if second_factor.has_app_device(user):
+        raise ValidationError(
+            _("A second factor is already set up for this account."), code="enrolled"
+        )
+    step = second_factor.matching_step(key, code)
+    if step is None:
+        raise ValidationError(
+            _(
+                "That code does not match. Check that the app shows the code for this account "
+                "and enter the code it shows now."
+            ),
+            code="wrong_code",
+        )
+    TOTPDevice.objects.filter(user=user).delete()  # unconfirmed leftovers, if any
+    device = TOTPDevice.objects.create(
+        user=user,
+        name="authenticator app",
+        key=key,
+        step=second_factor.STEP,
+        digits=second_factor.DIGITS,
+        tolerance=second_factor.TOLERANCE,
+        confirmed=True,
+        last_t=step,  # the confirming code cannot be used again
+    )
+    return device, _replace_recovery_codes(user)
+
+
+def do_verify_second_factor(user: User, *, acting_user, code: str, recovery: bool = False):
+    """The device that accepts `code` (a code from the app, or a recovery code, which is used
+    up), or ValidationError saying why not. A wrong code makes django-otp's throttle wait
+    longer before the next try; a throttled device is not even asked."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from . import second_factor
+
+    model = StaticDevice if recovery else TOTPDevice
+    refusal = (
+        second_factor.wrong_recovery_code_message()
+        if recovery
+        else second_factor.wrong_app_code_message()
+    )
+    # The failure count is written by the device and must outlive the refusal: the error is
+    # raised after the transaction has committed.
+    with transaction.atomic():
+        devices = model.objects.devices_for_user(user, confirmed=True).select_for_update()
+        for device in devices.order_by("pk"):
+            allowed, info = device.verify_is_allowed()
+            if not allowed:
+                refusal = second_factor.throttled_message(info)
+                continue
+            if device.verify_token(code):
+                return device
+    raise ValidationError(refusal, code="refused")
+
+
+@transaction.atomic
+def do_new_recovery_codes(user: User, *, acting_user) -> list[str]:
+    """Ten new recovery codes; the old ones stop working."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    return _replace_recovery_codes(user)
+
+
+@transaction.atomic
+def do_reset_second_factor(user: User, *, acting_user, request=None) -> User:
+    """An administrator's answer to a lost phone: every device of the user is deleted, every
+    session of the user ends (the middleware trusts a session's second-factor flag only
+    because of this), and the reset is logged with who, whom and when. The user sets up a new
+    app at their next login."""
+    from django_otp import devices_for_user
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    for device in list(devices_for_user(user, confirmed=None)):
+        device.delete()
+    user.session_generation += 1
+    user.save(update_fields=["session_generation"])
+    log_access(acting_user, AccessLog.Action.RESET_SECOND_FACTOR, user, request=request)
+    return user

@@ -1,13 +1,29 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from civilaffairs.casework.registry import service_choices
 
-from .actions import do_create_office, do_grant_role, do_revoke_role, do_update_office
+from .actions import (
+    do_create_office,
+    do_grant_role,
+    do_reset_second_factor,
+    do_revoke_role,
+    do_update_office,
+)
 from .models import AccessLog, Office, StaffRole, User
+
+# django-otp's own device admins would let an administrator delete a device without ending
+# the user's sessions, or read a secret; the reset action below is the one way (logged).
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 class StaffRoleInline(admin.TabularInline):
@@ -24,10 +40,12 @@ class UserAdmin(BaseUserAdmin):
         "display_name",
         "masked_phone",
         "is_staff",
+        "has_second_factor",
         "is_active",
         "last_login",
     ]
     list_select_related = ["person"]
+    actions = ["reset_second_factor"]
     search_fields = ["username", "first_name", "last_name", "person__name"]
     raw_id_fields = ["person"]
     inlines = [StaffRoleInline]
@@ -42,6 +60,35 @@ class UserAdmin(BaseUserAdmin):
     @admin.display(description=_("mobile phone"))
     def masked_phone(self, obj):
         return obj.masked_phone
+
+    def get_queryset(self, request):
+        app = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(_has_second_factor=Exists(app))
+
+    @admin.display(description=_("second factor set up"), boolean=True)
+    def has_second_factor(self, obj):
+        return obj._has_second_factor
+
+    @admin.action(
+        description=_("Reset the second factor (lost phone): they set up a new app at next login"),
+        permissions=["change"],
+    )
+    def reset_second_factor(self, request, queryset):
+        users = list(queryset)
+        for user in users:
+            do_reset_second_factor(user, acting_user=request.user, request=request)
+        self.message_user(
+            request,
+            ngettext(
+                "The second factor of %(count)d user was reset and their sessions ended: they "
+                "set up a new authenticator app at their next login.",
+                "The second factor of %(count)d users was reset and their sessions ended: they "
+                "set up a new authenticator app at their next login.",
+                len(users),
+            )
+            % {"count": len(users)},
+            messages.SUCCESS,
+        )
 
     def save_formset(self, request, form, formset, change):
         # Grants go through the actions so each change is in the role's history with its

@@ -92,3 +92,55 @@ class ProfileForm(forms.Form):
         error_messages={"invalid": _("Please enter an 11-digit mobile number starting with 1.")},
     )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
+
+
+class SecondFactorCodeForm(forms.Form):
+    """The six digits an authenticator app shows."""
+
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=20,
+        help_text=_("6 digits. A new code appears every 30 seconds."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+    def clean_code(self):
+        from .second_factor import clean_app_code
+
+        code = clean_app_code(self.cleaned_data["code"])
+        if code is None:
+            raise ValidationError(_("Please enter the 6 digits your app shows."))
+        return code
+
+
+class RecoveryCodeForm(forms.Form):
+    """One of the recovery codes shown when the app was set up; each works once."""
+
+    recovery_code = forms.CharField(
+        label=_("Recovery code"),
+        max_length=40,
+        help_text=_("8 letters and digits, from the list you printed or wrote down."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+    def clean_recovery_code(self):
+        from .second_factor import clean_recovery_code
+
+        code = clean_recovery_code(self.cleaned_data["recovery_code"])
+        if code is None:
+            raise ValidationError(
+                _("A recovery code has 8 letters and digits, for example abcd2345.")
+            )
+        return code

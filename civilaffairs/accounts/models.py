@@ -1,10 +1,12 @@
 """Users, offices and staff roles: who may see and do what, where."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -27,6 +29,9 @@ class User(AbstractUser):
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     elder_mode = models.BooleanField(_("large-type mode"), default=False)
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # Raised to end every session of the user at once (a second-factor reset): it is part of
+    # the session hash Django checks on every request, so no session needs to be found.
+    session_generation = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -39,6 +44,28 @@ class User(AbstractUser):
         permissions = [
             ("reveal_id_number", _("Can reveal full ID numbers and phone numbers (logged)")),
         ]
+
+    # Until a first reset the session hash is Django's own, so no existing session ends when
+    # this arrives; from then on it also covers the generation.
+    def get_session_auth_hash(self):
+        if not self.session_generation:
+            return super().get_session_auth_hash()
+        return self._generation_hash(settings.SECRET_KEY)
+
+    def get_session_auth_fallback_hash(self):
+        if not self.session_generation:
+            yield from super().get_session_auth_fallback_hash()
+            return
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._generation_hash(secret)
+
+    def _generation_hash(self, secret):
+        return salted_hmac(
+            "civilaffairs.accounts.User.session_generation",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def masked_phone(self):
@@ -184,6 +211,7 @@ class AccessLog(models.Model):
         REVEAL_PHONE = "reveal_phone", _("Revealed a full phone number")
         VIEW_RECORD = "view_record", _("Viewed a protected record")
         EXPORT = "export", _("Exported a list")
+        RESET_SECOND_FACTOR = "reset_otp", _("Reset a user's second factor")
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=20, choices=Action.choices)

@@ -13,8 +13,11 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.utils import bulk_create_with_history
 
+from civilaffairs.accounts import second_factor
 from civilaffairs.accounts.actions import do_create_office, do_grant_role, do_update_office
 from civilaffairs.accounts.models import Office, StaffRole, User
 from civilaffairs.casework.registry import all_services
@@ -22,6 +25,10 @@ from civilaffairs.lib import idnumber
 from civilaffairs.people.models import Household, Membership, Person, Region
 
 DEMO_PASSWORD = "Minzheng#2026"
+# Every demo member of staff has an authenticator app set up with this one secret (README):
+# add it to any TOTP app, or print the current code with `manage.py demo_otp_code`. Demo data
+# only: a real account sets up its own secret at its first login.
+DEMO_TOTP_SECRET = "MINZ HENG DEMO TOTP SECR ETFO RSTA FF22"
 SEED = 20261122
 
 # The named personas printed by `make run` and used by the browser tests.
@@ -430,3 +437,33 @@ def load(log=print) -> None:
     bind_citizen(log)
     for step in _demo_steps:
         step(rng=random.Random(f"{SEED}-{step.__module__}"), log=log)
+    give_staff_the_demo_second_factor(log)
+
+
+def give_staff_the_demo_second_factor(log) -> None:
+    """Last, so that the staff the domains' steps made get one too. A member of staff who
+    already has an app (set up by hand after a reset, say) keeps it."""
+    key = second_factor.key_from_base32(DEMO_TOTP_SECRET)
+    staff = set(
+        User.objects.filter(
+            Q(is_staff=True)
+            | Q(is_superuser=True)
+            | Q(staff_roles__is_active=True, staff_roles__office__is_active=True)
+        ).values_list("pk", flat=True)
+    )
+    have = set(
+        TOTPDevice.objects.filter(user__in=staff, confirmed=True).values_list("user", flat=True)
+    )
+    TOTPDevice.objects.bulk_create(
+        TOTPDevice(
+            user_id=pk,
+            name="demo authenticator app",
+            key=key,
+            step=second_factor.STEP,
+            digits=second_factor.DIGITS,
+            tolerance=second_factor.TOLERANCE,
+            confirmed=True,
+        )
+        for pk in sorted(staff - have)
+    )
+    log(f"second factor (demo secret): {len(staff - have)} staff accounts set up")

@@ -6,6 +6,7 @@ from django.urls import reverse
 from PIL import Image
 
 from assistance import actions
+from tests.auth import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def test_staff_investigation_documents_stay_internal_unless_shared(
 ):
     p = assistance_setup
     app = actions.do_start_application("dibao", acting_user=p.citizen, person=p.citizen.person)
-    client.force_login(p.citizen)
+    sign_in(client, p.citizen)
     client.post(
         reverse("cases:document-upload", args=[app.case.pk]),
         {
@@ -41,7 +42,7 @@ def test_staff_investigation_documents_stay_internal_unless_shared(
             "file": SimpleUploadedFile("收入证明.png", png_bytes(), "image/png"),
         },
     )
-    client.force_login(p.caseworker)
+    sign_in(client, p.caseworker)
     client.post(
         reverse("casework:document-upload", args=[app.case.pk]),
         {"kind": "photo", "file": SimpleUploadedFile("visit.png", png_bytes(), "image/png")},
@@ -50,7 +51,7 @@ def test_staff_investigation_documents_stay_internal_unless_shared(
     assert (
         docs["收入证明.png"].shared_with_applicant and not docs["visit.png"].shared_with_applicant
     )
-    client.force_login(p.citizen)
+    sign_in(client, p.citizen)
     page = client.get(reverse("cases:case-detail", args=[app.case.pk])).content.decode()
     assert "收入证明.png" in page and "visit.png" not in page
     assert (

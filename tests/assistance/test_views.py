@@ -12,13 +12,14 @@ from assistance.models import AssistanceApplication
 from civilaffairs.casework.actions import do_claim_next, do_screen_and_route, do_transition
 from civilaffairs.casework.models import Case
 from tests.assistance.conftest import fill_dibao
+from tests.auth import sign_in
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_citizen_applies_step_by_step_and_can_resume_a_draft(client, assistance_setup, household):
     p = assistance_setup
-    client.force_login(p.citizen)
+    sign_in(client, p.citizen)
     response = client.post(reverse("assistance:apply-dibao"))
     app = AssistanceApplication.objects.get(case__applicant=p.citizen.person)
     assert response["Location"] == reverse("assistance:application-step", args=[app.pk, 1])
@@ -65,7 +66,7 @@ def test_negative_income_is_refused_with_a_message_and_nothing_saved(
     client, assistance_setup, household
 ):
     p = assistance_setup
-    client.force_login(p.citizen)
+    sign_in(client, p.citizen)
     client.post(reverse("assistance:apply-dibao"))
     app = AssistanceApplication.objects.get(case__applicant=p.citizen.person)
     member = app.case.household.current_members().first()
@@ -83,7 +84,7 @@ def test_another_citizen_cannot_open_my_draft(client, assistance_setup, househol
     p = assistance_setup
     app = actions.do_start_application("dibao", acting_user=p.citizen, person=p.citizen.person)
     stranger = UserFactory(person=PersonFactory())
-    client.force_login(stranger)
+    sign_in(client, stranger)
     assert client.get(reverse("assistance:application-step", args=[app.pk, 1])).status_code == 404
 
 
@@ -113,16 +114,16 @@ def test_staff_of_another_county_get_404_on_every_assistance_staff_url(
     p = assistance_setup
     app = _app_in("accepted", p)
     for user in (p.other_caseworker, p.other_approver):
-        client.force_login(user)
+        sign_in(client, user)
         assert client.get(reverse(name, args=[app.pk])).status_code == 404
         assert client.post(reverse(name, args=[app.pk])).status_code == 404
-    client.force_login(p.citizen)
+    sign_in(client, p.citizen)
     assert client.get(reverse(name, args=[app.pk])).status_code == 403
 
 
 def test_staff_of_another_county_cannot_apply_for_someone_here(client, assistance_setup, household):
     p = assistance_setup
-    client.force_login(p.other_caseworker)
+    sign_in(client, p.other_caseworker)
     url = reverse("assistance:assisted-start", args=[p.citizen.person.pk])
     assert client.get(url).status_code == 404
     assert client.post(url, {"kind": "dibao"}).status_code == 404
@@ -131,7 +132,7 @@ def test_staff_of_another_county_cannot_apply_for_someone_here(client, assistanc
 
 def test_staff_apply_on_behalf_and_the_channel_is_recorded(client, assistance_setup, household):
     p = assistance_setup
-    client.force_login(p.caseworker)
+    sign_in(client, p.caseworker)
     response = client.post(
         reverse("assistance:assisted-start", args=[p.citizen.person.pk]), {"kind": "tekun"}
     )
@@ -144,7 +145,7 @@ def test_staff_apply_on_behalf_and_the_channel_is_recorded(client, assistance_se
 def test_the_investigation_page_records_the_visit(client, assistance_setup, household):
     p = assistance_setup
     app = _app_in("accepted", p)
-    client.force_login(p.caseworker)
+    sign_in(client, p.caseworker)
     url = reverse("assistance:investigation", args=[app.pk])
     response = client.post(url, {"visit_date": "2099-01-01", "findings": "x"})
     assert response.status_code == 200  # a future date is refused
@@ -191,7 +192,7 @@ def test_the_case_page_lists_declared_incomes_in_the_same_queries_for_any_househ
 
     p = assistance_setup
     app = _app_in("accepted", p)
-    client.force_login(p.caseworker)
+    sign_in(client, p.caseworker)
     url = reverse("casework:case-detail", args=[app.case.pk])
     client.get(url)
     with CaptureQueriesContext(connection) as small:
@@ -231,7 +232,7 @@ def test_the_per_capita_income_on_the_case_page_follows_the_rule(
     fresh = AssistanceApplication.objects.get(pk=app.pk)
     assert fresh.per_capita_income() == Decimal("300.00")
     assert fresh.per_capita_income() == in_sql["counted"] / in_sql["members"]
-    client.force_login(p.caseworker)
+    sign_in(client, p.caseworker)
     page = client.get(reverse("casework:case-detail", args=[app.case.pk])).content.decode()
     assert "300.00" in page
     AssistanceApplication.objects.filter(pk=app.pk).update(verified_income=Decimal("1000.01"))

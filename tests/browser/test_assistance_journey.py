@@ -32,6 +32,7 @@ from civilaffairs.accounts.models import User
 from civilaffairs.casework.models import Case
 from civilaffairs.lib.masking import mask_bank_account, mask_id_number
 from tests.assistance.conftest import citizen_household, setup_assistance
+from tests.auth import pass_second_factor
 from tests.factories import PASSWORD
 from tests.worker import conftest as worker_fixtures
 from tests.worker.conftest import wait_for
@@ -95,6 +96,7 @@ def staff_log_in(page, username: str, landing: str):
     page.goto(landing)
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     fill_login_form(page, username)
+    pass_second_factor(page, username)
     expect(page).to_have_url(re.compile(re.escape(landing) + "$"))
 
 

@@ -18,6 +18,7 @@ from childwelfare.models import Area, ChildProfile, Score, SupportItem, Visit
 from civilaffairs.accounts.forms import LoginForm
 from civilaffairs.casework import actions as casework_actions
 from civilaffairs.casework.models import Case
+from tests.auth import pass_second_factor
 from tests.childwelfare.conftest import family, setup_childwelfare
 from tests.factories import PASSWORD
 
@@ -47,6 +48,7 @@ def log_in(page, live_server, username):
     page.get_by_label(label_pattern(label_of(LoginForm, "password"))).fill(PASSWORD)
     with page.expect_navigation():
         page.locator("main").get_by_role("button", name=t("Log in"), exact=True).click()
+    pass_second_factor(page, username)
 
 
 def click(page, text):

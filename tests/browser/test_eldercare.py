@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from civilaffairs.accounts.forms import LoginForm
 from eldercare.models import Booking
+from tests.auth import pass_second_factor
 from tests.conftest import ensure_holidays, ensure_regions
 from tests.eldercare.conftest import URLS, setup_eldercare
 from tests.factories import PASSWORD, make_personas
@@ -53,6 +54,7 @@ def log_in(page, live_server, user):
     page.get_by_label(label_pattern(label_of(LoginForm, "password"))).fill(PASSWORD)
     with page.expect_navigation():
         page.locator("main").get_by_role("button", name=t("Log in"), exact=True).click()
+    pass_second_factor(page, user)
 
 
 def choose(page, text: str | None = None):

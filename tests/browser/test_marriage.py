@@ -18,6 +18,7 @@ from civilaffairs.people.models import Region
 from marriage import actions
 from marriage.forms import RegistrationBookingForm
 from marriage.models import Appointment, Certificate, MarriageRecord
+from tests.auth import pass_second_factor
 from tests.conftest import ensure_holidays, ensure_regions
 from tests.factories import PASSWORD, PersonFactory, UserFactory, office_for, staff
 
@@ -66,6 +67,7 @@ def log_in(browser, live_server, username):
     pg.get_by_label(label_pattern(label_of(LoginForm, "password"))).fill(PASSWORD)
     with pg.expect_navigation():
         pg.locator("main").get_by_role("button", name=t("Log in"), exact=True).click()
+    pass_second_factor(pg, username)
     return pg
 
 

@@ -20,6 +20,7 @@ from civilaffairs.casework.models import Case
 from orgs import actions
 from orgs.forms import GradeForm, OfferForm, ReportForm
 from orgs.models import AnnualReport, Delivery, Offer
+from tests.auth import pass_second_factor
 from tests.factories import PASSWORD
 
 from .conftest import AXE_JS, TIMEOUT_MS, label_of, label_pattern, t
@@ -67,6 +68,7 @@ def open_as(browser, live_server, user):
     page.get_by_label(label_pattern(label_of(LoginForm, "password"))).fill(PASSWORD)
     with page.expect_navigation():
         page.locator("main").get_by_role("button", name=t("Log in"), exact=True).click()
+    pass_second_factor(page, user)
     return page
 
 

@@ -8,6 +8,7 @@ from civilaffairs.casework.actions import do_assign_case
 from civilaffairs.casework.calendar import cache_key, working_calendar
 from civilaffairs.casework.document_actions import do_add_document
 from civilaffairs.casework.models import Case, Holiday
+from tests.auth import sign_in
 
 from .conftest import make_case, pdf_upload
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client, world):
-    client.force_login(world.admin)
+    sign_in(client, world.admin)
     return client
 
 

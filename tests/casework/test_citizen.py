@@ -12,6 +12,7 @@ from civilaffairs.casework.actions import (
 )
 from civilaffairs.casework.document_actions import do_add_document
 from civilaffairs.casework.models import Case, CaseEvent, Notification
+from tests.auth import sign_in
 from tests.factories import UserFactory
 
 from .conftest import make_case, pdf_upload, resident
@@ -69,7 +70,7 @@ def strangers_case(world):
 def test_my_applications_lists_my_cases_with_the_citizen_label_only(
     client, world, my_case, strangers_case
 ):
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     page = client.get(reverse("cases:my-cases")).content.decode()
     assert my_case.reference in page and strangers_case.reference not in page
     assert "Being checked" in page  # the citizen label of "screened"
@@ -88,7 +89,7 @@ CITIZEN_CASE_URLS = [
 def test_another_citizens_case_is_404_and_unchanged(
     client, world, strangers_case, private_media, method, name
 ):
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     data = {"kind": "other", "file": pdf_upload()} if "upload" in name else {}
     response = getattr(client, method)(reverse(name, args=[strangers_case.pk]), data)
     assert response.status_code == 404
@@ -100,12 +101,12 @@ def test_another_citizens_case_is_404_and_unchanged(
 def test_staff_get_404_on_citizen_urls_of_cases_that_are_not_theirs(
     client, world, my_case, private_media, method, name
 ):
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     assert getattr(client, method)(reverse(name, args=[my_case.pk])).status_code == 404
 
 
 def test_a_citizen_without_a_verified_person_sees_no_cases(client, world, my_case):
-    client.force_login(UserFactory())
+    sign_in(client, UserFactory())
     page = client.get(reverse("cases:my-cases")).content.decode()
     assert my_case.reference not in page
     assert client.get(reverse("cases:case-detail", args=[my_case.pk])).status_code == 404
@@ -114,7 +115,7 @@ def test_a_citizen_without_a_verified_person_sees_no_cases(client, world, my_cas
 
 
 def test_the_citizen_never_sees_internal_events_or_staff_names(client, world, my_case):
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     page = client.get(reverse("cases:case-detail", args=[my_case.pk])).content.decode()
     assert "Please bring your bank statement." in page
     assert "SECRET" not in page
@@ -125,7 +126,7 @@ def test_the_citizen_never_sees_internal_events_or_staff_names(client, world, my
     assert internal.filter(transition="screen").exists()
     assert "Screened" not in page
     # The staff page shows everything, internal steps marked as such.
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     staff_page = client.get(reverse("casework:case-detail", args=[my_case.pk])).content.decode()
     assert "SECRET" in staff_page and ">internal</span>" in staff_page
 
@@ -133,11 +134,11 @@ def test_the_citizen_never_sees_internal_events_or_staff_names(client, world, my
 def test_the_screening_is_explained_in_plain_words_to_the_citizen_and_fully_to_staff(
     client, world, my_case
 ):
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     page = client.get(reverse("cases:case-detail", args=[my_case.pk])).content.decode()
     assert "some conditions do not seem to be met" in page
     assert "Income per person 900.00 yuan is above the standard 760.00 yuan." in page
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     page = client.get(reverse("casework:case-detail", args=[my_case.pk])).content.decode()
     for text in (
         "Income below the local standard",
@@ -156,7 +157,7 @@ def test_the_screening_is_explained_in_plain_words_to_the_citizen_and_fully_to_s
 
 
 def test_a_citizen_withdraws_after_confirming(client, world, my_case):
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     detail = reverse("cases:case-detail", args=[my_case.pk])
     assert "Withdraw my application" in client.get(detail).content.decode()
     url = reverse("cases:case-withdraw", args=[my_case.pk])
@@ -174,7 +175,7 @@ def test_a_citizen_withdraws_after_confirming(client, world, my_case):
 
 def test_withdrawing_is_refused_once_the_case_moved_on(client, world, my_case, named_caseworker):
     do_transition(my_case, "accept", acting_user=named_caseworker)
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     response = client.post(reverse("cases:case-withdraw", args=[my_case.pk]), follow=True)
     assert "can no longer be withdrawn" in response.content.decode()
     assert Case.objects.get(pk=my_case.pk).state == "accepted"
@@ -186,7 +187,7 @@ def test_the_citizen_sees_and_downloads_the_documents_of_their_case(
     doc = do_add_document(
         my_case, pdf_upload("证明.pdf"), "other", acting_user=world.caseworker, shared=True
     )
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     page = client.get(reverse("cases:case-detail", args=[my_case.pk])).content.decode()
     assert reverse("cases:document-download", args=[doc.pk]) in page
     response = client.get(reverse("cases:document-download", args=[doc.pk]))
@@ -230,7 +231,7 @@ def test_the_inbox_counts_unread_messages_and_marks_them_read(client, world, my_
     mine = Notification.objects.filter(person=world.citizen.person)
     total = mine.count()
     assert total >= 3  # received, screening, routing, public note
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     home = client.get(reverse("portal:home")).content.decode()
     assert f"Messages ({total} unread)" in home and "My applications" in home
     from django.db import connection
@@ -256,7 +257,7 @@ def test_a_citizen_cannot_mark_someone_elses_messages_read(client, world, strang
     _notify_public_events(strangers_case)
     theirs = Notification.objects.exclude(person=world.citizen.person)
     assert theirs.exists()
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     for pk in theirs.values_list("pk", flat=True):
         client.post(reverse("cases:inbox-read"), {"id": pk})
     client.post(reverse("cases:inbox-read"))
@@ -272,7 +273,7 @@ def test_the_inbox_costs_the_same_queries_for_few_or_many_messages(
     from django.test.utils import CaptureQueriesContext
 
     _notify_public_events(my_case)
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("cases:inbox"))
     for _ in range(6):

@@ -18,6 +18,7 @@ from civilaffairs.casework import views
 from civilaffairs.casework.actions import do_assign_case
 from civilaffairs.casework.document_actions import do_add_document
 from civilaffairs.casework.models import Case, CaseEvent, Document
+from tests.auth import sign_in
 
 from .conftest import MINIMAL_PDF, make_case, pdf_upload, resident, stored_files
 
@@ -47,7 +48,7 @@ def _nothing_stored(case, root):
 def test_an_html_file_renamed_pdf_is_refused_and_nothing_is_stored(
     client, world, case, private_media
 ):
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     html = b"<!DOCTYPE html><html><script>alert(1)</script></html>"
     response = _upload(client, case, SimpleUploadedFile("payslip.pdf", html, "application/pdf"))
     assert response.status_code == 400
@@ -61,7 +62,7 @@ def test_an_oversize_file_is_refused_and_nothing_is_stored(
     client, world, case, private_media, settings
 ):
     settings.UPLOAD_MAX_BYTES = 2048
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     big = MINIMAL_PDF[:-6] + b" " * 4096 + b"%%EOF\n"
     response = _upload(client, case, pdf_upload("big.pdf", big))
     assert response.status_code == 400
@@ -95,7 +96,7 @@ def test_a_path_traversal_name_is_refused_with_a_message_and_nothing_is_stored(
 def test_a_path_in_a_browser_file_name_never_leaves_the_private_root(
     client, world, case, private_media, tmp_path
 ):
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     response = _upload(client, case, pdf_upload("../../etc/passwd.pdf"))
     assert response.status_code == 302
     doc = Document.objects.get(case=case)
@@ -135,7 +136,7 @@ def _jpeg_with_gps() -> bytes:
 def test_a_jpeg_with_gps_comes_back_without_exif(client, world, case, private_media):
     original = _jpeg_with_gps()
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(ExifTags.IFD.GPSInfo)  # sanity
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     response = client.post(
         reverse("cases:document-upload", args=[case.pk]),
         {"kind": "photo", "file": SimpleUploadedFile("家门口.jpg", original, "image/jpeg")},
@@ -155,7 +156,7 @@ def test_a_jpeg_with_gps_comes_back_without_exif(client, world, case, private_me
 def test_a_download_is_an_attachment_with_the_original_chinese_name(
     client, world, case, private_media
 ):
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     assert _upload(client, case, pdf_upload("收入证明 2025.pdf")).status_code == 302
     doc = Document.objects.get(case=case)
     response = client.get(reverse("casework:document-download", args=[doc.pk]))
@@ -174,7 +175,7 @@ def test_a_download_is_an_attachment_with_the_original_chinese_name(
 def test_an_upload_writes_an_internal_event_and_the_document_gets_the_cases_level(
     client, world, case, private_media
 ):
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     _upload(client, case, pdf_upload())
     doc = Document.objects.get(case=case)
     assert doc.confidentiality == case.confidentiality
@@ -185,7 +186,7 @@ def test_an_upload_writes_an_internal_event_and_the_document_gets_the_cases_leve
 
 def test_a_citizen_adds_evidence_to_their_own_open_case_only(client, world, case, private_media):
     stranger_case = make_case(resident())
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     url = reverse("cases:document-upload", args=[stranger_case.pk])
     assert client.post(url, {"kind": "other", "file": pdf_upload()}).status_code == 404
     assert not Document.objects.exists()
@@ -195,7 +196,7 @@ def test_a_citizen_adds_evidence_to_their_own_open_case_only(client, world, case
 
 
 def test_nothing_can_be_added_to_a_closed_case(client, world, case, private_media):
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     client.post(reverse("cases:case-withdraw", args=[case.pk]))
     response = client.post(
         reverse("cases:document-upload", args=[case.pk]),
@@ -209,7 +210,7 @@ def test_nothing_can_be_added_to_a_closed_case(client, world, case, private_medi
 def test_a_citizen_cannot_download_another_citizens_document(client, world, private_media):
     other = make_case(resident())
     doc = do_add_document(other, pdf_upload(), "other", acting_user=world.caseworker)
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     assert client.get(reverse("cases:document-download", args=[doc.pk])).status_code == 404
     assert client.get(reverse("casework:document-download", args=[doc.pk])).status_code == 403
 
@@ -217,7 +218,7 @@ def test_a_citizen_cannot_download_another_citizens_document(client, world, priv
 def test_an_upload_posted_from_a_domain_page_goes_back_there_with_the_outcome(
     client, world, case, private_media
 ):
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     url = reverse("cases:document-upload", args=[case.pk])
     back = reverse("cases:my-cases")
     response = client.post(url, {"kind": "other", "file": pdf_upload(), "next": back})
@@ -257,7 +258,7 @@ def test_the_case_page_lists_only_documents_at_a_level_the_viewer_may_open(
         case, pdf_upload("medical.pdf"), "medical", acting_user=world.caseworker
     )
     Document.objects.filter(pk=secret.pk).update(confidentiality=Confidentiality.SENSITIVE)
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
     assert listed(page) == {"ordinary.pdf"}
     download = reverse("casework:document-download", args=[secret.pk])

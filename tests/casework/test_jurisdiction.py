@@ -7,6 +7,7 @@ from django.urls import reverse
 from civilaffairs.casework.actions import do_assign_case
 from civilaffairs.casework.document_actions import do_add_document
 from civilaffairs.casework.models import Case, CaseEvent, Document
+from tests.auth import sign_in
 
 from .conftest import ELSEWHERE, make_case, pdf_upload
 
@@ -78,7 +79,7 @@ def test_staff_of_another_county_get_404_and_change_nothing(
     client, world, case, document, who, method, name
 ):
     before = _snapshot(case)
-    client.force_login(getattr(world, who))
+    sign_in(client, getattr(world, who))
     response = _request(client, method, name, case, document, _payload(name, world, case))
     # A caseworker elsewhere is not a supervisor at all: bulk assignment is forbidden outright.
     expected = 403 if (name == "casework:bulk-assign" and who == "other_caseworker") else 404
@@ -89,7 +90,7 @@ def test_staff_of_another_county_get_404_and_change_nothing(
 def test_choosing_whom_to_assign_a_case_of_another_county_is_404(client, world, case):
     """Step one of bulk assignment (no assignee yet) lists the staff of the cases' offices: an
     approver of another county must not learn them, nor that the case exists."""
-    client.force_login(world.other_approver)
+    sign_in(client, world.other_approver)
     response = client.post(reverse("casework:bulk-assign"), {"case": [case.pk]})
     assert response.status_code == 404
     assert world.caseworker.username not in response.content.decode()
@@ -98,7 +99,7 @@ def test_choosing_whom_to_assign_a_case_of_another_county_is_404(client, world, 
 @pytest.mark.parametrize(("method", "name"), CASE_URLS)
 def test_a_citizen_cannot_use_staff_case_urls(client, world, case, document, method, name):
     before = _snapshot(case)
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     response = _request(client, method, name, case, document, _payload(name, world, case))
     assert response.status_code == 403
     assert _snapshot(case) == before
@@ -131,7 +132,7 @@ def test_the_right_staff_can_use_each_case_url(
     client, world, case, document, method, name, who, status
 ):
     before = _snapshot(case)
-    client.force_login(getattr(world, who))
+    sign_in(client, getattr(world, who))
     response = _request(client, method, name, case, document, _payload(name, world, case))
     assert response.status_code == status
     if method == "post":
@@ -143,11 +144,11 @@ def test_queues_of_another_county_do_not_list_the_case(client, world, private_me
     mine = make_case()
     do_assign_case(mine, world.caseworker, acting_user=world.supervisor)
     for who in ("other_caseworker", "other_approver"):
-        client.force_login(getattr(world, who))
+        sign_in(client, getattr(world, who))
         for name in ("casework:queue-mine", "casework:queue-office"):
             page = client.get(reverse(name)).content.decode()
             assert waiting.reference not in page and mine.reference not in page
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     assert mine.reference in client.get(reverse("casework:queue-mine")).content.decode()
     assert waiting.reference in client.get(reverse("casework:queue-office")).content.decode()
 
@@ -155,7 +156,7 @@ def test_queues_of_another_county_do_not_list_the_case(client, world, private_me
 def test_claim_next_from_another_county_never_takes_this_countys_case(client, world):
     waiting = make_case()
     elsewhere = make_case(code=ELSEWHERE)
-    client.force_login(world.other_caseworker)
+    sign_in(client, world.other_caseworker)
     response = client.post(reverse("casework:claim-next"))
     assert response["Location"] == reverse("casework:case-detail", args=[elsewhere.pk])
     response = client.post(reverse("casework:claim-next"), follow=True)
@@ -165,7 +166,7 @@ def test_claim_next_from_another_county_never_takes_this_countys_case(client, wo
 
 def test_citizens_cannot_open_queues_or_claim(client, world):
     waiting = make_case()
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     assert client.get(reverse("casework:queue-mine")).status_code == 403
     assert client.get(reverse("casework:queue-office")).status_code == 403
     assert client.post(reverse("casework:claim-next")).status_code == 403
@@ -174,7 +175,7 @@ def test_citizens_cannot_open_queues_or_claim(client, world):
 
 def test_a_document_above_the_staff_members_level_is_not_served(client, world, case, document):
     Document.objects.filter(pk=document.pk).update(confidentiality=3)  # sensitive
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     url = reverse("casework:document-download", args=[document.pk])
     assert client.get(url).status_code == 404
     page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()

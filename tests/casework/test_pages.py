@@ -9,6 +9,7 @@ from django.urls import reverse
 from civilaffairs.casework.actions import do_assign_case, notify_event
 from civilaffairs.casework.document_actions import do_add_document
 from civilaffairs.casework.models import CaseEvent
+from tests.auth import sign_in
 
 from .conftest import make_case, pdf_upload
 
@@ -71,7 +72,7 @@ def case(world, private_media):
 def test_staff_pages_are_well_formed(client, world, case):
     make_case()
     for who in ("caseworker", "supervisor"):
-        client.force_login(getattr(world, who))
+        sign_in(client, getattr(world, who))
         for url in (
             reverse("casework:queue-mine"),
             reverse("casework:queue-office"),
@@ -84,7 +85,7 @@ def test_staff_pages_are_well_formed(client, world, case):
 
 
 def test_citizen_pages_are_well_formed_and_elder_friendly(client, world, case):
-    client.force_login(world.citizen)
+    sign_in(client, world.citizen)
     for url in (
         reverse("cases:my-cases"),
         reverse("cases:case-detail", args=[case.pk]),

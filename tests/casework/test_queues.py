@@ -17,6 +17,7 @@ from civilaffairs.casework.actions import do_claim_next, do_transition
 from civilaffairs.casework.models import QUEUE_ORDER, Case, CaseEvent
 from civilaffairs.casework.queries import list_unassigned_cases, queue_statement
 from civilaffairs.lib.paging import _after, _encode, _value, keyset_page
+from tests.auth import sign_in
 from tests.factories import staff
 from tests.sql import statements
 
@@ -104,7 +105,7 @@ def test_claim_next_takes_the_most_urgent_then_the_oldest_and_opens_it(client, w
     applicant = resident()
     old = make_case(applicant)
     urgent = make_case(applicant, priority=Case.Priority.URGENT)
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     response = client.post(reverse("casework:claim-next"))
     assert response["Location"] == reverse("casework:case-detail", args=[urgent.pk])
     response = client.post(reverse("casework:claim-next"))
@@ -119,7 +120,7 @@ def test_claim_next_takes_the_most_urgent_then_the_oldest_and_opens_it(client, w
 
 @pytest.mark.django_db
 def test_claim_next_is_post_only(client, world):
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     assert client.get(reverse("casework:claim-next")).status_code == 405
 
 
@@ -127,7 +128,7 @@ def test_claim_next_is_post_only(client, world):
 def test_keyset_pages_show_every_case_exactly_once(client, world):
     applicant = resident()
     cases = [make_case(applicant, priority=i % 3) for i in range(57)]
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     seen, url = [], reverse("casework:queue-office")
     for _ in range(10):
         html = client.get(url).content.decode()
@@ -179,7 +180,7 @@ def test_office_queue_costs_the_same_queries_for_5_or_50_cases(client, world, wh
     applicant = resident()
     for _ in range(5):
         make_case(applicant)
-    client.force_login(getattr(world, who))
+    sign_in(client, getattr(world, who))
     url = reverse("casework:queue-office")
     five = _count_queries(client, url)
     for _ in range(45):
@@ -196,7 +197,7 @@ def test_my_queue_costs_the_same_queries_for_5_or_50_cases(client, world):
     for _ in range(5):
         make_case(applicant)
         do_claim_next(acting_user=world.caseworker)
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     url = reverse("casework:queue-mine") + "?overdue=no&service=test.simple"
     five = _count_queries(client, url)
     for _ in range(45):
@@ -217,7 +218,7 @@ def test_counts_per_state_are_shown_above_the_list(client, world, settings):
         make_case(applicant)
         case = do_claim_next(acting_user=world.caseworker)
         do_transition(case, "accept", acting_user=world.caseworker)
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     html = client.get(reverse("casework:queue-office")).content.decode()
     assert "Screened: <strong>3</strong>" in html and ">3 cases by status</h2>" in html
     html = client.get(reverse("casework:queue-mine")).content.decode()
@@ -237,7 +238,7 @@ def test_a_long_queue_is_counted_once_a_while_and_the_page_says_when(client, wor
     applicant = resident()
     for _ in range(3):
         make_case(applicant)
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     url = reverse("casework:queue-office")
     for filters in ({}, {"priority": 0}):
         cache.delete(queue_statement(world.caseworker, "office", filters).counts_key)
@@ -264,7 +265,7 @@ def test_a_long_queue_is_counted_once_a_while_and_the_page_says_when(client, wor
         html = client.get(url + "?state=screened").content.decode()
     assert _group_bys(one_state) == 0 and "Screened: <strong>3</strong>" in html
     # Another user (another jurisdiction) never reads these counts.
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     with CaptureQueriesContext(connection) as other:
         client.get(url)
     assert _group_bys(other) == 1
@@ -274,7 +275,7 @@ def test_a_long_queue_is_counted_once_a_while_and_the_page_says_when(client, wor
 def test_a_short_queue_is_counted_live(client, world):
     applicant = resident()
     make_case(applicant)
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     url = reverse("casework:queue-office")
     assert "Screened: <strong>1</strong>" in client.get(url).content.decode()
     make_case(applicant)
@@ -311,7 +312,7 @@ def test_filters_narrow_the_list_and_overdue_is_said_in_words(client, world):
         late = make_case(applicant)
     urgent = make_case(applicant, priority=Case.Priority.URGENT)
     normal = make_case(applicant)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     url = reverse("casework:queue-office")
 
     def ids(query):
@@ -336,10 +337,10 @@ def test_filters_narrow_the_list_and_overdue_is_said_in_words(client, world):
 def test_a_supervisor_sees_the_unassigned_cases_of_every_office_they_cover(client, world):
     home = make_case()
     elsewhere = make_case(code=ELSEWHERE)
-    client.force_login(world.supervisor)  # 银川市 covers both counties
+    sign_in(client, world.supervisor)  # 银川市 covers both counties
     ids = set(_case_ids(client.get(reverse("casework:queue-office")).content.decode()))
     assert {home.pk, elsewhere.pk} <= ids
-    client.force_login(world.approver)  # 兴庆区: its own office's queue only
+    sign_in(client, world.approver)  # 兴庆区: its own office's queue only
     ids = set(_case_ids(client.get(reverse("casework:queue-office")).content.decode()))
     assert elsewhere.pk not in ids
 
@@ -354,7 +355,7 @@ def test_queue_rows_escape_what_people_typed_and_speak_the_pages_language(client
     with time_machine.travel(timezone.now() - dt.timedelta(days=40)):
         late = make_case(applicant, priority=Case.Priority.URGENT)
     on_time = make_case(applicant)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     html = client.get(reverse("casework:queue-office")).content.decode()
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
@@ -412,7 +413,7 @@ def test_a_queue_page_follows_the_users_grants_as_they_are_now(client, world):
     secret = make_case()
     Case.objects.filter(pk=secret.pk).update(confidentiality=Confidentiality.SENSITIVE)
     ordinary = make_case()
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     url = reverse("casework:queue-office")
     for _ in range(2):  # the second page view runs the kept statement
         ids = _case_ids(client.get(url).content.decode())
@@ -428,7 +429,7 @@ def test_a_queue_page_follows_the_users_grants_as_they_are_now(client, world):
     assert {ordinary.pk, secret.pk} <= set(ids)
     # Another caseworker of the same office at the ordinary level still does not see it.
     other = staff("township_cw_y", "640104001", CW)
-    client.force_login(other)
+    sign_in(client, other)
     ids = _case_ids(client.get(url).content.decode())
     assert ordinary.pk in ids and secret.pk not in ids
 
@@ -452,7 +453,7 @@ def test_a_queue_page_follows_the_users_grants_as_they_are_now(client, world):
 )
 def test_a_malformed_cursor_starts_at_the_first_page(client, world, cursor):
     first = make_case()
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     response = client.get(reverse("casework:queue-office") + "?after=" + cursor)
     assert response.status_code == 200
     assert first.pk in _case_ids(response.content.decode())
@@ -468,7 +469,7 @@ def test_the_counts_of_a_long_queue_are_counted_again_once_they_are_a_minute_old
     applicant = resident()
     for _ in range(2):
         make_case(applicant)
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     url = reverse("casework:queue-office")
     with CaptureQueriesContext(connection) as first:
         client.get(url)
@@ -488,7 +489,7 @@ def test_the_administrator_sees_every_offices_queue(client, world):
     """A superuser holds no grant: their queues still open, and the office queue lists the
     unassigned cases of every office."""
     home, elsewhere = make_case(), make_case(code=ELSEWHERE)
-    client.force_login(world.admin)
+    sign_in(client, world.admin)
     response = client.get(reverse("casework:queue-office"))
     assert response.status_code == 200
     assert {home.pk, elsewhere.pk} <= set(_case_ids(response.content.decode()))

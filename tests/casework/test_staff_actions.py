@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from civilaffairs.casework.actions import do_assign_case, do_transition
 from civilaffairs.casework.models import Case, CaseEvent
+from tests.auth import sign_in
 from tests.factories import staff
 
 from .conftest import CW, make_case, resident
@@ -45,7 +46,7 @@ def _transition(client, case, name, reason=None):
 def test_the_case_page_offers_only_the_transitions_the_user_may_fire(
     client, world, case, colleague
 ):
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
     assert page.count("<h1") == 1
     for name in ("accept", "refuse"):
@@ -53,7 +54,7 @@ def test_the_case_page_offers_only_the_transitions_the_user_may_fire(
     for name in ("approve", "withdraw", "screen"):
         assert reverse("casework:case-transition", args=[case.pk, name]) not in page
     # A colleague does not act on a case that is someone else's.
-    client.force_login(colleague)
+    sign_in(client, colleague)
     page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
     assert "/transition/" not in page
 
@@ -62,7 +63,7 @@ def test_a_refusal_without_a_reason_saves_nothing_and_says_why_next_to_the_field
     client, world, case
 ):
     before = _state(case)
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     response = _transition(client, case, "refuse", reason="  ")
     assert response.status_code == 400
     page = response.content.decode()
@@ -76,7 +77,7 @@ def test_a_refusal_without_a_reason_saves_nothing_and_says_why_next_to_the_field
 
 
 def test_a_refusal_with_a_reason_closes_the_case_and_tells_the_applicant(client, world, case):
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     response = _transition(client, case, "refuse", reason="Income above the standard.")
     assert response.status_code == 302
     case = Case.objects.get(pk=case.pk)
@@ -88,12 +89,12 @@ def test_an_action_refused_by_the_engine_is_a_message_and_nothing_is_saved(
     client, world, case, colleague
 ):
     before = _state(case)
-    client.force_login(world.approver)
+    sign_in(client, world.approver)
     response = _transition(client, case, "approve")  # not possible while "screened"
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "This action is not possible now" in page
-    client.force_login(colleague)
+    sign_in(client, colleague)
     response = _transition(client, case, "accept")  # the case is someone else's
     page = client.get(response["Location"]).content.decode()
     assert "You may not do this on this case." in page
@@ -102,9 +103,9 @@ def test_an_action_refused_by_the_engine_is_a_message_and_nothing_is_saved(
 
 
 def test_the_workflow_runs_from_acceptance_to_approval(client, world, case):
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     _transition(client, case, "accept")
-    client.force_login(world.approver)
+    sign_in(client, world.approver)
     page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
     assert reverse("casework:case-transition", args=[case.pk, "approve"]) in page
     _transition(client, case, "approve")
@@ -113,7 +114,7 @@ def test_the_workflow_runs_from_acceptance_to_approval(client, world, case):
 
 
 def test_a_supervisor_reassigns_a_case_to_staff_of_its_office(client, world, case, colleague):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
     assert 'name="assign-assignee"' in page
     assert "colleague" in page and "other_caseworker" not in page  # only the case's office
@@ -131,7 +132,7 @@ def test_a_supervisor_reassigns_a_case_to_staff_of_its_office(client, world, cas
 
 def test_a_supervisor_cannot_assign_to_staff_of_another_office(client, world, case):
     before = _state(case)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     response = client.post(
         reverse("casework:case-assign", args=[case.pk]),
         {"assign-assignee": world.other_caseworker.pk},
@@ -142,7 +143,7 @@ def test_a_supervisor_cannot_assign_to_staff_of_another_office(client, world, ca
 
 def test_a_caseworker_cannot_reassign(client, world, case, colleague):
     before = _state(case)
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
     assert 'name="assign-assignee"' not in page
     response = client.post(
@@ -161,7 +162,7 @@ def test_a_supervisor_assigns_ticked_cases_in_bulk(client, world, colleague):
     applicant = resident()
     cases = [make_case(applicant) for _ in range(3)]
     untouched = make_case(applicant)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     page = client.get(reverse("casework:queue-office")).content.decode()
     assert 'id="bulk-form"' in page and f'value="{cases[0].pk}"' in page
     response = client.post(
@@ -181,7 +182,7 @@ def test_bulk_assignment_offers_the_staff_of_the_ticked_cases_offices(client, wo
     (a province-wide list of staff would be useless and slow)."""
     home = make_case()
     elsewhere_worker = staff("elsewhere_cw", "640105001", CW)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     queue = client.get(reverse("casework:queue-office")).content.decode()
     assert 'name="assignee"' not in queue  # the queue page lists no staff
     response = client.post(
@@ -200,7 +201,7 @@ def test_bulk_assignment_offers_the_staff_of_the_ticked_cases_offices(client, wo
 
 
 def test_choosing_whom_to_assign_without_a_ticked_case_says_so(client, world):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     response = client.post(reverse("casework:bulk-assign"), {}, follow=True)
     assert "Tick at least one case in the list." in response.content.decode()
 
@@ -208,7 +209,7 @@ def test_choosing_whom_to_assign_without_a_ticked_case_says_so(client, world):
 def test_bulk_assignment_reports_each_case_it_could_not_assign(client, world, colleague):
     home = make_case()
     elsewhere = make_case(code="640105001002")
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     # The colleague works in the home township only: the other county's case is refused.
     response = client.post(
         reverse("casework:bulk-assign"),
@@ -222,13 +223,13 @@ def test_bulk_assignment_reports_each_case_it_could_not_assign(client, world, co
 
 
 def test_a_bulk_assignment_without_a_ticked_case_says_so(client, world, colleague):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     response = client.post(reverse("casework:bulk-assign"), {"assignee": colleague.pk}, follow=True)
     assert "Tick at least one case in the list." in response.content.decode()
 
 
 def test_notes_are_internal_unless_the_applicant_should_read_them(client, world, case):
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     url = reverse("casework:case-note", args=[case.pk])
     client.post(url, {"note-text": "Visited; the roof leaks."})
     client.post(url, {"note-text": "Please send your rent contract.", "note-public": "on"})
@@ -243,10 +244,10 @@ def test_notes_are_internal_unless_the_applicant_should_read_them(client, world,
 
 
 def test_a_supervisor_sets_the_priority_and_the_queue_follows(client, world, case):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     client.post(reverse("casework:case-priority", args=[case.pk]), {"prio-priority": 2})
     assert Case.objects.get(pk=case.pk).priority == Case.Priority.URGENT
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     assert (
         client.post(
             reverse("casework:case-priority", args=[case.pk]), {"prio-priority": 0}
@@ -265,7 +266,7 @@ def test_the_case_page_names_the_assignee_and_a_beneficiary_other_than_the_appli
 ):
     """The case page joins region, office and applicant only: the assignee's name and another
     beneficiary are read apart, and only when there is one."""
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     url = reverse("casework:case-detail", args=[case.pk])
     html = client.get(url).content.decode()
     assert world.caseworker.display_name in _summary(html)
@@ -288,7 +289,7 @@ def test_a_note_sent_back_with_an_error_keeps_the_text_and_the_empty_form_is_the
 ):
     """The empty note and upload forms are rendered once per process (views.fields_html); a
     form sent back with an error is rendered with what was typed and its message."""
-    client.force_login(world.caseworker)
+    sign_in(client, world.caseworker)
     url = reverse("casework:case-detail", args=[case.pk])
     first = client.get(url).content.decode()
     again = client.get(url).content.decode()

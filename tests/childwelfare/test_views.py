@@ -13,6 +13,7 @@ from childwelfare.models import Alert, ChildProfile, Guardian, IntakeReport, Sup
 from civilaffairs.accounts.models import AccessLog
 from civilaffairs.casework.actions import do_create_case
 from civilaffairs.casework.models import Case
+from tests.auth import sign_in
 from tests.childwelfare.conftest import (
     confirmed,
     family,
@@ -51,7 +52,7 @@ def supported(world):
 
 def test_every_view_of_a_childs_record_is_logged(client, world, supported):
     case, profile = supported
-    client.force_login(world.childworker)
+    sign_in(client, world.childworker)
     url = reverse("childwelfare:child-detail", args=[profile.pk])
     for n in (1, 2):
         response = client.get(url, REMOTE_ADDR="10.1.2.3")
@@ -70,7 +71,7 @@ def test_every_view_of_a_childs_record_is_logged(client, world, supported):
 
 def test_the_record_shows_masked_numbers(client, world, supported):
     _case, profile = supported
-    client.force_login(world.childworker)
+    sign_in(client, world.childworker)
     page = client.get(reverse("childwelfare:child-detail", args=[profile.pk])).content.decode()
     assert profile.person.name in page
     assert profile.person.id_number not in page
@@ -82,7 +83,7 @@ def test_a_caseworker_with_only_the_assistance_role_cannot_open_a_childs_record(
     client, world, supported
 ):
     case, profile = supported
-    client.force_login(world.p.caseworker)  # same township, caseworker role, confidential level
+    sign_in(client, world.p.caseworker)  # same township, caseworker role, confidential level
     assert client.get(reverse("childwelfare:child-detail", args=[profile.pk])).status_code == 404
     assert client.get(reverse("casework:case-detail", args=[case.pk])).status_code == 404
     assert client.get(reverse("childwelfare:plan-review", args=[case.pk])).status_code == 404
@@ -96,9 +97,9 @@ def test_a_caseworker_with_only_the_assistance_role_cannot_open_a_childs_record(
 def test_a_director_sees_only_the_children_assigned_to_them(client, world, supported):
     _case, profile = supported
     url = reverse("childwelfare:child-detail", args=[profile.pk])
-    client.force_login(world.other_director)
+    sign_in(client, world.other_director)
     assert client.get(url).status_code == 404
-    client.force_login(world.director)
+    sign_in(client, world.director)
     assert client.get(url).status_code == 200
     # The assigned director may record a visit but not change the category.
     response = client.post(
@@ -114,7 +115,7 @@ def test_child_cases_on_the_platforms_pages_follow_the_childs_record(client, wor
     case; the service's staff scope narrows it to those who may open the child's record."""
     case, profile = supported
     case_url = reverse("casework:case-detail", args=[case.pk])
-    client.force_login(world.other_director)  # same township, same role, not this child's
+    sign_in(client, world.other_director)  # same township, same role, not this child's
     assert client.get(case_url).status_code == 404
     assert not Case.objects.visible_to(world.other_director).filter(pk=case.pk).exists()
     for queue in ("casework:queue-office", "casework:queue-mine"):
@@ -123,7 +124,7 @@ def test_child_cases_on_the_platforms_pages_follow_the_childs_record(client, wor
     # The assigned director and the child-welfare worker of the county still see it.
     for user in (world.director, world.childworker):
         assert Case.objects.visible_to(user).filter(pk=case.pk).exists()
-        client.force_login(user)
+        sign_in(client, user)
         assert client.get(case_url).status_code == 200
     # The narrowing touches child-welfare cases only: the other director still sees a case of
     # another service in the township.
@@ -150,7 +151,7 @@ def test_a_guardian_sees_their_child_and_nobody_elses(client, world):
     actions.do_add_guardian(other, acting_user=world.childworker, relation="father", person=father)
 
     user = UserFactory(username="granny", person=granny)
-    client.force_login(user)
+    sign_in(client, user)
     listing = client.get(reverse("childwelfare:my-children")).content.decode()
     assert child.name in listing and other_child.name not in listing
     assert client.get(reverse("childwelfare:my-child", args=[mine.pk])).status_code == 200
@@ -172,7 +173,7 @@ def test_another_citizen_sees_no_child(client, world):
     actions.do_add_guardian(
         profile, acting_user=world.childworker, relation="grandparent", person=granny
     )
-    client.force_login(world.p.citizen)
+    sign_in(client, world.p.citizen)
     assert child.name not in client.get(reverse("childwelfare:my-children")).content.decode()
     assert client.get(reverse("childwelfare:my-child", args=[profile.pk])).status_code == 404
 
@@ -225,7 +226,7 @@ def everything(world):
 @pytest.mark.parametrize("who", ["other_childworker", "other_director"])
 def test_staff_from_elsewhere_get_404_on_every_child_welfare_url(client, world, everything, who):
     user = getattr(world, who)
-    client.force_login(user)
+    sign_in(client, user)
     for method, url in staff_urls(*everything):
         response = getattr(client, method)(url)
         assert response.status_code == 404, (who, url, response.status_code)
@@ -237,9 +238,9 @@ def test_anyone_on_the_staff_may_report_a_child_of_their_area_without_seeing_the
 ):
     _case, profile, *_ = everything
     url = reverse("childwelfare:report-person", args=[profile.person_id])
-    client.force_login(world.other_childworker)  # another county
+    sign_in(client, world.other_childworker)  # another county
     assert client.get(url).status_code == 404
-    client.force_login(world.other_director)  # the same township, not the child's director
+    sign_in(client, world.other_director)  # the same township, not the child's director
     page = client.get(url).content.decode()
     assert profile.person.name in page  # as on the person registry page
     assert profile.get_category_display() not in page
@@ -247,14 +248,14 @@ def test_anyone_on_the_staff_may_report_a_child_of_their_area_without_seeing_the
 
 
 def test_citizens_get_403_on_the_staff_urls(client, world, everything):
-    client.force_login(world.p.citizen)
+    sign_in(client, world.p.citizen)
     for method, url in staff_urls(*everything):
         assert getattr(client, method)(url).status_code in (403, 404), url
     assert client.get(reverse("childwelfare:home")).status_code == 403
 
 
 def test_the_responsible_worker_opens_every_url(client, world, everything):
-    client.force_login(world.childworker)
+    sign_in(client, world.childworker)
     for method, url in staff_urls(*everything):
         if method == "get":
             assert client.get(url).status_code == 200, url
@@ -262,11 +263,11 @@ def test_the_responsible_worker_opens_every_url(client, world, everything):
 
 def test_alert_lists_are_scoped_and_show_masked_names(client, world, everything):
     _case, profile, alert, *_ = everything
-    client.force_login(world.p.supervisor)  # the city supervisor: alerts, not records
+    sign_in(client, world.p.supervisor)  # the city supervisor: alerts, not records
     page = client.get(reverse("childwelfare:alert-list")).content.decode()
     assert profile.masked_name in page and profile.person.name not in page
     assert client.get(reverse("childwelfare:child-detail", args=[profile.pk])).status_code == 404
-    client.force_login(world.other_childworker)
+    sign_in(client, world.other_childworker)
     assert (
         profile.masked_name not in client.get(reverse("childwelfare:alert-list")).content.decode()
     )
@@ -308,7 +309,7 @@ def test_list_pages_cost_the_same_for_few_and_many_rows(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client.force_login(world.childworker)
+    sign_in(client, world.childworker)
     url = reverse(name)
     _many_children(world, 1)
     client.get(url)  # warm caches (content types, sessions)
@@ -324,7 +325,7 @@ def test_list_pages_cost_the_same_for_few_and_many_rows(
 
 def test_a_report_through_the_pages_reaches_the_worker(client, world):
     father, mother, child = family()
-    client.force_login(world.director)
+    sign_in(client, world.director)
     response = client.post(
         reverse("childwelfare:report-find"), {"id_number": child.id_number, "name": child.name}
     )
@@ -345,7 +346,7 @@ def test_a_report_through_the_pages_reaches_the_worker(client, world):
     screen(case)
     assert IntakeReport.objects.get(case=case).suggested_category == "left_behind"
 
-    client.force_login(world.childworker)
+    sign_in(client, world.childworker)
     home = client.get(reverse("childwelfare:home")).content.decode()
     assert case.reference in home
     response = client.post(
@@ -386,7 +387,7 @@ def test_a_report_through_the_pages_reaches_the_worker(client, world):
     case.refresh_from_db()
     assert case.state == "supported"
 
-    client.force_login(world.director)
+    sign_in(client, world.director)
     response = client.post(
         reverse("childwelfare:visit-new", args=[profile.pk]),
         {
@@ -404,14 +405,14 @@ def test_a_report_through_the_pages_reaches_the_worker(client, world):
 
 def test_the_person_page_offers_a_report_through_the_service_registry(client, world):
     _f, _m, child = family()
-    client.force_login(world.director)
+    sign_in(client, world.director)
     page = client.get(reverse("staff:person-detail", args=[child.pk])).content.decode()
     assert reverse("childwelfare:report-person", args=[child.pk]) in page
 
 
 def test_the_childs_page_links_temporary_assistance_through_the_registry(client, world, supported):
     _case, profile = supported
-    client.force_login(world.childworker)
+    sign_in(client, world.childworker)
     page = client.get(reverse("childwelfare:child-detail", args=[profile.pk])).content.decode()
     assert reverse("assistance:assisted-start", args=[profile.person_id]) in page
 
@@ -419,7 +420,7 @@ def test_the_childs_page_links_temporary_assistance_through_the_registry(client,
 def test_the_case_page_shows_the_childs_block(client, world):
     _granny, child = orphan_family()
     case = reported_and_screened(world, child)
-    client.force_login(world.childworker)
+    sign_in(client, world.childworker)
     page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
     assert reverse("childwelfare:intake-confirm", args=[case.pk]) in page
     assert "child_orphan" in page
@@ -428,7 +429,7 @@ def test_the_case_page_shows_the_childs_block(client, world):
 def test_an_administrator_keeps_the_catalogue_in_the_admin(client, world):
     from childwelfare.models import Resource
 
-    client.force_login(world.p.admin)
+    sign_in(client, world.p.admin)
     assert client.get(reverse("admin:childwelfare_resource_add")).status_code == 200
     response = client.post(
         reverse("admin:childwelfare_resource_add"),
@@ -451,7 +452,7 @@ def test_an_administrator_keeps_the_catalogue_in_the_admin(client, world):
 def test_the_owner_of_an_item_updates_its_progress(client, world, supported):
     _case, profile = supported
     item = SupportItem.objects.filter(plan__profile=profile).first()
-    client.force_login(world.director)  # the item's owner
+    sign_in(client, world.director)  # the item's owner
     response = client.post(
         reverse("childwelfare:item-update", args=[item.pk]),
         {"status": "in_progress", "progress": "已开始辅导"},

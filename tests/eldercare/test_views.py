@@ -21,6 +21,7 @@ from eldercare.models import (
     WorkerSlot,
 )
 from eldercare.seed import seed_institutions
+from tests.auth import sign_in
 from tests.factories import PersonFactory, UserFactory
 
 from .conftest import URLS, accepted, at, book, tomorrow
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.urls(URLS)
 
 
 def login(client, user):
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

@@ -19,6 +19,7 @@ from marriage.models import (
     MarriageRecord,
     expected_marital_status,
 )
+from tests.auth import sign_in
 from tests.marriage.conftest import SH, book_divorce, citizen, receive_divorce, register
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +149,7 @@ def test_the_citizen_withdraws_on_the_platforms_withdraw_page(
 
     a, b = married
     actor, other = (a, b) if who == "applicant" else (b, a)
-    client.force_login(actor)
+    sign_in(client, actor)
     told = Notification.objects.filter(person=other.person, case_id=received.case_id)
     before = told.count()
     with override_settings(ROOT_URLCONF="tests.marriage.urls_for_tests"):

@@ -15,6 +15,7 @@ from civilaffairs.casework.models import Case
 from civilaffairs.people.models import Person
 from marriage import actions
 from marriage.models import Appointment, Certificate, MarriageApplication, MarriageRecord, Slot
+from tests.auth import sign_in
 from tests.marriage.conftest import at_counter, book, citizen, next_slot, register
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.marriage.urls_for_tests")]
@@ -30,7 +31,7 @@ def page(response) -> str:
 
 def test_a_citizen_books_step_by_step_and_the_partner_confirms(client, reg, couple):
     a, b = couple
-    client.force_login(a)
+    sign_in(client, a)
     url = reverse("marriage:book-registration")
     html = page(client.get(url))
     assert reg.home.name in html and reg.other.name in html  # any registry in the country
@@ -54,7 +55,7 @@ def test_a_citizen_books_step_by_step_and_the_partner_confirms(client, reg, coup
     ap = Appointment.objects.get()
     assert ap.status == "pending"
 
-    client.force_login(b)
+    sign_in(client, b)
     html = page(client.get(reverse("marriage:my")))
     confirm = reverse("marriage:appointment-confirm", args=[ap.pk])
     assert confirm in html
@@ -69,7 +70,7 @@ def test_a_citizen_books_step_by_step_and_the_partner_confirms(client, reg, coup
 
 def test_a_booking_with_a_wrong_partner_is_shown_next_to_the_form(client, reg, couple):
     a, b = couple
-    client.force_login(a)
+    sign_in(client, a)
     slot = next_slot(reg.home)
     response = client.post(
         reverse("marriage:book-registration")
@@ -88,7 +89,7 @@ def test_a_booking_with_a_wrong_partner_is_shown_next_to_the_form(client, reg, c
 def test_the_citizen_changes_and_cancels_the_appointment(client, reg, couple):
     a, b = couple
     ap = book(reg, a, b)
-    client.force_login(b)
+    sign_in(client, b)
     new_slot = next_slot(reg.home, skip=4)
     url = reverse("marriage:appointment-change", args=[ap.pk])
     response = client.post(url + f"?date={new_slot.date:%Y-%m-%d}", {"slot": new_slot.pk})
@@ -103,7 +104,7 @@ def test_the_citizen_changes_and_cancels_the_appointment(client, reg, couple):
 
 def test_another_citizen_cannot_open_my_appointment_or_letter(client, reg, couple):
     ap = book(reg, *couple)
-    client.force_login(citizen("路人", "M", dt.date(1980, 1, 1)))
+    sign_in(client, citizen("路人", "M", dt.date(1980, 1, 1)))
     for name in (
         "marriage:appointment-confirm",
         "marriage:appointment-change",
@@ -122,7 +123,7 @@ def test_my_page_shows_status_records_and_the_cooling_off_countdown(
     a, b = couple
     record = register(reg, a, b, fixed_clock)
     app = receive_divorce(reg, a, b, fixed_clock)
-    client.force_login(b)
+    sign_in(client, b)
     html = page(client.get(reverse("marriage:my")))
     assert record.certificate_number in html
     assert "张伟" in html
@@ -137,14 +138,14 @@ def test_the_refused_couple_reads_the_refusal_letter(client, reg):
     a = citizen("刘洋", "M", dt.date(2004, 12, 1))
     b = citizen("陈静", "F", dt.date(2003, 1, 1))
     app = actions.do_refuse(at_counter(reg, a, b), acting_user=reg.registrar)
-    client.force_login(b)
+    sign_in(client, b)
     html = page(client.get(reverse("marriage:refusal-letter", args=[app.pk])))
     assert "1047" in html and reg.home.name in html and "60" in html
 
 
 def test_my_page_keeps_a_fixed_number_of_queries(client, reg, couple):
     a, b = couple
-    client.force_login(a)
+    sign_in(client, a)
     book(reg, a, b)
     with CaptureQueriesContext(connection) as one:
         page(client.get(reverse("marriage:my")))
@@ -199,24 +200,24 @@ def test_another_registrys_registrar_gets_404_on_every_staff_url(
     app, cert = registered
     pk = app.pk if target == "app" else cert.pk
     url = reverse(name, args=[pk])
-    client.force_login(reg.other_registrar)
+    sign_in(client, reg.other_registrar)
     assert getattr(client, method)(url).status_code == 404
     # Not a registrar: 403. A citizen: 403.
     for user in (reg.personas.approver, reg.personas.caseworker, reg.personas.citizen):
-        client.force_login(user)
+        sign_in(client, user)
         assert getattr(client, method)(url).status_code == 403
     # The home registrar is let in: the page, or the action's answer (done, or refused for
     # the case's state); the refusal letter exists only for a refused case.
-    client.force_login(reg.registrar)
+    sign_in(client, reg.registrar)
     expected = {404} if name == "marriage:staff-refusal-letter" else {200, 302, 400}
     assert getattr(client, method)(url).status_code in expected
 
 
 def test_another_registrar_cannot_open_the_case_on_the_platforms_pages(client, reg, registered):
     app, _cert = registered
-    client.force_login(reg.other_registrar)
+    sign_in(client, reg.other_registrar)
     assert client.get(reverse("casework:case-detail", args=[app.case_id])).status_code == 404
-    client.force_login(reg.registrar)
+    sign_in(client, reg.registrar)
     html = page(client.get(reverse("casework:case-detail", args=[app.case_id])))
     assert reverse("marriage:counter", args=[app.pk]) in html  # the domain's block
 
@@ -227,25 +228,25 @@ def test_other_staff_of_the_county_do_not_read_a_couples_case(client, reg, regis
     app, _cert = registered
     url = reverse("casework:case-detail", args=[app.case_id])
     for user in (reg.personas.approver, reg.personas.caseworker):
-        client.force_login(user)
+        sign_in(client, user)
         assert client.get(url).status_code == 404
         assert not Case.objects.visible_to(user).filter(pk=app.case_id).exists()
     for user in (reg.registrar, reg.personas.supervisor):
-        client.force_login(user)
+        sign_in(client, user)
         assert client.get(url).status_code == 200, user
 
 
 def test_staff_lists_show_only_the_registrars_own_registry(client, reg, couple):
     ap = book(reg, *couple)
     day = {"date": f"{ap.slot.date:%Y-%m-%d}"}
-    client.force_login(reg.other_registrar)
+    sign_in(client, reg.other_registrar)
     html = page(client.get(reverse("marriage:staff-appointments"), day))
     assert ap.application.case.reference not in html
-    client.force_login(reg.registrar)
+    sign_in(client, reg.registrar)
     html = page(client.get(reverse("marriage:staff-appointments"), day))
     assert ap.application.case.reference in html
     for user in (reg.personas.approver, reg.personas.citizen):
-        client.force_login(user)
+        sign_in(client, user)
         assert client.get(reverse("marriage:staff-appointments")).status_code == 403
         assert client.get(reverse("marriage:replacement")).status_code == 403
 
@@ -254,7 +255,7 @@ def test_the_day_list_masks_id_numbers_and_keeps_a_fixed_number_of_queries(clien
     a, b = couple
     slot = next_slot(reg.home)
     book(reg, a, b, slot=slot)
-    client.force_login(reg.registrar)
+    sign_in(client, reg.registrar)
     url = reverse("marriage:staff-appointments")
     with CaptureQueriesContext(connection) as one:
         html = page(client.get(url, {"date": f"{slot.date:%Y-%m-%d}"}))
@@ -274,7 +275,7 @@ def test_the_day_list_masks_id_numbers_and_keeps_a_fixed_number_of_queries(clien
 def test_the_registrar_checks_in_registers_and_prints_through_the_pages(client, reg, couple):
     a, b = couple
     ap = book(reg, a, b)
-    client.force_login(reg.registrar)
+    sign_in(client, reg.registrar)
     counter = reverse("marriage:counter", args=[ap.application_id])
     html = page(client.get(counter))
     assert reverse("marriage:counter-check-in", args=[ap.application_id]) in html
@@ -305,7 +306,7 @@ def test_the_certificate_shows_full_id_numbers_only_with_the_permission_and_logs
 ):
     app, cert = registered
     reg.registrar.user_permissions.add(Permission.objects.get(codename="reveal_id_number"))
-    client.force_login(reg.registrar)
+    sign_in(client, reg.registrar)
     html = page(client.get(reverse("marriage:certificate", args=[cert.pk])))
     assert cert.record.man.id_number in html
     assert AccessLog.objects.filter(user=reg.registrar, action="reveal_id").count() == 2
@@ -315,7 +316,7 @@ def test_a_refusal_through_the_counter_page_and_its_letter(client, reg):
     a = citizen("刘洋", "M", dt.date(2004, 12, 1))
     b = citizen("陈静", "F", dt.date(2003, 1, 1))
     app = at_counter(reg, a, b)
-    client.force_login(reg.registrar)
+    sign_in(client, reg.registrar)
     html = page(client.get(reverse("marriage:counter", args=[app.pk])))
     assert "1047" in html  # the failed check and its reason are shown
     response = client.post(
@@ -332,7 +333,7 @@ def test_divorce_at_the_counter_pages(client, reg, couple, fixed_clock):
     a, b = couple
     register(reg, a, b, fixed_clock)
     ap = book_divorce(reg, a, b)
-    client.force_login(reg.registrar)
+    sign_in(client, reg.registrar)
     pk = ap.application_id
     client.post(reverse("marriage:counter-check-in", args=[pk]))
     response = client.post(
@@ -366,7 +367,7 @@ def test_a_lost_certificate_is_replaced_at_the_counter(client, reg, registered):
     app, _ = registered
     person = app.party_b
     cert = Certificate.objects.get(holder=person)
-    client.force_login(reg.registrar)
+    sign_in(client, reg.registrar)
     html = page(client.get(reverse("marriage:replacement"), {"id_number": person.id_number}))
     assert cert.number in html
     response = client.post(
@@ -392,7 +393,7 @@ def test_the_other_registrar_replaces_at_their_own_registry(client, reg, registe
     card); it is issued by the registrar's own registry, never by another one."""
     app, _ = registered
     cert = Certificate.objects.get(holder=app.party_a)
-    client.force_login(reg.other_registrar)
+    sign_in(client, reg.other_registrar)
     response = client.post(
         reverse("marriage:replacement"), {"certificate": cert.pk, "registry": reg.home.pk}
     )
@@ -413,18 +414,18 @@ def test_statistics_per_registry_month_and_age_band(client, reg, couple, fixed_c
     assert row["marriages"] == 2
     assert row["men_25-29"] == 1 and row["men_40-49"] == 1
     assert row["women_25-29"] == 1 and row["women_30-34"] == 1
-    client.force_login(reg.registrar)
+    sign_in(client, reg.registrar)
     url = reverse("marriage:statistics")
     with CaptureQueriesContext(connection) as queries:
         html = page(client.get(url))
     assert "2026-03" in html and reg.home.name in html
     assert len(queries) <= 12
-    client.force_login(reg.other_registrar)
+    sign_in(client, reg.other_registrar)
     assert reg.home.name not in page(client.get(url))
     # A city supervisor sees every registry of the city.
-    client.force_login(reg.personas.supervisor)
+    sign_in(client, reg.personas.supervisor)
     assert reg.home.name in page(client.get(url))
-    client.force_login(reg.personas.citizen)
+    sign_in(client, reg.personas.citizen)
     assert client.get(url).status_code == 403
 
 
@@ -437,20 +438,20 @@ def test_the_catalogue_offers_marriage_booking(client, reg):
 def test_the_booking_page_lists_only_days_with_free_places(client, reg, couple):
     slot = next_slot(reg.home)
     Slot.objects.filter(registry=reg.home, date=slot.date).update(capacity=0)
-    client.force_login(couple[0])
+    sign_in(client, couple[0])
     html = page(client.get(reverse("marriage:book-registration"), {"registry": reg.home.pk}))
     assert f"date={slot.date:%Y-%m-%d}" not in html
 
 
 def test_master_record_marital_status_shows_on_the_counter(client, reg, couple):
     app = at_counter(reg, *couple)
-    client.force_login(reg.registrar)
+    sign_in(client, reg.registrar)
     html = page(client.get(reverse("marriage:counter", args=[app.pk])))
     assert str(Person.MaritalStatus.UNMARRIED.label) in html or "未婚" in html
 
 
 def test_the_admin_lists_registries_and_read_only_records(client, reg, registered):
-    client.force_login(reg.personas.admin)
+    sign_in(client, reg.personas.admin)
     for model in (
         "registrationoffice",
         "slot",

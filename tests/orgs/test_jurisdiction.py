@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from civilaffairs.casework.models import Case
 from orgs.models import AnnualReport, Delivery, Match, Need, OrgAccount, Organization
+from tests.auth import sign_in
 
 from .conftest import citizen_user, register_org
 
@@ -68,7 +69,7 @@ def snapshot(s):
 @pytest.mark.parametrize("who", OTHERS)
 def test_staff_of_another_county_get_404_on_every_staff_url_and_change_nothing(client, scene, who):
     before = snapshot(scene)
-    client.force_login(getattr(scene, who))
+    sign_in(client, getattr(scene, who))
     for method, name, args, data in urls(scene):
         r = getattr(client, method)(reverse(name, args=args), data or {})
         assert r.status_code == 404, (name, r.status_code)
@@ -77,7 +78,7 @@ def test_staff_of_another_county_get_404_on_every_staff_url_and_change_nothing(c
 
 @pytest.mark.parametrize("who", OTHERS + ["caseworker"])
 def test_lists_of_another_county_or_of_a_township_do_not_show_the_organization(client, scene, who):
-    client.force_login(getattr(scene, who))
+    sign_in(client, getattr(scene, who))
     for name in ("orgs:staff-orgs", "orgs:staff-late"):
         r = client.get(reverse(name))
         assert r.status_code == 200
@@ -85,14 +86,14 @@ def test_lists_of_another_county_or_of_a_township_do_not_show_the_organization(c
 
 
 def test_the_authority_sees_its_organization_in_its_lists(client, scene):
-    client.force_login(scene.approver)
+    sign_in(client, scene.approver)
     for name in ("orgs:staff-orgs", "orgs:staff-late"):
         assert scene.org.name in client.get(reverse(name)).content.decode()
     assert client.get(reverse("orgs:staff-org", args=[scene.org.pk])).status_code == 200
 
 
 def test_a_citizen_is_refused_the_staff_pages(client, scene):
-    client.force_login(scene.donor)
+    sign_in(client, scene.donor)
     assert client.get(reverse("orgs:staff-orgs")).status_code == 403
     assert client.get(reverse("orgs:staff-org", args=[scene.org.pk])).status_code == 403
     assert client.get(reverse("orgs:report-grade", args=[scene.report.pk])).status_code == 403

@@ -14,6 +14,7 @@ from django.urls import reverse
 from civilaffairs.casework.models import Case
 from orgs import actions, ledger
 from orgs.models import AnnualReport, Delivery, Need, Offer, Organization, OrgApplication
+from tests.auth import sign_in
 
 from .conftest import citizen_user, pdf, region, register_org
 
@@ -25,7 +26,7 @@ def text(response) -> str:
 
 
 def login(client, user):
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from civilaffairs.people.models import Membership
 from civilaffairs.rules import actions
 from civilaffairs.rules.models import Parameter, Program, RuleSet
+from tests.auth import sign_in
 from tests.factories import PersonFactory, make_household
 from tests.rules.conftest import example, region
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client, admin_user):
-    client.force_login(admin_user)
+    sign_in(client, admin_user)
     return client
 
 
