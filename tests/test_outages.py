@@ -232,7 +232,7 @@ def hung_broker():
 def test_a_hung_broker_holds_up_one_submission_for_its_timeouts_and_no_other(hung_broker, caplog):
     started = time.monotonic()
     assert casework_actions.enqueue_screening(1) is False
-    assert time.monotonic() - started < 3  # two tries of a one-second socket timeout
+    assert time.monotonic() - started < 4  # two tries of a one-second socket timeout
     started = time.monotonic()
     for case_id in range(2, 50):
         assert casework_actions.enqueue_screening(case_id) is False
