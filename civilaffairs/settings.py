@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "civilaffairs.portal.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A lost database connection answers 503 with a retry page, not 500 (lib/unavailable.py).
+    "civilaffairs.lib.unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "civilaffairs.portal.middleware.LanguageMiddleware",
@@ -106,7 +108,15 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/civilaffairs"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# A connection kept across requests is checked before a request uses it, so a PostgreSQL
+# restart costs the requests made while it is down (503, lib/unavailable.py), not a restart of
+# the portal.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A server that does not answer at all (a host gone, packets dropped) fails a request in
+# seconds instead of hanging it until the web server's timeout.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+)
 # The hottest reads (the signed-in user, a staff queue's page) are prepared once per connection
 # (lib.prepared). Turn off behind PgBouncer in transaction mode, where a connection's prepared
 # statements are not there for the next transaction.
@@ -117,9 +127,18 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 CACHES = {
     "default": {
-        "BACKEND": "civilaffairs.lib.cache.RedisCache",  # one client per pool (lib/cache.py)
+        # One client per pool, and a miss instead of an error while Redis is away
+        # (lib/cache.py): the cache only holds copies of what PostgreSQL has.
+        "BACKEND": "civilaffairs.lib.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="ca"),
+        "OPTIONS": {
+            # A cache call takes well under a millisecond; a Redis that does not answer in
+            # these costs a request at most this much, once per retry_after seconds.
+            "socket_connect_timeout": 0.25,
+            "socket_timeout": 0.5,
+            "retry_after": 5,
+        },
     }
 }
 
@@ -163,9 +182,10 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 # The device admins would show every secret; a device is only ever reset (accounts/admin.py).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-# Sessions live in PostgreSQL and are read through Redis: every signed-in request reads its
-# session, and a cache hit saves a query per request; a Redis restart loses nothing.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in PostgreSQL only (not cached_db): a signed-in request never depends on Redis,
+# and a logout made while Redis was away cannot come back from a stale copy there. Read with
+# one prepared statement (lib/sessions.py).
+SESSION_ENGINE = "civilaffairs.lib.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -224,11 +244,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A short publish timeout so a request never hangs on a dead broker; the sweep picks the work up.
+# The worker and beat outlive any broker outage: they keep trying to reconnect (every few
+# seconds, up to 30 s apart) instead of giving up after 100 tries.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task running when the broker connection drops cannot be acknowledged on the new one: it is
+# cancelled and runs again (tasks are idempotent; screening is also swept).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Short socket timeouts so a request never hangs on a dead or hung broker: publishing is given
+# up (casework.actions.enqueue_screening) and the sweep picks the work up.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
-    "socket_timeout": 5,
-    "socket_connect_timeout": 2,
+    "socket_timeout": 1,
+    "socket_connect_timeout": 1,
 }
 CELERY_TIMEZONE = TIME_ZONE
 # Screening is interactive work (a citizen waits for it): its own queue, so batch jobs on the
@@ -236,6 +263,8 @@ CELERY_TIMEZONE = TIME_ZONE
 SCREENING_QUEUE = env("SCREENING_QUEUE", default="interactive")
 # A submission still unscreened after this long is re-queued by the sweep.
 SCREENING_SWEEP_AFTER_SECONDS = env.int("SCREENING_SWEEP_AFTER_SECONDS", default=120)
+# How often beat runs that sweep.
+SCREENING_SWEEP_EVERY_SECONDS = env.float("SCREENING_SWEEP_EVERY_SECONDS", default=60.0)
 # Per-state counts above a staff queue: a queue of at least QUEUE_COUNTS_CACHE_FROM cases (a
 # supervisor's, across a county or a city) is counted at most once per QUEUE_COUNTS_SECONDS and
 # the page says when; a smaller one is counted live. Counting 100,000 rows on every page view
@@ -248,7 +277,7 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 CELERY_BEAT_SCHEDULE = {
     "sweep-submitted-cases": {
         "task": "casework.sweep_submitted_task",
-        "schedule": 60.0,
+        "schedule": SCREENING_SWEEP_EVERY_SECONDS,
     },
     "assistance-end-notices": {
         "task": "assistance.end_notices_task",

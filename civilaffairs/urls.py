@@ -26,6 +26,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# A database lost outside a view (while saving the session, say) answers 503, not 500.
+handler500 = "civilaffairs.lib.unavailable.server_error"
+
 if settings.BENCH_ENDPOINTS:
     from civilaffairs.portal.views import bench_bare
 

@@ -7,7 +7,6 @@ Each action is atomic, locks the case row it reads and writes, takes `acting_use
 import datetime as dt
 import functools
 import json
-import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,13 +19,12 @@ from civilaffairs.accounts.access import grants_for
 from civilaffairs.accounts.models import Office, StaffRole
 from civilaffairs.lib.compiled import compiled
 from civilaffairs.lib.history import save_with_history as _save
+from civilaffairs.lib.outage import Outage
 
 from .calendar import due_at_for
 from .models import Case, CaseEvent, Notification, Screening, visible_to_key
 from .registry import get_service
 from .workflow import Transition, workflow_for
-
-log = logging.getLogger(__name__)
 
 
 def _lock(case_or_id) -> Case:
@@ -152,29 +150,35 @@ def do_submit_case(case: Case, *, acting_user, message: str = "") -> Case:
     return case
 
 
-def enqueue_screening(case_id: int) -> bool:
-    """Hand screening to the queue. A dead broker is logged, never raised: the case is saved
-    and the sweep picks it up (casework.tasks.sweep_submitted_task)."""
+# The broker as this process sees it: after a failed publish, submissions are not published
+# for a few seconds (the sweep screens them), so a hung broker costs one request its socket
+# timeouts (settings.CELERY_BROKER_TRANSPORT_OPTIONS) once per interval, not every submission.
+broker = Outage("Celery broker", retry_after=10)
+
+
+def enqueue_screening(case_id: int, *, even_if_down: bool = False) -> bool:
+    """Hand screening to the queue. A dead broker is logged (once in a while, lib.outage),
+    never raised, and does not hold the request up: the case is saved in its submitted state
+    and the sweep picks it up (casework.tasks.sweep_submitted_task). The sweep tries even
+    while this process believes the broker is away (`even_if_down`): trying is its job."""
     from .tasks import screen_case_task
 
+    if not even_if_down and broker.should_skip():
+        return False
     try:
         screen_case_task.apply_async(
             args=[case_id],
             queue=settings.SCREENING_QUEUE,
             retry=True,
-            retry_policy={
-                "max_retries": 1,
-                "interval_start": 0,
-                "interval_step": 0.2,
-                "interval_max": 0.2,
-            },
+            # One immediate second try, on a fresh connection: a pooled one may have died
+            # with a broker restart.
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0},
         )
-        return True
-    except Exception:  # kombu raises several kinds; any of them means "not queued now"
-        log.warning(
-            "could not queue screening of case %s; the sweep will retry", case_id, exc_info=True
-        )
+    except Exception as exc:  # kombu raises several kinds; any of them means "not queued now"
+        broker.failed(exc)
         return False
+    broker.succeeded()
+    return True
 
 
 def _check_citizen_or_staff(case: Case, user):

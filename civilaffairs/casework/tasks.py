@@ -40,7 +40,11 @@ def sweep_submitted_task():
         .order_by("submitted_at")
         .values_list("pk", flat=True)[:1000]
     )
-    queued = sum(1 for pk in ids if enqueue_screening(pk))
+    queued = 0
+    for pk in ids:
+        if not enqueue_screening(pk, even_if_down=True):
+            break  # the broker is away again: the next sweep takes the rest
+        queued += 1
     if ids:
         log.info("sweep: %d stuck submissions, %d re-queued", len(ids), queued)
     return queued
