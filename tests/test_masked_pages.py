@@ -105,6 +105,10 @@ def test_the_person_history_in_the_admin_masks_the_old_and_new_phone(client, adm
     html = page(client.get(reverse("admin:people_person_history", args=[resident.pk])))
     assert "139****5678" in html and "137****1111" in html
     assert "13912345678" not in html and "13700001111" not in html
+    first = resident.history.earliest("history_date").history_id
+    url = reverse("admin:people_person_simple_history", args=[resident.pk, first])
+    html = page(client.get(url))  # the old version, in the change form
+    assert 'placeholder="139****5678"' in html and "13912345678" not in html
 
 
 def test_a_staff_member_who_may_only_view_people_in_the_admin_reads_the_masked_phone(
