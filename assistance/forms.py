@@ -4,6 +4,9 @@ from django import forms
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from civilaffairs.lib.masked_fields import WriteOnlyNumbers
+from civilaffairs.lib.masking import mask_bank_account
+
 from .models import AssistanceApplication, IncomeKind
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0"), "initial": Decimal("0")}
@@ -66,7 +69,11 @@ class MemberIncomeForm(forms.Form):
         ] or [(self.person, IncomeKind.WAGES, Decimal(0))]
 
 
-class AssetsForm(forms.ModelForm):
+class AssetsForm(WriteOnlyNumbers, forms.ModelForm):
+    # Staff applying on someone's behalf open this form too: the stored account is shown
+    # masked, never in the input (lib/masked_fields.py).
+    write_only = {"bank_account": mask_bank_account}
+
     bank_account = forms.RegexField(
         label=_("Bank account number"),
         regex=r"^\d{12,19}$",
@@ -100,8 +107,6 @@ class AssetsForm(forms.ModelForm):
         else:
             self.fields["bank_account"].required = True
             self.fields["bank_name"].required = True
-        if self.instance.bank_account:
-            self.initial["bank_account"] = self.instance.bank_account
 
     def clean_financial_assets(self):
         value = self.cleaned_data.get("financial_assets") or Decimal(0)

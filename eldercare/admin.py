@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from civilaffairs.lib.masked_fields import MaskedHistoryAdmin, MaskedNumbersInline
+
 from . import actions
 from .models import (
     AgeAllowance,
@@ -45,10 +47,11 @@ class ServiceTypeAdmin(SimpleHistoryAdmin):
     list_filter = ("category", "is_active")
 
 
-class WorkerInline(admin.TabularInline):
+class WorkerInline(MaskedNumbersInline, admin.TabularInline):
     model = Worker
     extra = 0
     fields = ("name", "phone", "qualifications", "is_active")
+    masked_fields = {"phone": "masked_phone"}
 
 
 class MemberInline(admin.TabularInline):
@@ -68,10 +71,11 @@ class ProviderAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Worker)
-class WorkerAdmin(SimpleHistoryAdmin):
+class WorkerAdmin(MaskedHistoryAdmin):
     list_display = ("name", "provider", "qualifications", "is_active")
     list_filter = ("provider", "is_active")
     filter_horizontal = ("services",)
+    masked_fields = {"phone": "masked_phone"}
 
 
 @admin.register(Institution)

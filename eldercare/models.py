@@ -195,6 +195,8 @@ class Worker(models.Model):
     def masked_phone(self):
         return mask_phone(self.phone)
 
+    masked_phone.fget.short_description = _("phone")  # its label where the admin shows it
+
 
 # --------------------------------------------------------------------------- family
 

@@ -546,7 +546,8 @@ def certificate(request, pk):
     cert = queries.access_certificate(request.user, pk)
     record = cert.record
     parties = [record.man, record.woman]
-    # The booklet carries the full ID numbers: only for staff allowed to see them, logged.
+    # The booklet carries the full ID numbers and birth dates (either gives the other back,
+    # lib/masking.py): only for staff allowed to see them, logged.
     full_ids = request.user.has_perm("accounts.reveal_id_number")
     if full_ids:
         for person in parties:

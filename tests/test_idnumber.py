@@ -87,7 +87,7 @@ def test_retired_address_codes_are_valid_for_life_and_unknown_ones_are_not(regio
 
 
 def test_masking():
-    assert mask_id_number("11010519491231002X") == "110105********002X"
+    assert mask_id_number("11010519491231002X") == "110105***********X"
     assert mask_phone("13812341234") == "138****1234"
     assert mask_bank_account("6222 0212 3456 7890") == "**** 7890"
     assert mask_name("张三丰") == "张**"

@@ -9,6 +9,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from civilaffairs.casework.registry import service_choices
+from civilaffairs.lib.masked_fields import MaskedNumbersAdmin
+from civilaffairs.lib.masking import mask_phone
 
 from .actions import (
     do_create_office,
@@ -34,9 +36,9 @@ class StaffRoleInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(MaskedNumbersAdmin, BaseUserAdmin):
     list_display = [
-        "username",
+        "user_name",
         "display_name",
         "masked_phone",
         "is_staff",
@@ -52,6 +54,20 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (
         (_("Civil affairs"), {"fields": ("person", "phone", "elder_mode", "language")}),
     )
+    masked_fields = {"phone": "masked_phone"}
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and obj.phone and obj.username == obj.phone:
+            # Signed up with the mobile number as user name: the user name is that number.
+            # (The form is already write-only for the phone: MaskedNumbersAdmin.)
+            write_only = {**form.write_only, "username": mask_phone}
+            return type(form.__name__, (form,), {"write_only": write_only})
+        return form
+
+    @admin.display(description=_("username"))
+    def user_name(self, obj):
+        return str(obj)
 
     @admin.display(description=_("name"))
     def display_name(self, obj):

@@ -67,9 +67,18 @@ class User(AbstractUser):
             algorithm="sha256",
         ).hexdigest()
 
+    def __str__(self):
+        # A citizen who signed up with their mobile number has it as their user name; it is
+        # shown masked wherever a user is named (history, admin lists, logs of access).
+        if self.phone and self.username == self.phone:
+            return mask_phone(self.username)
+        return self.username
+
     @property
     def masked_phone(self):
         return mask_phone(self.phone)
+
+    masked_phone.fget.short_description = _("mobile phone")  # its label in the admin
 
     @property
     def display_name(self):

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from civilaffairs.lib import idnumber
+from civilaffairs.lib.masked_fields import MaskedHistoryAdmin
 
 from .actions import PERSON_EDITABLE, do_update_person
 from .models import Household, Membership, Person, PersonMerge, Region
@@ -37,12 +38,16 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(MaskedHistoryAdmin):
+    """Masked ID and phone numbers and the age, never the birth date, even for an administrator
+    allowed to reveal: the staff person page's logged reveal is the one way to a full number
+    (lib/masking.py says why the birth date goes with it)."""
+
     list_display = [
         "name",
         "masked_id",
         "sex",
-        "birth_date",
+        "age",
         "residence_region",
         "marital_status",
         "date_of_death",
@@ -55,7 +60,7 @@ class PersonAdmin(SimpleHistoryAdmin):
         "masked_id",
         "id_type",
         "sex",
-        "birth_date",
+        "age",
         "hukou_region",
         "merged_into",
         "date_of_death",
@@ -65,7 +70,7 @@ class PersonAdmin(SimpleHistoryAdmin):
         "masked_id",
         "id_type",
         "sex",
-        "birth_date",
+        "age",
         "ethnicity",
         "hukou_region",
         "residence_region",
@@ -80,10 +85,15 @@ class PersonAdmin(SimpleHistoryAdmin):
     ]
     raw_id_fields = ["residence_region"]
     inlines = [MembershipInline]
+    masked_fields = {"phone": "masked_phone"}
 
     @admin.display(description=_("ID number"))
     def masked_id(self, obj):
         return obj.masked_id_number
+
+    @admin.display(description=_("age"))
+    def age(self, obj):
+        return obj.age
 
     def get_search_results(self, request, queryset, search_term):
         number = idnumber.normalize(search_term)

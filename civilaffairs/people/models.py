@@ -322,6 +322,8 @@ class Person(models.Model):
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
 
+    masked_phone.fget.short_description = _("phone")  # its label in the admin
+
     @property
     def is_alive(self) -> bool:
         return self.date_of_death is None

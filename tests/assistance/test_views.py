@@ -142,6 +142,27 @@ def test_staff_apply_on_behalf_and_the_channel_is_recorded(client, assistance_se
     assert client.get(response["Location"]).status_code == 200
 
 
+def test_staff_on_the_assets_step_see_the_stored_bank_account_masked_and_keep_it_by_leaving_it_empty(
+    client, assistance_setup, household
+):
+    p = assistance_setup
+    client.force_login(p.caseworker)
+    client.post(reverse("assistance:assisted-start", args=[p.citizen.person.pk]), {"kind": "dibao"})
+    app = fill_dibao(AssistanceApplication.objects.get(), p.caseworker)
+    url = reverse("assistance:application-step", args=[app.pk, 3])
+    page = client.get(url).content.decode()
+    assert "6222021234567890" not in page and 'placeholder="**** 7890"' in page
+    data = {"financial_assets": "5000", "vehicles": "0", "extra_housing": "0"}
+    assert (
+        client.post(url, {**data, "bank_name": "宁夏银行", "bank_account": ""}).status_code == 302
+    )
+    app.refresh_from_db()
+    assert app.bank_account == "6222021234567890"
+    client.post(url, {**data, "bank_name": "宁夏银行", "bank_account": "6217001234567891234"})
+    app.refresh_from_db()
+    assert app.bank_account == "6217001234567891234"
+
+
 def test_the_investigation_page_records_the_visit(client, assistance_setup, household):
     p = assistance_setup
     app = _app_in("accepted", p)

@@ -279,6 +279,8 @@ def test_the_registrar_checks_in_registers_and_prints_through_the_pages(client, 
     counter = reverse("marriage:counter", args=[ap.application_id])
     html = page(client.get(counter))
     assert reverse("marriage:counter-check-in", args=[ap.application_id]) in html
+    # The parties' ages are what the counter checks; their birth dates are not shown.
+    assert f"{a.person.birth_date:%Y-%m-%d}" not in html and f"{a.person.age}岁" in html
     assert (
         client.post(reverse("marriage:counter-check-in", args=[ap.application_id])).status_code
         == 302
@@ -298,6 +300,7 @@ def test_the_registrar_checks_in_registers_and_prints_through_the_pages(client, 
     html = page(client.get(reverse("marriage:certificate", args=[cert.pk])))
     assert cert.number in html and "marriage/print.css" in html
     assert a.person.id_number not in html  # masked without the permission
+    assert f"{a.person.birth_date:%Y-%m-%d}" not in html  # it would give the number back
     assert not AccessLog.objects.exists()
 
 
@@ -309,6 +312,7 @@ def test_the_certificate_shows_full_id_numbers_only_with_the_permission_and_logs
     sign_in(client, reg.registrar)
     html = page(client.get(reverse("marriage:certificate", args=[cert.pk])))
     assert cert.record.man.id_number in html
+    assert f"{cert.record.man.birth_date:%Y-%m-%d}" in html
     assert AccessLog.objects.filter(user=reg.registrar, action="reveal_id").count() == 2
 
 
