@@ -326,12 +326,34 @@ ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=400)
 # the demo offices, staff and people live. 宁夏回族自治区.
 DEMO_PROVINCE_CODE = env("DEMO_PROVINCE_CODE", default="640000")
 
+# Every handler carries the filters of lib/logsafety.py: no ID, mobile or bank-card number is
+# written (the last defence; nothing should log one), and a 4xx is one line, not a traceback.
+# Django's own handlers (its "django" logger's console copy, runserver's) are replaced, so each
+# record is written once, by the root handler.
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "filters": {
+        "personal_numbers": {"()": "civilaffairs.lib.logsafety.RedactPersonalNumbers"},
+        "client_errors": {"()": "civilaffairs.lib.logsafety.OneLineClientErrors"},
+        "without_query": {"()": "civilaffairs.lib.logsafety.WithoutQueryString"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "level": LOG_LEVEL,
+            "filters": ["client_errors", "personal_numbers"],
+        },
+        "requests": {
+            "class": "logging.StreamHandler",
+            "filters": ["without_query", "personal_numbers"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["requests"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
     },
 }
