@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -16,11 +17,27 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env(
-    "SECRET_KEY",
-    default="dev-only-insecure-key-change-me-0f3c9a1e7b4d4c2f9e8a6b5d3c1f0e9d",
-)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+# The development defaults below are public (they are in the repository): a production process
+# (DEBUG=0) that fell back to them would sign sessions with a known key, so it refuses to start.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-0f3c9a1e7b4d4c2f9e8a6b5d3c1f0e9d"
+DEVELOPMENT_ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY if DEBUG else "")
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in env.list("ALLOWED_HOSTS", default=DEVELOPMENT_ALLOWED_HOSTS if DEBUG else [])
+    if host.strip()
+]
+if not DEBUG and SECRET_KEY.strip() in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "DEBUG=0 需要设置 SECRET_KEY（不能为空，也不能是仓库中的开发密钥）/ DEBUG=0 needs "
+        "SECRET_KEY set to a secret of your own (not empty, not the development key in the "
+        "repository), e.g. the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "DEBUG=0 需要设置 ALLOWED_HOSTS（以逗号分隔的域名）/ DEBUG=0 needs ALLOWED_HOSTS set to "
+        "the host names the portal answers to, comma-separated, e.g. ALLOWED_HOSTS=mz.example.gov.cn"
+    )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Private data (uploads, embedded services) lives outside the web root.
@@ -155,6 +172,13 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind TLS: HTTPS only (HSTS) and plain-HTTP requests redirected. Off by default because the
+# portal also runs on plain HTTP on 127.0.0.1 (make run, make bench, tests); a deployment turns
+# them on (README, "Configuration"), and `check --deploy` says so while they are off.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
