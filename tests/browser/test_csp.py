@@ -192,14 +192,29 @@ def test_no_page_of_any_kind_of_user_breaks_the_content_security_policy(
 
 
 def exercise_admin_and_htmx(visit: Visit, page):
-    """The admin's calendar and clock pop-ups and the staff page's htmx reveal build their
-    elements and styles in script: exercised, not only loaded."""
+    """The admin's calendar pop-up, autocomplete (select2), two-list selector and inline forms,
+    and the staff page's htmx reveal build their elements and styles in script: exercised, not
+    only loaded."""
+    from eldercare.models import Provider
+    from marriage.models import RegistrationOffice
+
     page.goto("/admin/casework/holiday/add/")
     page.locator(".datetimeshortcuts a").first.click()  # "Today"
-    calendar = page.locator(".datetimeshortcuts a[id^='calendarlink']").first
-    if calendar.count():
-        calendar.click()
-        page.wait_for_timeout(200)
+    page.locator(".datetimeshortcuts a[id^='calendarlink']").first.click()
+    expect(page.locator(".calendarbox").first).to_be_visible()
+
+    office = RegistrationOffice.objects.order_by("pk").first()
+    page.goto(f"/admin/marriage/registrationoffice/{office.pk}/change/")
+    page.locator(".select2-selection").first.click()
+    expect(page.locator(".select2-results__option").first).to_be_visible()
+    page.keyboard.press("Escape")
+    page.locator(".add-row a").first.click()  # a new inline row
+
+    provider = Provider.objects.order_by("pk").first()
+    page.goto(f"/admin/eldercare/provider/{provider.pk}/change/")
+    expect(page.locator(".selector").first).to_be_visible()  # built by SelectFilter2.js
+    page.locator(".selector-filter input").first.fill("助")
+
     from civilaffairs.people.models import Person
 
     person = Person.objects.exclude(id_number="").order_by("pk").first()
