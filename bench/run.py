@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -991,6 +992,8 @@ def main():
         DATABASE_URL=url,
         BENCH_ENDPOINTS="1",
         DEBUG="0",
+        # Production settings refuse the development key; a key of this run's own will do.
+        SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
         CONN_MAX_AGE="600",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SESSION_COOKIE_SECURE="0",

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -16,11 +18,27 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env(
-    "SECRET_KEY",
-    default="dev-only-insecure-key-change-me-0f3c9a1e7b4d4c2f9e8a6b5d3c1f0e9d",
-)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+# The development defaults below are public (they are in the repository): a production process
+# (DEBUG=0) that fell back to them would sign sessions with a known key, so it refuses to start.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-0f3c9a1e7b4d4c2f9e8a6b5d3c1f0e9d"
+DEVELOPMENT_ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY if DEBUG else "")
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in env.list("ALLOWED_HOSTS", default=DEVELOPMENT_ALLOWED_HOSTS if DEBUG else [])
+    if host.strip()
+]
+if not DEBUG and SECRET_KEY.strip() in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "DEBUG=0 需要设置 SECRET_KEY（不能为空，也不能是仓库中的开发密钥）/ DEBUG=0 needs "
+        "SECRET_KEY set to a secret of your own (not empty, not the development key in the "
+        "repository), e.g. the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "DEBUG=0 需要设置 ALLOWED_HOSTS（以逗号分隔的域名）/ DEBUG=0 needs ALLOWED_HOSTS set to "
+        "the host names the portal answers to, comma-separated, e.g. ALLOWED_HOSTS=mz.example.gov.cn"
+    )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Private data (uploads, embedded services) lives outside the web root.
@@ -47,6 +65,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",  # its system checks catch a policy in the pre-4.0 format
     # The platform
     "civilaffairs.lib",
     "civilaffairs.people",
@@ -74,10 +93,16 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: ends an idle staff session and says so on the login page.
+    "civilaffairs.portal.security.StaffIdleTimeoutMiddleware",
+    # No browser or proxy keeps a copy of a page shown to a signed-in user.
+    "civilaffairs.portal.security.NoStoreMiddleware",
     # Staff and administrators pass the second factor before any other page (a session flag,
     # no query: accounts/middleware.py).
     "civilaffairs.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # django-csp's CSPMiddleware, its policy built once (portal/security.py).
+    "civilaffairs.portal.security.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Axes last, as its documentation asks, so it sees the authenticated user.
@@ -189,13 +214,41 @@ SESSION_ENGINE = "civilaffairs.lib.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+# A staff session unused this long is ended (portal/security.py); its last use is written to
+# the session at most once a minute, so a busy caseworker costs no write per request.
+STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind TLS: HTTPS only (HSTS) and plain-HTTP requests redirected. Off by default because the
+# portal also runs on plain HTTP on 127.0.0.1 (make run, make bench, tests); a deployment turns
+# them on (README, "Configuration"), and `check --deploy` says so while they are off.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp) on every page, the admin's included: scripts, styles,
+# images and fonts from this site only, no inline script or style, no plugins, no framing. Every
+# script and style is a static file (no CDN); data: images are Bootstrap's and the admin's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [
@@ -372,12 +425,34 @@ ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=400)
 # the demo offices, staff and people live. 宁夏回族自治区.
 DEMO_PROVINCE_CODE = env("DEMO_PROVINCE_CODE", default="640000")
 
+# Every handler carries the filters of lib/logsafety.py: no ID, mobile or bank-card number is
+# written (the last defence; nothing should log one), and a 4xx is one line, not a traceback.
+# Django's own handlers (its "django" logger's console copy, runserver's) are replaced, so each
+# record is written once, by the root handler.
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "filters": {
+        "personal_numbers": {"()": "civilaffairs.lib.logsafety.RedactPersonalNumbers"},
+        "client_errors": {"()": "civilaffairs.lib.logsafety.OneLineClientErrors"},
+        "without_query": {"()": "civilaffairs.lib.logsafety.WithoutQueryString"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "level": LOG_LEVEL,
+            "filters": ["client_errors", "personal_numbers"],
+        },
+        "requests": {
+            "class": "logging.StreamHandler",
+            "filters": ["without_query", "personal_numbers"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["requests"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
     },
 }

@@ -424,7 +424,13 @@ def seed_devices(log=print):
         actions.do_register_device(
             platform, acting_user=None, external_id="WATCH-0001", person=elder
         )
-    log(f"eldercare device platform token (shown once): {token}")
+    # The token is a secret and this output lands in logs (make run's terminal, CI): it is not
+    # printed. An operator issues one when a platform is really connected: Django admin →
+    # Device platforms → "Issue a new token" (shown once there), or manage.py issue_device_token.
+    log(
+        f"eldercare device platform: {platform.name} registered (token not shown; issue one in "
+        "the admin: Device platforms → Issue a new token)"
+    )
     return token
 
 

@@ -130,6 +130,8 @@ def child_commands(bind: str) -> dict[str, list[str]]:
     return {
         "gunicorn": [
             py, "-m", "gunicorn", "civilaffairs.wsgi:application",
+            # Its logger drops query strings (ID numbers in staff searches) from the access log.
+            "--config", str(ROOT / "gunicorn.conf.py"),
             "--bind", bind,
             "--workers", str(GUNICORN_WORKERS),
             "--timeout", "60",

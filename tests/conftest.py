@@ -3,7 +3,9 @@
 Tests run against the real PostgreSQL (DATABASE_URL) and Redis (REDIS_URL).
 """
 
+import logging
 import os
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +13,49 @@ from django.core.management import call_command
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a
 # thread with a running loop unless told this is fine (it is: the loop belongs to Playwright).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[1]
+# Every log of the run lands here: this process's records (pytest.log) and the output of every
+# process the suite starts (Celery workers, the fault suite's servers), which read the variable.
+# tests/test_security_logs.py scans it, last, for personal numbers. Absolute, so a child started
+# in another directory writes to the same place.
+TEST_LOG_DIR = Path(os.environ.get("TEST_LOG_DIR") or ROOT / "var" / "test-logs").resolve()
+os.environ["TEST_LOG_DIR"] = str(TEST_LOG_DIR)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    """Empty the log directory (once, in the controlling process: tryfirst, so before pytest-xdist
+    starts its workers) and write every record of this process, at DEBUG, into it.
+
+    The handler goes first among the root handlers: the console handler's filter redacts
+    personal numbers in place (lib/logsafety.py), and the scan must see what the code logged,
+    not what that last defence made of it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    TEST_LOG_DIR.mkdir(parents=True, exist_ok=True)
+    if worker is None:
+        for old in TEST_LOG_DIR.rglob("*"):
+            if old.is_file() or old.is_symlink():
+                old.unlink()
+    name = f"pytest-{worker}.log" if worker else "pytest.log"
+    handler = logging.FileHandler(TEST_LOG_DIR / name, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers.insert(0, handler)
+    root.setLevel(logging.DEBUG)
+    # The tests' own data tools, not the portal: factory_boy describes every object it builds
+    # (a citizen's user name is their mobile number) and Faker every locale it loads.
+    for tool in ("factory", "faker"):
+        logging.getLogger(tool).setLevel(logging.INFO)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering (db, transactional, other)
+def pytest_collection_modifyitems(session, config, items):
+    """Tests marked `runs_last` (the scan of the run's logs) run after every other test."""
+    items.sort(key=lambda item: bool(getattr(getattr(item, "function", None), "runs_last", False)))
 
 
 def ensure_regions():

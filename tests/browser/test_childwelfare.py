@@ -22,7 +22,7 @@ from tests.auth import pass_second_factor
 from tests.childwelfare.conftest import family, setup_childwelfare
 from tests.factories import PASSWORD
 
-from .conftest import AXE_JS, label_of, label_pattern, t
+from .conftest import label_of, label_pattern, load_axe, t
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.childwelfare.urls_for_tests")]
 
@@ -62,7 +62,7 @@ def need_group(page, area):
 
 
 def axe_violations(page) -> list:
-    page.add_script_tag(path=str(AXE_JS))
+    load_axe(page)
     return page.evaluate(
         """async () => {
             const r = await axe.run(document, {runOnly: {type: 'tag',

@@ -23,7 +23,7 @@ from orgs.models import AnnualReport, Delivery, Offer
 from tests.auth import pass_second_factor
 from tests.factories import PASSWORD
 
-from .conftest import AXE_JS, TIMEOUT_MS, label_of, label_pattern, t
+from .conftest import TIMEOUT_MS, label_of, label_pattern, load_axe, t
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.orgs.urls_for_tests")]
 
@@ -82,7 +82,7 @@ def press(page, text):
 
 
 def no_serious_axe_violations(page):
-    page.add_script_tag(path=str(AXE_JS))
+    load_axe(page)
     violations = page.evaluate(
         """async (tags) => {
             const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});

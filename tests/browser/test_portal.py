@@ -17,7 +17,7 @@ from civilaffairs.people.models import Person
 from tests.conftest import ensure_regions
 from tests.factories import PASSWORD, UserFactory, valid_id
 
-from .conftest import AXE_JS, label_of, label_pattern, t
+from .conftest import label_of, label_pattern, load_axe, t
 
 pytestmark = pytest.mark.browser
 
@@ -228,7 +228,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def run_axe(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE_JS))
+    load_axe(page)
     return page.evaluate(
         """async (tags) => {
             const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});

@@ -112,6 +112,12 @@ def worker(private_redis, transactional_db, settings):
     env["SCREENING_QUEUE"] = queue
     env["DJANGO_SETTINGS_MODULE"] = "civilaffairs.settings"
     env["CONN_MAX_AGE"] = "0"
+    # Its output goes with the run's other logs, which tests/test_security_logs.py scans for
+    # personal numbers; at INFO, so task lines (and what a task returns) are scanned too.
+    log_dir = Path(os.environ.get("TEST_LOG_DIR") or ROOT / "var" / "test-logs")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"celery-worker-{queue}.log"
+    log_file = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 (the child writes to it)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -127,26 +133,26 @@ def worker(private_redis, transactional_db, settings):
             "--pool",
             "prefork",
             "-l",
-            "warning",
+            "info",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log_file,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     yield proc
     proc.terminate()
     try:
-        out, _ = proc.communicate(timeout=20)
+        proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
-        out, _ = proc.communicate()
+        proc.wait()
+    log_file.close()
     if os.environ.get("SHOW_WORKER_LOG"):
-        print(out)
+        print(log_path.read_text(encoding="utf-8", errors="replace"))
     settings.SCREENING_QUEUE = getattr(settings, "SCREENING_QUEUE", "interactive")
 
 
