@@ -14,7 +14,7 @@ import time
 import psycopg2
 import pytest
 from django import db
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from civilaffairs import celery_app
@@ -107,6 +107,15 @@ def test_a_session_cookie_that_cannot_be_a_session_key_is_no_session(client, reg
 
 
 @pytest.fixture
+def server_client():
+    """A client that gets what a browser would: the response Django's handler makes of an
+    exception (handler500 turns a lost database into the 503), not the exception itself, which
+    the test client re-raises by default. The session is read by middleware before any view,
+    so the 503 of a signed-in page comes from there."""
+    return Client(raise_request_exception=False)
+
+
+@pytest.fixture
 def database_away(django_db_blocker):
     """The default connection pointed at a port where nothing listens, as while PostgreSQL
     restarts; put back afterwards."""
@@ -125,8 +134,9 @@ def database_away(django_db_blocker):
 
 
 def test_with_the_database_away_a_signed_in_page_answers_503_with_a_retry_page_in_both_languages(
-    client, database_away, caplog
+    server_client, database_away, caplog
 ):
+    client = server_client
     client.cookies["sessionid"] = "a" * 32  # reading the session needs the database
     with caplog.at_level(logging.INFO):
         response = client.get(reverse("cases:my-cases") + "?page=2")
@@ -142,7 +152,8 @@ def test_with_the_database_away_a_signed_in_page_answers_503_with_a_retry_page_i
     assert not errors_in(caplog)
 
 
-def test_the_retry_page_comes_in_english_first_after_the_switch(client, database_away):
+def test_the_retry_page_comes_in_english_first_after_the_switch(server_client, database_away):
+    client = server_client
     client.cookies["lang"] = "en"
     client.cookies["sessionid"] = "a" * 32
     response = client.get(reverse("cases:my-cases"))
@@ -151,7 +162,8 @@ def test_the_retry_page_comes_in_english_first_after_the_switch(client, database
     assert page.index("Service temporarily unavailable") < page.index("服务暂时无法使用")
 
 
-def test_with_the_database_away_a_sent_form_is_told_it_was_not_saved(client, database_away):
+def test_with_the_database_away_a_sent_form_is_told_it_was_not_saved(server_client, database_away):
+    client = server_client
     response = client.post(reverse("accounts:login"), {"username": "citizen", "password": "x"})
     assert response.status_code == 503
     page = response.content.decode()
@@ -159,7 +171,8 @@ def test_with_the_database_away_a_sent_form_is_told_it_was_not_saved(client, dat
     assert "Try again" not in page  # a link would not send the form again
 
 
-def test_an_outage_is_logged_once_not_once_per_request(client, database_away, caplog):
+def test_an_outage_is_logged_once_not_once_per_request(server_client, database_away, caplog):
+    client = server_client
     client.cookies["sessionid"] = "a" * 32
     with caplog.at_level(logging.INFO):
         for _ in range(5):

@@ -146,7 +146,7 @@ def test_staff_on_the_assets_step_see_the_stored_bank_account_masked_and_keep_it
     client, assistance_setup, household
 ):
     p = assistance_setup
-    client.force_login(p.caseworker)
+    sign_in(client, p.caseworker)
     client.post(reverse("assistance:assisted-start", args=[p.citizen.person.pk]), {"kind": "dibao"})
     app = fill_dibao(AssistanceApplication.objects.get(), p.caseworker)
     url = reverse("assistance:application-step", args=[app.pk, 3])

@@ -219,7 +219,8 @@ def exercise_admin_and_htmx(visit: Visit, page):
 
     person = Person.objects.exclude(id_number="").order_by("pk").first()
     page.goto(f"/staff/people/{person.pk}/")
-    reveal = page.locator("form[hx-post] button")
+    reveal = page.locator("form[hx-post]:has(input[value='id_number']) button")
     assert reveal.count() == 1, "the administrator may reveal an ID number"
     reveal.click()
     expect(reveal).to_have_count(0)  # htmx swapped the full number in
+    expect(page.locator("#id-number-value")).to_contain_text(person.id_number)

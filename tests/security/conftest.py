@@ -40,7 +40,11 @@ class World:
     users: dict = field(default_factory=dict)
 
     def user(self, role):
-        return self.users[role]
+        """A fresh copy from the database each time: a test that changes a user (a password,
+        a flag) in its savepoint must not leave the change in an object the next test uses."""
+        from civilaffairs.accounts.models import User
+
+        return User.objects.get(pk=self.users[role].pk)
 
 
 @pytest.fixture(scope="package")
