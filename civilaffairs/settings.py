@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "civilaffairs.portal.middleware.LanguageMiddleware",
+    # A NUL character anywhere in a request is answered 400 before any view reads it; uploads
+    # keep the file name they were sent with (portal/middleware.py).
+    "civilaffairs.portal.middleware.BadInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
