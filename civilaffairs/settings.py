@@ -148,6 +148,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "civilaffairs.accounts.backends.axes_username"
 
 # Sessions live in PostgreSQL and are read through Redis: every signed-in request reads its
 # session, and a cache hit saves a query per request; a Redis restart loses nothing.
