@@ -293,9 +293,11 @@ class RuleSetAdmin(SimpleHistoryAdmin):
 
     def save_formset(self, request, form, formset, change):
         ruleset = form.instance
+        # Always: the admin's change message reads new_objects & co., which only save() sets.
+        # Rows of a rule set that is no longer a draft are read-only, so nothing is returned.
+        formset.save(commit=False)
         if not ruleset.is_editable:
             return
-        formset.save(commit=False)
         is_rule = formset.model is Rule
         for obj in formset.deleted_objects:
             (actions.do_delete_rule if is_rule else actions.do_delete_example)(
