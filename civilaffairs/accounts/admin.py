@@ -2,9 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from civilaffairs.casework.registry import service_choices
+from civilaffairs.lib.admin import SimpleHistoryAdmin
 
 from .actions import do_create_office, do_grant_role, do_revoke_role, do_update_office
 from .models import AccessLog, Office, StaffRole, User

@@ -11,8 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from civilaffairs.lib.admin import SimpleHistoryAdmin
 from civilaffairs.lib.masking import mask_name
 from civilaffairs.people.models import Region
 
@@ -120,7 +120,10 @@ class RegionLevelFilter(admin.SimpleListFilter):
         return Region.Level.choices
 
     def queryset(self, request, queryset):
-        return queryset.filter(region__level=self.value()) if self.value() else queryset
+        # Only a level of the list: the value comes from the address ('²' is no level).
+        levels = {str(level): level for level, _label in Region.Level.choices}
+        level = levels.get(self.value())
+        return queryset.filter(region__level=level) if level is not None else queryset
 
 
 @admin.register(Parameter)
