@@ -58,7 +58,14 @@ class BadInputMiddleware:
     Uploaded files keep the name they were sent with (lib.uploads), so that a name that tries
     to be a path is refused where uploads are checked rather than cut down by Django's parser.
     Hence this runs before anything reads the body (CSRF does).
+
+    The admin's date drill-down (`?<field>__year=`, `__month=`, `__day=`) builds a datetime
+    from the numbers and then the day, month or year after it; Django turns a ValueError into
+    its "invalid lookup" page, but a year of 99999999999999999999 (OverflowError) or 9999 (no
+    year after it) answered 500. Such a value gets the same page here.
     """
+
+    DRILL_DOWN = {"__year": 9998, "__month": 12, "__day": 31}
 
     FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -74,7 +81,26 @@ class BadInputMiddleware:
             from django.template.loader import render_to_string
 
             return HttpResponseBadRequest(render_to_string("400.html"))
+        if self._drill_down_out_of_range(request):
+            from django.contrib.admin.views.main import ERROR_FLAG
+            from django.http import HttpResponseRedirect
+
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
         return self.get_response(request)
+
+    def _drill_down_out_of_range(self, request) -> bool:
+        for key, values in request.GET.lists():
+            limit = next((n for end, n in self.DRILL_DOWN.items() if key.endswith(end)), None)
+            if limit is None:
+                continue
+            for value in values:
+                try:
+                    number = int(value)
+                except ValueError:
+                    continue  # the admin refuses it itself
+                if not 0 < number <= limit:
+                    return True
+        return False
 
     def _has_nul(self, request) -> bool:
         if "\x00" in request.path or _any_nul(request.GET) or _any_nul(request.COOKIES):
