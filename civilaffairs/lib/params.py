@@ -28,9 +28,6 @@ DEGREES = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,15})?")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A keyset cursor is URL-safe base64 of a few values (lib.paging); anything longer is not ours.
 CURSOR = re.compile(r"[A-Za-z0-9_-]{1,512}")
-# Region codes: province and city (2 / 4 significant digits are padded to 6), county 6,
-# township 9, village or community 12.
-REGION_CODE = re.compile(r"[0-9]{6}|[0-9]{9}|[0-9]{12}")
 
 
 def is_digits(value) -> bool:
@@ -126,18 +123,6 @@ def get_choice(request, name: str, choices, *, default=None):
         ignored(request, name)
         return default
     return next(v for v in values if str(v) == raw)
-
-
-def get_region_code(request, name: str):
-    """A region code of 6, 9 or 12 ASCII digits, else None (whether it exists is for the
-    caller's query)."""
-    raw = _raw(request, name)
-    if not raw:
-        return None
-    if not REGION_CODE.fullmatch(raw):
-        ignored(request, name)
-        return None
-    return raw
 
 
 def get_text(request, name: str, *, max_length: int = 100) -> str:
