@@ -76,7 +76,7 @@ class AssetsForm(WriteOnlyNumbers, forms.ModelForm):
 
     bank_account = forms.RegexField(
         label=_("Bank account number"),
-        regex=r"^\d{12,19}$",
+        regex=r"^[0-9]{12,19}\Z",
         required=False,
         error_messages={"invalid": _("A bank account number has 12 to 19 digits.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),

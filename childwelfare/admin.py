@@ -5,7 +5,8 @@ narrowed to the responsible staff and every opening is logged."""
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
+
+from civilaffairs.lib.admin import SimpleHistoryAdmin
 
 from .actions import RESOURCE_FIELDS, do_save_resource
 from .models import Need, Resource

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civilaffairs.lib import idnumber
+from civilaffairs.lib.forms import IdNumberField
 
 from .models import (
     Area,
@@ -43,16 +43,12 @@ class UserChoiceField(forms.ModelChoiceField):
 class ReportFindForm(forms.Form):
     """Step 1 of a report: find the child in the master record."""
 
-    id_number = forms.CharField(
+    id_number = IdNumberField(
         label=_("The child's ID number"),
-        max_length=32,
+        longest=32,
         help_text=_("18 characters, as on the household register or ID card."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
     name = forms.CharField(label=_("The child's name"), max_length=60)
-
-    def clean_id_number(self):
-        return idnumber.normalize(self.cleaned_data["id_number"])
 
 
 class ReportForm(forms.Form):
@@ -316,9 +312,9 @@ class GuardianForm(forms.Form):
     relation = forms.ChoiceField(
         label=_("Relation to the child"), choices=Guardian.Relation.choices
     )
-    id_number = forms.CharField(
+    id_number = IdNumberField(
         label=_("Guardian's ID number"),
-        max_length=32,
+        longest=32,
         required=False,
         help_text=_("For a person. Leave empty for an institution."),
     )
@@ -336,8 +332,6 @@ class GuardianForm(forms.Form):
             raise forms.ValidationError(
                 _("Give either the guardian's ID number or the institution's name.")
             )
-        if has_id:
-            data["id_number"] = idnumber.normalize(data["id_number"])
         return data
 
 
@@ -356,8 +350,8 @@ class ParentCircumstanceForm(forms.ModelForm):
 
 
 class ParentsForm(forms.Form):
-    father_id_number = forms.CharField(label=_("Father's ID number"), max_length=32, required=False)
-    mother_id_number = forms.CharField(label=_("Mother's ID number"), max_length=32, required=False)
+    father_id_number = IdNumberField(label=_("Father's ID number"), longest=32, required=False)
+    mother_id_number = IdNumberField(label=_("Mother's ID number"), longest=32, required=False)
 
 
 class AlertResolveForm(forms.Form):

@@ -24,6 +24,7 @@ from civilaffairs.accounts.access import access_person, grants_for, require_staf
 from civilaffairs.casework.models import Case
 from civilaffairs.casework.registry import get_service
 from civilaffairs.lib.paging import keyset_page
+from civilaffairs.lib.params import get_choice, get_cursor
 from civilaffairs.people.actions import find_person
 from civilaffairs.people.models import Person
 
@@ -137,7 +138,7 @@ def child_list(request):
             qs = qs.filter(category=form.cleaned_data["category"])
         if form.cleaned_data["overdue"]:
             qs = qs.visit_overdue(timezone.localdate())
-    page = keyset_page(qs, order=("-pk",), after=request.GET.get("after"), size=PAGE_SIZE)
+    page = keyset_page(qs, order=("-pk",), after=get_cursor(request), size=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("after", None)
     return render(
@@ -751,15 +752,13 @@ def allowance_approve(request, case_pk):
 @require_GET
 def alert_list(request):
     require_staff(request.user)
-    show = request.GET.get("show", "open")
+    show = get_choice(request, "show", ("open", "all"), default="open")
     qs = queries.alerts_visible_to(request.user).select_related(
         "profile__person__residence_region", "profile__director", "resolved_by"
     )
     if show != "all":
         qs = qs.open()
-    page = keyset_page(
-        qs, order=("-raised_at", "-pk"), after=request.GET.get("after"), size=PAGE_SIZE
-    )
+    page = keyset_page(qs, order=("-raised_at", "-pk"), after=get_cursor(request), size=PAGE_SIZE)
     return render(request, "childwelfare/alert_list.html", {"page": page, "show": show})
 
 
@@ -786,7 +785,7 @@ def resource_list(request):
     page = keyset_page(
         queries.resources_for(request.user),
         order=("region_prefix", "name", "pk"),
-        after=request.GET.get("after"),
+        after=get_cursor(request),
         size=50,
     )
     return render(request, "childwelfare/resource_list.html", {"page": page})

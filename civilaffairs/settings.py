@@ -89,6 +89,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "civilaffairs.portal.middleware.LanguageMiddleware",
+    # A NUL character anywhere in a request is answered 400 before any view reads it; uploads
+    # keep the file name they were sent with (portal/middleware.py).
+    "civilaffairs.portal.middleware.BadInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -197,6 +200,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "civilaffairs.accounts.backends.axes_username"
 
 # Second factor (django-otp) for everyone who is staff: TOTP in an authenticator app, and
 # recovery codes. A wrong code makes the next try wait 1, 2, 4, 8 … seconds (per device), so

@@ -10,6 +10,6 @@ app_name = "staff"
 urlpatterns = [
     path("", staff_views.workspace, name="workspace"),
     path("people/", people_views.person_list, name="person-list"),
-    path("people/<int:pk>/", people_views.person_detail, name="person-detail"),
-    path("people/<int:pk>/reveal/", people_views.person_reveal, name="person-reveal"),
+    path("people/<id:pk>/", people_views.person_detail, name="person-detail"),
+    path("people/<id:pk>/reveal/", people_views.person_reveal, name="person-reveal"),
 ]

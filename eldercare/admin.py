@@ -6,8 +6,8 @@ actions only. A device platform's token is issued by `manage.py issue_device_tok
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from civilaffairs.lib.admin import SimpleHistoryAdmin
 from civilaffairs.lib.masked_fields import MaskedHistoryAdmin, MaskedNumbersInline
 
 from . import actions

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civilaffairs.lib.forms import IdNumberField
 from civilaffairs.people.models import Membership, Region
 
 from .models import (
@@ -154,7 +155,7 @@ class OptionalReasonForm(forms.Form):
 
 class FamilyLinkForm(forms.Form):
     elder_name = forms.CharField(label=_("The elder's name"), max_length=60)
-    elder_id_number = forms.CharField(label=_("The elder's ID number"), max_length=18)
+    elder_id_number = IdNumberField(label=_("The elder's ID number"))
     relation = forms.ChoiceField(
         label=_("You are the elder's"),
         choices=[
@@ -289,9 +290,13 @@ class WorkerForm(forms.Form):
         self.fields["services"].queryset = provider.services.filter(is_active=True)
 
 
+# The largest care institutions in China have a few thousand beds.
+MAX_BEDS = 50_000
+
+
 class OccupancyForm(forms.Form):
-    beds_total = forms.IntegerField(label=_("Beds"), min_value=0)
-    beds_occupied = forms.IntegerField(label=_("Beds occupied"), min_value=0)
+    beds_total = forms.IntegerField(label=_("Beds"), min_value=0, max_value=MAX_BEDS)
+    beds_occupied = forms.IntegerField(label=_("Beds occupied"), min_value=0, max_value=MAX_BEDS)
 
     def clean(self):
         data = super().clean()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civilaffairs.lib.paging import keyset_page
+from civilaffairs.lib.params import get_choice, get_cursor
 
 from . import actions
 from .access import (
@@ -39,12 +40,10 @@ def _errors(request, exc):
 @require_GET
 def booking_list(request):
     provider = require_provider(request.user)
-    which = request.GET.get("show", "new")
-    if which not in FILTERS:
-        which = "new"
+    which = get_choice(request, "show", FILTERS, default="new")
     qs = list_bookings_for_provider(request.user).filter(status__in=FILTERS[which])
     order = ("-starts_at", "-id") if which in ("done", "closed") else ("starts_at", "id")
-    page = keyset_page(qs, order=order, after=request.GET.get("after"), size=25)
+    page = keyset_page(qs, order=order, after=get_cursor(request), size=25)
     return render(
         request,
         "eldercare/provider_booking_list.html",

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civilaffairs.accounts.access import require_staff
 from civilaffairs.casework.models import Case
 from civilaffairs.lib.paging import keyset_page
+from civilaffairs.lib.params import get_cursor
 
 from . import actions
 from .access import (
@@ -64,7 +65,7 @@ def bookings(request):
     page = keyset_page(
         list_bookings_for_staff(request.user),
         order=("-starts_at", "-id"),
-        after=request.GET.get("after"),
+        after=get_cursor(request),
         size=25,
     )
     return render(request, "eldercare/staff_booking_list.html", {"page": page})
@@ -76,7 +77,7 @@ def family_links(request):
     page = keyset_page(
         list_links_for_staff(request.user),
         order=("requested_at", "id"),
-        after=request.GET.get("after"),
+        after=get_cursor(request),
         size=25,
     )
     return render(request, "eldercare/staff_link_list.html", {"page": page})
@@ -101,7 +102,7 @@ def alerts(request):
     page = keyset_page(
         list_alerts_for_staff(request.user),
         order=("-created_at", "-id"),
-        after=request.GET.get("after"),
+        after=get_cursor(request),
         size=25,
     )
     return render(request, "eldercare/staff_alert_list.html", {"page": page})
@@ -126,7 +127,7 @@ def institutions(request):
     page = keyset_page(
         list_institutions_for_staff(request.user),
         order=("region_id", "id"),
-        after=request.GET.get("after"),
+        after=get_cursor(request),
         size=25,
     )
     return render(request, "eldercare/staff_institution_list.html", {"page": page})

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civilaffairs.lib.paging import keyset_page
+from civilaffairs.lib.params import get_cursor, get_degrees
 
 from . import actions
 from .access import (
@@ -278,7 +279,7 @@ def booking_list(request):
     page = keyset_page(
         list_bookings_for_citizen(request.user),
         order=("-starts_at", "-id"),
-        after=request.GET.get("after"),
+        after=get_cursor(request),
         size=20,
     )
     return render(request, "eldercare/booking_list.html", {"page": page})
@@ -486,14 +487,9 @@ def _distance_km(lat: float, lng: float):
 
 
 def _point(request):
-    try:
-        lat = float(request.GET.get("lat", ""))
-        lng = float(request.GET.get("lng", ""))
-    except ValueError:
-        return None
-    if -90 <= lat <= 90 and -180 <= lng <= 180:
-        return lat, lng
-    return None
+    """The visitor's position (`?lat=&lng=`, filled in by the page's script), or None."""
+    lat, lng = get_degrees(request, "lat", 90), get_degrees(request, "lng", 180)
+    return (lat, lng) if lat is not None and lng is not None else None
 
 
 @require_GET

@@ -3,7 +3,8 @@ configuration; records, certificates and applications are read-only here: they c
 through the counter's actions, with their history."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from civilaffairs.lib.admin import SimpleHistoryAdmin
 
 from .models import (
     Appointment,

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from civilaffairs.lib import idnumber
+from civilaffairs.lib.forms import IdField, IdNumberField
 
 from .models import MarriageApplication
 
@@ -46,16 +46,8 @@ DECLARATION_TEXT = _(
 
 class RegistrationBookingForm(SlotForm):
     partner_name = forms.CharField(label=_("Your partner's name"), max_length=60)
-    partner_id_number = forms.CharField(
-        label=_("Your partner's ID number"),
-        max_length=18,
-        min_length=18,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
+    partner_id_number = IdNumberField(label=_("Your partner's ID number"))
     declaration = forms.BooleanField(label=DECLARATION_TEXT, required=True)
-
-    def clean_partner_id_number(self):
-        return idnumber.normalize(self.cleaned_data["partner_id_number"])
 
 
 class ConfirmForm(forms.Form):
@@ -167,17 +159,14 @@ class CounterWithdrawForm(forms.Form):
 
 
 class ReplacementSearchForm(forms.Form):
-    id_number = forms.CharField(
-        label=_("ID number of the person who lost the certificate"),
-        max_length=18,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-
-    def clean_id_number(self):
-        return idnumber.normalize(self.cleaned_data["id_number"])
+    id_number = IdNumberField(label=_("ID number of the person who lost the certificate"))
 
 
 class ReplacementForm(forms.Form):
-    certificate = forms.IntegerField(widget=forms.HiddenInput)
-    registry = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    """Replace one certificate of the person found by ID number. `lookup` is the page's
+    signed proof of that look-up (views.replacement); the certificate must be that person's."""
+
+    lookup = forms.CharField(widget=forms.HiddenInput, max_length=200)
+    certificate = IdField()
+    registry = IdField(required=False)
     reason = forms.CharField(label=_("How it was lost (optional)"), max_length=200, required=False)

@@ -9,18 +9,19 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civilaffairs.accounts.access import log_access
 from civilaffairs.accounts.models import AccessLog
 from civilaffairs.casework.models import Case
+from civilaffairs.lib.params import get_date, get_id, get_text
 
 from . import actions, checks, queries
 from .adapters import get_adapter
@@ -90,17 +91,18 @@ def _booking_window(registry):
 def _pick(request, *, start=None, end=None):
     """The registry / day / time steps shared by every booking page, from the query string."""
     registries = RegistrationOffice.objects.bookable().select_related("office__region")
-    q = (request.GET.get("q") or "").strip()
+    q = get_text(request, "q", max_length=60)
     if q:
         registries = registries.filter(name__icontains=q) | registries.filter(
             office__region__name__icontains=q
         )
     registry = None
-    if request.GET.get("registry", "").isdigit():
+    registry_id = get_id(request, "registry")
+    if registry_id is not None:
         registry = (
             RegistrationOffice.objects.bookable()
             .prefetch_related("periods")
-            .filter(pk=request.GET["registry"])
+            .filter(pk=registry_id)
             .first()
         )
     days, day, slots = [], None, []
@@ -109,7 +111,7 @@ def _pick(request, *, start=None, end=None):
         first, last = max(first, start or first), min(last, end or last)
         free = queries.free_slots(registry, start=first, end=last)
         days = sorted({s.date for s in free})
-        day = parse_date(request.GET.get("date") or "") if request.GET.get("date") else None
+        day = get_date(request, "date")
         if day not in days:
             day = None
         slots = [s for s in free if s.date == day]
@@ -340,14 +342,13 @@ def refusal_letter(request, pk):
 def staff_appointments(request):
     """The registrar's day: the appointments at their registry, and open applications."""
     queries.require_registrar(request.user)
-    day = parse_date(request.GET.get("date") or "") or timezone.localdate()
+    day = get_date(request, "date", default=timezone.localdate())
     registries = list(
         RegistrationOffice.objects.filter(pk__in=queries.registry_ids_for(request.user)).order_by(
             "code"
         )
     )
-    registry_id = request.GET.get("registry")
-    registry_id = int(registry_id) if registry_id and registry_id.isdigit() else None
+    registry_id = get_id(request, "registry")
     appointments = list(queries.list_appointments_for_registrar(request.user, day, registry_id))
     in_progress = list(
         queries.applications_for_registrar(request.user)
@@ -565,48 +566,80 @@ def certificate(request, pk):
     )
 
 
+# How long the look-up of a person by ID number stands for a replacement of their certificate.
+LOOKUP_SECONDS = 30 * 60
+
+
+def _lookup_token(user, person) -> str:
+    """Proof, signed with the site's key, that `user` looked `person` up by ID number."""
+    return signing.dumps(person.pk, salt=f"marriage.replacement:{user.pk}")
+
+
+def _looked_up(user, token: str) -> int | None:
+    """The person `user` looked up, when `token` is one of their recent look-ups."""
+    try:
+        return signing.loads(token, salt=f"marriage.replacement:{user.pk}", max_age=LOOKUP_SECONDS)
+    except signing.BadSignature:
+        return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def replacement(request):
-    """补领: find the person's records by ID number, then replace the chosen certificate."""
+    """补领: find the person's records by ID number, then replace the chosen certificate. The
+    replacement is posted with the ID number looked up and must be a certificate of the person
+    it finds: a certificate id alone, without the look-up, replaces nothing."""
+    from civilaffairs.people.models import Person
+
     queries.require_registrar(request.user)
     registries = list(
         RegistrationOffice.objects.filter(pk__in=queries.registry_ids_for(request.user))
     )
     if request.method == "POST":
         form = ReplacementForm(request.POST)
+        cert = None
         if form.is_valid():
-            registry = next(
-                (r for r in registries if r.pk == form.cleaned_data["registry"]), registries[0]
+            person_id = _looked_up(request.user, form.cleaned_data["lookup"])
+            if person_id is not None:
+                cert = Certificate.objects.filter(
+                    pk=form.cleaned_data["certificate"], holder_id=person_id
+                ).first()
+        if cert is None:
+            messages.error(
+                request,
+                _(
+                    "Find the person by their ID number first, then replace one of the "
+                    "certificates listed for them."
+                ),
             )
-            cert = Certificate.objects.filter(pk=form.cleaned_data["certificate"]).first()
-            if cert is None:
-                raise Http404
-            try:
-                new = actions.do_replace_certificate(
-                    cert,
-                    acting_user=request.user,
-                    registry=registry,
-                    reason=form.cleaned_data["reason"],
-                )
-            except ValidationError as exc:
-                _errors(request, exc)
-            except PermissionDenied:
-                raise Http404 from None
-            else:
-                messages.success(
-                    request,
-                    _("Replacement certificate %(number)s issued.") % {"number": new.number},
-                )
-                return redirect("marriage:certificate", new.pk)
+            return redirect("marriage:replacement")
+        registry = next(
+            (r for r in registries if r.pk == form.cleaned_data["registry"]), registries[0]
+        )
+        try:
+            new = actions.do_replace_certificate(
+                cert,
+                acting_user=request.user,
+                registry=registry,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(
+                request,
+                _("Replacement certificate %(number)s issued.") % {"number": new.number},
+            )
+            return redirect("marriage:certificate", new.pk)
         return redirect("marriage:replacement")
     search = ReplacementSearchForm(request.GET or None)
-    person = records = None
+    person = records = lookup = None
     if search.is_bound and search.is_valid():
-        from civilaffairs.people.models import Person
-
         person = Person.objects.active().filter(id_number=search.cleaned_data["id_number"]).first()
         if person is not None:
+            lookup = _lookup_token(request.user, person)
             records = list(queries.find_records_of(person.pk))
             for r in records:
                 r.holder_certificates = [
@@ -617,7 +650,13 @@ def replacement(request):
     return render(
         request,
         "marriage/replacement.html",
-        {"search": search, "person": person, "records": records, "registries": registries},
+        {
+            "search": search,
+            "person": person,
+            "records": records,
+            "registries": registries,
+            "lookup": lookup,
+        },
     )
 
 

@@ -3,7 +3,8 @@ applications and the authority's actions (orgs.actions), so that every change ha
 its history. The administrator links accounts and looks things up here."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from civilaffairs.lib.admin import SimpleHistoryAdmin
 
 from .models import (
     AnnualReport,

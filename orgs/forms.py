@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.casework.forms import ACCEPTED_FILES
-from civilaffairs.lib import idnumber
+from civilaffairs.lib.forms import IdNumberField
 from civilaffairs.people.models import Region
 
 from . import uscc
@@ -38,6 +38,8 @@ MONEY = {
     "widget": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
 }
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Goods are counted in pieces, boxes or tonnes: a million of anything is beyond any one need.
+MAX_QUANTITY = 1_000_000
 
 
 def region_choices(max_level: int = 4) -> list[tuple[str, str]]:
@@ -118,17 +120,14 @@ class RepresentativeMixin(forms.Form):
     representative_name = forms.CharField(
         label=_("Legal representative: name"), max_length=60, required=False
     )
-    representative_id_number = forms.CharField(
-        label=_("Legal representative: ID number"),
-        max_length=18,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    representative_id_number = IdNumberField(
+        label=_("Legal representative: ID number"), required=False
     )
 
     def clean(self):
         data = super().clean()
         name = (data.get("representative_name") or "").strip()
-        number = idnumber.normalize(data.get("representative_id_number") or "")
+        number = data.get("representative_id_number") or ""
         if bool(name) != bool(number):
             self.add_error(
                 "representative_id_number" if name else "representative_name",
@@ -370,19 +369,17 @@ class NeedForm(RegionFormMixin, forms.Form):
     project = forms.TypedChoiceField(label=_("Project"), coerce=int)
     category = forms.ChoiceField(label=_("Category"), choices=ItemCategory.choices)
     item = forms.CharField(label=_("Item"), max_length=80, help_text=_("e.g. winter quilts"))
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
     unit = forms.ChoiceField(label=_("Unit"), choices=Unit.choices)
     region = RegionField(label=_("Where it is needed"), max_level=5)
     urgency = forms.TypedChoiceField(
         label=_("Urgency"), choices=Urgency.choices, coerce=int, widget=forms.RadioSelect
     )
     deadline = forms.DateField(label=_("Needed by"), widget=DATE)
-    household_id_number = forms.CharField(
+    household_id_number = IdNumberField(
         label=_("For a household: the ID number of a household member (staff only)"),
-        max_length=18,
         required=False,
         help_text=_("Kept for the office only; never shown on any public page."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     internal_note = forms.CharField(
         label=_("Internal note (never published)"),
@@ -407,6 +404,7 @@ class NeedForm(RegionFormMixin, forms.Form):
 
 class OfferForm(RegionFormMixin, forms.ModelForm):
     region = RegionField(label=_("Where the goods are"))
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
 
     class Meta:
         model = Offer
@@ -460,7 +458,7 @@ class OfferForm(RegionFormMixin, forms.ModelForm):
 
 
 class DeliveryForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Quantity sent"), min_value=1)
+    quantity = forms.IntegerField(label=_("Quantity sent"), min_value=1, max_value=MAX_QUANTITY)
     sent_on = forms.DateField(label=_("Sent on"), widget=DATE, initial=dt.date.today)
     note = forms.CharField(label=_("Note (e.g. courier number)"), max_length=200, required=False)
     received = forms.BooleanField(label=_("Received now (handed over in person)"), required=False)
@@ -472,4 +470,6 @@ class DeliveryForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    received_quantity = forms.IntegerField(label=_("Quantity received"), min_value=0)
+    received_quantity = forms.IntegerField(
+        label=_("Quantity received"), min_value=0, max_value=MAX_QUANTITY
+    )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civilaffairs.accounts.models import User
 from civilaffairs.casework.models import Case
 from civilaffairs.lib.paging import keyset_page
+from civilaffairs.lib.params import get_choice, get_cursor
 
 from . import actions, queries
 from .forms import (
@@ -46,10 +47,10 @@ def _errors(request, exc):
 def org_list(request):
     form = RegisterFilterForm(request.GET or None)
     qs = with_latest_grade(form.apply(queries.list_organizations_for_staff(request.user)))
-    late = request.GET.get("late") == "1"
+    late = get_choice(request, "late", ("1", "0")) == "1"
     if late:
         qs = qs.filter(late_filings__filed_at__isnull=True).distinct()
-    page = keyset_page(qs, order=("name", "pk"), after=request.GET.get("after"), size=PAGE_SIZE)
+    page = keyset_page(qs, order=("name", "pk"), after=get_cursor(request), size=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("after", None)
     return render(
@@ -176,7 +177,7 @@ def org_account(request, pk):
 def late_list(request):
     qs = queries.list_late_filings_for_staff(request.user).filter(filed_at__isnull=True)
     page = keyset_page(
-        qs, order=("-year", "organization_id", "id"), after=request.GET.get("after"), size=PAGE_SIZE
+        qs, order=("-year", "organization_id", "id"), after=get_cursor(request), size=PAGE_SIZE
     )
     return render(request, "orgs/staff_late_list.html", {"page": page})
 

@@ -21,6 +21,7 @@ from civilaffairs.accounts.access import grants_for, is_staff_member
 from civilaffairs.accounts.models import Office
 from civilaffairs.lib import idnumber
 from civilaffairs.lib.paging import keyset_page
+from civilaffairs.lib.params import get_cursor
 from civilaffairs.people.models import Person
 
 from . import actions, ledger, queries
@@ -92,7 +93,7 @@ def register_list(request):
             "authority", "domicile_region"
         )
     )
-    page = keyset_page(qs, order=("name", "pk"), after=request.GET.get("after"), size=PAGE_SIZE)
+    page = keyset_page(qs, order=("name", "pk"), after=get_cursor(request), size=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("after", None)
     return render(
@@ -167,7 +168,7 @@ def needs_public(request):
         )
     )
     page = keyset_page(
-        qs, order=("-urgency", "deadline", "pk"), after=request.GET.get("after"), size=PAGE_SIZE
+        qs, order=("-urgency", "deadline", "pk"), after=get_cursor(request), size=PAGE_SIZE
     )
     return render(request, "orgs/needs_public.html", {"page": page})
 
@@ -177,7 +178,7 @@ def public_ledger(request):
     page = keyset_page(
         ledger.ledger_queryset(),
         order=("-confirmed_at", "-id"),
-        after=request.GET.get("after"),
+        after=get_cursor(request),
         size=PAGE_SIZE,
     )
     ids = [d.pk for d in page.rows]
@@ -484,7 +485,7 @@ def charity_home(request):
         raise Http404
     needs = queries.list_needs_for_requester(user).order_by("status", "-urgency", "deadline", "pk")
     page = keyset_page(
-        needs, order=("-created_at", "-id"), after=request.GET.get("after"), size=PAGE_SIZE
+        needs, order=("-created_at", "-id"), after=get_cursor(request), size=PAGE_SIZE
     )
     return render(
         request,
@@ -786,9 +787,7 @@ MATCH_PREFETCH = Prefetch(
 def my_donations(request):
     """The donor's offers and where each went: project, who runs it, area, quantities."""
     offers = queries.list_my_offers(request.user).prefetch_related(MATCH_PREFETCH)
-    page = keyset_page(
-        offers, order=("-created_at", "-id"), after=request.GET.get("after"), size=20
-    )
+    page = keyset_page(offers, order=("-created_at", "-id"), after=get_cursor(request), size=20)
     return render(request, "orgs/donation_list.html", {"page": page})
 
 

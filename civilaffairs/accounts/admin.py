@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from simple_history.admin import SimpleHistoryAdmin
 
 from civilaffairs.casework.registry import service_choices
+from civilaffairs.lib.admin import SimpleHistoryAdmin
 from civilaffairs.lib.masked_fields import MaskedNumbersAdmin
 from civilaffairs.lib.masking import mask_phone
 

@@ -27,3 +27,17 @@ class PhoneOrUsernameBackend(ModelBackend):
         of staff's first scope check needs no second query."""
         user = user_with_grants(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
+
+
+def axes_username(request, credentials=None):
+    """The user name django-axes records for a login attempt (AXES_USERNAME_CALLABLE), cut to
+    the longest user name there is. Django's AuthenticationForm, which the admin's login uses,
+    does not enforce its user name's max_length, so a 10,000-character name reached Axes'
+    varchar(255) column and the login answered 500."""
+    from django.conf import settings
+
+    field = settings.AXES_USERNAME_FORM_FIELD
+    value = credentials.get(field) if credentials else getattr(request, "POST", {}).get(field)
+    if not isinstance(value, str):
+        return None
+    return value[: User._meta.get_field("username").max_length]

@@ -7,7 +7,7 @@ from django.contrib.auth.password_validation import (
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from civilaffairs.lib.idnumber import normalize
+from civilaffairs.lib.forms import IdNumberField
 from civilaffairs.people.models import parse_id_number
 
 from .models import User
@@ -21,17 +21,13 @@ class SignUpForm(forms.Form):
         max_length=60,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    id_number = forms.CharField(
+    id_number = IdNumberField(
         label=_("Resident ID number"),
-        max_length=20,
         help_text=_("18 characters; the last one may be X."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "inputmode": "text", "spellcheck": "false"}
-        ),
     )
     phone = forms.RegexField(
         label=_("Mobile number"),
-        regex=r"^1\d{10}$",
+        regex=r"^1[0-9]{10}\Z",
         error_messages={"invalid": _("Please enter an 11-digit mobile number starting with 1.")},
         help_text=_("You will log in with this number."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "numeric"}),
@@ -55,7 +51,7 @@ class SignUpForm(forms.Form):
         return name
 
     def clean_id_number(self):
-        return parse_id_number(normalize(self.cleaned_data["id_number"])).value
+        return parse_id_number(self.cleaned_data["id_number"]).value
 
     def clean(self):
         data = super().clean()
@@ -88,7 +84,7 @@ class LoginForm(AuthenticationForm):
 class ProfileForm(forms.Form):
     phone = forms.RegexField(
         label=_("Mobile number"),
-        regex=r"^1\d{10}$",
+        regex=r"^1[0-9]{10}\Z",
         error_messages={"invalid": _("Please enter an 11-digit mobile number starting with 1.")},
     )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)

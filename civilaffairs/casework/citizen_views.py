@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civilaffairs.lib.paging import keyset_page
+from civilaffairs.lib.params import get_cursor, safe_next, to_id
 
 from . import actions
 from .forms import DocumentUploadForm, WithdrawForm
@@ -26,7 +27,7 @@ from .queries import (
     list_notifications_for_citizen,
     unread_count_for,
 )
-from .views import add_document_from_form, details_html, fields_html, file_response, safe_next
+from .views import add_document_from_form, details_html, fields_html, file_response
 
 DETAIL_TEMPLATE = "casework/mycase_detail.html"
 WITHDRAW = "withdraw"
@@ -71,7 +72,7 @@ def my_cases(request):
     page = keyset_page(
         list_cases_for_citizen(request.user),
         order=("-created_at", "-id"),
-        after=request.GET.get("after"),
+        after=get_cursor(request),
         size=50,
     )
     return render(request, "casework/mycase_list.html", {"page": page})
@@ -163,7 +164,7 @@ def inbox(request):
     page = keyset_page(
         list_notifications_for_citizen(request.user),
         order=("-created_at", "-id"),
-        after=request.GET.get("after"),
+        after=get_cursor(request),
         size=20,
     )
     return render(
@@ -182,10 +183,10 @@ def inbox_read(request):
         raise Http404
     ids = None
     if request.POST.get("id"):
-        try:
-            ids = [int(request.POST["id"])]
-        except ValueError:
-            raise Http404 from None
+        one = to_id(request.POST["id"])
+        if one is None:
+            raise Http404
+        ids = [one]
     n = actions.do_mark_notifications_read(person, acting_user=request.user, ids=ids)
     if ids is None:
         messages.success(request, _("All messages are marked as read."))

@@ -59,7 +59,9 @@ def clean_name(name: str) -> str:
 def check_upload(uploaded) -> CheckedUpload:
     """Validate an UploadedFile; return what may be stored. Raises ValidationError with a
     message the citizen can act on."""
-    name = clean_name(getattr(uploaded, "name", ""))
+    # The name as it was sent (lib.uploads): Django's parser has cut a path down to its last
+    # part by now, and a path is to be refused, not repaired.
+    name = clean_name(getattr(uploaded, "sent_name", None) or getattr(uploaded, "name", ""))
     limit = settings.UPLOAD_MAX_BYTES
     if uploaded.size is not None and uploaded.size > limit:
         raise ValidationError(

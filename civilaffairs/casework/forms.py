@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.accounts.models import StaffRole, User
+from civilaffairs.lib.params import to_id
 from civilaffairs.lib.widgets import QuickSelect
 
 from .models import Case, Document
@@ -53,7 +54,7 @@ class QueueFilterForm(forms.Form):
     state = forms.ChoiceField(label=_("Status"), required=False, widget=QuickSelect)
     region = forms.RegexField(
         label=_("Area code"),
-        regex=r"^\d{2,12}$",
+        regex=r"^[0-9]{2,12}\Z",
         required=False,
         help_text=_("The beginning of a division code, e.g. 640104 for a whole county."),
         error_messages={"invalid": _("Enter 2 to 12 digits of a division code.")},
@@ -168,10 +169,10 @@ class CaseIdsField(forms.Field):
             return []
         if isinstance(value, str):
             value = [value]
-        try:
-            ids = sorted({int(v) for v in value})
-        except (TypeError, ValueError):
-            raise ValidationError(_("Invalid case selection."), code="invalid") from None
+        ids = {to_id(v) if isinstance(v, str) else None for v in value}
+        if None in ids:
+            raise ValidationError(_("Invalid case selection."), code="invalid")
+        ids = sorted(ids)
         if len(ids) > 500:
             raise ValidationError(_("Select at most 500 cases at a time."), code="too_many")
         return ids

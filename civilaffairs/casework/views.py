@@ -19,7 +19,6 @@ from django.template.loader import render_to_string, select_template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import escape
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,6 +28,7 @@ from civilaffairs.accounts.access import log_access, require_staff
 from civilaffairs.accounts.models import AccessLog, User
 from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.lib.fragments import rendered_once
+from civilaffairs.lib.params import get_choice, get_cursor, safe_next
 
 from . import actions
 from .document_actions import do_add_document
@@ -75,15 +75,6 @@ def _error_messages(request, exc: ValidationError, prefix: str = ""):
         messages.error(request, f"{prefix}{text}" if prefix else text)
 
 
-def safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
 def _can_supervise(case: Case, user) -> bool:
     return actions.can_assign(case, user)
 
@@ -96,11 +87,7 @@ PAGE_SIZES = (10, 20, 25, 50, 100)
 
 def _page_size(request) -> int:
     """Rows per page from `?size=` when it is one of PAGE_SIZES, else the default."""
-    try:
-        size = int(request.GET.get("size", PAGE_SIZE))
-    except ValueError:
-        return PAGE_SIZE
-    return size if size in PAGE_SIZES else PAGE_SIZE
+    return get_choice(request, "size", PAGE_SIZES, default=PAGE_SIZE)
 
 
 def _filter_fields(form) -> str:
@@ -217,10 +204,13 @@ def _queue(request, which: str):
     # One GROUP BY for the whole (filtered) queue, before the state filter narrows it; cached
     # briefly when the queue is large (queries.queue_counts).
     counts, counted_at = queue_counts(statement)
-    page = queue_page(statement, after=request.GET.get("after"), size=_page_size(request))
+    page = queue_page(statement, after=get_cursor(request), size=_page_size(request))
     query = request.GET.copy()
     query.pop("after", None)
     filter_query = query.urlencode()
+    # The counts link to one state each, with the other filters kept.
+    query.pop("state", None)
+    counts_query = query.urlencode()
     can_bulk = bool(page.rows) and can_supervise_somewhere(user)
     counts_heading, counts_note = queue_counts_heading(counts, counted_at)
     return render(
@@ -230,7 +220,7 @@ def _queue(request, which: str):
             "which": which,
             "filtered": filtered,
             "page": page,
-            "counts_html": queue_counts_html(counts, filter_query),
+            "counts_html": queue_counts_html(counts, counts_query),
             "counts_heading": counts_heading,
             "counts_note": counts_note,
             "filter_query": filter_query,

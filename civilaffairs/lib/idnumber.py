@@ -10,12 +10,14 @@ division codes it ships.
 """
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+DIGITS_AND_CHECK = re.compile(r"[0-9]{17}[0-9X]")
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 EARLIEST_BIRTH = dt.date(1880, 1, 1)
@@ -27,9 +29,16 @@ def check_char(first17: str) -> str:
     return CHECK_CHARS[total % 11]
 
 
+# A Chinese input method in its wide mode types digits and letters as wide characters.
+_WIDE = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
+
+
 def normalize(value: str) -> str:
-    """Strip spaces and upper-case a trailing x, as people type it both ways."""
-    return (value or "").strip().replace(" ", "").upper()
+    """The number as it is stored: without the spaces (also wide ones) or hyphens people put
+    between groups of digits, wide digits made plain, and a trailing x upper-cased, as people
+    type it both ways."""
+    value = (value or "").translate(_WIDE)
+    return "".join(value.split()).replace("-", "").upper()
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,8 @@ def parse(
             code="id_length",
             params={"n": len(value)},
         )
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    # ASCII digits only: str.isdigit() is also true of '²', which int() refuses.
+    if not DIGITS_AND_CHECK.fullmatch(value):
         raise ValidationError(
             _("An ID number has 17 digits followed by a digit or X."),
             code="id_characters",

@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from .admin import SimpleHistoryAdmin
 from .masking import mask_bank_account, mask_id_number, mask_phone
 
 

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from civilaffairs.lib import idnumber
+from civilaffairs.lib.admin import SimpleHistoryAdmin
 from civilaffairs.lib.masked_fields import MaskedHistoryAdmin
 
 from .actions import PERSON_EDITABLE, do_update_person

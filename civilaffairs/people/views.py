@@ -9,6 +9,7 @@ from civilaffairs.accounts.access import access_person, require_staff
 from civilaffairs.accounts.actions import do_reveal_id_number, do_reveal_phone
 from civilaffairs.casework.registry import assisted_links
 from civilaffairs.lib.paging import keyset_page
+from civilaffairs.lib.params import get_cursor, get_text
 
 from .models import Person
 
@@ -16,9 +17,9 @@ from .models import Person
 @login_required
 def person_list(request):
     require_staff(request.user)
-    q = request.GET.get("q", "").strip()
+    q = get_text(request, "q", max_length=60)
     qs = Person.objects.visible_to(request.user).search(q).select_related("residence_region")
-    page = keyset_page(qs, order=("-pk",), after=request.GET.get("after"), size=25)
+    page = keyset_page(qs, order=("-pk",), after=get_cursor(request), size=25)
     return render(request, "people/person_list.html", {"page": page, "q": q})
 
 

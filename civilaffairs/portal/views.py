@@ -1,11 +1,11 @@
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from civilaffairs.accounts.actions import do_set_elder_mode
 from civilaffairs.casework.registry import catalogue
 from civilaffairs.lib.fragments import rendered_once
+from civilaffairs.lib.params import safe_next
 
 from .context_processors import ELDER_COOKIE
 
@@ -25,15 +25,6 @@ def home(request):
 
 def accessibility(request):
     return render(request, "portal/accessibility.html")
-
-
-def _safe_next(request, fallback="/"):
-    target = request.POST.get("next") or request.GET.get("next") or fallback
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 @require_POST
@@ -59,7 +50,7 @@ def preferences(request):
     enabled = request.POST.get("elder_mode") == "1"
     if request.user.is_authenticated:
         do_set_elder_mode(request.user, acting_user=request.user, enabled=enabled)
-    response = HttpResponseRedirect(_safe_next(request))
+    response = HttpResponseRedirect(safe_next(request, "/"))
     response.set_cookie(
         ELDER_COOKIE, "1" if enabled else "0", max_age=ONE_YEAR, samesite="Lax", httponly=True
     )

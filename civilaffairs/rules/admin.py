@@ -11,8 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from civilaffairs.lib.admin import SimpleHistoryAdmin
 from civilaffairs.lib.masking import mask_name
 from civilaffairs.people.models import Region
 
@@ -120,7 +120,10 @@ class RegionLevelFilter(admin.SimpleListFilter):
         return Region.Level.choices
 
     def queryset(self, request, queryset):
-        return queryset.filter(region__level=self.value()) if self.value() else queryset
+        # Only a level of the list: the value comes from the address ('²' is no level).
+        levels = {str(level): level for level, _label in Region.Level.choices}
+        level = levels.get(self.value())
+        return queryset.filter(region__level=level) if level is not None else queryset
 
 
 @admin.register(Parameter)
@@ -293,9 +296,11 @@ class RuleSetAdmin(SimpleHistoryAdmin):
 
     def save_formset(self, request, form, formset, change):
         ruleset = form.instance
+        # Always: the admin's change message reads new_objects & co., which only save() sets.
+        # Rows of a rule set that is no longer a draft are read-only, so nothing is returned.
+        formset.save(commit=False)
         if not ruleset.is_editable:
             return
-        formset.save(commit=False)
         is_rule = formset.model is Rule
         for obj in formset.deleted_objects:
             (actions.do_delete_rule if is_rule else actions.do_delete_example)(

@@ -3,6 +3,7 @@ Every staff URL answers 404 to another registry's registrar and 403 to non-regis
 keep a fixed number of queries; ID numbers are masked."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -24,6 +25,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.marriage.urls_for_t
 def page(response) -> str:
     assert response.status_code == 200, response.status_code
     return response.content.decode()
+
+
+def lookup_on(html: str) -> str:
+    """The replacement page's proof that the person was looked up by ID number."""
+    return re.search(r'name="lookup" value="([^"]+)"', html).group(1)
 
 
 # ----------------------------------------------------------------------------- citizens
@@ -376,7 +382,12 @@ def test_a_lost_certificate_is_replaced_at_the_counter(client, reg, registered):
     assert cert.number in html
     response = client.post(
         reverse("marriage:replacement"),
-        {"certificate": cert.pk, "registry": reg.home.pk, "reason": "搬家遗失"},
+        {
+            "lookup": lookup_on(html),
+            "certificate": cert.pk,
+            "registry": reg.home.pk,
+            "reason": "搬家遗失",
+        },
     )
     assert response.status_code == 302
     cert.refresh_from_db()
@@ -398,8 +409,10 @@ def test_the_other_registrar_replaces_at_their_own_registry(client, reg, registe
     app, _ = registered
     cert = Certificate.objects.get(holder=app.party_a)
     sign_in(client, reg.other_registrar)
+    html = page(client.get(reverse("marriage:replacement"), {"id_number": app.party_a.id_number}))
     response = client.post(
-        reverse("marriage:replacement"), {"certificate": cert.pk, "registry": reg.home.pk}
+        reverse("marriage:replacement"),
+        {"lookup": lookup_on(html), "certificate": cert.pk, "registry": reg.home.pk},
     )
     assert response.status_code == 302
     new = Certificate.objects.get(replaces=cert)
