@@ -30,6 +30,7 @@ from django.urls import reverse
 from tests.security import matrix_samples
 from tests.security.access_matrix import (
     ADMIN_LOGIN,
+    LOGIN,
     Row,
     Runner,
     answer,
@@ -503,3 +504,18 @@ def test_the_administrator_opens_every_list_and_a_row_of_every_model(matrix, db)
     assert not wrong, "\n".join(wrong)
     # Every app of the admin has at least one row opened (the world has rows of each).
     assert opened == {model._meta.app_label for model in admin.site._registry}
+
+
+def test_a_rule_gives_each_cell_one_answer():
+    """How the table's rules read (no request made): inside, outside, refused, others."""
+    case_page = rule({"caseworker"}, reads={"approver"}, cells={("caseworker", "odd"): 302})
+    inside = frozenset({"caseworker", "approver"})
+    assert case_page.expect("caseworker", "here", inside) == 200
+    assert case_page.expect("caseworker", "there", frozenset()) == 404
+    assert case_page.expect("approver", "here", inside) == 403
+    assert case_page.expect("approver", "there", frozenset()) == 404
+    assert case_page.expect("citizen", "here", inside) == 403
+    assert case_page.expect("anonymous", "here", inside) == LOGIN
+    assert case_page.expect("caseworker", "odd", inside) == 302
+    assert wrong_method().expect("citizen", None, None) == 405
+    assert wrong_method().expect("anonymous", None, None) == LOGIN
