@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from civilaffairs.accounts.access import access_person, require_staff
 from civilaffairs.casework.models import Case
@@ -304,6 +305,7 @@ def review(request, pk):
 # Public
 
 
+@require_GET
 def public_notices(request):
     """The public notice (公示): name with masked characters, village, people covered, amount.
     Never an ID number, bank account or health detail."""

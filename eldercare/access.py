@@ -14,7 +14,7 @@ Who sees what:
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from civilaffairs.accounts.access import require_staff, scope_q
+from civilaffairs.accounts.access import is_staff_member, require_staff, scope_q
 from civilaffairs.casework.models import Case
 from civilaffairs.people.models import Person
 
@@ -203,6 +203,10 @@ def access_institution_for_update(user, pk) -> Institution:
         inst = Institution.objects.filter(pk=pk, operator=provider).first()
         if inst is not None:
             return inst
+        if not is_staff_member(user):
+            # Another operator's institution lies outside the provider's scope: answered like
+            # one that does not exist, not with a refusal that confirms it does.
+            raise Http404
     require_staff(user)
     return _get_or_404(Institution.objects.visible_to(user).select_related("region"), pk)
 

@@ -155,6 +155,7 @@ def _step_url(step):
 
 
 @login_required
+@require_GET
 def book_start(request):
     request.session.pop(SESSION_KEY, None)
     return redirect(_step_url("who"))

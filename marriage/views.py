@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civilaffairs.accounts.access import log_access
 from civilaffairs.accounts.models import AccessLog
@@ -75,6 +75,7 @@ def _need_person(request):
 
 
 @login_required
+@require_GET
 def my_marriage(request):
     """My marital status and records, my appointments, and the divorce countdown."""
     if (response := _need_person(request)) is not None:
@@ -328,6 +329,7 @@ def _refusal_context(app):
 
 
 @login_required
+@require_GET
 def refusal_letter(request, pk):
     app = queries.access_citizen_application(request.user, pk)
     if app.case.state != "refused":
@@ -339,6 +341,7 @@ def refusal_letter(request, pk):
 
 
 @login_required
+@require_GET
 def staff_appointments(request):
     """The registrar's day: the appointments at their registry, and open applications."""
     queries.require_registrar(request.user)
@@ -402,6 +405,7 @@ def _counter_context(request, app, bound=None):
 
 
 @login_required
+@require_GET
 def counter(request, pk):
     app = queries.access_application(request.user, pk)
     return render(request, "marriage/counter.html", _counter_context(request, app))
@@ -534,6 +538,7 @@ def counter_withdraw(request, pk):
 
 
 @login_required
+@require_GET
 def staff_refusal_letter(request, pk):
     app = queries.access_application(request.user, pk)
     if app.case.state != "refused":
@@ -542,6 +547,7 @@ def staff_refusal_letter(request, pk):
 
 
 @login_required
+@require_GET
 def certificate(request, pk):
     """The printable certificate (print CSS): one booklet, for one holder."""
     cert = queries.access_certificate(request.user, pk)
@@ -661,6 +667,7 @@ def replacement(request):
 
 
 @login_required
+@require_GET
 def statistics(request):
     """Registrations per registry and month, parties by age band and sex; divorces."""
     registries = {r.pk: r for r in queries.statistics_registries(request.user)}

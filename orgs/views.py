@@ -482,7 +482,8 @@ def charity_home(request):
     """The needing side's page: its projects and needs, with what is proposed and on its way."""
     user = request.user
     if not _runners(user) and not queries.list_needs_for_requester(user).exists():
-        raise Http404
+        # Neither an organization's account nor staff of an office: not a page of theirs.
+        raise PermissionDenied
     needs = queries.list_needs_for_requester(user).order_by("status", "-urgency", "deadline", "pk")
     page = keyset_page(
         needs, order=("-created_at", "-id"), after=get_cursor(request), size=PAGE_SIZE
@@ -503,7 +504,7 @@ def charity_home(request):
 def project_new(request):
     runners = _runners(request.user)
     if not runners:
-        raise Http404
+        raise PermissionDenied
     form = ProjectForm(request.POST or None, runners=runners)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -543,7 +544,7 @@ def need_new(request):
         if _runners(user):
             messages.info(request, _("Create a project first: every need belongs to one."))
             return redirect("orgs:project-new")
-        raise Http404
+        raise PermissionDenied
     staff = is_staff_member(user)
     form = NeedForm(request.POST or None, projects=projects, staff=staff)
     if request.method == "POST" and form.is_valid():

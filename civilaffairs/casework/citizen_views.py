@@ -180,7 +180,9 @@ def inbox_read(request):
     """Mark one message (`id`) or all of them read."""
     person = request.user.person
     if person is None:
-        raise Http404
+        # An account with no person bound has no inbox: refused, like any page of a role the
+        # user does not hold (a 404 is for a row outside the user's scope).
+        raise PermissionDenied
     ids = None
     if request.POST.get("id"):
         one = to_id(request.POST["id"])

@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from civilaffairs.accounts.access import access_person, require_staff
 from civilaffairs.accounts.actions import do_reveal_id_number, do_reveal_phone
@@ -24,6 +24,7 @@ def person_list(request):
 
 
 @login_required
+@require_GET
 def person_detail(request, pk):
     person = access_person(request.user, pk)
     membership = person.current_membership()

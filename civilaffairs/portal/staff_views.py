@@ -1,11 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from civilaffairs.accounts.access import grants_for, require_staff
 from civilaffairs.accounts.models import Office, StaffRole
 
 
 @login_required
+@require_GET
 def workspace(request):
     """The staff home: which offices and roles this person works in."""
     require_staff(request.user)

@@ -1,6 +1,6 @@
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from civilaffairs.accounts.actions import do_set_elder_mode
 from civilaffairs.casework.registry import catalogue
@@ -12,6 +12,7 @@ from .context_processors import ELDER_COOKIE
 ONE_YEAR = 365 * 24 * 3600
 
 
+@require_GET
 def home(request):
     from civilaffairs.casework.registry import all_services, links
 
@@ -23,6 +24,7 @@ def home(request):
     return render(request, "portal/home.html", {"services": services})
 
 
+@require_GET
 def accessibility(request):
     return render(request, "portal/accessibility.html")
 

@@ -111,7 +111,7 @@ def test_a_citizen_without_a_verified_person_sees_no_cases(client, world, my_cas
     assert my_case.reference not in page
     assert client.get(reverse("cases:case-detail", args=[my_case.pk])).status_code == 404
     assert client.get(reverse("cases:inbox")).status_code == 200
-    assert client.post(reverse("cases:inbox-read")).status_code == 404
+    assert client.post(reverse("cases:inbox-read")).status_code == 403
 
 
 def test_the_citizen_never_sees_internal_events_or_staff_names(client, world, my_case):
