@@ -119,7 +119,7 @@ def test_a_next_address_on_another_site_is_not_followed(client, personas):
 
 @pytest.mark.parametrize(
     "next_url",
-    ["/\r\nSet-Cookie: x=1", "/\x00", "//evil.example/", "\\\\evil.example", "java\nscript:x"],
+    ["/\r\nSet-Cookie: x=1", "//evil.example/", "\\\\evil.example", "java\nscript:x", "queue"],
 )
 def test_a_hostile_next_address_never_leaves_the_site_nor_breaks_the_page(
     client, personas, next_url
@@ -132,6 +132,17 @@ def test_a_hostile_next_address_never_leaves_the_site_nor_breaks_the_page(
     location = response["Location"]
     assert location.startswith("/") and not location.startswith("//"), location
     assert "\n" not in location and "\r" not in location
+
+
+def test_a_next_address_with_a_nul_is_refused_before_the_page(client, personas):
+    """A NUL is refused for every page (portal.middleware.BadInputMiddleware): 400, and the
+    member of staff is still asked for the second factor."""
+    totp_device(personas.caseworker)
+    log_in_with_password(client, personas.caseworker)
+    assert client.get(VERIFY, {"next": "/\x00"}).status_code == 400
+    response = client.post(VERIFY, {"code": totp_code(personas.caseworker), "next": "/\x00"})
+    assert response.status_code == 400
+    assert client.get(reverse("casework:queue-office")).status_code == 302
 
 
 def test_the_language_switch_and_logging_out_work_before_the_second_factor(client, personas):

@@ -46,14 +46,15 @@ class ServerTimingMiddleware:
 class BadInputMiddleware:
     """Input no view can use, dealt with once for every view.
 
-    A NUL character in the address, a form field, an upload's name or a cookie is answered 400
+    A NUL character in the address, a form field or an upload's name is answered 400
     with a page in both languages. PostgreSQL cannot hold or compare a text with a NUL in it
     (the driver refuses the query), and no person types one: it comes from a fuzzer or an
     attacker. Refused here, before any view, it is refused everywhere, including values a view
-    reads without a form (a query string, the session cookie); stripping it in forms would
-    miss those, and would quietly change what was sent. The page is rendered without the
-    request's context: the user and the session come from the very cookies that may be at
-    fault.
+    reads without a form (a query string); stripping it in forms would miss those, and would
+    quietly change what was sent. The page is rendered without the request's context. Cookies
+    are not refused: a browser sends a bad one with every request until it is cleared, so a 400
+    would lock its owner out of the whole site; whoever reads a cookie treats a bad value as no
+    value (the session store, the language switch, CSRF).
 
     Uploaded files keep the name they were sent with (lib.uploads), so that a name that tries
     to be a path is refused where uploads are checked rather than cut down by Django's parser.
@@ -103,7 +104,7 @@ class BadInputMiddleware:
         return False
 
     def _has_nul(self, request) -> bool:
-        if "\x00" in request.path or _any_nul(request.GET) or _any_nul(request.COOKIES):
+        if "\x00" in request.path or _any_nul(request.GET):
             return True
         if request.method == "POST" and request.content_type in self.FORM_TYPES:
             if _any_nul(request.POST):

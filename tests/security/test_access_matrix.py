@@ -106,6 +106,14 @@ TABLE: dict[str, Row] = {
     "accounts:logout": Row(get=wrong_method(anonymous=405), post=rule(EVERYONE, 302)),
     "accounts:profile": Row(get=rule(SIGNED_IN), post=rule(SIGNED_IN)),
     "accounts:password-change": Row(get=rule(SIGNED_IN), post=rule(SIGNED_IN)),
+    # The test clients have passed the second factor (tests.auth.sign_in): these pages send
+    # everyone on; staff who have not are tested in tests/test_second_factor.py.
+    "accounts:second-factor": Row(get=rule(SIGNED_IN, 302), post=rule(SIGNED_IN, 302)),
+    "accounts:second-factor-setup": Row(get=rule(SIGNED_IN, 302), post=rule(SIGNED_IN, 302)),
+    # A new set of recovery codes: staff only; anyone else is sent to the home page.
+    "accounts:recovery-codes": Row(
+        get=rule(STAFF, 200, others=302), post=rule(STAFF, 302, others=302)
+    ),
     # ------------------------------------------------------------------ the citizen's cases
     "cases:my-cases": page(SIGNED_IN),
     "cases:case-detail": page(SIGNED_IN, sample="citizen_case", post=wrong_method()),
