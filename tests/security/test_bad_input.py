@@ -60,10 +60,16 @@ def test_a_nul_in_a_posted_field_is_a_400_and_nothing_is_saved(world, db, en):
     assert citizen.person.address == before
 
 
-def test_a_nul_in_the_session_cookie_is_a_400(world, db):
+def test_a_nul_in_a_cookie_is_no_session_and_no_lock_out(world, db):
+    """A browser sends a bad cookie with every request until it is cleared: it is read as no
+    value (no session, the default language), never a 400 that would lock its owner out."""
     client = Client()
     client.cookies["sessionid"] = "abcdefgh\x00ijklmnop"
-    assert client.get("/").status_code == 400
+    client.cookies["lang"] = "en\x00"
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response["Content-Language"] == "zh-hans"
+    assert not response.wsgi_request.user.is_authenticated
 
 
 def test_a_nul_in_the_address_is_a_400(world, db):
