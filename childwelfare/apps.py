@@ -13,6 +13,7 @@ class ChildwelfareConfig(AppConfig):
         from civilaffairs.lib.confidentiality import Confidentiality
 
         from . import facts, queries, workflow
+        from .queries import CHILD_ROLES
 
         facts.register()
         register_service(
@@ -38,6 +39,7 @@ class ChildwelfareConfig(AppConfig):
                 retention_years=30,
                 fact_context=facts.fact_context,
                 # Only staff who may open the child's record see the case (issue 7, item 7).
+                staff_roles=CHILD_ROLES,
                 staff_scope=queries.case_staff_scope,
             )
         )
@@ -63,6 +65,7 @@ class ChildwelfareConfig(AppConfig):
                 retention_years=30,
                 fact_context=facts.fact_context,
                 # Only staff who may open the child's record see the case (issue 7, item 7).
+                staff_roles=CHILD_ROLES,
                 staff_scope=queries.case_staff_scope,
             )
         )

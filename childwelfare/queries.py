@@ -23,6 +23,9 @@ from .models import Alert, AllowanceGrant, ChildProfile, IntakeReport, Resource
 CW = StaffRole.Role.CHILD_WELFARE
 DIRECTOR = StaffRole.Role.CHILDREN_DIRECTOR
 SUPERVISOR = StaffRole.Role.SUPERVISOR
+# Who works child-welfare cases (Service.staff_roles); case_staff_scope narrows it to the
+# children whose record they may open.
+CHILD_ROLES = (CW, DIRECTOR)
 CHILD_REGION = "person__residence_region_id"
 SERVICES = ("childwelfare.intake", "childwelfare.allowance")
 

@@ -14,7 +14,8 @@ Who sees what:
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from civilaffairs.accounts.access import is_staff_member, require_staff, scope_q
+from civilaffairs.accounts.access import is_staff_member, require_role, scope_q
+from civilaffairs.accounts.models import CASEWORK_ROLES
 from civilaffairs.casework.models import Case
 from civilaffairs.people.models import Person
 
@@ -31,6 +32,13 @@ from .models import (
 )
 
 BOOKING_ROW = ("service_type", "provider", "worker", "elder")
+# The civil-affairs staff of elder care: the general casework roles, in their jurisdiction. A
+# marriage registrar or a child-welfare worker of the same bureau is refused (403).
+STAFF_ROLES = CASEWORK_ROLES
+
+
+def require_staff(user):
+    require_role(user, STAFF_ROLES)
 
 
 def _get_or_404(qs, pk):
@@ -151,7 +159,7 @@ def list_links_for_staff(user):
     require_staff(user)
     return (
         FamilyLink.objects.pending()
-        .filter(scope_q(user, region_field="elder__residence_region_id"))
+        .filter(scope_q(user, region_field="elder__residence_region_id", roles=STAFF_ROLES))
         .select_related("elder", "family__person")
         .order_by("requested_at", "pk")
     )
@@ -214,4 +222,5 @@ def access_institution_for_update(user, pk) -> Institution:
 def access_person_for_staff(user, pk) -> Person:
     from civilaffairs.accounts.access import access_person
 
+    require_staff(user)
     return access_person(user, pk)

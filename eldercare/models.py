@@ -459,8 +459,9 @@ class BookingQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Staff: bookings of elders living in the user's jurisdiction."""
         from civilaffairs.accounts.access import scope_q
+        from civilaffairs.accounts.models import CASEWORK_ROLES
 
-        return self.filter(scope_q(user, region_field="region_id"))
+        return self.filter(scope_q(user, region_field="region_id", roles=CASEWORK_ROLES))
 
 
 class Booking(models.Model):
@@ -742,8 +743,9 @@ class InstitutionQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         from civilaffairs.accounts.access import scope_q
+        from civilaffairs.accounts.models import CASEWORK_ROLES
 
-        return self.filter(scope_q(user, region_field="region_id"))
+        return self.filter(scope_q(user, region_field="region_id", roles=CASEWORK_ROLES))
 
 
 class Institution(models.Model):
@@ -914,8 +916,16 @@ class DeviceReading(models.Model):
 class AlertQuerySet(models.QuerySet):
     def visible_to(self, user):
         from civilaffairs.accounts.access import scope_q
+        from civilaffairs.accounts.models import CASEWORK_ROLES
 
-        return self.filter(scope_q(user, region_field="region_id", level_field="confidentiality"))
+        return self.filter(
+            scope_q(
+                user,
+                region_field="region_id",
+                level_field="confidentiality",
+                roles=CASEWORK_ROLES,
+            )
+        )
 
 
 class Alert(models.Model):

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civilaffairs.accounts.access import require_staff
 from civilaffairs.casework.models import Case
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor
@@ -26,6 +25,7 @@ from .access import (
     list_bookings_for_staff,
     list_institutions_for_staff,
     list_links_for_staff,
+    require_staff,
 )
 from .forms import (
     ApproveForm,

@@ -8,12 +8,13 @@ class MarriageConfig(AppConfig):
 
     def ready(self):
         # The domain tells the platform what it offers; the platform never imports us.
+        from civilaffairs.accounts.models import StaffRole
         from civilaffairs.casework.registry import Service, register_link, register_service
         from civilaffairs.casework.workflow import register_workflow
         from civilaffairs.lib.confidentiality import Confidentiality
         from civilaffairs.portal.demo import register_demo_step
 
-        from . import queries, workflow
+        from . import workflow
 
         common = {
             "domain": "marriage",
@@ -23,8 +24,8 @@ class MarriageConfig(AppConfig):
             # Marriage records are kept permanently (DESIGN §2, Cases).
             "retention_years": None,
             # Only registrars act on these cases (every transition is theirs) and supervisors
-            # oversee them; another county caseworker has no business reading a couple's file.
-            "staff_scope": queries.case_staff_scope,
+            # oversee them; a caseworker has no business reading a couple's file.
+            "staff_roles": (StaffRole.Role.REGISTRAR, StaffRole.Role.SUPERVISOR),
         }
         services = [
             (

@@ -38,17 +38,6 @@ APPLICATION_RELATED = (
 )
 
 
-def case_staff_scope(user) -> Q:
-    """Service.staff_scope of the marriage services: registrars and supervisors, in the
-    jurisdiction their grant in that role covers (ANDed into Case.objects.visible_to)."""
-    return scope_q(
-        user,
-        region_field="region",
-        level_field="confidentiality",
-        roles=[REGISTRAR, StaffRole.Role.SUPERVISOR],
-    )
-
-
 def registry_ids_for(user) -> list[int]:
     """The registries a member of staff works at as registrar (every one for the superuser)."""
     if not getattr(user, "is_authenticated", False):

@@ -19,7 +19,7 @@ exist.
 from django.db.models import Q
 from django.http import Http404
 
-from civilaffairs.accounts.access import grants_for, require_staff
+from civilaffairs.accounts.access import grants_for, require_role
 from civilaffairs.accounts.models import StaffRole
 from civilaffairs.casework.models import Case
 
@@ -49,6 +49,12 @@ DECIDING_ROLES = (StaffRole.Role.APPROVER, StaffRole.Role.SUPERVISOR)
 GRADING_ROLES = AUTHORITY_ROLES
 # Staff of an office who raise needs on behalf of households.
 NEED_ROLES = AUTHORITY_ROLES
+
+
+def require_staff(user):
+    """The registration authority's staff (AUTHORITY_ROLES); a registrar or a child-welfare
+    worker of the same bureau is refused (403)."""
+    require_role(user, AUTHORITY_ROLES)
 
 
 def _get_or_404(qs, pk):

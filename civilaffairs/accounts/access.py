@@ -164,6 +164,13 @@ def require_staff(user):
         raise PermissionDenied
 
 
+def require_role(user, roles: Iterable[str]):
+    """403 unless the user holds one of `roles` somewhere (or is the administrator): a page of
+    a domain's staff is not for staff of another line of work (a registrar, say)."""
+    if not (getattr(user, "is_superuser", False) or has_role(user, *roles)):
+        raise PermissionDenied
+
+
 def access_person(user, pk):
     """A person in the user's jurisdiction, or 404."""
     from civilaffairs.people.models import Person

@@ -211,6 +211,18 @@ class StaffRole(models.Model):
         return f"{self.user} · {self.office} · {self.get_role_display()}"
 
 
+# The roles that work general cases (social assistance, elder care, social organizations): a
+# service that names no roles of its own (Service.staff_roles) is seen and worked by these. A
+# marriage registrar or a child-welfare worker holds a grant over the same area but has no
+# business reading a household's 低保 file.
+CASEWORK_ROLES = (
+    StaffRole.Role.CASEWORKER,
+    StaffRole.Role.REVIEWER,
+    StaffRole.Role.APPROVER,
+    StaffRole.Role.SUPERVISOR,
+)
+
+
 class AccessLog(models.Model):
     """Reads that the law or our own rules say must be traceable: revealing a full ID number,
     opening a child's record, exporting lists. Kept ACCESS_LOG_RETENTION_DAYS."""

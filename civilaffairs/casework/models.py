@@ -43,17 +43,18 @@ QUEUE_ORDER = ("queue_rank", "submitted_at", "id")
 
 def visible_to_key(user) -> tuple:
     """Everything Case.objects.visible_to(user) is built from: the user's id and flags, their
-    grants and the services that narrow it (each Service.staff_scope builds its Q from the user
-    and their grants alone). Statements compiled from visible_to are kept under it
-    (lib.compiled): a changed grant is a new key."""
+    grants, which roles work which services and the services that narrow it (each
+    Service.staff_scope builds its Q from the user and their grants alone). Statements compiled
+    from visible_to are kept under it (lib.compiled): a changed grant is a new key."""
     from civilaffairs.accounts.access import grants_for
 
-    from .registry import narrowed_services
+    from .registry import narrowed_services, services_by_staff_roles
 
     return (
         user.pk,
         bool(getattr(user, "is_superuser", False)),
         grants_for(user),
+        tuple(services_by_staff_roles()),
         tuple(s.code for s in narrowed_services()),
     )
 
@@ -61,12 +62,34 @@ def visible_to_key(user) -> tuple:
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The one jurisdiction filter for staff: region subtree and confidentiality together,
-        and, for a service that narrows it (Service.staff_scope), that service's own rule too."""
-        from civilaffairs.accounts.access import scope_q
+        through a grant in a role that works the case's service (Service.staff_roles), and, for
+        a service that narrows it further (Service.staff_scope), that service's own rule too."""
+        from civilaffairs.accounts.access import has_role, scope_q
 
-        from .registry import narrowed_services
+        from .registry import narrowed_services, services_by_staff_roles
 
-        q = scope_q(user, region_field="region", level_field="confidentiality")
+        if getattr(user, "is_superuser", False):
+            q = Q()
+        else:
+            # One term per distinct jurisdiction: a supervisor, who works every service, gets
+            # one term without a service filter.
+            terms: dict[Q, list[str]] = {}
+            groups = services_by_staff_roles()
+            for roles, codes in groups:
+                if has_role(user, *roles):
+                    term = scope_q(
+                        user, region_field="region", level_field="confidentiality", roles=roles
+                    )
+                    terms.setdefault(term, []).extend(codes)
+            every = {code for _roles, codes in groups for code in codes}
+            q = Q(pk__in=[])
+            for term, codes in terms.items():
+                if set(codes) == every:
+                    q |= term
+                elif len(codes) <= len(every) / 2:
+                    q |= term & Q(service__in=sorted(codes))
+                else:
+                    q |= term & ~Q(service__in=sorted(every - set(codes)))
         narrowed = [] if getattr(user, "is_superuser", False) else narrowed_services()
         if narrowed:
             per_service = ~Q(service__in=[s.code for s in narrowed])

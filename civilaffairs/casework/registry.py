@@ -52,6 +52,9 @@ class Service:
     # the staff queues) are kept on that basis under models.visible_to_key (tested in
     # tests/casework/test_queues.py).
     staff_scope: Callable | None = field(default=None, compare=False)
+    # The staff roles that see and work this service's cases (within their grant's region and
+    # level): by default the general casework roles (accounts.models.CASEWORK_ROLES).
+    staff_roles: tuple[str, ...] = field(default_factory=lambda: _casework_roles())
 
     def __post_init__(self):
         if self.domain not in DOMAINS:
@@ -67,6 +70,12 @@ class Service:
             return reverse(self.apply_url_name)
         except NoReverseMatch:
             return None
+
+
+def _casework_roles() -> tuple[str, ...]:
+    from civilaffairs.accounts.models import CASEWORK_ROLES
+
+    return tuple(str(role) for role in CASEWORK_ROLES)
 
 
 _services: dict[str, Service] = {}
@@ -85,6 +94,15 @@ def register_service(service: Service) -> Service:
 
 def get_service(code: str) -> Service:
     return _services[code]
+
+
+def services_by_staff_roles() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(roles, service codes) for each set of roles that works some services, in a fixed
+    order: what Case.objects.visible_to builds its jurisdiction terms from."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for s in sorted(_services.values(), key=lambda s: s.code):
+        groups.setdefault(tuple(sorted(s.staff_roles)), []).append(s.code)
+    return [(roles, tuple(codes)) for roles, codes in sorted(groups.items())]
 
 
 def narrowed_services() -> list[Service]:

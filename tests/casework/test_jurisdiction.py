@@ -4,10 +4,12 @@ never a change. The right member of staff gets the page or the change."""
 import pytest
 from django.urls import reverse
 
+from civilaffairs.accounts.models import StaffRole
 from civilaffairs.casework.actions import do_assign_case
 from civilaffairs.casework.document_actions import do_add_document
 from civilaffairs.casework.models import Case, CaseEvent, Document
 from tests.auth import sign_in
+from tests.factories import staff
 
 from .conftest import ELSEWHERE, make_case, pdf_upload
 
@@ -180,3 +182,25 @@ def test_a_document_above_the_staff_members_level_is_not_served(client, world, c
     assert client.get(url).status_code == 404
     page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
     assert url not in page
+
+
+def test_staff_of_another_line_of_work_in_the_same_area_see_no_general_case(client, world, case):
+    """A marriage registrar or a child-welfare worker holds a grant over the same county, but
+    general cases (Service.staff_roles: the casework roles) are not theirs: the case is as
+    invisible to them as one in another county, in the queues, on its page and to claim-next."""
+    for role in (StaffRole.Role.REGISTRAR, StaffRole.Role.CHILD_WELFARE):
+        other = staff(f"other_{role}", "640104", role)
+        assert not Case.objects.visible_to(other).filter(pk=case.pk).exists()
+        sign_in(client, other)
+        assert client.get(reverse("casework:case-detail", args=[case.pk])).status_code == 404
+        office = client.get(reverse("casework:queue-office")).content.decode()
+        assert case.reference not in office
+    assert Case.objects.visible_to(world.approver).filter(pk=case.pk).exists()
+
+
+def test_a_jurisdiction_is_one_term_however_many_services_its_roles_work(world):
+    """The supervisor works general and marriage cases with the same grant: one region term
+    (with child welfare, which is not theirs, left out), not one per group of services."""
+    sql = str(Case.objects.visible_to(world.supervisor).query)
+    assert sql.count("LIKE") == 1, sql
+    assert "childwelfare.intake" in sql and "marriage.registration" not in sql

@@ -506,7 +506,7 @@ def test_every_narrowed_service_builds_its_scope_from_the_user_and_grants_alone(
     from civilaffairs.casework.registry import narrowed_services
 
     services = narrowed_services()
-    assert {s.code for s in services} >= {"childwelfare.intake", "marriage.registration"}
+    assert {s.code for s in services} >= {"childwelfare.intake", "childwelfare.allowance"}
     for user in (world.caseworker, world.supervisor, world.citizen):
         grants_for(user)  # the grants themselves are read once per request, with the user
         with CaptureQueriesContext(connection) as ctx:

@@ -126,15 +126,17 @@ def test_child_cases_on_the_platforms_pages_follow_the_childs_record(client, wor
         assert Case.objects.visible_to(user).filter(pk=case.pk).exists()
         sign_in(client, user)
         assert client.get(case_url).status_code == 200
-    # The narrowing touches child-welfare cases only: the other director still sees a case of
-    # another service in the township.
+    # A 低保 case of the same township is the casework roles' (Service.staff_roles), not a
+    # children's director's, whoever the child is.
     dibao = do_create_case(
         acting_user=None,
         service="assistance.dibao",
         region=profile.person.hukou_region,
         applicant=profile.father or profile.person,
     )
-    assert Case.objects.visible_to(world.other_director).filter(pk=dibao.pk).exists()
+    assert not Case.objects.visible_to(world.other_director).filter(pk=dibao.pk).exists()
+    assert not Case.objects.visible_to(world.director).filter(pk=dibao.pk).exists()
+    assert Case.objects.visible_to(world.p.caseworker).filter(pk=dibao.pk).exists()
 
 
 def test_a_guardian_sees_their_child_and_nobody_elses(client, world):

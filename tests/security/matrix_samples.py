@@ -53,6 +53,10 @@ NOBODY = frozenset()
 EVERYONE = frozenset(ROLES)
 # The two grants that reach SENSITIVE (children's and health data), both over 凤凰北街街道.
 SENSITIVE_TOWN = frozenset({"childworker", "director", "admin"})
+# Who works general cases (social assistance, elder care, social organizations): the casework
+# roles (accounts.models.CASEWORK_ROLES). A registrar or child-welfare worker of the same area
+# does not see them.
+CASEWORK = frozenset({"caseworker", "caseworker_xixia", "approver", "supervisor", "admin"})
 
 
 @dataclasses.dataclass
@@ -190,10 +194,10 @@ def casework(s: Samples, users, p: Places):
 
     for kind in ("case", "application"):
         pick = (lambda a: a.case) if kind == "case" else (lambda a: a)
-        s.add(kind, "here", pick(here), TOWN)
+        s.add(kind, "here", pick(here), TOWN & CASEWORK)
         s.add(kind, "there", pick(there), XIXIA)
         s.add(kind, "far", pick(far), ADMIN)
-        s.add(kind, "sensitive", pick(sensitive), SENSITIVE_TOWN)
+        s.add(kind, "sensitive", pick(sensitive), SENSITIVE_TOWN & CASEWORK)
     # Services that narrow who sees them (Service.staff_scope): a child's case only for the
     # child-welfare staff of the child and the child's director, a marriage only for registrars
     # and supervisors.
@@ -230,14 +234,14 @@ def casework(s: Samples, users, p: Places):
             Document.objects.filter(pk=doc.pk).update(confidentiality=level)
         return doc
 
-    s.add("document", "here", document(here.case, shared=True), TOWN)
+    s.add("document", "here", document(here.case, shared=True), TOWN & CASEWORK)
     s.add("document", "there", document(there.case, shared=True), XIXIA)
     # Inside the region, above the level of every grant but the two SENSITIVE ones.
     s.add(
         "document",
         "above",
         document(here.case, shared=True, level=Confidentiality.SENSITIVE),
-        SENSITIVE_TOWN,
+        SENSITIVE_TOWN & CASEWORK,
     )
     s.add("citizen_document", "mine", document(mine.case, shared=True), {"citizen"})
     s.add("citizen_document", "unshared", document(mine.case, shared=False), NOBODY)
@@ -298,7 +302,7 @@ def eldercare(s: Samples, users, p: Places):
     s.add("link", "mine", link, {"citizen", "family"})
     s.add("link", "theirs", pending_here, NOBODY)
     # Pending links wait for the staff of the elder's area.
-    s.add("pending_link", "here", pending_here, TOWN)
+    s.add("pending_link", "here", pending_here, TOWN & CASEWORK)
     s.add("pending_link", "there", pending_there, XIXIA)
 
     invitation = eldercare_actions.do_invite_to_age_allowance(citizen, threshold=65)
@@ -313,8 +317,8 @@ def eldercare(s: Samples, users, p: Places):
     s.add("institution", "open", town_home, EVERYONE)
     s.add("institution", "closed", closed, NOBODY)
     # Occupancy: the institution's operator, or staff of its area.
-    s.add("institution_for_update", "town", town_home, TOWN)
-    s.add("institution_for_update", "county", county_home, COUNTY | {"provider"})
+    s.add("institution_for_update", "town", town_home, TOWN & CASEWORK)
+    s.add("institution_for_update", "county", county_home, COUNTY & CASEWORK | {"provider"})
     s.add("institution_for_update", "there", xixia_home, XIXIA)
 
     s.add("worker", "ours", Worker.objects.filter(provider=provider).first(), {"provider"})
@@ -348,9 +352,9 @@ def eldercare(s: Samples, users, p: Places):
             ],
         )
         alerts[label] = Alert.objects.filter(person=device.person).order_by("-pk").first()
-    s.add("elder_alert", "here", alerts["here"], TOWN)
+    s.add("elder_alert", "here", alerts["here"], TOWN & CASEWORK)
     s.add("elder_alert", "there", alerts["there"], XIXIA)
-    s.add("visit", "here", alerts["here"].visit_case.home_visit, TOWN)
+    s.add("visit", "here", alerts["here"].visit_case.home_visit, TOWN & CASEWORK)
     s.add("visit", "there", alerts["there"].visit_case.home_visit, XIXIA)
 
     plan_here = eldercare_actions.do_request_care_plan(
@@ -359,7 +363,7 @@ def eldercare(s: Samples, users, p: Places):
     plan_there = eldercare_actions.do_request_care_plan(
         acting_user=users["caseworker_xixia"], elder=p.xixia_elder
     )
-    s.add("plan", "here", plan_here, TOWN)
+    s.add("plan", "here", plan_here, TOWN & CASEWORK)
     s.add("plan", "there", plan_there, XIXIA)
 
 
@@ -402,7 +406,7 @@ def orgs(s: Samples, users, p: Places):
         case = clone_case(app.case, state="received", office=office_of(code))
         return clone(app, case=case)
 
-    s.add("staff_org_application", "county", received(change, "640104"), COUNTY)
+    s.add("staff_org_application", "county", received(change, "640104"), COUNTY & CASEWORK)
     s.add(
         "staff_org_application", "xixia", received(establishing, "640105"), {"supervisor", "admin"}
     )
@@ -415,7 +419,7 @@ def orgs(s: Samples, users, p: Places):
     )
     s.add("org_report", "mine", report, {"org"})
     s.add("org_report", "theirs", xixia_report, NOBODY)
-    s.add("staff_org_report", "county", report, COUNTY)
+    s.add("staff_org_report", "county", report, COUNTY & CASEWORK)
     s.add("staff_org_report", "xixia", xixia_report, {"supervisor", "admin"})
 
     # Charity: needs of the organization's project and of the township office's project.

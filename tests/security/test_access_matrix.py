@@ -57,6 +57,9 @@ STAFF = frozenset(
         "admin",
     }
 )
+# Staff of the general casework roles (accounts.models.CASEWORK_ROLES): elder care's and the
+# registration authority's staff pages are theirs; a registrar or child-welfare worker is refused.
+CASEWORK_STAFF = frozenset({"caseworker", "caseworker_xixia", "approver", "supervisor", "admin"})
 # Who may hand out cases: an approver in their office, a supervisor in their area.
 SUPERVISING = frozenset({"approver", "supervisor", "admin"})
 # Who decides at the 兴庆区 bureau, to which the county's applications and reports are sent.
@@ -198,8 +201,8 @@ TABLE: dict[str, Row] = {
     # ------------------------------------------------------------------ elder care: providers
     "eldercare:institution-occupancy": Row(
         sample="institution_for_update",
-        get=rule(STAFF | {"provider"}),
-        post=rule(STAFF | {"provider"}),
+        get=rule(CASEWORK_STAFF | {"provider"}),
+        post=rule(CASEWORK_STAFF | {"provider"}),
     ),
     "eldercare:provider-bookings": page({"provider"}),
     "eldercare:provider-booking": page({"provider"}, sample="provider_booking"),
@@ -209,23 +212,33 @@ TABLE: dict[str, Row] = {
     "eldercare:provider-workers": Row(get=rule({"provider"}), post=rule({"provider"})),
     "eldercare:provider-worker-active": action({"provider"}, sample="worker"),
     # ------------------------------------------------------------------ elder care: staff
-    "eldercare:staff-overview": page(STAFF),
-    "eldercare:staff-bookings": page(STAFF),
-    "eldercare:staff-links": page(STAFF),
-    "eldercare:staff-link-confirm": action(STAFF, sample="pending_link"),
-    "eldercare:staff-alerts": page(STAFF),
-    "eldercare:staff-alert-handle": action(STAFF, sample="elder_alert"),
-    "eldercare:staff-institutions": page(STAFF),
+    "eldercare:staff-overview": page(CASEWORK_STAFF),
+    "eldercare:staff-bookings": page(CASEWORK_STAFF),
+    "eldercare:staff-links": page(CASEWORK_STAFF),
+    "eldercare:staff-link-confirm": action(CASEWORK_STAFF, sample="pending_link"),
+    "eldercare:staff-alerts": page(CASEWORK_STAFF),
+    "eldercare:staff-alert-handle": action(CASEWORK_STAFF, sample="elder_alert"),
+    "eldercare:staff-institutions": page(CASEWORK_STAFF),
     "eldercare:careplan-assisted": Row(
-        sample="person", key="person_pk", get=rule(STAFF), post=rule(STAFF, 302)
+        sample="person",
+        key="person_pk",
+        get=rule(CASEWORK_STAFF),
+        post=rule(CASEWORK_STAFF, 302),
     ),
     "eldercare:allowance-assisted": Row(
-        sample="person", key="person_pk", get=rule(STAFF), post=rule(STAFF, 302)
+        sample="person",
+        key="person_pk",
+        get=rule(CASEWORK_STAFF),
+        post=rule(CASEWORK_STAFF, 302),
     ),
-    "eldercare:assessment": Row(sample="plan", get=rule(STAFF), post=rule(STAFF)),
-    "eldercare:plan-edit": Row(sample="plan", get=rule(STAFF), post=rule(STAFF)),
-    "eldercare:plan-approve": Row(sample="plan", get=rule(STAFF), post=rule(STAFF)),
-    "eldercare:visit-report": Row(sample="visit", get=rule(STAFF), post=rule(STAFF)),
+    "eldercare:assessment": Row(sample="plan", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF)),
+    "eldercare:plan-edit": Row(sample="plan", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF)),
+    "eldercare:plan-approve": Row(
+        sample="plan", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF)
+    ),
+    "eldercare:visit-report": Row(
+        sample="visit", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF)
+    ),
     # A device platform's endpoint: its bearer token, not a login (none here: 401).
     "eldercare:api-readings": Row(
         get=wrong_method(anonymous=405), post=rule(frozenset(), others=401, anonymous=401)
@@ -275,20 +288,24 @@ TABLE: dict[str, Row] = {
     # ------------------------------------------------------------------ the registration authority
     # Staff lists show what their authority registered (nothing, for a township office or a
     # registrar); an organization of another authority is answered 404 (orgs.queries).
-    "orgs:staff-orgs": page(STAFF),
-    "orgs:staff-late": page(STAFF),
-    "orgs:staff-org": page(STAFF, sample="staff_org"),
-    "orgs:staff-org-status": action(STAFF, 400, sample="staff_org"),
-    "orgs:staff-org-charity": action(STAFF, 400, sample="staff_org"),
-    "orgs:staff-org-account": action(STAFF, 400, sample="staff_org"),
+    "orgs:staff-orgs": page(CASEWORK_STAFF),
+    "orgs:staff-late": page(CASEWORK_STAFF),
+    "orgs:staff-org": page(CASEWORK_STAFF, sample="staff_org"),
+    "orgs:staff-org-status": action(CASEWORK_STAFF, 400, sample="staff_org"),
+    "orgs:staff-org-charity": action(CASEWORK_STAFF, 400, sample="staff_org"),
+    "orgs:staff-org-account": action(CASEWORK_STAFF, 400, sample="staff_org"),
     # An application or report is a case of its authority's region, open to every grant there
     # (Case.objects.visible_to); deciding is for the authority it was sent to (its approver),
     # not the city above nor another role of the same bureau.
     "orgs:application-approve": Row(
-        sample="staff_org_application", get=rule(STAFF), post=rule(DECIDES, reads=STAFF)
+        sample="staff_org_application",
+        get=rule(CASEWORK_STAFF),
+        post=rule(DECIDES, reads=CASEWORK_STAFF),
     ),
     "orgs:report-grade": Row(
-        sample="staff_org_report", get=rule(STAFF), post=rule(DECIDES, reads=STAFF)
+        sample="staff_org_report",
+        get=rule(CASEWORK_STAFF),
+        post=rule(DECIDES, reads=CASEWORK_STAFF),
     ),
     # ------------------------------------------------------------------ marriage: citizens
     # Pages of a person's own: an account with no person bound is sent home with a message.
