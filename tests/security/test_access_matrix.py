@@ -148,7 +148,9 @@ TABLE: dict[str, Row] = {
     # A search may be POSTed (so that an ID number stays out of the access log).
     "staff:person-list": Row(get=rule(STAFF), post=rule(STAFF)),
     "staff:person-detail": page(STAFF, sample="person"),
-    "staff:person-reveal": action({"admin"}, 200, sample="person", reads=STAFF),
+    # The reveal permission: the administrator, and the registrars' group (they print
+    # certificates with full ID numbers; marriage/seed.py).
+    "staff:person-reveal": action({"admin", "registrar"}, 200, sample="person", reads=STAFF),
     # ------------------------------------------------------------------ social assistance
     "assistance:apply-dibao": Row(
         get=rule(PERSONS, others=302), post=rule(PERSONS, 302, others=302)
