@@ -10,7 +10,6 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -22,7 +21,9 @@ from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.outage import Outage
 
 from .calendar import due_at_for
+from .forms import step_form
 from .models import Case, CaseEvent, Notification, Screening, visible_to_key
+from .notify import language_of, notify
 from .registry import get_service
 from .workflow import Transition, workflow_for
 
@@ -60,26 +61,46 @@ def add_event(
     transition="",
     from_state="",
     to_state="",
+    tell=(),
 ) -> CaseEvent:
+    """Write a timeline event. A public one is told, in the same transaction, to the case's
+    parties (Workflow.parties) and to `tell` (more people). `message` may be a callable: it is
+    then written in each reader's language (the timeline keeps the first party's)."""
+    parties = _parties(case, tell) if public else []
+    with translation.override(language_of(parties[0]) if parties else None):
+        text = message() if callable(message) else message
     event = CaseEvent.objects.create(
         case=case,
         kind=kind,
         actor=actor,
         public=public,
-        message=str(message),
+        message=str(text or ""),
         data=data or {},
         transition=transition,
         from_state=from_state,
         to_state=to_state,
     )
-    if public:
-        # The inbox entry is written with the event, in its transaction: it can never be lost
-        # between a commit and a callback, and a screening commits once, not once per event.
-        # Only the e-mail waits for the commit.
-        note, address = _inbox_entry(event, fresh=True)
-        if address:
-            transaction.on_commit(lambda: email_notification(note.pk, address))
+    for person in parties:
+        notify(
+            person,
+            lambda: _("Application %(ref)s: %(state)s")
+            % {"ref": case.reference, "state": case.citizen_state_label(event.to_state)},
+            message if callable(message) else event.message,
+            event=event,
+        )
     return event
+
+
+def _parties(case: Case, tell=()) -> list:
+    """The case's parties and `tell` (people or callables of the case), each once."""
+    out, seen = [], set()
+    for item in (*case.workflow.parties(case), *tell):
+        found = item(case) if callable(item) else item
+        for person in found if isinstance(found, list | tuple) else [found]:
+            if person is not None and person.pk not in seen:
+                seen.add(person.pk)
+                out.append(person)
+    return out
 
 
 @transaction.atomic
@@ -121,33 +142,10 @@ def do_create_case(
     return case
 
 
-@transaction.atomic
-def do_submit_case(case: Case, *, acting_user, message: str = "") -> Case:
-    """Submit a draft. The case is committed first; screening is queued after the commit, so a
-    broker that is down loses nothing (the sweep re-queues it)."""
-    case = _lock(case)
-    wf = case.workflow
-    if case.state != wf.initial:
-        raise ValidationError(_("This application has already been submitted."))
-    _check_citizen_or_staff(case, acting_user)
-    now = timezone.now()
-    case.state = wf.submitted
-    case.submitted_at = now
-    case.due_at = due_at_for(case.service_def, now, case.region_id)
-    _save(case, acting_user, "submitted")
-    add_event(
-        case,
-        CaseEvent.Kind.TRANSITION,
-        actor=acting_user,
-        public=True,
-        transition="submit",
-        from_state=wf.initial,
-        to_state=wf.submitted,
-        message=message
-        or _("Your application was received. Reference number: %(ref)s.") % {"ref": case.reference},
-    )
-    transaction.on_commit(lambda: enqueue_screening(case.pk))
-    return case
+def do_submit_case(case: Case, *, acting_user, message="") -> Case:
+    """Submit a draft: the workflow's "submit" step. The case is committed first; screening is
+    queued after the commit, so a broker that is down loses nothing (the sweep re-queues it)."""
+    return do_transition(case, "submit", acting_user=acting_user, public_message=message)
 
 
 # The broker as this process sees it: after a failed publish, submissions are not published
@@ -189,39 +187,17 @@ def _check_citizen_or_staff(case: Case, user):
 
 
 def can_fire(case: Case, t: Transition, user) -> bool:
-    try:
-        _check_transition_right(case, t, user)
-    except PermissionDenied:
-        return False
-    return True
+    """Whether `user` may take step `t` on the case: the step's one predicate."""
+    return bool(t.who(case, user))
 
 
-def _check_transition_right(case: Case, t: Transition, user):
-    if user is None:
-        if not t.system:
-            raise PermissionDenied("system may not fire " + t.name)
-        return
-    if t.citizen and user.person_id and user.person_id in (case.applicant_id, case.beneficiary_id):
-        return
-    if not t.roles:
-        raise PermissionDenied
-    if getattr(user, "is_superuser", False):
-        return
-    if not case.is_visible_to(user):
-        raise PermissionDenied
-    ok = any(
-        g.role in t.roles
-        and case.region_id.startswith(g.region_prefix)
-        and (t.office_level is None or g.office_level == t.office_level)
-        and case.confidentiality <= g.max_level
-        for g in grants_for(user)
-    )
-    if not ok:
-        raise PermissionDenied
-    # Once a case is someone's, their colleagues do not act on it behind their back; a
-    # supervisor reassigns it first.
-    if t.assignee_only and case.assignee_id and case.assignee_id != user.pk:
-        raise PermissionDenied
+class StepInvalid(ValidationError):
+    """The step's form was not valid: the bound form travels with the error so the page can
+    show the fields again with their messages (nothing was saved)."""
+
+    def __init__(self, form):
+        super().__init__([e for errors in form.errors.values() for e in errors])
+        self.form = form
 
 
 @transaction.atomic
@@ -230,31 +206,56 @@ def do_transition(
     name: str,
     *,
     acting_user,
+    form=None,
+    values: dict | None = None,
+    files=None,
     reason: str = "",
     data: dict | None = None,
-    public_message: str = "",
+    public_message="",
 ) -> Case:
-    """Fire one transition of the case's workflow (the engine)."""
+    """Take one step of the case's workflow: the only way a case moves.
+
+    Lock the case; check the state and the step's `who` once; check its guard; validate its
+    form (a bound `form` from a page, or plain `values` and `reason` from code); call its
+    handler to write the domain's rows; set the state (close, decide, route); write the event;
+    tell every party; schedule the follow-ups on commit. All or nothing."""
     case = _lock(case)
     wf = case.workflow
     t = wf.transitions.get(name)
     if t is None:
         raise ValidationError(_("Unknown action."))
     if case.state not in t.sources:
+        if t.name == "submit":
+            raise ValidationError(_("This application has already been submitted."))
         raise ValidationError(
             _("This action is not possible now: the case is “%(state)s”.")
             % {"state": case.get_state_display()}
         )
-    _check_transition_right(case, t, acting_user)
-    if t.needs_reason and not reason.strip():
-        raise ValidationError({"reason": _("Please write the reason; the applicant will read it.")})
+    if not t.who(case, acting_user):
+        raise PermissionDenied(f"may not take {t.name}")
     if t.guard is not None:
         problem = t.guard(case)
         if problem:
             raise ValidationError(problem)
+    if form is None:
+        form = step_form(
+            t, case, {**(values or {}), "reason": reason}, files, user=acting_user, prefixed=False
+        )
+    else:  # the page's form was built before the lock: the handler must see the locked row
+        form.case = case
+    if not form.is_valid():
+        raise StepInvalid(form)
+    cleaned = form.cleaned_data
+    reason = cleaned.get("reason", "") or ""
+    written = t.handler(case, cleaned, acting_user) if t.handler is not None else None
+    written = written or {}
     source = case.state
     target = wf.states[t.target]
     case.state = t.target
+    if t.name == "submit":
+        now = timezone.now()
+        case.submitted_at = now
+        case.due_at = due_at_for(case.service_def, now, case.region_id)
     if t.route_to_level is not None:
         office = route_office(case, level=t.route_to_level)
         if office is None:
@@ -269,7 +270,12 @@ def do_transition(
         case.outcome = target.outcome
         case.outcome_reason = reason
         case.due_at = None
-    _save(case, acting_user, t.name)
+    _save(case, acting_user, "submitted" if t.name == "submit" else t.name)
+    message = public_message or written.get("message") or reason
+    if t.name == "submit" and not message:
+        message = lambda: _("Your application was received. Reference number: %(ref)s.") % {  # noqa: E731
+            "ref": case.reference
+        }
     add_event(
         case,
         CaseEvent.Kind.TRANSITION,
@@ -278,10 +284,12 @@ def do_transition(
         transition=t.name,
         from_state=source,
         to_state=t.target,
-        message=public_message or reason,
-        data=data or {},
+        message=message,
+        data={**(data or {}), **written.get("data", {})},
+        tell=t.notify,
     )
-    for follow_up in t.after:
+    follow_ups = (*t.after, enqueue_screening) if t.name == "submit" else t.after
+    for follow_up in follow_ups:
         transaction.on_commit(lambda f=follow_up, pk=case.pk: f(pk))
     return case
 
@@ -569,56 +577,28 @@ def do_set_priority(case: Case, priority: int, *, acting_user) -> Case:
     return case
 
 
-def _inbox_entry(event: CaseEvent, *, fresh: bool = False) -> tuple[Notification | None, str]:
-    """The citizen's inbox entry for a public event (one per event), in the citizen's language,
-    and the address to e-mail it to ('' when none or when the entry already existed)."""
-    case = event.case
-    person = case.applicant or case.beneficiary
-    if person is None:
-        return None, ""
-    account = getattr(person, "account", None)
-    with translation.override(_user_language(person)):
-        state = case.workflow.states.get(event.to_state or case.state)
-        label = (state.citizen_label or state.label) if state else ""
-        title = str(_("Application %(ref)s: %(state)s") % {"ref": case.reference, "state": label})
-    fields = {"person": person, "case": case, "title": title, "body": event.message}
-    if fresh:
-        note, created = Notification.objects.create(event=event, **fields), True
-    else:
-        note, created = Notification.objects.get_or_create(event=event, defaults=fields)
-    address = account.email if created and account is not None and account.email else ""
-    return note, address
-
-
-def email_notification(note_id: int, address: str):
-    """E-mail an inbox entry (after the commit that wrote it); a failed send is not retried
-    here: the entry is in the inbox either way."""
-    note = Notification.objects.filter(pk=note_id).first()
-    if note is None:
-        return
-    send_mail(note.title, note.body or note.title, None, [address], fail_silently=True)
-    Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
-
-
 def notify_event(event_id: int):
-    """Put a public event in the citizen's inbox and e-mail it when they have an address.
-    Idempotent per event. add_event does this as it writes the event; this is for an event
-    written without its entry (data from before, a repair)."""
-    event = CaseEvent.objects.select_related("case", "case__applicant").filter(pk=event_id).first()
+    """Tell a public event to the case's parties, for an event written without its inbox
+    entries (data from before, a repair). Idempotent: each party hears of an event once."""
+    event = CaseEvent.objects.select_related("case").filter(pk=event_id).first()
     if event is None or not event.public:
         return None
-    note, address = _inbox_entry(event)
-    if address:
-        email_notification(note.pk, address)
-    return note
+    case = event.case
+    notes = [
+        notify(
+            person,
+            lambda: _("Application %(ref)s: %(state)s")
+            % {"ref": case.reference, "state": case.citizen_state_label(event.to_state)},
+            event.message,
+            event=event,
+        )
+        for person in _parties(case)
+    ]
+    return notes[0] if notes else None
 
 
 def _user_language(person) -> str:
-
-    account = getattr(person, "account", None)
-    return (
-        account.language if account is not None and account.language else None
-    ) or settings.LANGUAGE_CODE
+    return language_of(person)
 
 
 @transaction.atomic

@@ -87,7 +87,15 @@ class QueueFilterForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
 
 
-class TransitionForm(forms.Form):
+class StepForm(forms.Form):
+    """The form of one step of a case (Transition.form), and the bare form of a step without
+    one: a reason, required where the step needs one (refusals, returns). A domain's step form
+    subclasses it and adds its fields; `case` is the case the step is taken on (for initial
+    values and checks against its data), `user` the one taking it.
+
+    On the staff page each step's fields carry the prefix `t-<name>` (several steps' forms
+    share one page); the engine, given plain values by code, uses none."""
+
     reason = forms.CharField(
         label=_("Reason"),
         max_length=2000,
@@ -95,10 +103,9 @@ class TransitionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, transition=None, **kwargs):
-        kwargs.setdefault("prefix", f"t-{transition.name}" if transition else None)
+    def __init__(self, *args, transition=None, case=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.transition = transition
+        self.transition, self.case, self.user = transition, case, user
         if transition is not None and transition.needs_reason:
             field = self.fields["reason"]
             field.required = True
@@ -106,6 +113,25 @@ class TransitionForm(forms.Form):
             field.error_messages["required"] = _(
                 "Please write the reason; the applicant will read it."
             )
+        if case is not None and not self.is_bound:
+            self.initial = {**self.initial_for(case), **self.initial}
+
+    def initial_for(self, case) -> dict:
+        """Values the step starts from (what was recorded before): override in a step form."""
+        return {}
+
+
+def step_form(transition, case, data=None, files=None, *, user=None, prefixed=True) -> StepForm:
+    """The step's form for `case`: the transition's own, or the bare StepForm."""
+    form_class = transition.form or StepForm
+    return form_class(
+        data,
+        files,
+        transition=transition,
+        case=case,
+        user=user,
+        prefix=f"t-{transition.name}" if prefixed else None,
+    )
 
 
 class NoteForm(forms.Form):

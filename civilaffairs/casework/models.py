@@ -303,8 +303,12 @@ class Case(models.Model):
     def get_state_display(self):
         return self.state_def.label
 
-    def citizen_state_label(self):
-        return self.state_def.citizen_label or self.state_def.label
+    def citizen_state_label(self, state: str = ""):
+        """What the applicant reads for `state` (default: the case's state now)."""
+        found = self.workflow.states.get(state or self.state)
+        if found is None:
+            return state
+        return found.citizen_label or found.label
 
     @property
     def is_open(self):
@@ -419,7 +423,8 @@ class Document(models.Model):
 
 
 class Notification(models.Model):
-    """The citizen's in-app inbox; a copy goes by e-mail when the account has an address."""
+    """A person's in-app inbox; written only by casework.notify.notify(), which also sends the
+    e-mail and SMS copies after the commit."""
 
     person = models.ForeignKey(
         "people.Person", on_delete=models.CASCADE, related_name="notifications"
@@ -427,20 +432,25 @@ class Notification(models.Model):
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
-    event = models.OneToOneField(
-        CaseEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="notification"
+    # The timeline event this tells of; each party to the case hears of it once.
+    event = models.ForeignKey(
+        CaseEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    sms_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["person", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "person"], name="notification_once_a_person")
+        ]
 
     def __str__(self):
         return self.title

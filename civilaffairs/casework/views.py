@@ -40,8 +40,8 @@ from .forms import (
     NoteForm,
     PriorityForm,
     QueueFilterForm,
-    TransitionForm,
     state_choices,
+    step_form,
 )
 from .models import Case, CaseEvent
 from .queries import (
@@ -401,7 +401,7 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
         "assignee_name": assignee_name(case),
         "service": case.service_def,
         "transition_forms": [
-            (t, bound.get(f"t-{t.name}") or TransitionForm(transition=t), via_url(case, t))
+            (t, bound.get(f"t-{t.name}") or step_form(t, case, user=user), via_url(case, t))
             for t in transitions
         ],
         "screening": screening,
@@ -454,14 +454,12 @@ def case_transition(request, pk, name):
         if target is None:
             raise Http404
         return redirect(target)
-    form = TransitionForm(request.POST, transition=t)
-    if not form.is_valid():
-        messages.error(request, _("“%(action)s” was not done; see below.") % {"action": t.label})
-        return _render_detail(request, case, {f"t-{t.name}": form})
+    form = step_form(t, case, request.POST, request.FILES, user=request.user)
     try:
-        actions.do_transition(
-            case, name, acting_user=request.user, reason=form.cleaned_data["reason"]
-        )
+        actions.do_transition(case, name, acting_user=request.user, form=form)
+    except actions.StepInvalid as exc:
+        messages.error(request, _("“%(action)s” was not done; see below.") % {"action": t.label})
+        return _render_detail(request, case, {f"t-{t.name}": exc.form})
     except ValidationError as exc:
         _error_messages(request, exc)
         return redirect("casework:case-detail", case.pk)
