@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "civilaffairs.people",
     "civilaffairs.accounts",
     "civilaffairs.casework",
+    "civilaffairs.benefits",
     "civilaffairs.rules",
     "civilaffairs.portal",
     # The domains
@@ -290,6 +291,9 @@ EMAIL_BACKEND = env(
     default="django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@minzheng.example.cn")
+# Text messages (casework.notify): a dotted path to send(notification) -> bool, or empty for
+# none. "civilaffairs.casework.notify.memory_sms_backend" keeps what it would send, for demos.
+NOTIFY_SMS_BACKEND = env("NOTIFY_SMS_BACKEND", default="")
 
 # Celery. Tasks take ids, are idempotent and are acknowledged only after they ran, so a worker
 # killed mid-task hands its task back to the queue.
@@ -335,6 +339,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-submitted-cases": {
         "task": "casework.sweep_submitted_task",
         "schedule": SCREENING_SWEEP_EVERY_SECONDS,
+    },
+    "benefits-schedule-month": {
+        # Every program's payments for the month. Daily, so a missed day is caught up; once
+        # the month is scheduled the task adds nothing.
+        "task": "benefits.schedule_month_task",
+        "schedule": crontab(hour=2, minute=5),
     },
     "assistance-end-notices": {
         "task": "assistance.end_notices_task",

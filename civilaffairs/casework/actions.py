@@ -67,7 +67,8 @@ def add_event(
     parties (Workflow.parties) and to `tell` (more people). `message` may be a callable: it is
     then written in each reader's language (the timeline keeps the first party's)."""
     parties = _parties(case, tell) if public else []
-    with translation.override(language_of(parties[0]) if parties else None):
+    # Kept in the first party's language; an event only staff read, in the site's.
+    with translation.override(language_of(parties[0]) if parties else settings.LANGUAGE_CODE):
         text = message() if callable(message) else message
     event = CaseEvent.objects.create(
         case=case,
@@ -83,8 +84,10 @@ def add_event(
     for person in parties:
         notify(
             person,
-            lambda: _("Application %(ref)s: %(state)s")
-            % {"ref": case.reference, "state": case.citizen_state_label(event.to_state)},
+            lambda: (
+                _("Application %(ref)s: %(state)s")
+                % {"ref": case.reference, "state": case.citizen_state_label(event.to_state)}
+            ),
             message if callable(message) else event.message,
             event=event,
         )
@@ -273,9 +276,12 @@ def do_transition(
     _save(case, acting_user, "submitted" if t.name == "submit" else t.name)
     message = public_message or written.get("message") or reason
     if t.name == "submit" and not message:
-        message = lambda: _("Your application was received. Reference number: %(ref)s.") % {  # noqa: E731
-            "ref": case.reference
-        }
+        message = lambda: (
+            _("Your application was received. Reference number: %(ref)s.")
+            % {  # noqa: E731
+                "ref": case.reference
+            }
+        )
     add_event(
         case,
         CaseEvent.Kind.TRANSITION,
@@ -587,8 +593,10 @@ def notify_event(event_id: int):
     notes = [
         notify(
             person,
-            lambda: _("Application %(ref)s: %(state)s")
-            % {"ref": case.reference, "state": case.citizen_state_label(event.to_state)},
+            lambda: (
+                _("Application %(ref)s: %(state)s")
+                % {"ref": case.reference, "state": case.citizen_state_label(event.to_state)}
+            ),
             event.message,
             event=event,
         )

@@ -6,3 +6,10 @@ class CaseworkConfig(AppConfig):
     name = "civilaffairs.casework"
     label = "casework"
     verbose_name = _("Cases")
+
+    def ready(self):
+        from civilaffairs.people import events
+
+        from . import receivers
+
+        events.person_died.connect(receivers.flag_open_cases, dispatch_uid="casework-death")

@@ -87,9 +87,7 @@ def notify_all(people: Iterable, title: Text, body: Text = "", **kwargs) -> int:
 def send_copies(note_id: int) -> None:
     """Send an inbox entry's e-mail and SMS copies, each once. Runs after the commit that wrote
     the entry; a failed send is logged, not raised: the entry is in the inbox either way."""
-    note = (
-Notification.objects.select_related("person__account").filter(pk=note_id).first()
-    )
+    note = Notification.objects.select_related("person__account").filter(pk=note_id).first()
     if note is None:
         return
     account = getattr(note.person, "account", None)

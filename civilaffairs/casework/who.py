@@ -70,9 +70,9 @@ def party_or_visible_staff(case, user) -> bool:
     return case.is_party_or_visible_to(user)
 
 
-def declared(t) -> Callable[[object, object], bool]:
+def declared(t) -> Callable[[object, object], bool] | None:
     """The predicate a Transition's fields declare (roles, office level, assignee, citizen,
-    system)."""
+    system); None when they name nobody (Workflow.check refuses such a step)."""
     parts = []
     if t.system:
         parts.append(system)
@@ -80,4 +80,4 @@ def declared(t) -> Callable[[object, object], bool]:
         parts.append(citizen)
     if t.roles:
         parts.append(staff(t.roles, office_level=t.office_level, assignee_only=t.assignee_only))
-    return any_of(*parts)
+    return any_of(*parts) if parts else None

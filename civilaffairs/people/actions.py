@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from civilaffairs.lib import idnumber
 from civilaffairs.lib.history import save_with_history as _save
 
+from . import events
 from .models import Household, Membership, Person, PersonMerge, Region, parse_id_number
 
 
@@ -126,18 +127,32 @@ def do_update_person(person: Person, *, acting_user, reason: str = "", **changes
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
     person = Person.objects.select_for_update().get(pk=person.pk)
+    grade_before = person.disability_grade
     for field, value in changes.items():
         setattr(person, field, value)
     person.full_clean(validate_unique=False)
     person._change_reason = (reason or "")[:100] or None
-    return _save(person, acting_user)
+    _save(person, acting_user)
+    if person.disability_grade != grade_before:
+        events.disability_changed.send(
+            Person,
+            person=person,
+            before=grade_before,
+            after=person.disability_grade,
+            acting_user=acting_user,
+        )
+    return person
 
 
 @transaction.atomic
 def do_record_death(person: Person, *, acting_user, date_of_death: dt.date) -> Person:
+    """Record a death; every domain hears of it (people.events.person_died) in this
+    transaction: benefits stop, open cases are flagged."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     if date_of_death > timezone.localdate():
         raise ValidationError({"date_of_death": _("The date of death cannot be in the future.")})
+    if person.date_of_death == date_of_death:
+        return person  # told already: a repeated notice changes nothing
     person.date_of_death = date_of_death
     person.full_clean(validate_unique=False)
     person._change_reason = "death recorded"
@@ -145,6 +160,12 @@ def do_record_death(person: Person, *, acting_user, date_of_death: dt.date) -> P
     for m in person.memberships.filter(end_date__isnull=True):
         m.end_date = max(date_of_death, m.start_date)
         _save(m, acting_user)
+        events.household_changed.send(
+            Household, household=m.household, person=person, change="left", acting_user=acting_user
+        )
+    events.person_died.send(
+        Person, person=person, date_of_death=date_of_death, acting_user=acting_user
+    )
     return person
 
 
@@ -190,10 +211,21 @@ def do_add_member(
             )
         current.end_date = max(start_date - dt.timedelta(days=1), current.start_date)
         _save(current, acting_user)
-    return _save(
+        events.household_changed.send(
+            Household,
+            household=current.household,
+            person=person,
+            change="left",
+            acting_user=acting_user,
+        )
+    membership = _save(
         Membership(household=household, person=person, relation=relation, start_date=start_date),
         acting_user,
     )
+    events.household_changed.send(
+        Household, household=household, person=person, change="joined", acting_user=acting_user
+    )
+    return membership
 
 
 @transaction.atomic
@@ -205,7 +237,15 @@ def do_end_membership(
         return membership
     membership.end_date = end_date or timezone.localdate()
     membership.full_clean()
-    return _save(membership, acting_user)
+    _save(membership, acting_user)
+    events.household_changed.send(
+        Household,
+        household=membership.household,
+        person=membership.person,
+        change="left",
+        acting_user=acting_user,
+    )
+    return membership
 
 
 @transaction.atomic
@@ -234,6 +274,10 @@ def do_merge_persons(
     if survivor.id_number and duplicate.id_number and survivor.id_number != duplicate.id_number:
         raise ValidationError(_("Both records carry different ID numbers; they are two people."))
 
+    # Each domain may refuse (two marriages in force on one person) before anything moves.
+    for check in events.merge_checks():
+        check(survivor, duplicate)
+
     moved: dict[str, int] = {}
     # Both current memberships cannot survive: the survivor keeps theirs.
     if survivor.memberships.filter(end_date__isnull=True).exists():
@@ -258,6 +302,20 @@ def do_merge_persons(
         if model.__name__.startswith("Historical") or model is PersonMerge:
             continue
         field = rel.field.name
+        if rel.one_to_one:
+            # One row per person: the owning domain says how two become one; with no rule, a
+            # row on both records refuses the merge rather than dropping one.
+            rule = events.merge_rule(model._meta.label)
+            if rule is not None:
+                rule(survivor, duplicate, acting_user)
+                continue
+            if model._default_manager.filter(**{field: survivor}).exists() and (
+                model._default_manager.filter(**{field: duplicate}).exists()
+            ):
+                raise ValidationError(
+                    _("Both records have a %(what)s; it cannot be merged automatically.")
+                    % {"what": model._meta.verbose_name}
+                )
         rows = list(model._default_manager.select_for_update().filter(**{field: duplicate}))
         for row in rows:
             setattr(row, field, survivor)
@@ -285,6 +343,10 @@ def do_merge_persons(
         survivor.date_of_death = duplicate.date_of_death
     survivor._change_reason = f"merged {duplicate.pk} into this record: {reason}"[:100]
     _save(survivor, acting_user)
-    return PersonMerge.objects.create(
+    merge = PersonMerge.objects.create(
         survivor=survivor, merged=duplicate, acting_user=acting_user, reason=reason, moved=moved
     )
+    events.persons_merged.send(
+        Person, survivor=survivor, duplicate=duplicate, acting_user=acting_user
+    )
+    return merge
