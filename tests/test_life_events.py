@@ -25,8 +25,7 @@ def heard():
         return receiver
 
     receivers = {
-        name: listen(name)
-        for name in ("household_changed", "disability_changed", "persons_merged")
+        name: listen(name) for name in ("household_changed", "disability_changed", "persons_merged")
     }
     for name, receiver in receivers.items():
         getattr(events, name).connect(receiver)

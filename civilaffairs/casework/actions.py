@@ -276,12 +276,7 @@ def do_transition(
     _save(case, acting_user, "submitted" if t.name == "submit" else t.name)
     message = public_message or written.get("message") or reason
     if t.name == "submit" and not message:
-        message = lambda: (
-            _("Your application was received. Reference number: %(ref)s.")
-            % {  # noqa: E731
-                "ref": case.reference
-            }
-        )
+        message = _received_message(case)
     add_event(
         case,
         CaseEvent.Kind.TRANSITION,
@@ -298,6 +293,15 @@ def do_transition(
     for follow_up in follow_ups:
         transaction.on_commit(lambda f=follow_up, pk=case.pk: f(pk))
     return case
+
+
+def _received_message(case: Case):
+    def message():
+        return _("Your application was received. Reference number: %(ref)s.") % {
+            "ref": case.reference
+        }
+
+    return message
 
 
 def _close(case: Case, outcome: str, reason: str):

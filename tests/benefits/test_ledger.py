@@ -89,11 +89,18 @@ def test_a_one_off_grant_is_one_payment():
 def test_a_new_amount_reprices_what_is_not_paid_yet():
     ent = grant(make_case())
     do_record_result(ent.payments.get(month=month(2)), Payment.Status.PAID, acting_user=None)
-    assert do_change_amount(
-        ent, Decimal("750"), acting_user=None, from_month=month(2), reason="standard raised"
-    ) == 2
+    assert (
+        do_change_amount(
+            ent, Decimal("750"), acting_user=None, from_month=month(2), reason="standard raised"
+        )
+        == 2
+    )
     amounts = dict(ent.payments.values_list("month", "amount"))
-    assert amounts == {month(2): Decimal("700.00"), month(1): Decimal("750"), month(0): Decimal("750")}
+    assert amounts == {
+        month(2): Decimal("700.00"),
+        month(1): Decimal("750"),
+        month(0): Decimal("750"),
+    }
 
 
 def test_the_banks_answer_moves_a_payment_only_the_ways_money_moves():

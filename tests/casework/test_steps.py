@@ -51,9 +51,7 @@ def the_partner(case):
 
 
 def register_steps_service():
-    register_service(
-        Service(code=STEPS, domain="assistance", name="Steps", reference_prefix="TQ")
-    )
+    register_service(Service(code=STEPS, domain="assistance", name="Steps", reference_prefix="TQ"))
     register_workflow(
         STEPS,
         Workflow.build(
@@ -130,7 +128,9 @@ def test_a_step_refuses_what_its_form_refuses_and_saves_nothing(world):
     assert not case.events.filter(transition="assess").exists()
 
 
-def test_a_step_writes_through_its_handler_and_tells_every_party(world, django_capture_on_commit_callbacks):
+def test_a_step_writes_through_its_handler_and_tells_every_party(
+    world, django_capture_on_commit_callbacks
+):
     partner_account = UserFactory(username="13800000077", email="partner@example.cn", language="en")
     partner = partner_account.person or PersonFactory(hukou_region=Region.objects.get(code=HOME))
     if partner_account.person_id is None:
@@ -217,7 +217,9 @@ def test_a_workflow_that_the_engine_cannot_run_is_refused_at_start_up():
     states[2] = State("end", "E", terminal=True, outcome="done", queued=False)
     with pytest.raises(ValueError, match="not a casework StepForm"):
         Workflow.build(
-            "x", states, [Transition("go", ("submitted",), "end", "Go", system=True, form=forms.Form)]
+            "x",
+            states,
+            [Transition("go", ("submitted",), "end", "Go", system=True, form=forms.Form)],
         )
     with pytest.raises(ValueError, match="nobody may take"):
         Workflow.build("x", states, [Transition("go", ("submitted",), "end", "Go", who=None)])
