@@ -10,6 +10,6 @@ class CaseworkConfig(AppConfig):
     def ready(self):
         from civilaffairs.people import events
 
-        from . import receivers
+        from . import checks, receivers  # noqa: F401 (checks registers itself)
 
         events.person_died.connect(receivers.flag_open_cases, dispatch_uid="casework-death")

@@ -232,3 +232,17 @@ def test_a_refused_step_loses_nothing_already_saved(world):
     case.refresh_from_db()
     assert case.state == "submitted"
     assert case.events.filter(kind=CaseEvent.Kind.TRANSITION).count() == 1
+
+
+def test_start_up_checks_find_a_service_without_a_workflow():
+    from civilaffairs.casework import registry
+    from civilaffairs.casework.checks import services_and_workflows
+
+    assert services_and_workflows() == []
+    register_service(
+        Service(code="test.orphan", domain="assistance", name="O", reference_prefix="TO")
+    )
+    try:
+        assert [e.id for e in services_and_workflows()] == ["casework.E001"]
+    finally:
+        registry._services.pop("test.orphan")
