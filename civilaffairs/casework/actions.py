@@ -250,7 +250,15 @@ def do_transition(
         raise StepInvalid(form)
     cleaned = form.cleaned_data
     reason = cleaned.get("reason", "") or ""
-    written = t.handler(case, cleaned, acting_user) if t.handler is not None else None
+    try:
+        written = t.handler(case, cleaned, acting_user) if t.handler is not None else None
+    except ValidationError as exc:
+        # The handler's refusal is shown with the form, on the fields it names when it names
+        # the form's own; the raise undoes whatever the handler wrote.
+        if not hasattr(exc, "error_dict") or set(exc.error_dict) <= set(form.fields):
+            form.add_error(None, exc)
+            raise StepInvalid(form) from exc
+        raise
     written = written or {}
     source = case.state
     target = wf.states[t.target]

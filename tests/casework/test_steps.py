@@ -42,6 +42,9 @@ class AssessForm(StepForm):
 
 
 def write_assessment(case, data, acting_user):
+    if data["amount"] > 1000:
+        CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.NOTE, message="half-way")
+        raise ValidationError({"amount": "Above the ceiling for this area."})
     handled.append((case.pk, data["amount"], data["visit_date"]))
     return {"message": f"Assessed at {data['amount']}", "data": {"amount": str(data["amount"])}}
 
@@ -246,3 +249,16 @@ def test_start_up_checks_find_a_service_without_a_workflow():
         assert [e.id for e in services_and_workflows()] == ["casework.E001"]
     finally:
         registry._services.pop("test.orphan")
+
+
+def test_a_handlers_refusal_is_shown_on_the_form_and_undoes_its_writes(world):
+    case = steps_case(world)
+    with pytest.raises(StepInvalid) as caught:
+        do_transition(
+            case,
+            "assess",
+            acting_user=world.caseworker,
+            values={"amount": "9999", "visit_date": "2026-11-30"},
+        )
+    assert caught.value.form.errors["amount"] == ["Above the ceiling for this area."]
+    assert not case.events.filter(message="half-way").exists()
