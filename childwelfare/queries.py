@@ -153,12 +153,11 @@ def access_child_case(user, pk, *, service: str, request=None, purpose: str = "c
 
 def list_waiting_cases(user):
     """Child-welfare cases waiting for someone to act (the worker's to-do list)."""
-    from civilaffairs.casework.queries import queued_states
-
     return (
         child_cases_visible_to(user)
         .open()
-        .filter(state__in=queued_states(), submitted_at__isnull=False)
+        .queued()
+        .filter(submitted_at__isnull=False)
         .select_related(
             "region", "child_intake__profile__person", "child_allowance__profile__person"
         )

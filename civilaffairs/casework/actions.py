@@ -433,18 +433,18 @@ def _claim_statement(user, offices: list[int]) -> tuple[str, list]:
     """The claim statement for the user and offices, compiled once per process (lib.compiled)
     under everything it is built from: building and compiling the pick (jurisdiction, narrowed
     services, queued states) cost as much as the rest of a claim."""
-    from .workflow import queued_states
+    from .workflow import queued_by_service
 
     def build():
         return _compile_claim(
             Case.objects.visible_to(user)
             .unassigned_in(offices)
-            .filter(state__in=queued_states())
+            .queued()
             .queue_order()
             .values("pk")[:1]
         )
 
-    key = ("claim", visible_to_key(user), tuple(offices), tuple(queued_states()))
+    key = ("claim", visible_to_key(user), tuple(offices), queued_by_service())
     sql, pick_params = compiled(key, build)
     now = timezone.now()
     params = [

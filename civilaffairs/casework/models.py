@@ -60,6 +60,18 @@ def visible_to_key(user) -> tuple:
 
 
 class CaseQuerySet(models.QuerySet):
+    def queued(self):
+        """Cases in a state their own workflow queues (workflow.queued_by_service)."""
+        from .workflow import queued_by_service
+
+        terms = [Q(service__in=svc, state__in=states) for svc, states in queued_by_service()]
+        if not terms:
+            return self.none()
+        q = terms[0]
+        for term in terms[1:]:
+            q |= term
+        return self.filter(q)
+
     def visible_to(self, user):
         """The one jurisdiction filter for staff: region subtree and confidentiality together,
         through a grant in a role that works the case's service (Service.staff_roles), and, for

@@ -32,7 +32,7 @@ from civilaffairs.lib.compiled import Kept, compiled, literal_sql
 from civilaffairs.lib.paging import KeysetPage, keyset_page_sql
 
 from .models import QUEUE_ORDER, Case, Document, Notification, visible_to_key
-from .workflow import all_workflows, queued_states
+from .workflow import all_workflows, queued_by_service
 
 # What a row of a staff list shows; select_related keeps a list page at a fixed query count.
 CASE_ROW_RELATED = ("region", "office", "applicant")
@@ -207,7 +207,7 @@ def list_unassigned_cases(user):
         Case.objects.visible_to(user)
         .open()
         .filter(office_q, assignee__isnull=True, submitted_at__isnull=False)
-        .filter(state__in=queued_states())
+        .queued()
         .select_related(*CASE_ROW_RELATED)
     )
 
@@ -309,7 +309,7 @@ def queue_statement(user, which: str, filters: dict) -> QueueStatement:
         which,
         connection.settings_dict["NAME"],
         visible_to_key(user),
-        tuple(queued_states()),
+        queued_by_service(),
     )
     key = ("queue", scope, tuple(sorted(filters.items())))
     return compiled(key, lambda: _compile_queue(user, which, filters, scope))

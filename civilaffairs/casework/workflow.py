@@ -179,16 +179,18 @@ def all_workflows() -> dict[str, Workflow]:
     return dict(_workflows)
 
 
-def queued_states() -> list[str]:
-    """States in which an open, unassigned case waits in an office queue (claimable)."""
-    return sorted(
-        {
-            s.name
-            for wf in _workflows.values()
-            for s in wf.states.values()
-            if s.queued and not s.terminal
-        }
-    )
+def queued_by_service() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """(service codes, states) pairs: in those services, open unassigned cases in those states
+    wait in an office queue. Membership is per service and state: a state name means nothing
+    outside its workflow (marriage's `review` is not queued although assistance's is).
+    Services with the same queued states share a pair, so the filter stays short; the answer
+    is a tuple of tuples, fit for a cache key."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for code, wf in sorted(_workflows.items()):
+        states = wf.queued()
+        if states:
+            groups.setdefault(states, []).append(code)
+    return tuple((tuple(codes), states) for states, codes in sorted(groups.items()))
 
 
 # States most workflows share; domains may use them or declare their own.

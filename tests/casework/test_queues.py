@@ -514,3 +514,22 @@ def test_every_narrowed_service_builds_its_scope_from_the_user_and_grants_alone(
             again = [s.staff_scope(user) for s in services]
         assert ctx.captured_queries == []
         assert first == again
+
+
+@pytest.mark.django_db
+def test_a_state_is_queued_only_in_the_workflow_that_queues_it(world):
+    """Marriage's `review` is not a queued state although assistance's `review` is: an
+    unassigned marriage case under review is neither listed in an office queue nor claimable
+    (it was, while queue membership merged every workflow's state names)."""
+    from civilaffairs.casework.queries import list_unassigned_cases
+    from civilaffairs.casework.workflow import workflow_for
+
+    assert workflow_for("assistance.dibao").states["review"].queued
+    assert not workflow_for("marriage.registration").states["review"].queued
+    marriage, dibao = make_case(resident()), make_case(resident())
+    Case.objects.filter(pk=marriage.pk).update(service="marriage.registration", state="review")
+    Case.objects.filter(pk=dibao.pk).update(service="assistance.dibao", state="review")
+    queued = set(Case.objects.queued().values_list("pk", flat=True))
+    assert dibao.pk in queued and marriage.pk not in queued
+    listed = set(list_unassigned_cases(world.admin).values_list("pk", flat=True))
+    assert dibao.pk in listed and marriage.pk not in listed
