@@ -9,7 +9,6 @@ marriage record.
 import datetime as dt
 import logging
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -26,7 +25,8 @@ from civilaffairs.casework.actions import (
     route_office,
 )
 from civilaffairs.casework.calendar import working_calendar
-from civilaffairs.casework.models import Case, CaseEvent, Notification
+from civilaffairs.casework.models import Case, CaseEvent
+from civilaffairs.casework.notify import language_of, notify
 from civilaffairs.lib import idnumber
 from civilaffairs.people.actions import do_update_person
 from civilaffairs.people.models import Person
@@ -89,53 +89,23 @@ def _require_party(app: MarriageApplication, user) -> Person:
     return user.person
 
 
-def _language_of(person) -> str:
-    account = getattr(person, "account", None)
-    return (getattr(account, "language", "") or "") or settings.LANGUAGE_CODE
+def _notify(person, case, title, body):
+    """A message in one person's inbox, with its e-mail copy (casework.notify)."""
+    return notify(person, title, body, case=case)
 
 
-def _notify(person, case, title: str, body: str):
-    """A message in one person's inbox (and by e-mail through the platform's usual copy)."""
-    if person is None:
-        return None
-    return Notification.objects.create(person=person, case=case, title=title[:200], body=body)
-
-
-def _notify_partner_of_event(case: Case, message: str):
-    """The platform tells the applicant about public events; the other party must hear too."""
-    partner = case.beneficiary
-    if partner is None or case.beneficiary_id == case.applicant_id:
-        return
-
-    def send():
-        fresh = Case.objects.get(pk=case.pk)
-        if Notification.objects.filter(person=partner, case=fresh, body=str(message)).exists():
-            return  # told already (e.g. by the closing follow-up)
-        with translation.override(_language_of(partner)):
-            title = _("Application %(ref)s: %(state)s") % {
-                "ref": fresh.reference,
-                "state": fresh.citizen_state_label(),
-            }
-        _notify(partner, fresh, str(title), str(message))
-
-    transaction.on_commit(send)
-
-
-def _public_event(case: Case, acting_user, message: str, data=None):
+def _public_event(case: Case, acting_user, message, data=None):
+    """A public event on the case: both parties hear of it (the workflow's parties)."""
     add_event(
         case, CaseEvent.Kind.CHANGE, actor=acting_user, public=True, message=message, data=data
     )
-    _notify_partner_of_event(case, message)
 
 
 def _fire(case: Case, name: str, *, acting_user, reason: str = "", public_message: str = ""):
-    """A transition of the engine, told to both parties when it is public."""
-    case = do_transition(
+    """A transition of the engine; a public one is told to both parties by the engine."""
+    return do_transition(
         case, name, acting_user=acting_user, reason=reason, public_message=public_message
     )
-    if case.state_def.public:
-        _notify_partner_of_event(case, public_message or reason or case.citizen_state_label())
-    return case
 
 
 def period_end(start: dt.date, days: int) -> dt.date:
@@ -346,7 +316,7 @@ def _book_slot(app, slot, *, acting_user, purpose, booker: Person | None) -> App
 def _tell_partner_to_confirm(app, appointment, booker):
     partner = app.other_party(booker.pk)
     case = app.case
-    with translation.override(_language_of(partner)):
+    with translation.override(language_of(partner)):
         title = _("%(name)s booked %(service)s: please confirm") % {
             "name": booker.name,
             "service": case.service_def.name,
@@ -360,7 +330,7 @@ def _tell_partner_to_confirm(app, appointment, booker):
             "slot": appointment.slot.label(),
             "ref": case.reference,
         }
-    transaction.on_commit(lambda: _notify(partner, case, str(title), str(body)))
+    _notify(partner, case, str(title), str(body))
 
 
 @transaction.atomic
@@ -636,26 +606,9 @@ def do_cancel_appointment(appointment, *, acting_user, reason: str = "") -> Appo
 
 def do_after_close(case_id: int) -> int:
     """The follow-up of every closing transition, including the platform's own "withdraw my
-    application" page: the places are given back and the other party hears of it."""
-    released = do_release_appointments(case_id)
-    case = Case.objects.filter(pk=case_id).select_related("beneficiary").first()
-    if case is None or case.beneficiary_id in (None, case.applicant_id):
-        return released
-    event = (
-        case.events.filter(public=True, kind=CaseEvent.Kind.TRANSITION)
-        .order_by("-at", "-id")
-        .first()
-    )
-    if event is not None:
-        body = event.message or case.citizen_state_label()
-        if not Notification.objects.filter(person=case.beneficiary, case=case, body=body).exists():
-            with translation.override(_language_of(case.beneficiary)):
-                title = _("Application %(ref)s: %(state)s") % {
-                    "ref": case.reference,
-                    "state": case.citizen_state_label(),
-                }
-            _notify(case.beneficiary, case, str(title), str(body))
-    return released
+    application" page: the places are given back. (Both parties already heard of the closing
+    from the engine, in its transaction: Workflow.parties.)"""
+    return do_release_appointments(case_id)
 
 
 def do_release_appointments(case_id: int) -> int:
@@ -699,7 +652,7 @@ def do_send_reminders(*, today: dt.date | None = None) -> int:
                 continue
             case = ap.application.case
             for person in ap.application.parties():
-                with translation.override(_language_of(person)):
+                with translation.override(language_of(person)):
                     if ap.status == Appointment.Status.PENDING:
                         note = _(" Your partner has not confirmed yet.")
                     else:
@@ -1229,7 +1182,7 @@ def do_divorce_deadlines(*, today: dt.date | None = None) -> dict:
             if app.window_reminded_at is not None:
                 continue
             for person in app.parties():
-                with translation.override(_language_of(person)):
+                with translation.override(language_of(person)):
                     title = _("Divorce certificate: collect it by %(end)s") % {
                         "end": app.collection_ends.isoformat()
                     }

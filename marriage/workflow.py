@@ -25,6 +25,12 @@ from civilaffairs.casework.workflow import SUBMITTED, WITHDRAWN, State, Transiti
 REGISTRAR = StaffRole.Role.REGISTRAR
 
 
+def both_parties(case) -> list:
+    """Both people marrying or divorcing hear of every public event of their case, in the
+    engine's transaction (the partner's copy was once sent after the commit and could be lost)."""
+    return [p for p in (case.applicant, case.beneficiary) if p is not None]
+
+
 def _release(case_id: int):
     from .actions import do_after_close
 
@@ -239,7 +245,9 @@ def registration() -> Workflow:
             after=(_release,),
         ),
     ]
-    return Workflow.build("marriage.registration", states, transitions, initial="booked")
+    return Workflow.build(
+        "marriage.registration", states, transitions, initial="booked", parties=both_parties
+    )
 
 
 def divorce() -> Workflow:
@@ -362,7 +370,9 @@ def divorce() -> Workflow:
             after=(_release,),
         ),
     ]
-    return Workflow.build("marriage.divorce", states, transitions, initial="booked")
+    return Workflow.build(
+        "marriage.divorce", states, transitions, initial="booked", parties=both_parties
+    )
 
 
 def replacement() -> Workflow:
@@ -392,4 +402,6 @@ def replacement() -> Workflow:
             "screen", ("submitted",), "issued", _("Issue"), system=True, guard=_replacement_issued
         ),
     ]
-    return Workflow.build("marriage.replacement", states, transitions, initial="requested")
+    return Workflow.build(
+        "marriage.replacement", states, transitions, initial="requested", parties=both_parties
+    )

@@ -281,3 +281,24 @@ def test_marital_status_follows_the_records_through_marriage_divorce_and_remarri
         for h in Person.objects.get(pk=a.person_id).history.order_by("history_date", "history_id")
     ]
     assert history[-3:] == ["married", "divorced", "married"]
+
+
+def test_both_parties_hear_of_a_withdrawal_in_its_own_transaction_and_by_email(
+    reg, married, received, django_capture_on_commit_callbacks
+):
+    """The partner's copy used to be written after the commit (lost if that callback never
+    ran) and never e-mailed: now the engine tells both parties with the event."""
+    from django.core import mail
+
+    a, b = married
+    b.email = "partner@example.cn"
+    b.save()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        actions.do_withdraw(received, acting_user=reg.registrar, party_id=a.person_id, reason="")
+        event = Case.objects.get(pk=received.case_id).events.get(transition="withdraw")
+        told = set(Notification.objects.filter(event=event).values_list("person_id", flat=True))
+        assert told == {a.person_id, b.person_id}  # before any commit callback ran
+    for callback in callbacks:
+        callback()
+    assert Notification.objects.get(event=event, person=b.person).emailed_at is not None
+    assert ["partner@example.cn"] in [m.to for m in mail.outbox]
