@@ -10,7 +10,6 @@ import secrets
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Case as SqlCase
 from django.db.models import F, IntegerField, Q, Value, When
@@ -28,7 +27,8 @@ from civilaffairs.casework.actions import (
     do_transition,
     next_reference,
 )
-from civilaffairs.casework.models import Case, CaseEvent, Notification
+from civilaffairs.casework.models import Case, CaseEvent
+from civilaffairs.casework.notify import notify
 from civilaffairs.people.actions import find_person
 from civilaffairs.people.models import Person, Region
 from civilaffairs.rules.exceptions import MissingParameter
@@ -88,18 +88,6 @@ def _lock(model, pk):
 
 def _pk(obj_or_pk):
     return getattr(obj_or_pk, "pk", obj_or_pk)
-
-
-def notify_person(person: Person, title: str, body: str = "", case: Case | None = None):
-    """A message in the person's portal inbox, and by e-mail when their account has one."""
-    note = Notification.objects.create(person=person, case=case, title=title[:200], body=body)
-    account = getattr(person, "account", None)
-    email = account.email if account is not None else ""
-    if email:
-        transaction.on_commit(
-            lambda: send_mail(note.title, body or note.title, None, [email], fail_silently=True)
-        )
-    return note
 
 
 # =========================================================================== who acts for whom
@@ -164,11 +152,13 @@ def do_request_family_link(
     ).exists():
         raise ValidationError(_("You have already asked to act for this person."))
     link = _save(FamilyLink(elder=elder, family=acting_user, relation=relation), acting_user)
-    notify_person(
+    notify(
         elder,
-        _("%(name)s asks to act for you in elder-care services")
-        % {"name": acting_user.display_name},
-        _(
+        lambda: (
+            _("%(name)s asks to act for you in elder-care services")
+            % {"name": acting_user.display_name}
+        ),
+        lambda: _(
             "If you agree, they can book services for you and follow them. Answer on the "
             "elder-care page, or ask your community office."
         ),
@@ -1125,17 +1115,19 @@ def do_invite_to_age_allowance(person: Person, *, threshold: int) -> AgeAllowanc
         ),
         None,
     )
-    title = _("You may receive the age allowance (高龄津贴)")
-    body = _(
-        "You have reached %(age)s. Confirm on the elder-care page that you want the monthly "
-        "age allowance, or ask your community office to do it for you."
-    ) % {"age": threshold}
-    notify_person(person, title, body)
+
+    def body():
+        return _(
+            "You have reached %(age)s. Confirm on the elder-care page that you want the monthly "
+            "age allowance, or ask your community office to do it for you."
+        ) % {"age": threshold}
+
+    notify(person, lambda: _("You may receive the age allowance (高龄津贴)"), body)
     for link in FamilyLink.objects.confirmed().filter(elder=person).select_related("family"):
         if link.family.person_id:
-            notify_person(
+            notify(
                 link.family.person,
-                _("%(name)s may receive the age allowance") % {"name": person.name},
+                lambda: _("%(name)s may receive the age allowance") % {"name": person.name},
                 body,
             )
     return invitation
@@ -1361,15 +1353,19 @@ def _open_or_join_visit(alert: Alert, person: Person) -> Case:
 def _notify_family(alert: Alert, person: Person, case: Case):
     links = FamilyLink.objects.confirmed().filter(elder=person).select_related("family__person")
     local = timezone.localtime(alert.reading.recorded_at)
-    title = _("Urgent: alert for %(name)s") % {"name": person.name}
-    body = _("%(message)s (%(time)s). The community office has been asked to visit (%(ref)s).") % {
-        "message": alert.message,
-        "time": f"{local:%Y-%m-%d %H:%M}",
-        "ref": case.reference,
-    }
+
+    def body():
+        return _(
+            "%(message)s (%(time)s). The community office has been asked to visit (%(ref)s)."
+        ) % {"message": alert.message, "time": f"{local:%Y-%m-%d %H:%M}", "ref": case.reference}
+
     for link in links:
         if link.family.person_id:
-            notify_person(link.family.person, title, body, case=None)
+            notify(
+                link.family.person,
+                lambda: _("Urgent: alert for %(name)s") % {"name": person.name},
+                body,
+            )
 
 
 @transaction.atomic

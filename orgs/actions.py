@@ -24,7 +24,8 @@ from civilaffairs.accounts.access import grants_for, scope_q
 from civilaffairs.accounts.models import Office
 from civilaffairs.casework.actions import do_create_case, do_submit_case, do_transition
 from civilaffairs.casework.document_actions import do_add_document
-from civilaffairs.casework.models import Case, Notification
+from civilaffairs.casework.models import Case
+from civilaffairs.casework.notify import notify_all
 from civilaffairs.people.actions import do_register_person
 from civilaffairs.people.models import Household, Person, Region
 from civilaffairs.rules.exceptions import MissingParameter
@@ -82,21 +83,11 @@ def _today():
 
 
 def _notify_users(users, title_fn, body_fn=lambda: "", case=None) -> int:
-    """An inbox message to each user bound to a person, in the user's language. The platform's
-    notify_event only speaks for case events; a late filing or a delivery is not one."""
-    sent = 0
-    for user in users:
-        if not user.person_id:
-            continue
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            Notification.objects.create(
-                person_id=user.person_id,
-                case=case,
-                title=str(title_fn())[:200],
-                body=str(body_fn()),
-            )
-        sent += 1
-    return sent
+    """A message to each user bound to a person (casework.notify: inbox now, e-mail after the
+    commit, each in the reader's language). A late filing or a delivery is not a case event."""
+    return notify_all(
+        [user.person for user in users if user.person_id], title_fn, body_fn, case=case
+    )
 
 
 def _org_users(org):

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
@@ -77,6 +78,8 @@ def test_a_severe_alert_opens_an_urgent_visit_in_the_community_office_and_tells_
         level=Office.Level.COMMUNITY,
         services=[s.code for s in all_services()],
     )
+    world.family.email = "family@example.cn"
+    world.family.save()
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, token, reading(kind="fall"))
     assert response.status_code == 201, response.content
@@ -92,6 +95,9 @@ def test_a_severe_alert_opens_an_urgent_visit_in_the_community_office_and_tells_
     # The family contact is told at once.
     note = Notification.objects.get(person=world.family.person)
     assert world.elder.name in note.title and case.reference in note.body
+    # ... and by e-mail, stamped (the copy used to go without emailed_at being set).
+    assert note.emailed_at is not None
+    assert ["family@example.cn"] in [m.to for m in mail.outbox]
 
 
 def test_without_a_community_office_the_township_gets_the_visit(client, world, device):

@@ -101,12 +101,20 @@ def test_only_the_organizations_accounts_file(world, county_org):
         actions.do_start_report(county_org, acting_user=citizen_user("王五"))
 
 
-def test_late_filers_are_flagged_after_the_deadline_and_told_once(world, org_user, county_org):
+def test_late_filers_are_flagged_after_the_deadline_and_told_once(
+    world, org_user, county_org, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    org_user.email = "org@example.cn"
+    org_user.save()
     with at("2026-05-31"):  # the deadline day itself is still in time
         assert tasks.flag_late_filers_task() == 0
-    with at("2026-06-01"):
+    with at("2026-06-01"), django_capture_on_commit_callbacks(execute=True):
         assert tasks.flag_late_filers_task() == 1
         assert tasks.flag_late_filers_task() == 0  # idempotent
+    # Told by e-mail too (orgs' messages never used to leave the inbox).
+    assert [m.to for m in mail.outbox] == [["org@example.cn"]]
     flag = LateFiling.objects.get(organization=county_org)
     assert flag.year == 2025 and flag.deadline == dt.date(2026, 5, 31) and flag.filed_at is None
     notes = Notification.objects.filter(person=org_user.person, case__isnull=True)
