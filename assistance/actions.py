@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
+from civilaffairs.benefits.actions import do_change_amount, do_grant
+from civilaffairs.benefits.models import Entitlement
 from civilaffairs.casework.actions import add_event, do_create_case, do_submit_case, do_transition
 from civilaffairs.casework.calendar import add_working_days
 from civilaffairs.casework.models import Case, CaseEvent
@@ -19,7 +20,6 @@ from civilaffairs.rules.models import Parameter, Program
 
 from .models import (
     AssistanceApplication,
-    Disbursement,
     HouseholdEconomy,
     MemberIncome,
     Objection,
@@ -344,7 +344,17 @@ def do_approve(app: AssistanceApplication, *, acting_user) -> AssistanceApplicat
         public_message=_("Approved: %(amount)s yuan, paid from %(month)s.")
         % {"amount": amount, "month": app.benefit_from.strftime("%Y-%m")},
     )
-    _schedule(app, app.benefit_from, amount)
+    do_grant(
+        app.case,
+        acting_user=acting_user,
+        person=app.case.beneficiary or app.case.applicant,
+        program=app.case.service,
+        monthly_amount=amount,
+        start_month=app.benefit_from,
+        kind=Entitlement.Kind.ONE_OFF if app.one_off_amount else Entitlement.Kind.MONTHLY,
+        reason="approved",
+        pay_through=app.benefit_from,  # the first payment now; the monthly run does the rest
+    )
     return app
 
 
@@ -353,45 +363,11 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(day.year + y, m + 1, min(day.day, 28))
 
 
-def _schedule(app, month: dt.date, amount: Decimal):
-    created = bulk_create_with_history(
-        [Disbursement(application=app, month=month, amount=amount)],
-        Disbursement,
-        ignore_conflicts=True,
-    )
-    return created
-
-
 @transaction.atomic
 def do_refuse(app: AssistanceApplication, *, acting_user, reason: str) -> AssistanceApplication:
     app = _lock(app)
     do_transition(app.case, "refuse", acting_user=acting_user, reason=reason)
     return app
-
-
-def do_monthly_disbursements(month: dt.date, *, acting_user=None) -> int:
-    """Schedule this month's payment for every application in payment. Idempotent: one row per
-    application and month (unique constraint; existing rows are left alone)."""
-    month = month.replace(day=1)
-    apps = (
-        AssistanceApplication.objects.filter(
-            case__state="approved",
-            kind__in=[AssistanceApplication.Kind.DIBAO, AssistanceApplication.Kind.TEKUN],
-            benefit_from__lte=month,
-            monthly_amount__gt=0,
-        )
-        .exclude(disbursements__month=month)
-        .only("pk", "monthly_amount")
-    )
-    rows = [
-        Disbursement(application_id=a.pk, month=month, amount=a.monthly_amount)
-        for a in apps.iterator()
-    ]
-    with transaction.atomic():
-        bulk_create_with_history(
-            rows, Disbursement, batch_size=2000, ignore_conflicts=True, default_user=acting_user
-        )
-    return len(rows)
 
 
 @transaction.atomic
@@ -417,6 +393,7 @@ def do_rescreen_amounts(
             app.next_review_on = timezone.localdate()
             flagged += 1
         _save(app, acting_user, "re-screened after a parameter change")
+        _reprice(app, acting_user, "re-screened after a parameter change")
         add_event(
             app.case,
             CaseEvent.Kind.CHANGE,
@@ -430,6 +407,22 @@ def do_rescreen_amounts(
         )
         changed += 1
     return {"changed": changed, "flagged": flagged}
+
+
+def _reprice(app: AssistanceApplication, acting_user, reason: str):
+    """The new monthly amount on the ledger from next month (what is already scheduled for
+    this month keeps the amount it was decided with)."""
+    next_month = (timezone.localdate().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    for entitlement in Entitlement.objects.filter(
+        case_id=app.case_id, kind=Entitlement.Kind.MONTHLY, stopped_on__isnull=True
+    ):
+        do_change_amount(
+            entitlement,
+            app.monthly_amount,
+            acting_user=acting_user,
+            from_month=next_month,
+            reason=reason,
+        )
 
 
 def review_months(app: AssistanceApplication) -> int:
@@ -486,6 +479,7 @@ def do_complete_review(
     app.findings = findings.strip()
     app.next_review_on = _add_months(timezone.localdate(), review_months(app))
     _save(app, acting_user, "review")
+    _reprice(app, acting_user, "review")
     do_transition(
         app.case,
         "complete_review",

@@ -8,6 +8,7 @@ class AssistanceConfig(AppConfig):
 
     def ready(self):
         # The domain tells the platform what it offers; the platform never imports us.
+        from civilaffairs.benefits.registry import Program, register_program
         from civilaffairs.casework.registry import Service, register_service
         from civilaffairs.casework.workflow import register_workflow
         from civilaffairs.lib.confidentiality import Confidentiality
@@ -65,6 +66,8 @@ class AssistanceConfig(AppConfig):
                 )
             )
             register_workflow(code, wf)
+            # Its payments go through the platform's one ledger, under the service's code.
+            register_program(Program(code, name))
 
         from civilaffairs.portal.demo import register_demo_step
 

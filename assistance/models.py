@@ -116,6 +116,13 @@ class AssistanceApplication(models.Model):
         return f"{self.case.reference} {self.get_kind_display()}"
 
     @property
+    def payments(self):
+        """This case's payments on the benefits ledger, the latest first."""
+        from civilaffairs.benefits.models import Payment
+
+        return Payment.objects.filter(entitlement__case_id=self.case_id).order_by("-month", "-id")
+
+    @property
     def masked_bank_account(self):
         return mask_bank_account(self.bank_account)
 
@@ -234,41 +241,6 @@ class Objection(models.Model):
 
     def __str__(self):
         return f"{self.application_id} {self.lodged_at:%Y-%m-%d}"
-
-
-class Disbursement(models.Model):
-    class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("Scheduled")
-        PAID = "paid", _("Paid")
-        FAILED = "failed", _("Failed")
-        STOPPED = "stopped", _("Stopped")
-
-    application = models.ForeignKey(
-        AssistanceApplication, on_delete=models.PROTECT, related_name="disbursements"
-    )
-    month = models.DateField(_("month"))  # first day of the month paid for
-    amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
-    )
-    paid_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(max_length=200, blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("disbursement")
-        verbose_name_plural = _("disbursements")
-        ordering = ["-month"]
-        constraints = [
-            # One payment per application per month: the monthly run is idempotent.
-            models.UniqueConstraint(
-                fields=["application", "month"], name="disbursement_once_a_month"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.application_id} {self.month:%Y-%m} {self.amount}"
 
 
 def public_notice_name(person) -> str:

@@ -5,15 +5,6 @@ from celery import shared_task
 from django.utils import timezone
 
 
-@shared_task(name="assistance.monthly_disbursements_task", acks_late=True)
-def monthly_disbursements_task():
-    """Schedule this month's payments (one row per application and month, so re-runs add
-    nothing)."""
-    from .actions import do_monthly_disbursements
-
-    return do_monthly_disbursements(timezone.localdate())
-
-
 @shared_task(name="assistance.end_notices_task", acks_late=True)
 def end_notices_task():
     """Send to the county every case whose 7-working-day notice ended without an open

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from civilaffairs.accounts.models import Office, StaffRole
 from civilaffairs.casework.workflow import DRAFT, SUBMITTED, WITHDRAWN, State, Transition, Workflow
 
+from .handlers import hold_payments, resume_payments, stop_payments
+
 CW = StaffRole.Role.CASEWORKER
 REVIEWER = StaffRole.Role.REVIEWER
 APPROVER = StaffRole.Role.APPROVER
@@ -166,6 +168,7 @@ TRANSITIONS = [
         "suspended",
         _("Suspend payments"),
         roles=(CW, APPROVER),
+        handler=hold_payments,
         needs_reason=True,
         style="warning",
         assignee_only=False,
@@ -176,6 +179,7 @@ TRANSITIONS = [
         "approved",
         _("Resume payments"),
         roles=(APPROVER,),
+        handler=resume_payments,
         assignee_only=False,
     ),
     Transition(
@@ -184,6 +188,7 @@ TRANSITIONS = [
         "terminated",
         _("Terminate"),
         roles=(APPROVER,),
+        handler=stop_payments,
         needs_reason=True,
         style="danger",
         assignee_only=False,

@@ -292,7 +292,7 @@ def _reset_sequence(cur, table: str):
 
 def truncate(cur):
     cur.execute(
-        "TRUNCATE assistance_disbursement, assistance_memberincome, assistance_objection, "
+        "TRUNCATE benefits_payment, benefits_entitlement, assistance_memberincome, assistance_objection, "
         "assistance_assistanceapplication, assistance_householdeconomy, casework_caseevent, "
         "casework_screening, casework_notification, casework_document, casework_case, "
         "people_membership, people_household CASCADE"
@@ -540,7 +540,8 @@ def generate(sizes: Sizes, *, log=print) -> dict:
         progress = Progress("cases", total_cases)
         case_indexes = IndexesDropped(cur, "casework_case").__enter__()
         app_indexes = IndexesDropped(cur, "assistance_assistanceapplication").__enter__()
-        case_rows, app_rows, pay_rows = [], [], []
+        # Payments go on the benefits ledger: one entitlement per paid case, ids numbered from 1.
+        case_rows, app_rows, ent_rows, pay_rows = [], [], [], []
         counters: dict = {}
         households_for_cases = rng.sample(range(n_house), min(total_cases, n_house))
         for i in range(total_cases):
@@ -610,9 +611,31 @@ def generate(sizes: Sizes, *, log=print) -> dict:
             app_rows.append((app_id0 + i, cid, svc.code.split(".")[1], amount if closed else 0))
             if closed:
                 start = day.replace(day=1)
-                for m in range(rng.randint(3, 9)):
-                    month = (start + dt.timedelta(days=32 * (m + 1))).replace(day=1)
-                    pay_rows.append((app_id0 + i, month, amount, "paid", None, ""))
+                months = [
+                    (start + dt.timedelta(days=32 * (m + 1))).replace(day=1)
+                    for m in range(rng.randint(3, 9))
+                ]
+                ent_id = len(ent_rows) + 1
+                stopped = closed_at.date()
+                ent_rows.append(
+                    (
+                        ent_id,
+                        cid,
+                        house_heads[h],
+                        svc.code,
+                        "monthly",
+                        amount,
+                        months[0],
+                        months[-1],
+                        stopped,
+                        None,
+                        "terminated",
+                        "",
+                        now,
+                    )
+                )
+                for month in months:
+                    pay_rows.append((ent_id, month, amount, "paid", None, "", "{}", now))
             if len(case_rows) >= 50_000:
                 _flush_cases(cur, case_rows, app_rows)
                 progress.advance(len(case_rows))
@@ -623,11 +646,41 @@ def generate(sizes: Sizes, *, log=print) -> dict:
         sys.stderr.write("cases: building indexes …\n")
         case_indexes.__exit__(None, None, None)
         app_indexes.__exit__(None, None, None)
+        copy_rows(
+            cur,
+            "benefits_entitlement",
+            [
+                "id",
+                "case_id",
+                "person_id",
+                "program",
+                "kind",
+                "monthly_amount",
+                "start_month",
+                "end_month",
+                "stopped_on",
+                "suspended_on",
+                "stop_reason",
+                "reason",
+                "created_at",
+            ],
+            ent_rows,
+            Progress("entitlements", len(ent_rows)),
+        )
         progress = Progress("payments", len(pay_rows))
         copy_rows(
             cur,
-            "assistance_disbursement",
-            ["application_id", "month", "amount", "status", "paid_at", "note"],
+            "benefits_payment",
+            [
+                "entitlement_id",
+                "month",
+                "amount",
+                "status",
+                "paid_at",
+                "note",
+                "details",
+                "created_at",
+            ],
             pay_rows,
             progress,
         )
@@ -676,7 +729,8 @@ def generate(sizes: Sizes, *, log=print) -> dict:
             "assistance_householdeconomy",
             "casework_case",
             "assistance_assistanceapplication",
-            "assistance_disbursement",
+            "benefits_entitlement",
+            "benefits_payment",
             "accounts_user",
         ):
             _reset_sequence(cur, table)

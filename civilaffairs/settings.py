@@ -350,11 +350,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assistance.end_notices_task",
         "schedule": crontab(minute=5),
     },
-    "assistance-monthly-disbursements": {
-        # Daily, so a missed day is caught up; the task adds nothing once the month is done.
-        "task": "assistance.monthly_disbursements_task",
-        "schedule": crontab(hour=2, minute=11),
-    },
     "assistance-start-reviews": {
         "task": "assistance.start_reviews_task",
         "schedule": crontab(hour=1, minute=23),

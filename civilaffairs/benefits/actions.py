@@ -143,19 +143,49 @@ def do_stop(entitlement: Entitlement, *, acting_user, on: dt.date, reason: str) 
         if entitlement.end_month is None or entitlement.end_month > month:
             entitlement.end_month = max(month, entitlement.start_month)
         _save(entitlement, acting_user, "stopped")
-    return _stop_payments_after(entitlement, first_of_month(entitlement.stopped_on), acting_user)
+    return _stop_payments_after(
+        entitlement, first_of_month(entitlement.stopped_on), acting_user, entitlement.stop_reason
+    )
 
 
-def _stop_payments_after(entitlement, month, acting_user) -> int:
+def _stop_payments_after(entitlement, month, acting_user, note: str) -> int:
     stopped = 0
     for payment in entitlement.payments.select_for_update().filter(
         month__gt=month, status=Payment.Status.SCHEDULED
     ):
         payment.status = Payment.Status.STOPPED
-        payment.note = entitlement.stop_reason[:200]
+        payment.note = note[:200]
         _save(payment, acting_user, "stopped")
         stopped += 1
     return stopped
+
+
+@transaction.atomic
+def do_suspend_for_case(case, *, acting_user, on: dt.date, reason: str) -> int:
+    """Hold the payments of a case's running entitlements: nothing is scheduled until they
+    resume, and what is scheduled for a later month is stopped. Returns how many were held."""
+    held = 0
+    for entitlement in Entitlement.objects.select_for_update().filter(
+        case=case, stopped_on__isnull=True, suspended_on__isnull=True
+    ):
+        entitlement.suspended_on = on
+        _save(entitlement, acting_user, "suspended")
+        _stop_payments_after(entitlement, first_of_month(on), acting_user, reason)
+        held += 1
+    return held
+
+
+@transaction.atomic
+def do_resume_for_case(case, *, acting_user) -> int:
+    """Payments resume from this month's run on (the months held are not paid later)."""
+    resumed = 0
+    for entitlement in Entitlement.objects.select_for_update().filter(
+        case=case, stopped_on__isnull=True, suspended_on__isnull=False
+    ):
+        entitlement.suspended_on = None
+        _save(entitlement, acting_user, "resumed")
+        resumed += 1
+    return resumed
 
 
 @transaction.atomic

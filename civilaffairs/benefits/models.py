@@ -26,6 +26,7 @@ class EntitlementQuerySet(models.QuerySet):
             start_month__lte=month,
             kind=Entitlement.Kind.MONTHLY,
             monthly_amount__gt=0,
+            suspended_on__isnull=True,
         )
 
     def running(self):
@@ -56,6 +57,9 @@ class Entitlement(models.Model):
     # before the 18th birthday.
     end_month = models.DateField(_("paid until"), null=True, blank=True)
     stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
+    # Suspended (payments held while a change is looked into): no month is scheduled until it
+    # resumes, and the months in between are not paid later.
+    suspended_on = models.DateField(_("suspended on"), null=True, blank=True)
     stop_reason = models.CharField(_("reason stopped"), max_length=200, blank=True)
     reason = models.CharField(_("grounds"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -9,7 +9,9 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from assistance import actions
-from assistance.models import AssistanceApplication, Disbursement
+from assistance.models import AssistanceApplication
+from civilaffairs.benefits.actions import do_schedule_month
+from civilaffairs.benefits.models import Payment
 from civilaffairs.casework.actions import do_claim_next, do_screen_and_route, do_transition
 from civilaffairs.casework.models import Case, Screening
 from civilaffairs.people.models import Region
@@ -121,7 +123,7 @@ def test_the_whole_process_from_submission_to_the_first_payment(assistance_setup
     assert case.state == "approved" and case.outcome == "approved" and case.due_at is None
     # (850 − 300) × 2 people covered.
     assert app.monthly_amount == Decimal("1100.00")
-    first = Disbursement.objects.get(application=app)
+    first = Payment.objects.get(entitlement__case=app.case)
     assert (
         first.status == "scheduled"
         and first.month == app.benefit_from
@@ -161,7 +163,7 @@ def test_another_county_cannot_claim_or_act(assistance_setup, household):
         do_transition(app.case, "accept", acting_user=p.other_caseworker)
 
 
-def test_monthly_disbursements_are_idempotent(assistance_setup, household):
+def test_the_monthly_run_pays_an_approved_grant_once_a_month(assistance_setup, household):
     p = assistance_setup
     app = walk_to_county(p, submitted_dibao(p, household))
     with time_machine.travel(app.notice_end + dt.timedelta(days=1)):
@@ -169,9 +171,9 @@ def test_monthly_disbursements_are_idempotent(assistance_setup, household):
         actions.do_approve(app, acting_user=p.approver)
     app.refresh_from_db()
     month = app.benefit_from + dt.timedelta(days=40)
-    assert actions.do_monthly_disbursements(month) == 1
-    assert actions.do_monthly_disbursements(month) == 0
-    assert Disbursement.objects.filter(application=app).count() == 2
+    assert do_schedule_month(month) == 1
+    assert do_schedule_month(month) == 0
+    assert Payment.objects.filter(entitlement__case=app.case).count() == 2
 
 
 def test_raising_the_standard_and_rescreening_updates_amounts_with_history(
@@ -197,6 +199,37 @@ def test_raising_the_standard_and_rescreening_updates_amounts_with_history(
     assert app.monthly_amount == Decimal("1200.00")
     assert app.history.filter(history_change_reason__contains="re-screened").exists()
     assert app.case.events.filter(kind="change", public=True).exists()
+    # The ledger pays the new amount from the months the monthly run schedules next.
+    later = (app.benefit_from + dt.timedelta(days=40)).replace(day=1)
+    do_schedule_month(later)
+    assert Payment.objects.get(entitlement__case=app.case, month=later).amount == Decimal("1200")
+
+
+def approved_dibao(p, household):
+    app = walk_to_county(p, submitted_dibao(p, household))
+    with time_machine.travel(app.notice_end + dt.timedelta(days=1)):
+        actions.do_end_notice(app, acting_user=p.caseworker)
+        actions.do_approve(app, acting_user=p.approver)
+    app.refresh_from_db()
+    return app
+
+
+def test_suspending_holds_the_payments_resuming_restarts_them_terminating_stops_them(
+    assistance_setup, household
+):
+    p = assistance_setup
+    app = approved_dibao(p, household)
+    first = app.benefit_from
+    month2 = (first + dt.timedelta(days=40)).replace(day=1)
+    month3 = (month2 + dt.timedelta(days=40)).replace(day=1)
+    do_transition(app.case, "suspend", acting_user=p.approver, reason="收入待核实")
+    assert do_schedule_month(month2) == 0  # held
+    do_transition(app.case, "resume", acting_user=p.approver)
+    assert do_schedule_month(month2) == 1
+    do_transition(app.case, "terminate", acting_user=p.approver, reason="家庭收入已超过标准")
+    assert do_schedule_month(month3) == 0
+    months = dict(Payment.objects.filter(entitlement__case=app.case).values_list("month", "status"))
+    assert set(months) == {first, month2}
 
 
 def test_a_due_review_reopens_the_case_and_completing_it_sets_the_next_date(
