@@ -15,10 +15,10 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from civilaffairs.accounts.access import has_role, is_staff_member
 from civilaffairs.accounts.models import StaffRole
+from civilaffairs.benefits.actions import do_grant, do_stop_for_case
 from civilaffairs.casework.actions import (
     add_event,
     do_create_case,
@@ -40,7 +40,6 @@ from .models import (
     PRESCREEN_ORDER,
     Alert,
     AllowanceGrant,
-    AllowancePayment,
     Area,
     AssessmentArea,
     Category,
@@ -1057,11 +1056,16 @@ def do_approve_allowance(case: Case, *, acting_user) -> AllowanceGrant:
             "last": grant.last_month.strftime("%Y-%m"),
         },
     )
-    bulk_create_with_history(
-        [AllowancePayment(grant=grant, month=grant.start_month, amount=grant.monthly_amount)],
-        AllowancePayment,
-        ignore_conflicts=True,
-        default_user=acting_user,
+    do_grant(
+        grant.case,
+        acting_user=acting_user,
+        person=grant.profile.person,
+        program="childwelfare.allowance",
+        monthly_amount=grant.monthly_amount,
+        start_month=grant.start_month,
+        end_month=grant.last_month,  # never past the month before the 18th birthday
+        reason="approved",
+        pay_through=grant.start_month,  # the first payment now; the monthly run does the rest
     )
     return grant
 
@@ -1073,11 +1077,7 @@ def _end_allowance(grant: AllowanceGrant, *, acting_user, reason: str):
     today = timezone.localdate()
     grant.ended_on, grant.end_reason = today, reason[:200]
     _save(grant, acting_user, "ended")
-    for payment in AllowancePayment.objects.select_for_update().filter(
-        grant=grant, status=AllowancePayment.Status.SCHEDULED, month__gt=today.replace(day=1)
-    ):
-        payment.status = AllowancePayment.Status.STOPPED
-        _save(payment, acting_user, "allowance ended")
+    do_stop_for_case(grant.case, acting_user=acting_user, on=today, reason=reason)
     do_transition(grant.case, "end", acting_user=acting_user, reason=reason)
     return grant
 
@@ -1092,36 +1092,16 @@ def do_end_allowance(case: Case, *, acting_user, reason: str) -> AllowanceGrant:
     return _end_allowance(grant, acting_user=acting_user, reason=reason.strip())
 
 
-def do_monthly_allowance_payments(month: dt.date, *, acting_user=None) -> dict:
-    """End the allowance of every child who is 18 on the month's first day, then schedule the
-    month's payment of every allowance in payment. Idempotent (one payment per grant and month:
-    existing rows are left alone)."""
+def do_end_allowances_at_18(month: dt.date, *, acting_user=None) -> int:
+    """End the allowance case of every child who is 18 on the month's first day (the ledger
+    already pays no month past the last one). Idempotent: an ended case is not in payment."""
     month = month.replace(day=1)
     ended = 0
     for grant in AllowanceGrant.objects.filter(case__state="in_payment", last_month__lt=month):
         with transaction.atomic():
             _end_allowance(grant, acting_user=acting_user, reason=_("The child turned 18."))
             ended += 1
-    grants = (
-        AllowanceGrant.objects.filter(
-            case__state="in_payment",
-            start_month__lte=month,
-            last_month__gte=month,
-            monthly_amount__gt=0,
-        )
-        .exclude(payments__month=month)
-        .only("pk", "monthly_amount")
-    )
-    rows = [AllowancePayment(grant_id=g.pk, month=month, amount=g.monthly_amount) for g in grants]
-    with transaction.atomic():
-        bulk_create_with_history(
-            rows,
-            AllowancePayment,
-            batch_size=2000,
-            ignore_conflicts=True,
-            default_user=acting_user,
-        )
-    return {"ended": ended, "scheduled": len(rows)}
+    return ended
 
 
 # --------------------------------------------------------------------------- coming of age

@@ -8,6 +8,7 @@ class ChildwelfareConfig(AppConfig):
 
     def ready(self):
         # The domain tells the platform what it offers; the platform never imports us.
+        from civilaffairs.benefits.registry import Program, register_program
         from civilaffairs.casework.registry import Service, register_link, register_service
         from civilaffairs.casework.workflow import register_workflow
         from civilaffairs.lib.confidentiality import Confidentiality
@@ -70,6 +71,8 @@ class ChildwelfareConfig(AppConfig):
             )
         )
         register_workflow("childwelfare.allowance", workflow.build_allowance())
+        # The allowance is paid through the platform's one ledger.
+        register_program(Program("childwelfare.allowance", _("Child basic-living allowance")))
         register_link("staff", _("Child welfare"), "childwelfare:home")
         # For guardians; anyone else finds no child there.
         register_link("citizen", _("Children in my care"), "childwelfare:my-children")

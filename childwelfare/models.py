@@ -779,6 +779,9 @@ class Alert(models.Model):
 # --------------------------------------------------------------------------- allowance
 
 
+PAYMENTS_PREFETCH = "case__entitlements__payments"
+
+
 class AllowanceGrant(models.Model):
     """The details of a basic-living-allowance case (孤儿 / 事实无人抚养儿童基本生活保障)."""
 
@@ -812,30 +815,9 @@ class AllowanceGrant(models.Model):
 
     kind = "allowance"
 
-
-class AllowancePayment(models.Model):
-    class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("Scheduled")
-        PAID = "paid", _("Paid")
-        STOPPED = "stopped", _("Stopped")
-
-    grant = models.ForeignKey(AllowanceGrant, on_delete=models.PROTECT, related_name="payments")
-    month = models.DateField(_("month"))  # first day of the month paid for
-    amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
-    )
-    paid_at = models.DateTimeField(null=True, blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("allowance payment")
-        verbose_name_plural = _("allowance payments")
-        ordering = ["-month"]
-        constraints = [
-            models.UniqueConstraint(fields=["grant", "month"], name="child_allowance_once_a_month")
-        ]
-
-    def __str__(self):
-        return f"{self.grant_id} {self.month:%Y-%m} {self.amount}"
+    @property
+    def payments(self) -> list:
+        """The allowance's payments on the benefits ledger, the latest first. Lists of grants
+        prefetch `case__entitlements__payments` (PAYMENTS_PREFETCH) and cost no query here."""
+        rows = [p for e in self.case.entitlements.all() for p in e.payments.all()]
+        return sorted(rows, key=lambda p: (p.month, p.pk), reverse=True)

@@ -21,12 +21,13 @@ def plan_reviews_task():
     return do_start_due_plan_reviews()
 
 
-@shared_task(name="childwelfare.allowance_payments_task", acks_late=True)
-def allowance_payments_task():
-    """End allowances at 18 and schedule this month's payments (re-runs add nothing)."""
-    from .actions import do_monthly_allowance_payments
+@shared_task(name="childwelfare.end_allowances_at_18_task", acks_late=True)
+def end_allowances_at_18_task():
+    """End the allowances of children who turned 18 (re-runs end nothing more); the payments
+    themselves are scheduled by the benefits ledger's monthly run."""
+    from .actions import do_end_allowances_at_18
 
-    return do_monthly_allowance_payments(timezone.localdate())
+    return do_end_allowances_at_18(timezone.localdate())
 
 
 @shared_task(name="childwelfare.close_adult_records_task", acks_late=True)

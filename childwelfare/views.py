@@ -49,6 +49,7 @@ from .forms import (
     VisitForm,
 )
 from .models import (
+    PAYMENTS_PREFETCH,
     AllowanceGrant,
     Category,
     ChildProfile,
@@ -188,7 +189,7 @@ def child_detail(request, pk):
     grants = list(
         AllowanceGrant.objects.filter(profile=profile)
         .select_related("case")
-        .prefetch_related("payments")
+        .prefetch_related(PAYMENTS_PREFETCH)
         .order_by("-case__created_at")
     )
     can_work = queries.can_work_on(user, profile)
@@ -815,7 +816,7 @@ def my_child(request, pk):
     grants = list(
         AllowanceGrant.objects.filter(profile=profile)
         .select_related("case")
-        .prefetch_related("payments")
+        .prefetch_related(PAYMENTS_PREFETCH)
     )
     linshi_url = None
     with contextlib.suppress(KeyError):

@@ -399,8 +399,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "childwelfare.plan_reviews_task",
         "schedule": crontab(hour=1, minute=35),
     },
-    "childwelfare-allowance-payments": {
-        "task": "childwelfare.allowance_payments_task",
+    "childwelfare-end-allowances-at-18": {
+        "task": "childwelfare.end_allowances_at_18_task",
         "schedule": crontab(hour=2, minute=25),
     },
     "childwelfare-close-adult-records": {

@@ -9,8 +9,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from assistance import actions
@@ -18,22 +16,7 @@ from civilaffairs.benefits.actions import do_record_result, do_schedule_month
 from civilaffairs.benefits.models import Entitlement, Payment
 from tests.assistance.conftest import citizen_household, setup_assistance
 from tests.assistance.test_process import submitted_dibao, walk_to_county
-
-BEFORE = ("assistance", "0001_initial")
-
-
-def migrate(assistance_at=None):
-    """Every app at its latest migration, assistance at `assistance_at` when given."""
-    executor = MigrationExecutor(connection)
-    targets = [
-        node
-        for node in executor.loader.graph.leaf_nodes()
-        if not (assistance_at and node[0] == "assistance")
-    ]
-    if assistance_at:
-        targets.append(assistance_at)
-    executor.migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
+from tests.migrations import migrate
 
 
 def rows_of(payments) -> set:
@@ -55,7 +38,7 @@ def test_every_payment_crosses_to_the_ledger_and_back(personas_tx):
     expected = rows_of(Payment.objects.filter(entitlement__case=app.case))
     assert len(expected) == 2
     try:
-        old = migrate(BEFORE)
+        old = migrate("assistance", "0001_initial")
         Disbursement = old.get_model("assistance", "Disbursement")
         assert rows_of(Disbursement.objects.filter(application_id=app.pk)) == expected
         assert not old.get_model("benefits", "Entitlement").objects.exists()

@@ -14,7 +14,6 @@ from childwelfare import actions
 from childwelfare.models import (
     Alert,
     AllowanceGrant,
-    AllowancePayment,
     CategoryChange,
     ChildProfile,
     IntakeReport,
@@ -24,6 +23,8 @@ from childwelfare.models import (
 )
 from civilaffairs.accounts.actions import do_create_office
 from civilaffairs.accounts.models import Office
+from civilaffairs.benefits.actions import do_schedule_month
+from civilaffairs.benefits.models import Payment
 from civilaffairs.casework.actions import do_screen_and_route
 from civilaffairs.casework.models import Case, Screening
 from civilaffairs.people.actions import do_update_person
@@ -584,13 +585,15 @@ def test_the_allowance_is_paid_at_the_regional_standard_and_stops_at_18(world):
         assert grant.last_month == dt.date(2027, 3, 1)
     for month in ("2026-12-02", "2027-01-02", "2027-02-02", "2027-03-02"):
         with time_machine.travel(dt.datetime.fromisoformat(month + "T10:00:00+08:00")):
-            actions.do_monthly_allowance_payments(timezone.localdate())
-            actions.do_monthly_allowance_payments(timezone.localdate())  # idempotent
-    assert AllowancePayment.objects.filter(grant=grant).count() == 4
+            assert actions.do_end_allowances_at_18(timezone.localdate()) == 0
+            do_schedule_month(timezone.localdate())
+            do_schedule_month(timezone.localdate())  # idempotent
+    assert len(grant.payments) == 4
     with time_machine.travel(dt.datetime(2027, 4, 2, 10, tzinfo=dt.UTC)):
-        result = actions.do_monthly_allowance_payments(timezone.localdate())
-    assert result == {"ended": 1, "scheduled": 0}
-    assert not AllowancePayment.objects.filter(grant=grant, month=dt.date(2027, 4, 1)).exists()
+        assert do_schedule_month(timezone.localdate()) == 0
+        assert actions.do_end_allowances_at_18(timezone.localdate()) == 1
+        assert actions.do_end_allowances_at_18(timezone.localdate()) == 0
+    assert dt.date(2027, 4, 1) not in {p.month for p in grant.payments}
     case.refresh_from_db()
     assert case.state == "ended" and case.outcome == "terminated"
     assert "18" in AllowanceGrant.objects.get(pk=grant.pk).end_reason
@@ -606,8 +609,8 @@ def test_the_allowance_ends_when_the_category_changes(world):
     case.refresh_from_db()
     assert case.state == "ended"
     assert (
-        AllowancePayment.objects.filter(
-            grant__case=case, status="scheduled", month__gt=timezone.localdate()
+        Payment.objects.filter(
+            entitlement__case=case, status="scheduled", month__gt=timezone.localdate()
         ).count()
         == 0
     )
