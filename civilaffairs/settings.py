@@ -362,9 +362,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "eldercare.find_newly_eligible_task",
         "schedule": crontab(hour=1, minute=37),
     },
-    "eldercare-age-allowance-payments": {
-        # Daily, so a missed day catches up; a month is paid once.
-        "task": "eldercare.age_allowance_payments_task",
+    "eldercare-stop-age-allowances": {
+        # Before the benefits ledger's monthly run (02:05 is earlier, but a stop also stops
+        # what that run scheduled): deaths and moves away end the allowance.
+        "task": "eldercare.stop_age_allowances_task",
         "schedule": crontab(hour=2, minute=29),
     },
     "orgs-flag-late-filers": {

@@ -15,10 +15,11 @@ from django.db.models import Case as SqlCase
 from django.db.models import F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from civilaffairs.accounts.access import grants_for, has_role
 from civilaffairs.accounts.models import StaffRole, User
+from civilaffairs.benefits.actions import do_grant, do_schedule_due, do_stop_for_case
+from civilaffairs.benefits.models import Entitlement
 from civilaffairs.casework.actions import (
     add_event,
     do_create_case,
@@ -42,7 +43,6 @@ from .models import (
     SLOT_MINUTES,
     AgeAllowance,
     AgeAllowanceInvitation,
-    AgeAllowancePayment,
     Alert,
     Booking,
     BookingRating,
@@ -992,8 +992,8 @@ def _paid_from(allowance: AgeAllowance) -> dt.date:
 
 @transaction.atomic
 def do_start_allowance_payments(case_id: int) -> int:
-    """Set the first month (if the case was granted from the generic case page) and schedule
-    this month's payment when it is due. Idempotent."""
+    """Set the first month (if the case was granted from the generic case page), put the
+    allowance on the benefits ledger and schedule what is due up to this month. Idempotent."""
     allowance = (
         AgeAllowance.objects.select_for_update()
         .select_related("case", "person")
@@ -1004,30 +1004,43 @@ def do_start_allowance_payments(case_id: int) -> int:
     if allowance.paid_from is None:
         allowance.paid_from = _paid_from(allowance)
         _save(allowance, None, "granted")
-    return _schedule_month([allowance], _first_of_month(timezone.localdate()))
+    entitlement = Entitlement.objects.filter(case_id=case_id, program=AGE_ALLOWANCE).first()
+    if entitlement is not None:
+        return do_schedule_due(entitlement, acting_user=None)
+    do_grant(
+        allowance.case,
+        acting_user=None,
+        person=allowance.person,
+        program=AGE_ALLOWANCE,
+        # The amount follows the age month by month (price_month); this is today's, which also
+        # tells the monthly run the entitlement pays.
+        monthly_amount=_amount_for(allowance.person, allowance.case.region_id, allowance.paid_from)
+        or Decimal("0.01"),
+        start_month=allowance.paid_from,
+        reason="granted",
+    )
+    return Entitlement.objects.get(case_id=case_id, program=AGE_ALLOWANCE).payments.count()
 
 
-def _schedule_month(allowances, month: dt.date) -> int:
-    program = age_program()
-    rows = []
-    for a in allowances:
-        person = a.person
-        if a.paid_from is None or a.paid_from > month:
-            continue
-        # Paid for a month when alive on its first day.
-        if person.date_of_death is not None and person.date_of_death < month:
-            continue
-        age = person.age_on(month)
-        try:
-            amount = monthly_amount(age, a.case.region_id, month, program)
-        except MissingParameter:
-            amount = Decimal(0)
-        if amount <= 0:
-            log.warning("no age-allowance amount for %s in %s", a.pk, a.case.region_id)
-            continue
-        rows.append(AgeAllowancePayment(allowance=a, month=month, age=age, amount=amount))
-    bulk_create_with_history(rows, AgeAllowancePayment, ignore_conflicts=True)
-    return len(rows)
+def _amount_for(person, region_code: str, month: dt.date, program=None) -> Decimal:
+    try:
+        return monthly_amount(person.age_on(month), region_code, month, program)
+    except MissingParameter:
+        return Decimal(0)
+
+
+def price_month(entitlement, month: dt.date):
+    """The benefits ledger's price of one month of an age allowance: the amount for the age the
+    person has on the month's first day, in the area of the case; nothing for a month the person
+    did not live to begin."""
+    person = entitlement.person
+    if person.date_of_death is not None and person.date_of_death < month:
+        return None
+    amount = _amount_for(person, entitlement.case.region_id, month)
+    if amount <= 0:
+        log.warning("no age-allowance amount for entitlement %s", entitlement.pk)
+        return None
+    return amount, {"age": person.age_on(month)}
 
 
 def do_stop_allowances_of_deceased(*, today: dt.date | None = None) -> int:
@@ -1069,42 +1082,16 @@ def do_stop_allowances_of_deceased(*, today: dt.date | None = None) -> int:
 
 def do_stop_future_payments(case_id: int) -> int:
     """Scheduled payments for months after the person died (or after the stop) are stopped."""
-    allowance = AgeAllowance.objects.select_related("person").get(case_id=case_id)
-    last_day = allowance.person.date_of_death or allowance.stopped_on or timezone.localdate()
-    stopped = 0
-    with transaction.atomic():
-        for payment in allowance.payments.select_for_update().filter(
-            status=AgeAllowancePayment.Status.SCHEDULED, month__gt=last_day
-        ):
-            payment.status = AgeAllowancePayment.Status.STOPPED
-            payment.note = "stopped"
-            _save(payment, None, "stopped")
-            stopped += 1
-    return stopped
-
-
-def do_monthly_allowance_payments(month: dt.date) -> int:
-    """Stop the allowances of people who died, then schedule this month's payment for every
-    allowance in payment. Idempotent: one row per allowance and month."""
-    do_stop_allowances_of_deceased()
-    month = _first_of_month(month)
-    allowances = (
-        AgeAllowance.objects.filter(case__state="granted", paid_from__lte=month)
-        .exclude(payments__month=month)
-        .select_related("person", "case")
+    allowance = AgeAllowance.objects.select_related("person", "case").get(case_id=case_id)
+    # Paid for a month the person began alive (a death) or still entitled (any other stop:
+    # the day before the stop is the last day of entitlement, so a stop on the 1st of a month
+    # pays nothing for that month).
+    last_day = allowance.person.date_of_death or (
+        (allowance.stopped_on or timezone.localdate()) - dt.timedelta(days=1)
     )
-    made = 0
-    batch = []
-    for a in allowances.iterator(chunk_size=500):
-        batch.append(a)
-        if len(batch) >= 500:
-            with transaction.atomic():
-                made += _schedule_month(batch, month)
-            batch = []
-    if batch:
-        with transaction.atomic():
-            made += _schedule_month(batch, month)
-    return made
+    return do_stop_for_case(
+        allowance.case, acting_user=None, on=last_day, reason=allowance.stop_reason or "stopped"
+    )
 
 
 @transaction.atomic

@@ -14,7 +14,6 @@ from . import actions
 from .models import (
     AgeAllowance,
     AgeAllowanceInvitation,
-    AgeAllowancePayment,
     Alert,
     Booking,
     BookingRating,
@@ -141,12 +140,6 @@ class AgeAllowanceAdmin(ReadOnlyAdmin):
 class InvitationAdmin(ReadOnlyAdmin):
     list_display = ("person", "threshold", "status", "sent_at")
     list_filter = ("status",)
-
-
-@admin.register(AgeAllowancePayment)
-class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ("allowance", "month", "age", "amount", "status")
-    list_filter = ("status", "month")
 
 
 @admin.register(DeviceReading)

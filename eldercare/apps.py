@@ -64,6 +64,14 @@ class EldercareConfig(AppConfig):
             )
         )
         register_workflow(workflow.AGE_ALLOWANCE, workflow.build_allowance())
+        # Paid through the platform's one ledger, each month priced by the age reached.
+        from civilaffairs.benefits.registry import Program, register_program
+
+        from .actions import price_month
+
+        register_program(
+            Program(workflow.AGE_ALLOWANCE, _("Age allowance (高龄津贴)"), amount_for=price_month)
+        )
         register_service(
             Service(
                 code=workflow.URGENT_VISIT,

@@ -653,6 +653,13 @@ class AgeAllowance(models.Model):
     def __str__(self):
         return self.case.reference
 
+    @property
+    def payments(self):
+        """The allowance's payments on the benefits ledger, the latest first."""
+        from civilaffairs.benefits.models import Payment
+
+        return Payment.objects.filter(entitlement__case_id=self.case_id).order_by("-month", "-id")
+
 
 class AgeAllowanceInvitation(models.Model):
     """An invitation pushed to a person who has reached the age, where the region asks people
@@ -695,37 +702,6 @@ class AgeAllowanceInvitation(models.Model):
 
     def __str__(self):
         return f"{self.person} {self.threshold}"
-
-
-class AgeAllowancePayment(models.Model):
-    class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("Scheduled")
-        PAID = "paid", _("Paid")
-        STOPPED = "stopped", _("Stopped")
-
-    allowance = models.ForeignKey(AgeAllowance, on_delete=models.PROTECT, related_name="payments")
-    month = models.DateField(_("month"))  # the first day of the month paid for
-    age = models.PositiveSmallIntegerField(_("age that month"))
-    amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
-    )
-    note = models.CharField(max_length=200, blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("age allowance payment")
-        verbose_name_plural = _("age allowance payments")
-        ordering = ["-month"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["allowance", "month"], name="eldercare_allowance_once_a_month"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.allowance_id} {self.month:%Y-%m} {self.amount}"
 
 
 # --------------------------------------------------------------------------- institutions

@@ -2,7 +2,8 @@
 action. Beat schedule (for civilaffairs/settings.py):
 
     eldercare.find_newly_eligible_task     daily 01:37  (age allowance, proactive)
-    eldercare.age_allowance_payments_task  daily 02:29  (stop at death, schedule the month)
+    eldercare.stop_age_allowances_task     daily 02:29  (stop at death or a move away; the
+                                           benefits ledger schedules the months)
     eldercare.extend_plan_bookings_task    daily 00:47  (book the plans' next days)
 """
 
@@ -18,12 +19,12 @@ def find_newly_eligible_task():
     return do_find_newly_eligible()
 
 
-@shared_task(name="eldercare.age_allowance_payments_task", acks_late=True)
-def age_allowance_payments_task():
-    """Daily, so a missed day is caught up; one payment row per allowance and month."""
-    from .actions import do_monthly_allowance_payments
+@shared_task(name="eldercare.stop_age_allowances_task", acks_late=True)
+def stop_age_allowances_task():
+    """Daily: end the allowances of people who died or moved away (re-runs stop nothing more)."""
+    from .actions import do_stop_allowances_of_deceased
 
-    return do_monthly_allowance_payments(timezone.localdate())
+    return do_stop_allowances_of_deceased(today=timezone.localdate())
 
 
 @shared_task(name="eldercare.extend_plan_bookings_task", acks_late=True)

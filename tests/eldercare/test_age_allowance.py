@@ -9,16 +9,25 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from civilaffairs.benefits.actions import do_schedule_month
+from civilaffairs.benefits.models import Payment
 from civilaffairs.casework.models import Notification
 from civilaffairs.people.actions import do_record_death
 from civilaffairs.people.models import Region
 from eldercare import actions
-from eldercare.models import AgeAllowance, AgeAllowanceInvitation, AgeAllowancePayment
+from eldercare.models import AgeAllowance, AgeAllowanceInvitation
 from tests.factories import PersonFactory
 
 
 def shanghai(y, m, d, h=9):
     return dt.datetime(y, m, d, h, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def monthly_run(month: dt.date) -> int:
+    """What beat does each day: elder care stops the allowances of people who died or moved
+    away, then the benefits ledger schedules the month."""
+    actions.do_stop_allowances_of_deceased(today=month)
+    return do_schedule_month(month)
 
 
 def _elder(birth, **kwargs):
@@ -51,10 +60,10 @@ def test_a_person_turning_80_is_found_and_granted_without_applying(
         assert actions.do_find_newly_eligible()["opened"] == 0
 
     with time_machine.travel(shanghai(2027, 1, 1, 3), tick=False):
-        assert actions.do_monthly_allowance_payments(dt.date(2027, 1, 1)) == 1
-        assert actions.do_monthly_allowance_payments(dt.date(2027, 1, 1)) == 0  # idempotent
+        assert monthly_run(dt.date(2027, 1, 1)) == 1
+        assert monthly_run(dt.date(2027, 1, 1)) == 0  # idempotent
     payment = allowance.payments.get()
-    assert (payment.month, payment.age, payment.amount) == (
+    assert (payment.month, payment.details["age"], payment.amount) == (
         dt.date(2027, 1, 1),
         80,
         Decimal("100.00"),
@@ -135,8 +144,8 @@ def test_payments_follow_the_tier_and_stop_at_death(world):
         assert allowance.paid_from == dt.date(2026, 12, 1)
     for month in (dt.date(2027, 1, 1), dt.date(2027, 2, 1), dt.date(2027, 3, 1)):
         with time_machine.travel(shanghai(month.year, month.month, 1, 3), tick=False):
-            actions.do_monthly_allowance_payments(month)
-    amounts = {p.month: (p.age, p.amount) for p in allowance.payments.all()}
+            monthly_run(month)
+    amounts = {p.month: (p.details["age"], p.amount) for p in allowance.payments.all()}
     assert amounts == {
         dt.date(2026, 12, 1): (89, Decimal("100.00")),
         dt.date(2027, 1, 1): (89, Decimal("100.00")),
@@ -147,15 +156,15 @@ def test_payments_follow_the_tier_and_stop_at_death(world):
     with time_machine.travel(shanghai(2027, 3, 5), tick=False):
         # Death on 25 February is registered in March, after March was scheduled.
         do_record_death(person, acting_user=None, date_of_death=dt.date(2027, 2, 25))
-        actions.do_monthly_allowance_payments(dt.date(2027, 3, 1))
+        monthly_run(dt.date(2027, 3, 1))
     allowance.refresh_from_db()
     assert allowance.case.state == "stopped" and allowance.stopped_on == dt.date(2027, 2, 25)
     march = allowance.payments.get(month=dt.date(2027, 3, 1))
-    assert march.status == AgeAllowancePayment.Status.STOPPED
+    assert march.status == Payment.Status.STOPPED
     assert allowance.payments.get(month=dt.date(2027, 2, 1)).status == "scheduled"  # was alive
 
     with time_machine.travel(shanghai(2027, 4, 1, 3), tick=False):
-        assert actions.do_monthly_allowance_payments(dt.date(2027, 4, 1)) == 0
+        assert monthly_run(dt.date(2027, 4, 1)) == 0
     assert not allowance.payments.filter(month=dt.date(2027, 4, 1)).exists()
     # Dead people are not found again either.
     with time_machine.travel(shanghai(2027, 4, 2), tick=False):
@@ -174,7 +183,7 @@ def test_moving_out_of_the_paying_area_stops_the_allowance(world):
             person, acting_user=None, residence_region=Region.objects.get(code="110105")
         )
     with time_machine.travel(shanghai(2027, 2, 1, 3), tick=False):
-        assert actions.do_monthly_allowance_payments(dt.date(2027, 2, 1)) == 0
+        assert monthly_run(dt.date(2027, 2, 1)) == 0
     allowance.refresh_from_db()
     assert allowance.case.state == "stopped" and allowance.stop_reason == "moved"
     assert not allowance.payments.filter(month=dt.date(2027, 2, 1)).exists()
