@@ -4,7 +4,7 @@
 #   make run        the whole portal on http://127.0.0.1:8000/ (PORT=… to change)
 #   make test       the test suite (PYTEST_ARGS=… is passed to pytest)
 #   make bench      province-scale benchmarks (bench/results/latest.md)
-#   make lint       ruff check, ruff format --check, missing migrations
+#   make lint       ruff check (with security rules), ruff format --check, import contracts, missing migrations
 #   make format     ruff format + ruff check --fix
 #   make messages   update and compile the zh_Hans and en translation catalogues
 #
@@ -80,6 +80,7 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(MANAGE) makemigrations --check --dry-run
 
 format: install

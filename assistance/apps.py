@@ -69,9 +69,16 @@ class AssistanceConfig(AppConfig):
             # Its payments go through the platform's one ledger, under the service's code.
             register_program(Program(code, name))
 
-        from civilaffairs.portal.demo import register_demo_step
+        from civilaffairs.portal.demo import register_demo_step, register_reference_step
 
+        register_reference_step(_seed_programs)
         register_demo_step(_seed_demo)
+
+
+def _seed_programs(log):
+    from .seed import seed_programs
+
+    seed_programs(log=log)
 
 
 def _seed_demo(rng, log):

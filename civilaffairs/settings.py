@@ -20,7 +20,7 @@ env = environ.Env()
 DEBUG = env.bool("DEBUG", default=True)
 # The development defaults below are public (they are in the repository): a production process
 # (DEBUG=0) that fell back to them would sign sessions with a known key, so it refuses to start.
-DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-0f3c9a1e7b4d4c2f9e8a6b5d3c1f0e9d"
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-0f3c9a1e7b4d4c2f9e8a6b5d3c1f0e9d"  # noqa: S105
 DEVELOPMENT_ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY if DEBUG else "")
 ALLOWED_HOSTS = [

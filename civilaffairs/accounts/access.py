@@ -38,8 +38,10 @@ def grants_sql(user_id_sql: str) -> str:
     [office_id, region_prefix, office_level, role, max_level], in a fixed order: the one
     definition of what a user may do. Read with the user on every request (user_with_grants)
     or on its own (grants_for)."""
+    # Only names from _meta and `user_id_sql` (a placeholder or a column, never a value: the
+    # two callers below) are written into the text.
     return (
-        "SELECT COALESCE(json_agg(json_build_array(r.office_id, o.region_prefix, o.level,"
+        "SELECT COALESCE(json_agg(json_build_array(r.office_id, o.region_prefix, o.level,"  # noqa: S608
         " r.role, r.max_confidentiality) ORDER BY o.level, r.office_id, r.role), '[]')::text"
         f" FROM {StaffRole._meta.db_table} r JOIN {Office._meta.db_table} o ON o.id = r.office_id"
         f" WHERE r.user_id = {user_id_sql} AND r.is_active AND o.is_active"
@@ -71,7 +73,7 @@ def _user_statement() -> tuple[str, list[str]]:
 
     fields = User._meta.concrete_fields
     columns = ", ".join(f'u."{f.column}"' for f in fields)
-    sql = f"SELECT {columns}, ({grants_sql('u.id')}) FROM {User._meta.db_table} u WHERE u.id = %s"
+    sql = f"SELECT {columns}, ({grants_sql('u.id')}) FROM {User._meta.db_table} u WHERE u.id = %s"  # noqa: S608 (names from _meta; the id is a parameter)
     return sql, [f.attname for f in fields]
 
 

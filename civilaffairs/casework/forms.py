@@ -102,6 +102,7 @@ class StepForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    is_step_form = True  # what Workflow.check looks for (workflow.py does not import forms)
 
     def __init__(self, *args, transition=None, case=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -74,7 +74,8 @@ def keyset_sql(sql: str, *, order: tuple[str, ...], size: int, after: bool) -> s
         where = f" WHERE ({keys}) {'<' if descending else '>'} ({', '.join(['%s'] * len(names))})"
     direction = " DESC" if descending else ""
     ordering = ", ".join(f'page."{n}"{direction}' for n in names)
-    return f"SELECT * FROM ({sql}) AS page{where} ORDER BY {ordering} LIMIT {int(size) + 1}"
+    # Column names from the caller's model, the size an int; the cursor's values are parameters.
+    return f"SELECT * FROM ({sql}) AS page{where} ORDER BY {ordering} LIMIT {int(size) + 1}"  # noqa: S608
 
 
 def keyset_page_sql(

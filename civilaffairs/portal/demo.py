@@ -24,11 +24,11 @@ from civilaffairs.casework.registry import all_services
 from civilaffairs.lib import idnumber
 from civilaffairs.people.models import Household, Membership, Person, Region
 
-DEMO_PASSWORD = "Minzheng#2026"
+DEMO_PASSWORD = "Minzheng#2026"  # noqa: S105 (the demo's published password, README)
 # Every demo member of staff has an authenticator app set up with this one secret (README):
 # add it to any TOTP app, or print the current code with `manage.py demo_otp_code`. Demo data
 # only: a real account sets up its own secret at its first login.
-DEMO_TOTP_SECRET = "MINZ HENG DEMO TOTP SECR ETFO RSTA FF22"
+DEMO_TOTP_SECRET = "MINZ HENG DEMO TOTP SECR ETFO RSTA FF22"  # noqa: S105 (published, demo)
 SEED = 20261122
 
 # The named personas printed by `make run` and used by the browser tests.
@@ -44,6 +44,7 @@ PERSONAS = {
 ROLE_TITLES = {"caseworker": "经办人", "approver": "审批人", "supervisor": "科长"}
 
 _demo_steps: list[Callable] = []
+_reference_steps: list[Callable] = []
 
 
 def register_demo_step(fn: Callable) -> Callable:
@@ -51,6 +52,19 @@ def register_demo_step(fn: Callable) -> Callable:
     if fn not in _demo_steps:
         _demo_steps.append(fn)
     return fn
+
+
+def register_reference_step(fn: Callable) -> Callable:
+    """Domains append the reference data a database needs before any case (rule programs,
+    parameters), called with `log`: the demo and the benchmark database both load it."""
+    if fn not in _reference_steps:
+        _reference_steps.append(fn)
+    return fn
+
+
+def load_reference_data(log=print) -> None:
+    for step in _reference_steps:
+        step(log=log)
 
 
 # The commonest surnames (Ministry of Public Security 2020 ranking, top 40) with rough weights.

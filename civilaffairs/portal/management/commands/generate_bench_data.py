@@ -45,7 +45,7 @@ class Command(BaseCommand):
             ]
             if force:
                 cmd.append("--force")
-            raise SystemExit(subprocess.call(cmd, env=env))
+            raise SystemExit(subprocess.call(cmd, env=env))  # noqa: S603 (our own interpreter and script)
 
         from bench.generate import Sizes, already_generated, generate
         from civilaffairs.portal import demo
@@ -57,9 +57,7 @@ class Command(BaseCommand):
         admin = demo._admin_user()
         offices = demo.create_offices(admin, self.stdout.write)
         demo.create_staff(admin, offices, self.stdout.write)
-        from assistance.seed import seed_programs
-
-        seed_programs(log=self.stdout.write)
+        demo.load_reference_data(log=self.stdout.write)
         if not force and already_generated(sizes):
             self.stdout.write(
                 f"already generated: {sizes}; nothing to do (use --force to regenerate)"
