@@ -10,10 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civilaffairs.benefits.actions import do_change_amount, do_grant
+from civilaffairs.benefits.actions import do_change_amount
 from civilaffairs.benefits.models import Entitlement
 from civilaffairs.casework.actions import add_event, do_create_case, do_submit_case, do_transition
-from civilaffairs.casework.calendar import add_working_days
 from civilaffairs.casework.models import Case, CaseEvent
 from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.rules.models import Parameter, Program
@@ -171,11 +170,11 @@ def do_submit_application(app: AssistanceApplication, *, acting_user) -> Case:
         raise ValidationError(
             _("Please complete: %(items)s.") % {"items": "; ".join(str(m) for m in missing)}
         )
-    _record_economy(app, acting_user, verified=False)
+    record_economy(app, acting_user, verified=False)
     return do_submit_case(app.case, acting_user=acting_user)
 
 
-def _record_economy(app, acting_user, *, verified: bool):
+def record_economy(app, acting_user, *, verified: bool):
     """Keep the household's economic situation current for whole-registry rules."""
     household = app.case.household
     if household is None:
@@ -201,54 +200,19 @@ def _record_economy(app, acting_user, *, verified: bool):
     return _save(economy, acting_user)
 
 
-@transaction.atomic
 def do_record_investigation(
-    app: AssistanceApplication,
-    *,
-    acting_user,
-    visit_date: dt.date,
-    findings: str,
-    neighbour_interviews: str = "",
-    verified_income: Decimal | None = None,
+    app: AssistanceApplication, *, acting_user, **values
 ) -> AssistanceApplication:
-    app = _lock(app)
-    if visit_date > timezone.localdate():
-        raise ValidationError({"visit_date": _("The visit date cannot be in the future.")})
-    app.visit_date = visit_date
-    app.findings = findings.strip()
-    app.neighbour_interviews = neighbour_interviews.strip()
-    app.verified_income = verified_income
-    _save(app, acting_user, "investigation")
-    if verified_income is not None:
-        _record_economy(app, acting_user, verified=True)
-    do_transition(
-        app.case,
-        "record_investigation",
-        acting_user=acting_user,
-        public_message=_("The home visit is recorded."),
-    )
-    return app
+    """The township's home visit (the "record_investigation" step, handlers.record_investigation):
+    visit_date, findings, neighbour_interviews, verified_income."""
+    do_transition(app.case, "record_investigation", acting_user=acting_user, values=values)
+    return AssistanceApplication.objects.get(pk=app.pk)
 
 
-@transaction.atomic
 def do_start_notice(app: AssistanceApplication, *, acting_user) -> AssistanceApplication:
-    """Seven working days of public notice from today (DOMAIN.md)."""
-    app = _lock(app)
-    if app.case.state != "investigated":
-        raise ValidationError(_("The household must be investigated before the public notice."))
-    _calculate(app)
-    today = timezone.localdate()
-    app.notice_start = today
-    app.notice_end = add_working_days(today, NOTICE_WORKING_DAYS)
-    _save(app, acting_user, "notice")
-    do_transition(
-        app.case,
-        "start_notice",
-        acting_user=acting_user,
-        public_message=_("Your application is on public notice until %(end)s.")
-        % {"end": app.notice_end},
-    )
-    return app
+    """Seven working days of public notice from today (the "start_notice" step)."""
+    do_transition(app.case, "start_notice", acting_user=acting_user)
+    return AssistanceApplication.objects.get(pk=app.pk)
 
 
 @transaction.atomic
@@ -317,48 +281,17 @@ def benefit_for(
     return Decimal(0), amount, members
 
 
-def _calculate(app):
+def calculate(app):
     app.monthly_amount, app.one_off_amount, app.people_covered = benefit_for(app)
 
 
-@transaction.atomic
 def do_approve(app: AssistanceApplication, *, acting_user) -> AssistanceApplication:
-    """County approval: the amount is fixed from today's parameters, payment starts the
-    following month (the same month for one-off temporary assistance), the first payment is
-    scheduled, and the first review date is set."""
-    app = _lock(app)
-    _calculate(app)
-    today = timezone.localdate()
-    next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    app.benefit_from = (
-        today.replace(day=1) if app.kind == AssistanceApplication.Kind.LINSHI else next_month
-    )
-    months = review_months(app) if app.kind != AssistanceApplication.Kind.LINSHI else 0
-    app.next_review_on = _add_months(today, months) if months else None
-    _save(app, acting_user, "approved")
-    amount = app.one_off_amount or app.monthly_amount
-    do_transition(
-        app.case,
-        "approve",
-        acting_user=acting_user,
-        public_message=_("Approved: %(amount)s yuan, paid from %(month)s.")
-        % {"amount": amount, "month": app.benefit_from.strftime("%Y-%m")},
-    )
-    do_grant(
-        app.case,
-        acting_user=acting_user,
-        person=app.case.beneficiary or app.case.applicant,
-        program=app.case.service,
-        monthly_amount=amount,
-        start_month=app.benefit_from,
-        kind=Entitlement.Kind.ONE_OFF if app.one_off_amount else Entitlement.Kind.MONTHLY,
-        reason="approved",
-        pay_through=app.benefit_from,  # the first payment now; the monthly run does the rest
-    )
-    return app
+    """County approval (the "approve" step, handlers.approve)."""
+    do_transition(app.case, "approve", acting_user=acting_user)
+    return AssistanceApplication.objects.get(pk=app.pk)
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date:
     y, m = divmod(day.month - 1 + months, 12)
     return dt.date(day.year + y, m + 1, min(day.day, 28))
 
@@ -393,7 +326,7 @@ def do_rescreen_amounts(
             app.next_review_on = timezone.localdate()
             flagged += 1
         _save(app, acting_user, "re-screened after a parameter change")
-        _reprice(app, acting_user, "re-screened after a parameter change")
+        reprice(app, acting_user, "re-screened after a parameter change")
         add_event(
             app.case,
             CaseEvent.Kind.CHANGE,
@@ -409,7 +342,7 @@ def do_rescreen_amounts(
     return {"changed": changed, "flagged": flagged}
 
 
-def _reprice(app: AssistanceApplication, acting_user, reason: str):
+def reprice(app: AssistanceApplication, acting_user, reason: str):
     """The new monthly amount on the ledger from next month (what is already scheduled for
     this month keeps the amount it was decided with)."""
     next_month = (timezone.localdate().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
@@ -462,31 +395,11 @@ def do_start_due_reviews(*, today: dt.date | None = None) -> int:
     return started
 
 
-@transaction.atomic
 def do_complete_review(
     app: AssistanceApplication, *, acting_user, findings: str
 ) -> AssistanceApplication:
-    """The review found the household still eligible: recompute the amount, set the next date."""
-    app = _lock(app)
-    if not findings.strip():
-        raise ValidationError({"findings": _("Please write what the review found.")})
-    before = app.monthly_amount
-    _calculate(app)
-    if app.monthly_amount <= 0 and app.kind == AssistanceApplication.Kind.DIBAO:
-        raise ValidationError(
-            _("The household's income is now above the standard: suspend or terminate instead.")
-        )
-    app.findings = findings.strip()
-    app.next_review_on = _add_months(timezone.localdate(), review_months(app))
-    _save(app, acting_user, "review")
-    _reprice(app, acting_user, "review")
+    """The periodic review found the household still eligible (the "complete_review" step)."""
     do_transition(
-        app.case,
-        "complete_review",
-        acting_user=acting_user,
-        public_message=_(
-            "Review done. Monthly amount: %(amount)s yuan (before: %(before)s). Next review: %(next)s."
-        )
-        % {"amount": app.monthly_amount, "before": before, "next": app.next_review_on},
+        app.case, "complete_review", acting_user=acting_user, values={"findings": findings}
     )
-    return app
+    return AssistanceApplication.objects.get(pk=app.pk)

@@ -4,9 +4,12 @@ from django import forms
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from civilaffairs.casework.forms import StepForm
 from civilaffairs.lib.masked_fields import WriteOnlyNumbers
 from civilaffairs.lib.masking import mask_bank_account
+from civilaffairs.rules.exceptions import MissingParameter
 
+from .actions import benefit_for
 from .models import AssistanceApplication, IncomeKind
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0"), "initial": Decimal("0")}
@@ -125,7 +128,9 @@ class DeclarationForm(forms.Form):
     )
 
 
-class InvestigationForm(forms.Form):
+class InvestigationForm(StepForm):
+    """The "record_investigation" step: what the home visit found."""
+
     visit_date = forms.DateField(
         label=_("Home visit date"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -143,6 +148,33 @@ class InvestigationForm(forms.Form):
     )
 
 
+class ApproveForm(StepForm):
+    """The "approve" step: the amount the decision fixes, calculated from today's parameters,
+    shown before the approver decides (it cannot be typed in: it follows from the rules)."""
+
+    amount = forms.CharField(label=_("Amount (yuan) under today's parameters"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["amount"]
+        field.disabled = True
+        app = getattr(self.case, "assistance", None) if self.case is not None else None
+        if app is None:
+            return
+        try:
+            monthly, one_off, covered = benefit_for(app)
+        except MissingParameter:
+            field.initial = _("No standard is set for this area.")
+            return
+        if one_off:
+            field.initial = _("%(amount)s, once") % {"amount": one_off}
+        else:
+            field.initial = _("%(amount)s a month for %(n)s people") % {
+                "amount": monthly,
+                "n": covered,
+            }
+
+
 class ObjectionForm(forms.Form):
     text = forms.CharField(
         label=_("Your objection"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
@@ -155,7 +187,9 @@ class ObjectionForm(forms.Form):
     )
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(StepForm):
+    """The "complete_review" step (the amount is recomputed from the current data)."""
+
     findings = forms.CharField(
         label=_("What the review found"), widget=forms.Textarea(attrs={"rows": 4})
     )

@@ -1,8 +1,23 @@
 """What the assistance steps write besides the case's state (Transition.handler)."""
 
-from django.utils import timezone
+import datetime as dt
 
-from civilaffairs.benefits.actions import do_resume_for_case, do_stop_for_case, do_suspend_for_case
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civilaffairs.benefits.actions import (
+    do_grant,
+    do_resume_for_case,
+    do_stop_for_case,
+    do_suspend_for_case,
+)
+from civilaffairs.benefits.models import Entitlement
+from civilaffairs.casework.calendar import add_working_days
+from civilaffairs.lib.history import save_with_history as _save
+
+from . import actions
+from .models import AssistanceApplication
 
 
 def hold_payments(case, data, acting_user):
@@ -21,3 +36,101 @@ def stop_payments(case, data, acting_user):
     do_stop_for_case(
         case, acting_user=acting_user, on=timezone.localdate(), reason=data.get("reason", "")
     )
+
+
+# --------------------------------------------------------------------------- the case's steps
+
+
+def _application(case) -> AssistanceApplication:
+    """The case's application, locked with it (the engine holds the case's lock)."""
+    return AssistanceApplication.objects.select_for_update().get(case=case)
+
+
+def record_investigation(case, data, acting_user):
+    """The township's home visit: date, findings, interviews, and the income it verified."""
+    app = _application(case)
+    if data["visit_date"] > timezone.localdate():
+        raise ValidationError({"visit_date": _("The visit date cannot be in the future.")})
+    app.visit_date = data["visit_date"]
+    app.findings = data["findings"].strip()
+    app.neighbour_interviews = (data.get("neighbour_interviews") or "").strip()
+    app.verified_income = data.get("verified_income")
+    _save(app, acting_user, "investigation")
+    if app.verified_income is not None:
+        actions.record_economy(app, acting_user, verified=True)
+    return {"message": lambda: _("The home visit is recorded.")}
+
+
+def start_notice(case, data, acting_user):
+    """Seven working days of public notice from today (DOMAIN.md), at the amount calculated now."""
+    app = _application(case)
+    actions.calculate(app)
+    today = timezone.localdate()
+    app.notice_start = today
+    app.notice_end = add_working_days(today, actions.NOTICE_WORKING_DAYS)
+    _save(app, acting_user, "notice")
+    end = app.notice_end
+    return {
+        "message": lambda: _("Your application is on public notice until %(end)s.") % {"end": end}
+    }
+
+
+def approve(case, data, acting_user):
+    """County approval: the amount is fixed from today's parameters, payment starts the
+    following month (the same month for one-off temporary assistance), the entitlement is put
+    on the benefits ledger with its first payment, and the first review date is set."""
+    app = _application(case)
+    actions.calculate(app)
+    amount = app.one_off_amount or app.monthly_amount
+    if amount <= 0:
+        raise ValidationError(_("The benefit amount has not been calculated."))
+    today = timezone.localdate()
+    next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    linshi = app.kind == AssistanceApplication.Kind.LINSHI
+    app.benefit_from = today.replace(day=1) if linshi else next_month
+    months = 0 if linshi else actions.review_months(app)
+    app.next_review_on = actions.add_months(today, months) if months else None
+    _save(app, acting_user, "approved")
+    do_grant(
+        case,
+        acting_user=acting_user,
+        person=case.beneficiary or case.applicant,
+        program=case.service,
+        monthly_amount=amount,
+        start_month=app.benefit_from,
+        kind=Entitlement.Kind.ONE_OFF if app.one_off_amount else Entitlement.Kind.MONTHLY,
+        reason="approved",
+        pay_through=app.benefit_from,  # the first payment now; the monthly run does the rest
+    )
+    start = app.benefit_from
+    return {
+        "message": lambda: (
+            _("Approved: %(amount)s yuan, paid from %(month)s.")
+            % {"amount": amount, "month": start.strftime("%Y-%m")}
+        )
+    }
+
+
+def complete_review(case, data, acting_user):
+    """The periodic review found the household still eligible: the amount is recomputed and
+    put on the ledger from next month, the next review date set."""
+    app = _application(case)
+    before = app.monthly_amount
+    actions.calculate(app)
+    if app.monthly_amount <= 0 and app.kind == AssistanceApplication.Kind.DIBAO:
+        raise ValidationError(
+            _("The household's income is now above the standard: suspend or terminate instead.")
+        )
+    app.findings = data["findings"].strip()
+    app.next_review_on = actions.add_months(timezone.localdate(), actions.review_months(app))
+    _save(app, acting_user, "review")
+    actions.reprice(app, acting_user, "review")
+    amount, following = app.monthly_amount, app.next_review_on
+    return {
+        "message": lambda: (
+            _(
+                "Review done. Monthly amount: %(amount)s yuan (before: %(before)s). Next review: %(next)s."
+            )
+            % {"amount": amount, "before": before, "next": following}
+        )
+    }

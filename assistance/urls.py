@@ -12,8 +12,4 @@ urlpatterns = [
     path("notices/", views.public_notices, name="notices"),
     path("notices/<id:pk>/objection/", views.objection, name="objection"),
     path("staff/assisted/<id:person_pk>/", views.assisted_start, name="assisted-start"),
-    path("staff/<id:pk>/investigation/", views.investigation, name="investigation"),
-    path("staff/<id:pk>/notice/", views.start_notice, name="start-notice"),
-    path("staff/<id:pk>/approve/", views.approve, name="approve"),
-    path("staff/<id:pk>/review/", views.review, name="review"),
 ]

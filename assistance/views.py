@@ -4,7 +4,7 @@ and the public notice with objections."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from civilaffairs.accounts.access import access_person, require_staff
+from civilaffairs.accounts.access import access_person
 from civilaffairs.casework.models import Case
 from civilaffairs.lib.masking import mask_name
 
@@ -21,10 +21,8 @@ from . import actions
 from .forms import (
     AssetsForm,
     DeclarationForm,
-    InvestigationForm,
     MemberIncomeForm,
     ObjectionForm,
-    ReviewForm,
     SituationForm,
 )
 from .models import AssistanceApplication, IncomeKind
@@ -231,75 +229,6 @@ def assisted_start(request, person_pk):
         messages.error(request, "; ".join(exc.messages))
         return redirect("assistance:assisted-start", person_pk=person.pk)
     return redirect("assistance:application-step", pk=app.pk, step=1)
-
-
-def _staff_step(request, pk, template, form_class=None, handler=None):
-    require_staff(request.user)
-    app = access_application(request.user, pk)
-    form = form_class(request.POST or None) if form_class else None
-    if request.method == "POST" and (form is None or form.is_valid()):
-        try:
-            handler(app, form.cleaned_data if form else {})
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(
-                request, "; ".join(getattr(exc, "messages", [_("You may not do this.")]))
-            )
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("casework:case-detail", app.case.pk)
-    preview = None
-    if template.endswith("approve.html"):
-        try:
-            preview = actions.benefit_for(app)
-        except Exception as exc:  # a missing parameter is shown, not a crash
-            messages.error(request, str(exc))
-    return render(
-        request, template, {"app": app, "case": app.case, "form": form, "preview": preview}
-    )
-
-
-@login_required
-def investigation(request, pk):
-    return _staff_step(
-        request,
-        pk,
-        "assistance/investigation.html",
-        InvestigationForm,
-        lambda app, data: actions.do_record_investigation(app, acting_user=request.user, **data),
-    )
-
-
-@login_required
-def start_notice(request, pk):
-    return _staff_step(
-        request,
-        pk,
-        "assistance/start_notice.html",
-        None,
-        lambda app, data: actions.do_start_notice(app, acting_user=request.user),
-    )
-
-
-@login_required
-def approve(request, pk):
-    return _staff_step(
-        request,
-        pk,
-        "assistance/approve.html",
-        None,
-        lambda app, data: actions.do_approve(app, acting_user=request.user),
-    )
-
-
-@login_required
-def review(request, pk):
-    return _staff_step(
-        request,
-        pk,
-        "assistance/review.html",
-        ReviewForm,
-        lambda app, data: actions.do_complete_review(app, acting_user=request.user, **data),
-    )
 
 
 # Public

@@ -7,19 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from civilaffairs.accounts.models import Office, StaffRole
 from civilaffairs.casework.workflow import DRAFT, SUBMITTED, WITHDRAWN, State, Transition, Workflow
 
-from .handlers import hold_payments, resume_payments, stop_payments
+from . import handlers
+from .forms import ApproveForm, InvestigationForm, ReviewForm
 
 CW = StaffRole.Role.CASEWORKER
 REVIEWER = StaffRole.Role.REVIEWER
 APPROVER = StaffRole.Role.APPROVER
 SUPERVISOR = StaffRole.Role.SUPERVISOR
-
-
-def _investigation_done(case):
-    app = case.assistance
-    if not app.visit_date or not app.findings.strip():
-        return _("Record the home visit (date and findings) first.")
-    return None
 
 
 def _notice_over(case):
@@ -30,13 +24,6 @@ def _notice_over(case):
         return _("The public notice has not ended yet.")
     if app.objections.filter(resolved_at__isnull=True).exists():
         return _("An objection is open: investigate it first.")
-    return None
-
-
-def _amount_decided(case):
-    app = case.assistance
-    if app.monthly_amount <= 0 and app.one_off_amount <= 0:
-        return _("The benefit amount has not been calculated.")
     return None
 
 
@@ -91,8 +78,8 @@ TRANSITIONS = [
         "investigated",
         _("Investigation recorded"),
         roles=(CW,),
-        guard=_investigation_done,
-        via_url_name="assistance:investigation",
+        form=InvestigationForm,
+        handler=handlers.record_investigation,
     ),
     Transition(
         "start_notice",
@@ -100,7 +87,7 @@ TRANSITIONS = [
         "notice",
         _("Start the public notice"),
         roles=(CW,),
-        via_url_name="assistance:start-notice",
+        handler=handlers.start_notice,
     ),
     Transition(
         "reinvestigate",
@@ -129,9 +116,9 @@ TRANSITIONS = [
         _("Approve"),
         roles=(APPROVER,),
         office_level=Office.Level.COUNTY,
-        guard=_amount_decided,
         assignee_only=False,
-        via_url_name="assistance:approve",
+        form=ApproveForm,
+        handler=handlers.approve,
     ),
     Transition(
         "refuse",
@@ -160,7 +147,8 @@ TRANSITIONS = [
         "approved",
         _("Review done: continue"),
         roles=(CW,),
-        via_url_name="assistance:review",
+        form=ReviewForm,
+        handler=handlers.complete_review,
     ),
     Transition(
         "suspend",
@@ -168,7 +156,7 @@ TRANSITIONS = [
         "suspended",
         _("Suspend payments"),
         roles=(CW, APPROVER),
-        handler=hold_payments,
+        handler=handlers.hold_payments,
         needs_reason=True,
         style="warning",
         assignee_only=False,
@@ -179,7 +167,7 @@ TRANSITIONS = [
         "approved",
         _("Resume payments"),
         roles=(APPROVER,),
-        handler=resume_payments,
+        handler=handlers.resume_payments,
         assignee_only=False,
     ),
     Transition(
@@ -188,7 +176,7 @@ TRANSITIONS = [
         "terminated",
         _("Terminate"),
         roles=(APPROVER,),
-        handler=stop_payments,
+        handler=handlers.stop_payments,
         needs_reason=True,
         style="danger",
         assignee_only=False,

@@ -99,26 +99,24 @@ def _app_in(state, p):
     return AssistanceApplication.objects.get(pk=app.pk)
 
 
-STAFF_URLS = [
-    "assistance:investigation",
-    "assistance:start-notice",
-    "assistance:approve",
-    "assistance:review",
-]
+STEPS = ["record_investigation", "start_notice", "approve", "complete_review"]
 
 
-@pytest.mark.parametrize("name", STAFF_URLS)
-def test_staff_of_another_county_get_404_on_every_assistance_staff_url(
+@pytest.mark.parametrize("name", STEPS)
+def test_staff_of_another_county_get_404_on_every_assistance_step(
     client, assistance_setup, household, name
 ):
+    """The domain's steps are posted to the case's one transition URL, which answers 404
+    outside the user's jurisdiction and refuses a citizen."""
     p = assistance_setup
     app = _app_in("accepted", p)
+    url = reverse("casework:case-transition", args=[app.case.pk, name])
     for user in (p.other_caseworker, p.other_approver):
         sign_in(client, user)
-        assert client.get(reverse(name, args=[app.pk])).status_code == 404
-        assert client.post(reverse(name, args=[app.pk])).status_code == 404
+        assert client.post(url).status_code == 404
     sign_in(client, p.citizen)
-    assert client.get(reverse(name, args=[app.pk])).status_code == 403
+    assert client.post(url).status_code == 403
+    assert Case.objects.get(pk=app.case.pk).state == "accepted"
 
 
 def test_staff_of_another_county_cannot_apply_for_someone_here(client, assistance_setup, household):
@@ -163,19 +161,32 @@ def test_staff_on_the_assets_step_see_the_stored_bank_account_masked_and_keep_it
     assert app.bank_account == "6217001234567891234"
 
 
-def test_the_investigation_page_records_the_visit(client, assistance_setup, household):
+def test_the_case_page_records_the_visit_through_the_steps_form(
+    client, assistance_setup, household
+):
     p = assistance_setup
     app = _app_in("accepted", p)
     sign_in(client, p.caseworker)
-    url = reverse("assistance:investigation", args=[app.pk])
-    response = client.post(url, {"visit_date": "2099-01-01", "findings": "x"})
-    assert response.status_code == 200  # a future date is refused
+    page = client.get(reverse("casework:case-detail", args=[app.case.pk])).content.decode()
+    assert 'name="t-record_investigation-visit_date"' in page
+    url = reverse("casework:case-transition", args=[app.case.pk, "record_investigation"])
+    prefix = "t-record_investigation-"
+    response = client.post(url, {prefix + "visit_date": "2099-01-01", prefix + "findings": "x"})
+    assert response.status_code == 400  # a future date is refused, on the form
+    assert "入户调查日期不能晚于今天。" in response.content.decode()  # the caseworker reads Chinese
+    assert Case.objects.get(pk=app.case.pk).state == "accepted"
     response = client.post(
         url,
-        {"visit_date": dt.date.today().isoformat(), "findings": "属实", "neighbour_interviews": ""},
+        {
+            prefix + "visit_date": dt.date.today().isoformat(),
+            prefix + "findings": "属实",
+            prefix + "neighbour_interviews": "",
+        },
     )
     assert response.status_code == 302
     assert Case.objects.get(pk=app.case.pk).state == "investigated"
+    app.refresh_from_db()
+    assert app.findings == "属实" and app.visit_date == dt.date.today()
 
 
 def test_the_public_notice_shows_no_personal_data(client, assistance_setup, household):

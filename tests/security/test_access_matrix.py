@@ -169,10 +169,6 @@ TABLE: dict[str, Row] = {
     "assistance:assisted-start": Row(
         sample="person", key="person_pk", get=rule(STAFF), post=rule(STAFF, 302)
     ),
-    "assistance:investigation": Row(sample="application", get=rule(STAFF), post=rule(STAFF)),
-    "assistance:start-notice": Row(sample="application", get=rule(STAFF), post=rule(STAFF)),
-    "assistance:approve": Row(sample="application", get=rule(STAFF), post=rule(STAFF)),
-    "assistance:review": Row(sample="application", get=rule(STAFF), post=rule(STAFF)),
     # ------------------------------------------------------------------ elder care: citizens
     "eldercare:home": Row(get=rule(EVERYONE), post=wrong_method(anonymous=405)),
     "eldercare:book": Row(get=rule(SIGNED_IN, 302), post=wrong_method()),
