@@ -8,6 +8,12 @@ class MarriageConfig(AppConfig):
 
     def ready(self):
         # The domain tells the platform what it offers; the platform never imports us.
+        from civilaffairs.people import events
+
+        from . import receivers
+
+        events.person_died.connect(receivers.end_marriage_at_death, dispatch_uid="marriage-death")
+        events.register_merge_check(receivers.refuse_two_marriages_in_force)
         from civilaffairs.accounts.models import StaffRole
         from civilaffairs.casework.registry import Service, register_link, register_service
         from civilaffairs.casework.workflow import register_workflow

@@ -1,0 +1,39 @@
+"""What marriage registration does on a life event (civilaffairs.people.events)."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from civilaffairs.lib.history import save_with_history
+from civilaffairs.people.actions import do_update_person
+from civilaffairs.people.models import Person
+
+from .models import MarriageRecord
+
+
+def end_marriage_at_death(sender, *, person, date_of_death, acting_user, **kwargs):
+    """A death ends the marriage in force (Civil Code art. 1042 and 1079 do not need a
+    divorce for it): the record says so, and the surviving spouse is widowed on the master
+    record."""
+    for record in MarriageRecord.objects.in_force().of_person(person).select_for_update():
+        record.status = MarriageRecord.Status.ENDED_BY_DEATH
+        record.dissolved_on = date_of_death
+        save_with_history(record, acting_user, "ended by death")
+        spouse = record.spouse_of(person)
+        if spouse.date_of_death is None:
+            do_update_person(
+                spouse,
+                acting_user=acting_user,
+                reason="spouse died",
+                marital_status=Person.MaritalStatus.WIDOWED,
+            )
+
+
+def refuse_two_marriages_in_force(survivor, duplicate):
+    """Merging two records that each have a marriage in force would make one person married
+    twice: the records are not the same person, or one marriage is void, and a registrar must
+    look first."""
+    both = [MarriageRecord.objects.in_force().of_person(p).exists() for p in (survivor, duplicate)]
+    if all(both):
+        raise ValidationError(
+            _("Both records have a marriage in force: they cannot be merged automatically.")
+        )
