@@ -789,6 +789,25 @@ def do_cancel_plan_bookings(case_id: int, *, acting_user=None) -> int:
     return cancelled
 
 
+def do_cancel_visits_after_death(sender=None, *, person, date_of_death, acting_user, **kwargs):
+    """A death (people.events.person_died) cancels every visit booked for the person that has
+    not started, and gives the providers' places back, in the death's transaction."""
+    cancelled = 0
+    for pk in Booking.objects.filter(elder=person, status__in=Booking.OPEN).values_list(
+        "pk", flat=True
+    ):
+        booking = _lock_booking(pk)
+        if booking.status not in Booking.OPEN:
+            continue
+        booking.status = Booking.Status.CANCELLED
+        booking.reason = str(_("The person has died."))
+        booking.closed_at = timezone.now()
+        _release_slots(booking)
+        _save(booking, acting_user, "death recorded")
+        cancelled += 1
+    return cancelled
+
+
 @transaction.atomic
 def do_end_plan(plan: CarePlan, *, acting_user, reason: str) -> CarePlan:
     plan = _lock_plan(plan)

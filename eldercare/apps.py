@@ -72,6 +72,11 @@ class EldercareConfig(AppConfig):
         register_program(
             Program(workflow.AGE_ALLOWANCE, _("Age allowance (高龄津贴)"), amount_for=price_month)
         )
+        from civilaffairs.people import events
+
+        from .actions import do_cancel_visits_after_death
+
+        events.person_died.connect(do_cancel_visits_after_death, dispatch_uid="eldercare-death")
         register_service(
             Service(
                 code=workflow.URGENT_VISIT,

@@ -232,11 +232,13 @@ def test_an_elder_is_not_booked_twice_at_once(world):
         book(world, service=world.services["company"], starts_at=at(tomorrow(), 10))
 
 
-def test_the_daily_run_cancels_the_visits_of_someone_who_died(world):
+def test_a_death_cancels_the_visits_at_once_and_the_daily_run_changes_nothing(world):
     from civilaffairs.people.actions import do_record_death
 
     booking = book(world)
     do_record_death(world.elder, acting_user=None, date_of_death=dt.date.today())
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED  # the death's own transaction
     actions.do_extend_plans()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
