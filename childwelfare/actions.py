@@ -1161,6 +1161,20 @@ def do_close_adult_records(*, today: dt.date | None = None) -> int:
     return closed
 
 
+def do_close_record_after_death(sender=None, *, person, date_of_death, acting_user, **kwargs):
+    """A child's death (people.events.person_died) closes the child's record in the death's own
+    transaction: open cases close, the plan ends, alerts are resolved (the ledger has already
+    stopped the allowance)."""
+    profile = ChildProfile.objects.open().filter(person=person).first()
+    if profile is None:
+        return
+    profile = _lock_profile(profile.pk)
+    reason = _("The child died on %(date)s.") % {"date": date_of_death.isoformat()}
+    _end_support(profile, acting_user=acting_user, reason=reason)
+    profile.closed_on, profile.closed_reason = date_of_death, reason
+    _save(profile, acting_user, "died")
+
+
 # --------------------------------------------------------------------------- resources
 
 

@@ -8,6 +8,11 @@ class ChildwelfareConfig(AppConfig):
 
     def ready(self):
         # The domain tells the platform what it offers; the platform never imports us.
+        from civilaffairs.people import events
+
+        from .actions import do_close_record_after_death
+
+        events.person_died.connect(do_close_record_after_death, dispatch_uid="childwelfare-death")
         from civilaffairs.benefits.registry import Program, register_program
         from civilaffairs.casework.registry import Service, register_link, register_service
         from civilaffairs.casework.workflow import register_workflow

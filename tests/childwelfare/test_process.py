@@ -707,3 +707,20 @@ def test_the_demo_step_builds_the_three_demo_children_and_runs_twice_unchanged(w
     assert ParentCircumstance.objects.get(person=father).working_away
     seed_demo(random.Random(1), log=lambda *a: None)
     assert ChildProfile.objects.count() == 3
+
+
+def test_a_childs_death_closes_the_record_and_stops_the_allowance_at_once(world):
+    from civilaffairs.people.actions import do_record_death
+
+    _granny, child = orphan_family()
+    case = allowance_in_payment(world, child)
+    profile = ChildProfile.objects.get(person=child)
+    do_record_death(child, acting_user=world.childworker, date_of_death=timezone.localdate())
+    case.refresh_from_db()
+    profile.refresh_from_db()
+    assert case.state == "ended" and case.closed_at is not None
+    assert profile.closed_on == timezone.localdate()
+    assert not Payment.objects.filter(
+        entitlement__case=case, status="scheduled", month__gt=timezone.localdate()
+    ).exists()
+    assert case.entitlements.get().stopped_on == timezone.localdate()
