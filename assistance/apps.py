@@ -7,6 +7,9 @@ class AssistanceConfig(AppConfig):
     verbose_name = _("Social assistance")
 
     def ready(self):
+        from civilaffairs.casework.registry import register_domain
+
+        register_domain("assistance", _("Social assistance"), order=1)
         # The domain tells the platform what it offers; the platform never imports us.
         from civilaffairs.benefits.registry import Program, register_program
         from civilaffairs.casework.registry import Service, register_service

@@ -7,6 +7,9 @@ class ChildwelfareConfig(AppConfig):
     verbose_name = _("Child welfare")
 
     def ready(self):
+        from civilaffairs.casework.registry import register_domain
+
+        register_domain("childwelfare", _("Child welfare"), order=3)
         # The domain tells the platform what it offers; the platform never imports us.
         from civilaffairs.people import events
 

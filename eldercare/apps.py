@@ -7,6 +7,9 @@ class EldercareConfig(AppConfig):
     verbose_name = _("Elder care")
 
     def ready(self):
+        from civilaffairs.casework.registry import register_domain
+
+        register_domain("eldercare", _("Elder care"), order=2)
         # The domain tells the platform what it offers; the platform never imports us.
         from civilaffairs.casework.registry import Service, register_service
         from civilaffairs.casework.workflow import register_workflow

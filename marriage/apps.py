@@ -7,6 +7,9 @@ class MarriageConfig(AppConfig):
     verbose_name = _("Marriage registration")
 
     def ready(self):
+        from civilaffairs.casework.registry import register_domain
+
+        register_domain("marriage", _("Marriage registration"), order=4)
         # The domain tells the platform what it offers; the platform never imports us.
         from civilaffairs.people import events
 

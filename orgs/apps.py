@@ -14,6 +14,9 @@ class OrgsConfig(AppConfig):
     verbose_name = _("Social organizations")
 
     def ready(self):
+        from civilaffairs.casework.registry import register_domain
+
+        register_domain("orgs", _("Social organizations and charity"), order=5)
         from civilaffairs.casework.registry import register_link
 
         register_link("citizen", _("Register of social organizations"), "orgs:register")

@@ -9,17 +9,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.lib.confidentiality import Confidentiality
 
-DOMAINS = {
-    "assistance": _("Social assistance"),
-    "eldercare": _("Elder care"),
-    "childwelfare": _("Child welfare"),
-    "marriage": _("Marriage registration"),
-    "orgs": _("Social organizations and charity"),
-}
+# The domains, each registered by its own app (register_domain) with the label the citizen
+# catalogue shows and its place in it: the platform names none of them.
+DOMAINS: dict[str, str] = {}
+_domain_order: dict[str, int] = {}
+
+
+def register_domain(code: str, label, *, order: int) -> None:
+    """A domain app announces itself (in AppConfig.ready, before its services)."""
+    DOMAINS[code] = label
+    _domain_order[code] = order
+    for key in sorted(DOMAINS, key=lambda c: _domain_order[c]):
+        DOMAINS[key] = DOMAINS.pop(key)  # kept in catalogue order
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ class Service:
 
     def __post_init__(self):
         if self.domain not in DOMAINS:
-            raise ValueError(f"unknown domain {self.domain!r}")
+            raise ValueError(f"unknown domain {self.domain!r}: register_domain() it first")
         if self.promised_days > self.statutory_days:
             raise ValueError(f"{self.code}: promised time limit longer than the statutory one")
 
