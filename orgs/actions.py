@@ -53,7 +53,6 @@ from .models import (
 from .queries import (
     AUTHORITY_ROLES,
     DECIDING_ROLES,
-    GRADING_ROLES,
     NEED_ROLES,
     forget_my_orgs,
     holds_authority_grant,
@@ -422,12 +421,6 @@ def do_submit_application(app: OrgApplication, *, acting_user) -> Case:
     return do_submit_case(app.case, acting_user=acting_user)
 
 
-def _check_decider(case: Case, user, roles=DECIDING_ROLES):
-    """The decision is the registration authority's: staff of the office the case is with."""
-    if not holds_authority_grant(user, case.office_id, roles):
-        raise PermissionDenied
-
-
 def _describe(field: str, value) -> str:
     if value is None:
         return ""
@@ -455,35 +448,13 @@ def new_uscc(org_type: str, authority: Office) -> str:
     )
 
 
-@transaction.atomic
 def do_approve_application(
     app: OrgApplication, *, acting_user, credit_code: str = ""
 ) -> OrgApplication:
-    """Approve: write the register (new organization, changed fields, or deregistration) and
-    close the case as approved, in one transaction, with history on both."""
-    app = _lock_app(app)
-    case = app.case
-    if case.state != "received":
-        raise ValidationError(
-            _("This application is not waiting for a decision (it is “%(state)s”).")
-            % {"state": case.get_state_display()}
-        )
-    _check_decider(case, acting_user)
-    now = _now()
-    reason = case.reference
-    if app.kind == OrgApplication.Kind.ESTABLISH:
-        org = _establish(app, acting_user, credit_code, reason)
-        message = _("Registered. Unified social credit code: %(code)s.") % {"code": org.uscc}
-    elif app.kind == OrgApplication.Kind.CHANGE:
-        org = _apply_change(app, acting_user, reason)
-        message = _("The change is registered.")
-    else:
-        org = _deregister(app, acting_user, reason)
-        message = _("The organization is deregistered.")
-    app.organization = org
-    app.applied_at = now
-    _save(app, acting_user, "approved")
-    do_transition(case, "approve", acting_user=acting_user, public_message=message)
+    """Approve from code (seed, tests): the "approve" step, whose handler writes the register
+    (orgs.handlers.approve_application) in the transaction that closes the case."""
+    do_transition(app.case, "approve", acting_user=acting_user, values={"credit_code": credit_code})
+    app.refresh_from_db()
     return app
 
 
@@ -569,18 +540,12 @@ def _deregister(app, acting_user, reason) -> Organization:
     return org
 
 
-@transaction.atomic
 def do_refuse_application(app: OrgApplication, *, acting_user, reason: str) -> OrgApplication:
-    app = _lock_app(app)
-    _check_decider(app.case, acting_user)
     do_transition(app.case, "refuse", acting_user=acting_user, reason=reason)
     return app
 
 
-@transaction.atomic
 def do_return_application(app: OrgApplication, *, acting_user, reason: str) -> OrgApplication:
-    app = _lock_app(app)
-    _check_decider(app.case, acting_user, AUTHORITY_ROLES)
     do_transition(app.case, "return_for_correction", acting_user=acting_user, reason=reason)
     return app
 
@@ -800,40 +765,17 @@ def do_submit_report(report: AnnualReport, *, acting_user) -> AnnualReport:
     return report
 
 
-@transaction.atomic
 def do_grade_report(
     report: AnnualReport, *, acting_user, grade: str, reason: str = ""
 ) -> AnnualReport:
-    """The authority's grade. Anything short of a pass needs written reasons; a fail may, with
-    the years before it, restrict the organization."""
-    report = _lock_report(report)
-    if report.case.state != "received":
-        raise ValidationError(_("This report is not waiting for grading."))
-    _check_decider(report.case, acting_user, GRADING_ROLES)
-    if grade not in Grade.values:
-        raise ValidationError({"grade": _("Choose a grade.")})
-    if grade != Grade.PASS and not reason.strip():
-        raise ValidationError(
-            {"reason": _("Please write the reasons; the organization will read them.")}
-        )
-    report.grade = grade
-    report.grade_reason = reason.strip()
-    report.graded_at = _now()
-    report.graded_by = acting_user
-    _save(report, acting_user, f"graded {grade}")
-    label = Grade(grade).label
+    """Grade from code (seed, tests): the "grade" step (orgs.handlers.grade_report)."""
     do_transition(
         report.case,
         "grade",
         acting_user=acting_user,
-        public_message=(
-            _("Annual report on %(year)s graded: %(grade)s.")
-            % {"year": report.year, "grade": label}
-            + (f"\n{report.grade_reason}" if report.grade_reason else "")
-        ),
+        values={"grade": grade, "grade_reason": reason},
     )
-    if grade == Grade.FAIL:
-        _restrict_if_repeated(report.organization, report.year, acting_user)
+    report.refresh_from_db()
     return report
 
 

@@ -10,7 +10,7 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civilaffairs.casework.forms import ACCEPTED_FILES
+from civilaffairs.casework.forms import ACCEPTED_FILES, StepForm
 from civilaffairs.lib.forms import IdNumberField
 from civilaffairs.people.models import Region
 
@@ -263,7 +263,9 @@ class ReportForm(forms.ModelForm):
         return data
 
 
-class ApproveForm(forms.Form):
+class ApproveStepForm(StepForm):
+    """The approval step (Transition "approve"): the code to register under, or a new one."""
+
     credit_code = forms.CharField(
         label=_("Unified social credit code"),
         max_length=30,
@@ -279,14 +281,32 @@ class ApproveForm(forms.Form):
         return code
 
 
-class GradeForm(forms.Form):
+class GradeStepForm(StepForm):
+    """The grading step (Transition "grade"). The grade's reasons are a field of their own:
+    the case page shows the step's generic reason only where a step always needs one, and
+    these are needed for any grade short of a pass (the organization reads them)."""
+
     grade = forms.ChoiceField(label=_("Grade"), choices=Grade.choices, widget=forms.RadioSelect)
-    reason = forms.CharField(
+    grade_reason = forms.CharField(
         label=_("Reasons"),
+        max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required unless the report passes; the organization reads them."),
     )
+
+    def initial_for(self, case) -> dict:
+        report = case.orgs_report
+        return {"grade": report.grade, "grade_reason": report.grade_reason}
+
+    def clean(self):
+        data = super().clean()
+        grade = data.get("grade")
+        if grade and grade != Grade.PASS and not (data.get("grade_reason") or "").strip():
+            self.add_error(
+                "grade_reason", _("Please write the reasons; the organization will read them.")
+            )
+        return data
 
 
 class ReasonForm(forms.Form):

@@ -1,6 +1,7 @@
 """The registration authority's pages: its register (organizations registered with the
 office or below it in its jurisdiction), one organization's record and history, late filers,
-the approval and grading steps the case page links to, status and charity decisions.
+status and charity decisions. (Approving and grading are steps of the case: their forms are on
+the staff case page, orgs.workflow.)
 
 Every read goes through orgs.queries (404 outside the jurisdiction); every change through
 orgs.actions.
@@ -12,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from civilaffairs.accounts.models import User
 from civilaffairs.casework.models import Case
@@ -21,14 +22,12 @@ from civilaffairs.lib.params import get_choice, get_cursor
 
 from . import actions, queries
 from .forms import (
-    ApproveForm,
     CharityForm,
-    GradeForm,
     LinkAccountForm,
     RegisterFilterForm,
     StatusForm,
 )
-from .models import AnnualReport, FiledDocument, LateFiling, OrgAccount, OrgApplication
+from .models import AnnualReport, LateFiling, OrgAccount, OrgApplication
 from .views import with_latest_grade
 
 PAGE_SIZE = 25
@@ -180,94 +179,3 @@ def late_list(request):
         qs, order=("-year", "organization_id", "id"), after=get_cursor(request), size=PAGE_SIZE
     )
     return render(request, "orgs/staff_late_list.html", {"page": page})
-
-
-def _filed(case):
-    return FiledDocument.objects.filter(document__case=case).select_related("document")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def application_approve(request, pk):
-    """The decision page the case page links to: what is asked, what changes, the code."""
-    app = queries.access_application_for_staff(request.user, pk)
-    form = ApproveForm(request.POST or None)
-    if request.method == "POST":
-        if not queries.holds_authority_grant(
-            request.user, app.case.office_id, queries.DECIDING_ROLES
-        ):
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                actions.do_approve_application(
-                    app, acting_user=request.user, credit_code=form.cleaned_data["credit_code"]
-                )
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict") and "credit_code" in exc.error_dict:
-                    form.add_error("credit_code", exc.error_dict["credit_code"])
-                else:
-                    _errors(request, exc)
-            except PermissionDenied as exc:
-                _errors(request, exc)
-            else:
-                messages.success(request, _("Approved; the register is updated."))
-                return redirect("casework:case-detail", app.case.pk)
-    return render(
-        request,
-        "orgs/application_approve.html",
-        {
-            "app": app,
-            "case": app.case,
-            "form": form,
-            "changes": actions.proposed_changes(app) if app.kind == "change" else {},
-            "documents": _filed(app.case),
-            "missing": actions.missing_for_submission(app),
-            "can_decide": queries.holds_authority_grant(
-                request.user, app.case.office_id, queries.DECIDING_ROLES
-            ),
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def report_grade(request, pk):
-    report = queries.access_report_for_staff(request.user, pk)
-    form = GradeForm(request.POST or None)
-    can_grade = queries.holds_authority_grant(
-        request.user, report.case.office_id, queries.GRADING_ROLES
-    )
-    if request.method == "POST":
-        if not can_grade:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                actions.do_grade_report(report, acting_user=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.error_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    _errors(request, exc)
-            except PermissionDenied as exc:
-                _errors(request, exc)
-            else:
-                messages.success(request, _("The report is graded."))
-                return redirect("casework:case-detail", report.case.pk)
-    previous = (
-        AnnualReport.objects.filter(organization=report.organization, year__lt=report.year)
-        .exclude(grade="")
-        .order_by("-year")[:3]
-    )
-    return render(
-        request,
-        "orgs/report_grade.html",
-        {
-            "report": report,
-            "case": report.case,
-            "form": form,
-            "previous": previous,
-            "documents": _filed(report.case),
-            "can_grade": can_grade,
-        },
-    )

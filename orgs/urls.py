@@ -51,10 +51,4 @@ urlpatterns = [
     path("staff/<id:pk>/status/", staff_views.org_status, name="staff-org-status"),
     path("staff/<id:pk>/charity/", staff_views.org_charity, name="staff-org-charity"),
     path("staff/<id:pk>/accounts/", staff_views.org_account, name="staff-org-account"),
-    path(
-        "staff/applications/<id:pk>/approve/",
-        staff_views.application_approve,
-        name="application-approve",
-    ),
-    path("staff/reports/<id:pk>/grade/", staff_views.report_grade, name="report-grade"),
 ]

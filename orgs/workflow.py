@@ -12,30 +12,22 @@ correction.
 
 from django.utils.translation import gettext_lazy as _
 
-from civilaffairs.accounts.models import StaffRole
 from civilaffairs.casework.workflow import DRAFT, SUBMITTED, WITHDRAWN, State, Transition, Workflow
 
-CW = StaffRole.Role.CASEWORKER
-REVIEWER = StaffRole.Role.REVIEWER
-APPROVER = StaffRole.Role.APPROVER
-SUPERVISOR = StaffRole.Role.SUPERVISOR
-AUTHORITY = (CW, REVIEWER, APPROVER, SUPERVISOR)
-DECIDERS = (APPROVER, SUPERVISOR)
+from . import handlers
+from .forms import ApproveStepForm, GradeStepForm
+from .queries import AUTHORITY_ROLES, DECIDING_ROLES, GRADING_ROLES, holds_authority_grant
 
 
-def _written_into_register(case):
-    """Approval goes through orgs.actions.do_approve_application, which writes the register
-    first; firing the bare transition would approve without changing the record."""
-    app = case.orgs_application
-    if app.applied_at is None:
-        return _("Approve on the registration page, which updates the register.")
-    return None
+def at_the_authority(roles):
+    """Staff in one of `roles` at the very office the case is with: the registration
+    authority decides, not a colleague elsewhere who happens to see the case (a city
+    supervisor sees a district's cases but does not decide for the district)."""
 
+    def check(case, user) -> bool:
+        return user is not None and holds_authority_grant(user, case.office_id, roles)
 
-def _graded(case):
-    if not case.orgs_report.grade:
-        return _("Grade the report on the grading page.")
-    return None
+    return check
 
 
 RECEIVED = State(
@@ -73,9 +65,8 @@ REGISTRATION_TRANSITIONS = [
         ("received",),
         "returned",
         _("Return for correction"),
-        roles=AUTHORITY,
+        who=at_the_authority(AUTHORITY_ROLES),
         needs_reason=True,
-        assignee_only=False,
         style="warning",
     ),
     Transition(
@@ -90,19 +81,17 @@ REGISTRATION_TRANSITIONS = [
         ("received",),
         "approved",
         _("Approve and register"),
-        roles=DECIDERS,
-        assignee_only=False,
-        guard=_written_into_register,
-        via_url_name="orgs:application-approve",
+        who=at_the_authority(DECIDING_ROLES),
+        form=ApproveStepForm,
+        handler=handlers.approve_application,
     ),
     Transition(
         "refuse",
         ("received",),
         "refused",
         _("Refuse"),
-        roles=DECIDERS,
+        who=at_the_authority(DECIDING_ROLES),
         needs_reason=True,
-        assignee_only=False,
         style="danger",
     ),
     Transition(
@@ -135,9 +124,8 @@ REPORT_TRANSITIONS = [
         ("received",),
         "returned",
         _("Return for correction"),
-        roles=AUTHORITY,
+        who=at_the_authority(AUTHORITY_ROLES),
         needs_reason=True,
-        assignee_only=False,
         style="warning",
     ),
     Transition("resubmit", ("returned",), "received", _("Send the corrected report"), citizen=True),
@@ -146,10 +134,9 @@ REPORT_TRANSITIONS = [
         ("received",),
         "graded",
         _("Grade the report"),
-        roles=AUTHORITY,
-        assignee_only=False,
-        guard=_graded,
-        via_url_name="orgs:report-grade",
+        who=at_the_authority(GRADING_ROLES),
+        form=GradeStepForm,
+        handler=handlers.grade_report,
     ),
     Transition(
         "withdraw",

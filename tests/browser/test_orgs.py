@@ -18,7 +18,7 @@ from civilaffairs.accounts.forms import LoginForm
 from civilaffairs.casework.actions import do_screen_and_route
 from civilaffairs.casework.models import Case
 from orgs import actions
-from orgs.forms import GradeForm, OfferForm, ReportForm
+from orgs.forms import GradeStepForm, OfferForm, ReportForm
 from orgs.models import AnnualReport, Delivery, Offer
 from tests.auth import pass_second_factor
 from tests.factories import PASSWORD
@@ -123,11 +123,10 @@ def test_an_organization_files_its_annual_report_and_the_authority_grades_it(
 
     staff_page = open_as(browser, live_server, w.approver)
     staff_page.goto(reverse("casework:case-detail", args=[case.pk]))
-    with staff_page.expect_navigation():
-        staff_page.locator("main").get_by_role("link", name=t("Grade the report")).first.click()
+    # The step's form is on the case page itself.
     staff_page.get_by_label(t("Pass (合格)"), exact=True).check()
-    field(staff_page, GradeForm, "reason").fill("材料齐全，活动正常。")
-    press(staff_page, "Record the grade")
+    field(staff_page, GradeStepForm, "grade_reason").fill("材料齐全，活动正常。")
+    press(staff_page, "Grade the report")
     expect(staff_page).to_have_url(
         re.compile(reverse("casework:case-detail", args=[case.pk]) + "$")
     )

@@ -24,10 +24,21 @@ def urls(s):
         ("post", "orgs:staff-org-status", [s.org.pk], {"status": "suspended", "reason": "x"}),
         ("post", "orgs:staff-org-charity", [s.org.pk], {"recognised": "no", "reason": "x"}),
         ("post", "orgs:staff-org-account", [s.org.pk], {"login": s.donor.username}),
-        ("get", "orgs:application-approve", [s.change.pk], None),
-        ("post", "orgs:application-approve", [s.change.pk], {"credit_code": ""}),
-        ("get", "orgs:report-grade", [s.report.pk], None),
-        ("post", "orgs:report-grade", [s.report.pk], {"grade": "pass"}),
+        # Approving and grading are steps of the case, taken on the staff case page.
+        ("get", "casework:case-detail", [s.change.case.pk], None),
+        (
+            "post",
+            "casework:case-transition",
+            [s.change.case.pk, "approve"],
+            {"t-approve-credit_code": ""},
+        ),
+        ("get", "casework:case-detail", [s.report.case.pk], None),
+        (
+            "post",
+            "casework:case-transition",
+            [s.report.case.pk, "grade"],
+            {"t-grade-grade": "pass"},
+        ),
         # The township's household need: its pages are the township's, not another county's.
         ("get", "orgs:need-detail", [s.household_need.pk], None),
         ("post", "orgs:need-propose", [s.household_need.pk], None),
@@ -96,7 +107,9 @@ def test_a_citizen_is_refused_the_staff_pages(client, scene):
     sign_in(client, scene.donor)
     assert client.get(reverse("orgs:staff-orgs")).status_code == 403
     assert client.get(reverse("orgs:staff-org", args=[scene.org.pk])).status_code == 403
-    assert client.get(reverse("orgs:report-grade", args=[scene.report.pk])).status_code == 403
+    assert (
+        client.get(reverse("casework:case-detail", args=[scene.report.case.pk])).status_code == 403
+    )
 
 
 def test_visibility_follows_the_registration_level(world):

@@ -120,11 +120,16 @@ def test_only_the_registration_authority_decides(world, org_user, who):
     assert not Organization.objects.exists()
 
 
-def test_the_bare_approve_transition_cannot_skip_the_register(world, org_user):
+def test_the_approve_transition_itself_writes_the_register(world, org_user):
+    """The step owns its writes: however it is fired, approval registers the organization in
+    the transaction that closes the case."""
     app = submitted_establishment(org_user)
-    with pytest.raises(ValidationError):
-        do_transition(app.case, "approve", acting_user=world.approver)
-    assert Case.objects.get(pk=app.case.pk).state == "received"
+    assert not Organization.objects.exists()
+    do_transition(app.case, "approve", acting_user=world.approver)
+    assert Case.objects.get(pk=app.case.pk).state == "approved"
+    org = Organization.objects.get()
+    assert OrgApplication.objects.get(pk=app.pk).organization == org
+    assert org.name == app.name
 
 
 def test_a_refusal_needs_reasons_and_registers_nothing(world, org_user):

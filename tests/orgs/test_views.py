@@ -298,41 +298,63 @@ def test_other_people_cannot_open_an_organizations_pages(client, scene):
 # ----------------------------------------------------------------------------- the authority
 
 
-def test_the_authority_approves_a_change_on_its_page(client, scene):
+def step_url(case, name):
+    return reverse("casework:case-transition", args=[case.pk, name])
+
+
+def test_the_authority_approves_a_change_on_the_case_page(client, scene):
     login(client, scene.approver)
-    case_page = text(client.get(reverse("casework:case-detail", args=[scene.change.case.pk])))
-    assert reverse("orgs:application-approve", args=[scene.change.pk]) in case_page
-    url = reverse("orgs:application-approve", args=[scene.change.pk])
-    assert "新的业务范围" in text(client.get(url))
-    r = client.post(url, {"credit_code": ""})
+    case = scene.change.case
+    case_page = text(client.get(reverse("casework:case-detail", args=[case.pk])))
+    # The step's form is on the case page, beside what the application changes.
+    assert step_url(case, "approve") in case_page
+    assert 'name="t-approve-credit_code"' in case_page
+    assert "新的业务范围" in case_page
+    r = client.post(step_url(case, "approve"), {"t-approve-credit_code": ""})
     assert r.status_code == 302
     org = Organization.objects.get(pk=scene.org.pk)
     assert org.scope == "新的业务范围。"
-    assert Case.objects.get(pk=scene.change.case.pk).state == "approved"
+    assert Case.objects.get(pk=case.pk).state == "approved"
     history = text(client.get(reverse("orgs:staff-org", args=[org.pk])))
-    assert scene.change.case.reference in history and "scope" in history
+    assert case.reference in history and "scope" in history
 
 
-def test_the_authority_grades_on_its_page(client, scene):
+def test_a_bad_credit_code_is_shown_on_the_approval_form(client, scene):
     login(client, scene.approver)
-    url = reverse("orgs:report-grade", args=[scene.report.pk])
-    r = client.post(url, {"grade": "fail", "reason": ""})
-    assert r.status_code == 200 and "reasons" in text(r).lower()
-    r = client.post(url, {"grade": "fail", "reason": "财务混乱"})
+    case = scene.change.case
+    r = client.post(step_url(case, "approve"), {"t-approve-credit_code": "not a code"})
+    assert r.status_code == 400
+    assert 'name="t-approve-credit_code"' in text(r)
+    assert Case.objects.get(pk=case.pk).state == "received"
+
+
+def test_the_authority_grades_on_the_case_page(client, scene):
+    login(client, scene.approver)
+    url = step_url(scene.report.case, "grade")
+    r = client.post(url, {"t-grade-grade": "fail", "t-grade-grade_reason": ""})
+    assert r.status_code == 400 and "reasons" in text(r).lower()
+    assert AnnualReport.objects.get(pk=scene.report.pk).grade == ""
+    r = client.post(url, {"t-grade-grade": "fail", "t-grade-grade_reason": "财务混乱"})
     assert r.status_code == 302
-    assert AnnualReport.objects.get(pk=scene.report.pk).grade == "fail"
+    report = AnnualReport.objects.get(pk=scene.report.pk)
+    assert report.grade == "fail" and report.grade_reason == "财务混乱"
+    assert report.graded_by == scene.approver
+    assert Case.objects.get(pk=scene.report.case.pk).state == "graded"
 
 
 def test_a_colleague_who_sees_the_case_but_is_not_the_authority_cannot_decide(client, scene):
-    """The city supervisor sees 兴庆区's cases but does not decide for 兴庆区."""
+    """The city supervisor sees 兴庆区's cases but does not decide for 兴庆区: the steps are
+    not offered to them, and posting one changes nothing."""
     login(client, scene.supervisor)
-    r = client.post(
-        reverse("orgs:application-approve", args=[scene.change.pk]), {"credit_code": ""}
-    )
-    assert r.status_code == 403
-    r = client.post(reverse("orgs:report-grade", args=[scene.report.pk]), {"grade": "pass"})
-    assert r.status_code == 403
+    case_page = text(client.get(reverse("casework:case-detail", args=[scene.change.case.pk])))
+    assert step_url(scene.change.case, "approve") not in case_page
+    r = client.post(step_url(scene.change.case, "approve"), {"t-approve-credit_code": ""})
+    assert r.status_code == 302
+    assert "You may not do this on this case." in text(client.get(r.url))
+    r = client.post(step_url(scene.report.case, "grade"), {"t-grade-grade": "pass"})
+    assert r.status_code == 302
     assert Case.objects.get(pk=scene.change.case.pk).state == "received"
+    assert AnnualReport.objects.get(pk=scene.report.pk).grade == ""
 
 
 def test_status_charity_and_accounts_on_the_staff_page(client, scene):
@@ -496,8 +518,7 @@ def test_every_page_has_one_h1(client, scene):
         (scene.approver, reverse("orgs:staff-orgs")),
         (scene.approver, reverse("orgs:staff-late")),
         (scene.approver, reverse("orgs:staff-org", args=[scene.org.pk])),
-        (scene.approver, reverse("orgs:application-approve", args=[scene.change.pk])),
-        (scene.approver, reverse("orgs:report-grade", args=[scene.report.pk])),
+        (scene.approver, reverse("casework:case-detail", args=[scene.change.case.pk])),
         (scene.approver, reverse("casework:case-detail", args=[scene.report.case.pk])),
     ]
     for user, url in pages:

@@ -292,19 +292,6 @@ TABLE: dict[str, Row] = {
     "orgs:staff-org-status": action(CASEWORK_STAFF, 400, sample="staff_org"),
     "orgs:staff-org-charity": action(CASEWORK_STAFF, 400, sample="staff_org"),
     "orgs:staff-org-account": action(CASEWORK_STAFF, 400, sample="staff_org"),
-    # An application or report is a case of its authority's region, open to every grant there
-    # (Case.objects.visible_to); deciding is for the authority it was sent to (its approver),
-    # not the city above nor another role of the same bureau.
-    "orgs:application-approve": Row(
-        sample="staff_org_application",
-        get=rule(CASEWORK_STAFF),
-        post=rule(DECIDES, reads=CASEWORK_STAFF),
-    ),
-    "orgs:report-grade": Row(
-        sample="staff_org_report",
-        get=rule(CASEWORK_STAFF),
-        post=rule(DECIDES, reads=CASEWORK_STAFF),
-    ),
     # ------------------------------------------------------------------ marriage: citizens
     # Pages of a person's own: an account with no person bound is sent home with a message.
     "marriage:my": Row(get=rule(PERSONS, others=302), post=wrong_method()),
