@@ -1,12 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-ESTABLISH = "orgs.establish"
-CHANGE = "orgs.change"
-DEREGISTER = "orgs.deregister"
-ANNUAL_REPORT = "orgs.annual_report"
-REGISTRATION_SERVICES = (ESTABLISH, CHANGE, DEREGISTER)
-ALL_SERVICES = (*REGISTRATION_SERVICES, ANNUAL_REPORT)
+from .services import (  # noqa: F401 (kept importable from here)
+    ALL_SERVICES,
+    ANNUAL_REPORT,
+    CHANGE,
+    DEREGISTER,
+    ESTABLISH,
+    REGISTRATION_SERVICES,
+)
 
 
 class OrgsConfig(AppConfig):
