@@ -17,6 +17,11 @@ class OrgsConfig(AppConfig):
 
     def ready(self):
         from civilaffairs.casework.registry import register_link
+        from civilaffairs.people import events
+
+        from . import receivers
+
+        events.persons_merged.connect(receivers.on_persons_merged, dispatch_uid="orgs-merge")
 
         register_link("citizen", _("Register of social organizations"), "orgs:register")
         register_link("citizen", _("Charity: needs and donations"), "orgs:needs-public")

@@ -69,6 +69,7 @@ from .registration import (  # noqa: F401
     do_approve_application,
     do_attach_document,
     do_identify_representative,
+    do_move_representative,
     do_refuse_application,
     do_return_application,
     do_save_application,

@@ -460,3 +460,18 @@ def do_refuse_application(app: OrgApplication, *, acting_user, reason: str) -> O
 def do_return_application(app: OrgApplication, *, acting_user, reason: str) -> OrgApplication:
     do_transition(app.case, "return_for_correction", acting_user=acting_user, reason=reason)
     return app
+
+
+@transaction.atomic
+def do_move_representative(survivor: Person, duplicate: Person, *, acting_user) -> int:
+    """Two person records were merged (people.actions.do_merge_persons): the organizations and
+    applications naming the duplicate as legal representative now name the survivor. The
+    platform's merge moves only relations it can see, and these are hidden (related_name "+"),
+    so without this they would keep pointing at the merged-away record."""
+    moved = 0
+    for model in (Organization, OrgApplication):
+        for row in model.objects.select_for_update().filter(legal_representative=duplicate):
+            row.legal_representative = survivor
+            _save(row, acting_user, f"person {duplicate.pk} merged into {survivor.pk}")
+            moved += 1
+    return moved
