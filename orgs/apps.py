@@ -1,12 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-ESTABLISH = "orgs.establish"
-CHANGE = "orgs.change"
-DEREGISTER = "orgs.deregister"
-ANNUAL_REPORT = "orgs.annual_report"
-REGISTRATION_SERVICES = (ESTABLISH, CHANGE, DEREGISTER)
-ALL_SERVICES = (*REGISTRATION_SERVICES, ANNUAL_REPORT)
+from .services import (  # noqa: F401 (kept importable from here)
+    ALL_SERVICES,
+    ANNUAL_REPORT,
+    CHANGE,
+    DEREGISTER,
+    ESTABLISH,
+    REGISTRATION_SERVICES,
+)
 
 
 class OrgsConfig(AppConfig):
@@ -18,6 +20,11 @@ class OrgsConfig(AppConfig):
 
         register_domain("orgs", _("Social organizations and charity"), order=5)
         from civilaffairs.casework.registry import register_link
+        from civilaffairs.people import events
+
+        from . import receivers
+
+        events.persons_merged.connect(receivers.on_persons_merged, dispatch_uid="orgs-merge")
 
         register_link("citizen", _("Register of social organizations"), "orgs:register")
         register_link("citizen", _("Charity: needs and donations"), "orgs:needs-public")

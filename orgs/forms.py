@@ -16,6 +16,7 @@ from civilaffairs.people.models import Region
 
 from . import uscc
 from .models import (
+    STATUS_MOVES,
     AnnualReport,
     FiledDocument,
     Grade,
@@ -318,8 +319,6 @@ class StatusForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, org: Organization, **kwargs):
-        from .actions import STATUS_MOVES
-
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [
             (s, Organization.Status(s).label)

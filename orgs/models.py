@@ -181,6 +181,23 @@ class Organization(models.Model):
         return self.is_charity and self.status == self.Status.ACTIVE
 
 
+# The status moves the registration authority may make (orgs.actions.do_set_status); the
+# status form offers only these.
+STATUS_MOVES = {
+    Organization.Status.ACTIVE: {
+        Organization.Status.SUSPENDED,
+        Organization.Status.RESTRICTED,
+        Organization.Status.REVOKED,
+    },
+    Organization.Status.SUSPENDED: {Organization.Status.ACTIVE, Organization.Status.REVOKED},
+    Organization.Status.RESTRICTED: {
+        Organization.Status.ACTIVE,
+        Organization.Status.SUSPENDED,
+        Organization.Status.REVOKED,
+    },
+}
+
+
 class OrgAccount(models.Model):
     """A login acting for an organization: its staff who file applications and reports."""
 

@@ -41,6 +41,7 @@ from .models import (
     AnnualReport,
     Delivery,
     FiledDocument,
+    Grade,
     LateFiling,
     Match,
     Need,
@@ -119,8 +120,6 @@ def register_detail(request, pk):
         .order_by("-year")
         .values("year", "grade")
     )
-    from .models import Grade
-
     return render(
         request,
         "orgs/register_detail.html",

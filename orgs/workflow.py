@@ -2,9 +2,9 @@
 
 Registration (establishment, change, deregistration): submitted → received by the
 registration authority (the case carries the authority's region, so the platform routes it to
-the bureau at the organization's registration level) → approved (the register is updated in
-the same transaction, orgs.actions.do_approve_application), refused with reasons, or returned
-for correction and resubmitted.
+the bureau at the organization's registration level) → approved (the step's handler,
+orgs.handlers.approve_application, updates the register in the same transaction), refused with
+reasons, or returned for correction and resubmitted.
 
 Annual report: submitted → received → graded (pass / basic pass / fail), or returned for
 correction.

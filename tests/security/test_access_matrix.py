@@ -62,8 +62,6 @@ STAFF = frozenset(
 CASEWORK_STAFF = frozenset({"caseworker", "caseworker_xixia", "approver", "supervisor", "admin"})
 # Who may hand out cases: an approver in their office, a supervisor in their area.
 SUPERVISING = frozenset({"approver", "supervisor", "admin"})
-# Who decides at the 兴庆区 bureau, to which the county's applications and reports are sent.
-DECIDES = frozenset({"approver", "admin"})
 # Who runs charity projects: an organization's account, the staff of an office.
 NEEDING_SIDE = frozenset(
     {"org", "caseworker", "caseworker_xixia", "approver", "supervisor", "admin"}
