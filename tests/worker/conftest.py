@@ -76,12 +76,22 @@ class PrivateRedis:
 
 
 def point_app_at(url: str):
-    """Make this process's Celery app publish to `url` from now on."""
+    """Make this process's Celery app publish to `url` from now on, with fresh pools, and
+    forget what this process believed about the broker it used before. Without it, pointing
+    back at the suite's broker reused kombu's closed producer pool for that URL ("Acquire on
+    closed pool"): every later submission was skipped as if the broker were down, and the next
+    worker test waited for a task that was never sent."""
+    from kombu import pools
+
+    from civilaffairs.casework.actions import broker
+
     celery_app.conf.broker_url = url
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    pools.reset()
+    broker._reset()
 
 
 @pytest.fixture
