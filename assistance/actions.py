@@ -291,6 +291,10 @@ def do_approve(app: AssistanceApplication, *, acting_user) -> AssistanceApplicat
     return AssistanceApplication.objects.get(pk=app.pk)
 
 
+def first_of_next_month() -> dt.date:
+    return add_months(timezone.localdate().replace(day=1), 1)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     y, m = divmod(day.month - 1 + months, 12)
     return dt.date(day.year + y, m + 1, min(day.day, 28))
@@ -345,7 +349,7 @@ def do_rescreen_amounts(
 def reprice(app: AssistanceApplication, acting_user, reason: str):
     """The new monthly amount on the ledger from next month (what is already scheduled for
     this month keeps the amount it was decided with)."""
-    next_month = (timezone.localdate().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    next_month = first_of_next_month()
     for entitlement in Entitlement.objects.filter(
         case_id=app.case_id, kind=Entitlement.Kind.MONTHLY, stopped_on__isnull=True
     ):

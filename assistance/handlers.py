@@ -1,7 +1,5 @@
 """What the assistance steps write besides the case's state (Transition.handler)."""
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -85,9 +83,8 @@ def approve(case, data, acting_user):
     if amount <= 0:
         raise ValidationError(_("The benefit amount has not been calculated."))
     today = timezone.localdate()
-    next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     linshi = app.kind == AssistanceApplication.Kind.LINSHI
-    app.benefit_from = today.replace(day=1) if linshi else next_month
+    app.benefit_from = today.replace(day=1) if linshi else actions.first_of_next_month()
     months = 0 if linshi else actions.review_months(app)
     app.next_review_on = actions.add_months(today, months) if months else None
     _save(app, acting_user, "approved")

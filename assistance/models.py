@@ -120,7 +120,7 @@ class AssistanceApplication(models.Model):
         """This case's payments on the benefits ledger, the latest first."""
         from civilaffairs.benefits.models import Payment
 
-        return Payment.objects.filter(entitlement__case_id=self.case_id).order_by("-month", "-id")
+        return Payment.objects.of_case(self.case_id)
 
     @property
     def masked_bank_account(self):

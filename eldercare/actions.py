@@ -768,44 +768,44 @@ def do_generate_plan_bookings(case_id: int, *, today: dt.date | None = None) -> 
     return made
 
 
-def do_cancel_plan_bookings(case_id: int, *, acting_user=None) -> int:
-    """Cancel the plan's visits that have not started (the plan ended). Idempotent."""
-    now = timezone.now()
+def _cancel_open_visits(visits, *, acting_user, reason, history_reason: str) -> int:
+    """Cancel each open visit of `visits` (locked one by one, each in its own savepoint) and
+    give its places back. Idempotent: a visit that is no longer open is left alone."""
     cancelled = 0
-    open_visits = Booking.objects.filter(
-        plan_item__plan__case_id=case_id, status__in=Booking.OPEN, starts_at__gt=now
-    ).values_list("pk", flat=True)
-    for pk in list(open_visits):
+    now = timezone.now()
+    for pk in list(visits.filter(status__in=Booking.OPEN).values_list("pk", flat=True)):
         with transaction.atomic():
             booking = _lock_booking(pk)
             if booking.status not in Booking.OPEN:
                 continue
             booking.status = Booking.Status.CANCELLED
-            booking.reason = _("The care plan ended.")
+            booking.reason = str(reason)
             booking.closed_at = now
             _release_slots(booking)
-            _save(booking, acting_user, "plan ended")
+            _save(booking, acting_user, history_reason)
             cancelled += 1
     return cancelled
+
+
+def do_cancel_plan_bookings(case_id: int, *, acting_user=None) -> int:
+    """Cancel the plan's visits that have not started (the plan ended). Idempotent."""
+    return _cancel_open_visits(
+        Booking.objects.filter(plan_item__plan__case_id=case_id, starts_at__gt=timezone.now()),
+        acting_user=acting_user,
+        reason=_("The care plan ended."),
+        history_reason="plan ended",
+    )
 
 
 def do_cancel_visits_after_death(sender=None, *, person, date_of_death, acting_user, **kwargs):
     """A death (people.events.person_died) cancels every visit booked for the person that has
     not started, and gives the providers' places back, in the death's transaction."""
-    cancelled = 0
-    for pk in Booking.objects.filter(elder=person, status__in=Booking.OPEN).values_list(
-        "pk", flat=True
-    ):
-        booking = _lock_booking(pk)
-        if booking.status not in Booking.OPEN:
-            continue
-        booking.status = Booking.Status.CANCELLED
-        booking.reason = str(_("The person has died."))
-        booking.closed_at = timezone.now()
-        _release_slots(booking)
-        _save(booking, acting_user, "death recorded")
-        cancelled += 1
-    return cancelled
+    return _cancel_open_visits(
+        Booking.objects.filter(elder=person),
+        acting_user=acting_user,
+        reason=_("The person has died."),
+        history_reason="death recorded",
+    )
 
 
 @transaction.atomic

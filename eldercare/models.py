@@ -658,7 +658,7 @@ class AgeAllowance(models.Model):
         """The allowance's payments on the benefits ledger, the latest first."""
         from civilaffairs.benefits.models import Payment
 
-        return Payment.objects.filter(entitlement__case_id=self.case_id).order_by("-month", "-id")
+        return Payment.objects.of_case(self.case_id)
 
 
 class AgeAllowanceInvitation(models.Model):

@@ -38,8 +38,8 @@ def grants_sql(user_id_sql: str) -> str:
     [office_id, region_prefix, office_level, role, max_level], in a fixed order: the one
     definition of what a user may do. Read with the user on every request (user_with_grants)
     or on its own (grants_for)."""
-    # Only names from _meta and `user_id_sql` (a placeholder or a column, never a value: the
-    # two callers below) are written into the text.
+    # The text holds table names from _meta and `user_id_sql`, which its two callers below
+    # pass as "%s" (a parameter) or "u.id" (a column): never a value.
     return (
         "SELECT COALESCE(json_agg(json_build_array(r.office_id, o.region_prefix, o.level,"  # noqa: S608
         " r.role, r.max_confidentiality) ORDER BY o.level, r.office_id, r.role), '[]')::text"

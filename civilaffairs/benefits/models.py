@@ -85,6 +85,12 @@ class Entitlement(models.Model):
         return f"{self.program} {self.case_id}"
 
 
+class PaymentQuerySet(models.QuerySet):
+    def of_case(self, case_id):
+        """A case's payments, the latest first (what the case and citizen pages list)."""
+        return self.filter(entitlement__case_id=case_id).order_by("-month", "-id")
+
+
 class Payment(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
@@ -108,6 +114,7 @@ class Payment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    objects = PaymentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

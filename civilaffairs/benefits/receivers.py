@@ -1,5 +1,6 @@
 """What the ledger does on a life event (people.events)."""
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -9,6 +10,6 @@ def stop_on_death(sender, *, person, date_of_death, acting_user, **kwargs):
     of death is paid (the month itself is owed)."""
     from .actions import do_stop_for_person
 
-    with translation.override("zh-hans"):  # kept on the record in the service's language
+    with translation.override(settings.LANGUAGE_CODE):  # kept on the record in the site's language
         reason = _("died on %(date)s") % {"date": date_of_death.isoformat()}
     do_stop_for_person(person, acting_user=acting_user, on=date_of_death, reason=reason)

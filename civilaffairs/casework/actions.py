@@ -84,14 +84,23 @@ def add_event(
     for person in parties:
         notify(
             person,
-            lambda: (
-                _("Application %(ref)s: %(state)s")
-                % {"ref": case.reference, "state": case.citizen_state_label(event.to_state)}
-            ),
+            _event_title(case, event),
             message if callable(message) else event.message,
             event=event,
         )
     return event
+
+
+def _event_title(case: Case, event: CaseEvent):
+    """The inbox title of a case event, written when called (in the reader's language)."""
+
+    def title():
+        return _("Application %(ref)s: %(state)s") % {
+            "ref": case.reference,
+            "state": case.citizen_state_label(event.to_state),
+        }
+
+    return title
 
 
 def _parties(case: Case, tell=()) -> list:
@@ -606,10 +615,7 @@ def notify_event(event_id: int):
     notes = [
         notify(
             person,
-            lambda: (
-                _("Application %(ref)s: %(state)s")
-                % {"ref": case.reference, "state": case.citizen_state_label(event.to_state)}
-            ),
+            _event_title(case, event),
             event.message,
             event=event,
         )
