@@ -39,14 +39,12 @@ from civilaffairs.rules.models import Parameter, Program
 from . import alerts
 from .facts import AGE_PROGRAM
 from .models import (
-    ADL_ITEMS,
     SLOT_MINUTES,
     AgeAllowance,
     AgeAllowanceInvitation,
     Alert,
     Booking,
     BookingRating,
-    CareAssessment,
     CarePlan,
     CarePlanItem,
     Device,
@@ -60,10 +58,9 @@ from .models import (
     ServiceType,
     Worker,
     WorkerSlot,
-    care_level_for,
     covering_codes,
 )
-from .workflow import AGE_ALLOWANCE, CAREPLAN, URGENT_VISIT
+from .services import AGE_ALLOWANCE, CAREPLAN, URGENT_VISIT
 
 log = logging.getLogger(__name__)
 
@@ -570,63 +567,8 @@ def _lock_plan(plan) -> CarePlan:
     return CarePlan.objects.select_for_update(of=("self",)).select_related("case").get(pk=_pk(plan))
 
 
-@transaction.atomic
-def do_record_assessment(
-    plan: CarePlan,
-    *,
-    acting_user,
-    assessed_on: dt.date,
-    adl: dict,
-    cognition: str,
-    living_situation: str,
-    notes: str = "",
-) -> CareAssessment:
-    """Record the ability assessment; the care level follows from it (models.care_level_for).
-    A second assessment before the plan is sent replaces the first."""
-    plan = _lock_plan(plan)
-    _require_plan_staff(plan, acting_user)
-    if plan.case.state not in ("screened", "assessed"):
-        raise ValidationError(_("The assessment can no longer be changed."))
-    if assessed_on > timezone.localdate():
-        raise ValidationError({"assessed_on": _("The date cannot be in the future.")})
-    clean = {}
-    for key, _label, scores in ADL_ITEMS:
-        value = adl.get(key)
-        if value not in scores:
-            raise ValidationError({key: _("Choose one of the listed scores.")})
-        clean[key] = value
-    score = sum(clean.values())
-    assessment = _save(
-        CareAssessment(
-            elder=plan.case.beneficiary,
-            case=plan.case,
-            assessed_on=assessed_on,
-            assessed_by=acting_user,
-            adl=clean,
-            adl_score=score,
-            cognition=cognition,
-            living_situation=living_situation,
-            notes=notes.strip(),
-            care_level=care_level_for(score, cognition),
-        ),
-        acting_user,
-    )
-    plan.assessment = assessment
-    plan.care_level = assessment.care_level
-    _save(plan, acting_user, "assessed")
-    if plan.case.state == "screened":
-        do_transition(
-            plan.case,
-            "record_assessment",
-            acting_user=acting_user,
-            public_message=_("Your ability assessment is recorded: %(level)s.")
-            % {"level": assessment.get_care_level_display()},
-        )
-    return assessment
-
-
 def _require_plan_draft(plan: CarePlan):
-    if plan.case.state != "assessed":
+    if not plan.is_draft:
         raise ValidationError(
             _("The plan can be changed only after the assessment, before it is sent.")
         )
@@ -682,38 +624,6 @@ def do_remove_plan_item(item: CarePlanItem, *, acting_user) -> None:
 
 
 @transaction.atomic
-def do_propose_plan(plan: CarePlan, *, acting_user) -> CarePlan:
-    plan = _lock_plan(plan)
-    do_transition(
-        plan.case,
-        "propose_plan",
-        acting_user=acting_user,
-        public_message=_("Your care plan is drafted and sent to the county for approval."),
-    )
-    return plan
-
-
-@transaction.atomic
-def do_approve_plan(plan: CarePlan, *, acting_user, starts_on: dt.date) -> CarePlan:
-    plan = _lock_plan(plan)
-    if starts_on < timezone.localdate():
-        raise ValidationError({"starts_on": _("The plan cannot start in the past.")})
-    if plan.ends_on and plan.ends_on < starts_on:
-        raise ValidationError({"starts_on": _("The plan would end before it starts.")})
-    plan.starts_on = starts_on
-    _save(plan, acting_user, "approved")
-    do_transition(
-        plan.case,
-        "approve_plan",
-        acting_user=acting_user,
-        public_message=_("Your care plan is approved and starts on %(day)s.")
-        % {"day": starts_on.isoformat()},
-    )
-    do_generate_plan_bookings(plan.case_id)
-    return plan
-
-
-@transaction.atomic
 def do_generate_plan_bookings(case_id: int, *, today: dt.date | None = None) -> int:
     """Book every visit of an approved plan from tomorrow (or its start) to the horizon.
     Idempotent: a visit already booked (plan item + time) is not booked again. A visit the
@@ -723,7 +633,7 @@ def do_generate_plan_bookings(case_id: int, *, today: dt.date | None = None) -> 
         .select_related("case", "provider")
         .get(case_id=case_id)
     )
-    if plan.case.state != "active" or plan.provider is None:
+    if not plan.case.is_in_force or plan.provider is None:
         return 0
     today = today or timezone.localdate()
     first = max(plan.starts_on or today, today + dt.timedelta(days=1))
@@ -820,9 +730,9 @@ def do_extend_plans(*, today: dt.date | None = None) -> dict:
     """The daily run: end the plans of people who have died, and book the next days of every
     plan in force. Each plan in its own transaction."""
     ended = made = 0
-    active = CarePlan.objects.filter(case__service=CAREPLAN, case__state="active").select_related(
-        "case__beneficiary"
-    )
+    active = CarePlan.objects.filter(
+        case__in=Case.objects.filter(service=CAREPLAN).in_force()
+    ).select_related("case__beneficiary")
     for plan in active:
         if plan.case.beneficiary and plan.case.beneficiary.date_of_death:
             do_end_plan(
@@ -1018,7 +928,7 @@ def do_start_allowance_payments(case_id: int) -> int:
         .select_related("case", "person")
         .get(case_id=case_id)
     )
-    if allowance.case.state != "granted":
+    if not allowance.case.is_in_force:
         return 0
     if allowance.paid_from is None:
         allowance.paid_from = _paid_from(allowance)
@@ -1069,7 +979,9 @@ def do_stop_allowances_of_deceased(*, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     program = age_program()
     rows = list(Parameter.objects.filter(program=program, key="tier1_age").valid_on(today))
-    granted = AgeAllowance.objects.filter(case__state="granted").select_related("person")
+    granted = AgeAllowance.objects.filter(
+        case__in=Case.objects.filter(service=AGE_ALLOWANCE).in_force()
+    ).select_related("person")
     died = granted.filter(person__date_of_death__isnull=False)
     moved = (
         granted.filter(person__date_of_death__isnull=True)
@@ -1372,38 +1284,6 @@ def _notify_family(alert: Alert, person: Person, case: Case):
                 lambda: _("Urgent: alert for %(name)s") % {"name": person.name},
                 body,
             )
-
-
-@transaction.atomic
-def do_record_visit(
-    visit: HomeVisit, *, acting_user, visited_at: dt.datetime, finding: str, notes: str = ""
-) -> HomeVisit:
-    visit = (
-        HomeVisit.objects.select_for_update(of=("self",))
-        .select_related("case", "alert")
-        .get(pk=visit.pk)
-    )
-    if not Case.objects.visible_to(acting_user).filter(pk=visit.case_id).exists():
-        raise PermissionDenied
-    if visited_at > timezone.now():
-        raise ValidationError({"visited_at": _("The time cannot be in the future.")})
-    visit.visited_at = visited_at
-    visit.finding = finding
-    visit.notes = notes.strip()
-    _save(visit, acting_user, "visited")
-    do_transition(
-        visit.case,
-        "record_visit",
-        acting_user=acting_user,
-        public_message=_("The home visit took place: %(finding)s.")
-        % {"finding": visit.get_finding_display()},
-    )
-    for a in Alert.objects.select_for_update().filter(
-        visit_case=visit.case, status=Alert.Status.OPEN
-    ):
-        a.status = Alert.Status.HANDLED
-        _save(a, acting_user, "visited")
-    return visit
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civilaffairs.casework.forms import StepForm
 from civilaffairs.lib.forms import IdNumberField
 from civilaffairs.people.models import Membership, Region
 
@@ -193,7 +194,10 @@ class StaffRequestForm(forms.Form):
     )
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(StepForm):
+    """The "record_assessment" step: the elder's abilities (GB/T 42195-2022 items), from which
+    the care level follows. Taken again before the plan is sent, it replaces the first."""
+
     assessed_on = forms.DateField(
         label=_("Assessed on"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -212,8 +216,20 @@ class AssessmentForm(forms.Form):
                 label=label, coerce=int, choices=[(s, str(s)) for s in scores]
             )
 
+    def initial_for(self, case) -> dict:
+        values = {"assessed_on": timezone.localdate()}
+        a = case.careplan.assessment
+        if a is not None:
+            values.update(cognition=a.cognition, living_situation=a.living_situation, notes=a.notes)
+            values.update({f"adl_{k}": v for k, v in a.adl.items()})
+        return values
+
     def adl(self) -> dict:
         return {key: self.cleaned_data[f"adl_{key}"] for key, _label, _scores in ADL_ITEMS}
+
+    @property
+    def adl_fields(self) -> list:
+        return [self[f"adl_{key}"] for key, _label, _scores in ADL_ITEMS]
 
 
 class PlanForm(forms.Form):
@@ -247,13 +263,20 @@ class PlanItemForm(forms.Form):
         return dt.time.fromisoformat(self.cleaned_data["start_time"])
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(StepForm):
+    """The "approve_plan" step: the day the plan starts (its visits are booked from then)."""
+
     starts_on = forms.DateField(
         label=_("The plan starts on"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    def initial_for(self, case) -> dict:
+        return {"starts_on": timezone.localdate()}
 
-class VisitForm(forms.Form):
+
+class VisitForm(StepForm):
+    """The "record_visit" step of an urgent home visit: when, and what was found."""
+
     visited_at = forms.DateTimeField(
         label=_("Visited at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -265,6 +288,9 @@ class VisitForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def initial_for(self, case) -> dict:
+        return {"visited_at": timezone.localtime().replace(second=0, microsecond=0)}
 
 
 class AssignWorkerForm(forms.Form):

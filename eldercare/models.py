@@ -398,6 +398,11 @@ class CarePlan(models.Model):
     def __str__(self):
         return self.case.reference
 
+    @property
+    def is_draft(self) -> bool:
+        """The plan's contents can be edited while it can still be sent for approval."""
+        return self.case.state in self.case.workflow.transitions["propose_plan"].sources
+
     @cached_property
     def schedule(self) -> list:
         """The plan's services with their types, read once (a case page lists them)."""

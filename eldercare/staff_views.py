@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,7 +19,6 @@ from .access import (
     access_link_for_staff,
     access_person_for_staff,
     access_plan,
-    access_visit,
     list_alerts_for_staff,
     list_bookings_for_staff,
     list_institutions_for_staff,
@@ -28,15 +26,12 @@ from .access import (
     require_staff,
 )
 from .forms import (
-    ApproveForm,
-    AssessmentForm,
     OccupancyForm,
     PlanForm,
     PlanItemForm,
     StaffRequestForm,
-    VisitForm,
 )
-from .models import ADL_ITEMS, Alert, CarePlanItem, Provider, covering_codes
+from .models import Alert, CarePlanItem, Provider, covering_codes
 
 
 def _errors(request, exc):
@@ -205,41 +200,6 @@ def allowance_assisted(request, person_pk):
 # ----------------------------------------------------------------------------- care plan
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def assessment(request, pk):
-    plan = access_plan(request.user, pk)
-    initial = {"assessed_on": timezone.localdate()}
-    if plan.assessment:
-        a = plan.assessment
-        initial.update(cognition=a.cognition, living_situation=a.living_situation, notes=a.notes)
-        initial.update({f"adl_{k}": v for k, v in a.adl.items()})
-    form = AssessmentForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.do_record_assessment(
-                plan,
-                acting_user=request.user,
-                assessed_on=data["assessed_on"],
-                adl=form.adl(),
-                cognition=data["cognition"],
-                living_situation=data["living_situation"],
-                notes=data["notes"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("Assessment recorded."))
-            return redirect("eldercare:plan-edit", plan.pk)
-    adl_fields = [form[f"adl_{key}"] for key, _label, _scores in ADL_ITEMS]
-    return render(
-        request,
-        "eldercare/assessment_form.html",
-        {"plan": plan, "case": plan.case, "form": form, "adl_fields": adl_fields},
-    )
-
-
 def _plan_providers(plan):
     return (
         Provider.objects.filter(
@@ -279,10 +239,6 @@ def plan_edit(request, pk):
                     actions.do_remove_plan_item(item, acting_user=user)
                     messages.success(request, _("Visit removed from the plan."))
                 return redirect("eldercare:plan-edit", plan.pk)
-            if what == "propose":
-                actions.do_propose_plan(plan, acting_user=user)
-                messages.success(request, _("The plan was sent to the county for approval."))
-                return redirect("casework:queue-mine")
         except (ValidationError, PermissionDenied) as exc:
             _errors(request, exc)
     items = plan.items.select_related("service_type")
@@ -295,63 +251,7 @@ def plan_edit(request, pk):
             "plan_form": plan_form,
             "item_form": item_form,
             "items": items,
-            "editable": plan.case.state == "assessed",
+            "editable": plan.is_draft,
             "weekdays": CarePlanItem.Weekday,
         },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def plan_approve(request, pk):
-    plan = access_plan(request.user, pk)
-    form = ApproveForm(
-        request.POST if request.method == "POST" else None,
-        initial={"starts_on": timezone.localdate()},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_approve_plan(
-                plan, acting_user=request.user, starts_on=form.cleaned_data["starts_on"]
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("The plan is approved; its visits are booked."))
-            return redirect("casework:case-detail", plan.case.pk)
-    return render(
-        request,
-        "eldercare/plan_approve.html",
-        {
-            "plan": plan,
-            "case": plan.case,
-            "form": form,
-            "items": plan.items.select_related("service_type"),
-        },
-    )
-
-
-# ----------------------------------------------------------------------------- urgent visit
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def visit_report(request, pk):
-    visit = access_visit(request.user, pk)
-    form = VisitForm(
-        request.POST if request.method == "POST" else None,
-        initial={"visited_at": timezone.localtime().replace(second=0, microsecond=0)},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_record_visit(visit, acting_user=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("Visit recorded."))
-            return redirect("casework:case-detail", visit.case.pk)
-    return render(
-        request,
-        "eldercare/visit_form.html",
-        {"visit": visit, "case": visit.case, "alert": visit.alert, "form": form},
     )

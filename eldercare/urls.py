@@ -57,10 +57,7 @@ urlpatterns = [
         staff_views.allowance_assisted,
         name="allowance-assisted",
     ),
-    path("staff/plans/<id:pk>/assessment/", staff_views.assessment, name="assessment"),
     path("staff/plans/<id:pk>/", staff_views.plan_edit, name="plan-edit"),
-    path("staff/plans/<id:pk>/approve/", staff_views.plan_approve, name="plan-approve"),
-    path("staff/visits/<id:pk>/", staff_views.visit_report, name="visit-report"),
     # Device platforms.
     path("api/readings/", api.readings, name="api-readings"),
 ]

@@ -17,68 +17,36 @@ from django.utils.translation import gettext_lazy as _
 from civilaffairs.accounts.models import Office, StaffRole
 from civilaffairs.casework.workflow import DRAFT, SUBMITTED, WITHDRAWN, State, Transition, Workflow
 
+from . import actions, handlers
+from .forms import ApproveForm, AssessmentForm, VisitForm
+from .services import AGE_ALLOWANCE, CAREPLAN, URGENT_VISIT
+
+__all__ = ["AGE_ALLOWANCE", "CAREPLAN", "URGENT_VISIT"]
+
 CW = StaffRole.Role.CASEWORKER
 APPROVER = StaffRole.Role.APPROVER
 SUPERVISOR = StaffRole.Role.SUPERVISOR
 
-CAREPLAN = "eldercare.careplan"
-AGE_ALLOWANCE = "eldercare.age_allowance"
-URGENT_VISIT = "eldercare.urgent_visit"
-
-
-# ----------------------------------------------------------------------------- guards
-
-
-def _assessed(case):
-    plan = case.careplan
-    if plan.assessment_id is None:
-        return _("Record the ability assessment first.")
-    return None
-
-
-def _plan_complete(case):
-    plan = case.careplan
-    if plan.provider_id is None:
-        return _("Choose the provider of the plan.")
-    if not plan.items.exists():
-        return _("Add at least one recurring service to the plan.")
-    return None
-
-
-def _visit_recorded(case):
-    visit = case.home_visit
-    if visit.visited_at is None or not visit.finding:
-        return _("Record the visit (time and what was found) first.")
-    return None
-
 
 # ----------------------------------------------------------------------------- follow-ups
-# Called on commit with the case id, whichever page fired the transition (the generic case
-# page or the domain's own): each is idempotent.
+# Called on commit with the case id (Transition.after); each is idempotent, so a step taken
+# again or a task run twice books, cancels or pays nothing twice.
 
 
 def _after_plan_approved(case_id: int):
-    from .actions import do_generate_plan_bookings
-
-    do_generate_plan_bookings(case_id)
+    actions.do_generate_plan_bookings(case_id)
 
 
 def _after_allowance_granted(case_id: int):
-    from .actions import do_start_allowance_payments
-
-    do_start_allowance_payments(case_id)
+    actions.do_start_allowance_payments(case_id)
 
 
 def _after_plan_ended(case_id: int):
-    from .actions import do_cancel_plan_bookings
-
-    do_cancel_plan_bookings(case_id, acting_user=None)
+    actions.do_cancel_plan_bookings(case_id, acting_user=None)
 
 
 def _after_allowance_stopped(case_id: int):
-    from .actions import do_stop_future_payments
-
-    do_stop_future_payments(case_id)
+    actions.do_stop_future_payments(case_id)
 
 
 # ----------------------------------------------------------------------------- care plan
@@ -117,13 +85,14 @@ CAREPLAN_STATES = [
 CAREPLAN_TRANSITIONS = [
     Transition("screen", ("submitted",), "screened", _("Route to the township"), system=True),
     Transition(
+        # Taken again before the plan is sent, it replaces the first assessment.
         "record_assessment",
-        ("screened",),
+        ("screened", "assessed"),
         "assessed",
-        _("Assessment recorded"),
+        _("Record the ability assessment"),
         roles=(CW,),
-        guard=_assessed,
-        via_url_name="eldercare:assessment",
+        form=AssessmentForm,
+        handler=handlers.record_assessment,
     ),
     Transition(
         "propose_plan",
@@ -131,9 +100,8 @@ CAREPLAN_TRANSITIONS = [
         "proposed",
         _("Send the plan for approval"),
         roles=(CW,),
-        guard=_plan_complete,
+        handler=handlers.propose_plan,
         route_to_level=Office.Level.COUNTY,
-        via_url_name="eldercare:plan-edit",
     ),
     Transition(
         "return_plan",
@@ -154,10 +122,10 @@ CAREPLAN_TRANSITIONS = [
         _("Approve the plan"),
         roles=(APPROVER,),
         office_level=Office.Level.COUNTY,
-        guard=_plan_complete,
         assignee_only=False,
+        form=ApproveForm,
+        handler=handlers.approve_plan,
         after=(_after_plan_approved,),
-        via_url_name="eldercare:plan-approve",
     ),
     Transition(
         "end_plan",
@@ -284,11 +252,11 @@ VISIT_TRANSITIONS = [
         "record_visit",
         ("dispatched",),
         "visited",
-        _("Visit recorded"),
+        _("Record the visit"),
         roles=(CW, SUPERVISOR),
-        guard=_visit_recorded,
         assignee_only=False,
-        via_url_name="eldercare:visit-report",
+        form=VisitForm,
+        handler=handlers.record_visit,
     ),
 ]
 

@@ -119,6 +119,12 @@ class CaseQuerySet(models.QuerySet):
     def open(self):
         return self.filter(closed_at__isnull=True)
 
+    def in_force(self):
+        """Open cases whose decision granted what was asked (a plan in force, an allowance being
+        paid), whatever the workflow calls that state: its `decided` state sets the outcome.
+        A workflow with steps after the grant (a suspension) answers for them itself."""
+        return self.filter(closed_at__isnull=True, outcome=Case.Outcome.APPROVED)
+
     def closed(self):
         return self.filter(closed_at__isnull=False)
 
@@ -325,6 +331,17 @@ class Case(models.Model):
     @property
     def is_open(self):
         return self.closed_at is None
+
+    @property
+    def staff_steps(self) -> list:
+        """The steps staff take from the case's state, in the workflow's order (the first is
+        the usual next one): for a "next step" link in a list."""
+        return [t for t in self.workflow.transitions_from(self.state) if t.roles]
+
+    @property
+    def is_in_force(self):
+        """See CaseQuerySet.in_force."""
+        return self.closed_at is None and self.outcome == Case.Outcome.APPROVED
 
     @property
     def is_overdue(self):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from civilaffairs.accounts.actions import do_create_office
 from civilaffairs.accounts.models import Office
+from civilaffairs.casework.actions import do_transition
 from civilaffairs.casework.models import Case, Notification
 from civilaffairs.casework.registry import all_services
 from civilaffairs.people.models import Region
@@ -210,20 +211,27 @@ def test_recording_the_visit_closes_the_case_and_the_alerts(client, world, devic
     _platform, token, _dev = device
     post(client, token, reading(kind="fall"))
     visit = HomeVisit.objects.get()
-    actions.do_record_visit(
-        visit,
+    with pytest.raises(PermissionDenied):  # a caseworker of another county
+        do_transition(
+            visit.case,
+            "record_visit",
+            acting_user=world.p.other_caseworker,
+            values={"visited_at": timezone.now(), "finding": "well"},
+        )
+    do_transition(
+        visit.case,
+        "record_visit",
         acting_user=world.p.caseworker,
-        visited_at=timezone.now() - dt.timedelta(minutes=1),
-        finding=HomeVisit.Finding.HELPED,
-        notes="扶起，无外伤",
+        values={
+            "visited_at": timezone.now() - dt.timedelta(minutes=1),
+            "finding": HomeVisit.Finding.HELPED,
+            "notes": "扶起，无外伤",
+        },
     )
+    visit.refresh_from_db()
     visit.case.refresh_from_db()
     assert visit.case.state == "visited" and visit.case.closed_at is not None
+    assert visit.finding == HomeVisit.Finding.HELPED and visit.notes == "扶起，无外伤"
     assert Alert.objects.get().status == Alert.Status.HANDLED
-    with pytest.raises(PermissionDenied):  # a caseworker of another county
-        actions.do_record_visit(
-            visit,
-            acting_user=world.p.other_caseworker,
-            visited_at=timezone.now(),
-            finding="well",
-        )
+    event = visit.case.events.get(transition="record_visit")
+    assert event.public and event.actor == world.p.caseworker

@@ -7,6 +7,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from civilaffairs.casework.actions import StepInvalid, do_transition
 from civilaffairs.casework.models import Case
 from civilaffairs.people.actions import do_record_death
 from eldercare import actions
@@ -38,6 +39,18 @@ def test_care_level_follows_the_barthel_bands_and_cognition():
     assert care_level_for(10, "mild") == CareLevel.TOTAL
 
 
+def assess(plan, user, adl=ADL_MODERATE, on=dt.date(2026, 11, 20)):
+    """The "record_assessment" step, as the case page would send it."""
+    values = {"assessed_on": on, "cognition": "normal", "living_situation": "alone"}
+    values.update({f"adl_{key}": score for key, score in adl.items()})
+    return do_transition(plan.case, "record_assessment", acting_user=user, values=values)
+
+
+def approve(plan, user, starts_on=dt.date(2026, 11, 23)):
+    """The county's approval; the plan's visits are booked once it commits."""
+    do_transition(plan.case, "approve_plan", acting_user=user, values={"starts_on": starts_on})
+
+
 def _requested(world):
     plan = actions.do_request_care_plan(
         acting_user=world.family, elder=world.elder, request_note="母亲腿脚不便，需要送餐和助浴"
@@ -48,14 +61,7 @@ def _requested(world):
 
 
 def _planned(world, plan):
-    actions.do_record_assessment(
-        plan,
-        acting_user=world.p.caseworker,
-        assessed_on=dt.date(2026, 11, 20),
-        adl=ADL_MODERATE,
-        cognition="normal",
-        living_situation="alone",
-    )
+    assess(plan, world.p.caseworker)
     actions.do_save_plan(plan, acting_user=world.p.caseworker, provider=world.provider, goals="")
     for weekday, service in ((0, "meal"), (3, "meal"), (3, "bathing")):
         actions.do_add_plan_item(
@@ -65,12 +71,14 @@ def _planned(world, plan):
             weekday=weekday,
             start_time=dt.time(11, 0) if service == "meal" else dt.time(15, 0),
         )
-    actions.do_propose_plan(plan, acting_user=world.p.caseworker)
+    do_transition(plan.case, "propose_plan", acting_user=world.p.caseworker)
     return plan
 
 
 @time_machine.travel(MONDAY, tick=False)
-def test_assessment_then_plan_then_approval_books_the_visits(world):
+def test_assessment_then_plan_then_approval_books_the_visits(
+    world, django_capture_on_commit_callbacks
+):
     plan = _requested(world)
     case = plan.case
     assert case.state == "screened" and case.office == world.p.township  # routed to the township
@@ -82,9 +90,11 @@ def test_assessment_then_plan_then_approval_books_the_visits(world):
     assert plan.care_level == CareLevel.MODERATE and plan.assessment.adl_score == 55
     assert case.state == "proposed" and case.office == world.p.county  # the county approves
 
-    actions.do_approve_plan(plan, acting_user=world.p.approver, starts_on=dt.date(2026, 11, 23))
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(plan, world.p.approver)
     case.refresh_from_db()
     assert case.state == "active" and case.outcome == Case.Outcome.APPROVED
+    assert case.events.filter(transition="approve_plan", public=True).exists()
 
     visits = list(Booking.objects.filter(plan_item__plan=plan).order_by("starts_at"))
     # From tomorrow (Tue 24th) to the horizon, 14 days on (Mon 7 December).
@@ -109,48 +119,51 @@ def test_assessment_then_plan_then_approval_books_the_visits(world):
 @time_machine.travel(MONDAY, tick=False)
 def test_a_plan_cannot_be_sent_without_provider_and_visits(world):
     plan = _requested(world)
-    actions.do_record_assessment(
-        plan,
-        acting_user=world.p.caseworker,
-        assessed_on=dt.date(2026, 11, 20),
-        adl=ADL_MODERATE,
-        cognition="normal",
-        living_situation="alone",
-    )
-    with pytest.raises(ValidationError):
-        actions.do_propose_plan(plan, acting_user=world.p.caseworker)
+    assess(plan, world.p.caseworker)
+    with pytest.raises(StepInvalid) as refused:
+        do_transition(plan.case, "propose_plan", acting_user=world.p.caseworker)
+    assert refused.value.form.non_field_errors() == ["请选择照护计划的服务商。"]
+    plan.case.refresh_from_db()
+    assert plan.case.state == "assessed"
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_second_assessment_before_the_plan_is_sent_replaces_the_first(world):
+    plan = _requested(world)
+    assess(plan, world.p.caseworker)
+    assess(plan, world.p.caseworker, adl={**ADL_MODERATE, "bathing": 5, "stairs": 5})
+    plan.refresh_from_db()
+    assert plan.assessment.adl_score == 65 and plan.case.state == "assessed"
+    assert plan.case.care_assessments.count() == 2  # the first stays in the record
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_an_assessment_dated_tomorrow_is_refused_on_its_field(world):
+    plan = _requested(world)
+    with pytest.raises(StepInvalid) as refused:
+        assess(plan, world.p.caseworker, on=dt.date(2026, 11, 24))
+    assert refused.value.form.errors["assessed_on"] == ["日期不能晚于今天。"]
 
 
 def test_a_caseworker_of_another_county_cannot_assess(world):
     plan = _requested(world)
     with pytest.raises(PermissionDenied):
-        actions.do_record_assessment(
-            plan,
-            acting_user=world.p.other_caseworker,
-            assessed_on=dt.date(2026, 1, 1),
-            adl=ADL_MODERATE,
-            cognition="normal",
-            living_situation="alone",
-        )
+        assess(plan, world.p.other_caseworker, on=dt.date(2026, 1, 1))
 
 
 def test_assessment_scores_must_be_the_listed_ones(world):
     plan = _requested(world)
-    with pytest.raises(ValidationError):
-        actions.do_record_assessment(
-            plan,
-            acting_user=world.p.caseworker,
-            assessed_on=dt.date(2026, 1, 1),
-            adl={**ADL_MODERATE, "feeding": 7},
-            cognition="normal",
-            living_situation="alone",
-        )
+    with pytest.raises(StepInvalid) as refused:
+        assess(plan, world.p.caseworker, adl={**ADL_MODERATE, "feeding": 7}, on=dt.date(2026, 1, 1))
+    assert "adl_feeding" in refused.value.form.errors
 
 
 @time_machine.travel(MONDAY, tick=False)
-def test_ending_a_plan_cancels_its_future_visits(world):
+def test_ending_a_plan_cancels_its_future_visits(world, django_capture_on_commit_callbacks):
     plan = _planned(world, _requested(world))
-    actions.do_approve_plan(plan, acting_user=world.p.approver, starts_on=dt.date(2026, 11, 23))
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(plan, world.p.approver)
+    assert Booking.objects.filter(plan_item__plan=plan, status__in=Booking.OPEN).exists()
     actions.do_end_plan(plan, acting_user=world.p.approver, reason="入住养老机构")
     assert not Booking.objects.filter(plan_item__plan=plan, status__in=Booking.OPEN).exists()
     plan.case.refresh_from_db()
@@ -160,7 +173,7 @@ def test_ending_a_plan_cancels_its_future_visits(world):
 @time_machine.travel(MONDAY, tick=False)
 def test_the_daily_run_ends_the_plan_of_someone_who_died(world):
     plan = _planned(world, _requested(world))
-    actions.do_approve_plan(plan, acting_user=world.p.approver, starts_on=dt.date(2026, 11, 23))
+    approve(plan, world.p.approver)
     do_record_death(world.elder, acting_user=None, date_of_death=dt.date(2026, 11, 23))
     assert actions.do_extend_plans() == {"ended": 1, "booked": 0}
     assert not Booking.objects.filter(plan_item__plan=plan, status__in=Booking.OPEN).exists()

@@ -9,11 +9,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from civilaffairs.casework.models import Case
 from eldercare import actions
 from eldercare.models import (
     AgeAllowanceInvitation,
+    Alert,
     Booking,
     FamilyLink,
     HomeVisit,
@@ -25,7 +27,7 @@ from tests.auth import sign_in
 from tests.factories import PersonFactory, UserFactory
 
 from .conftest import URLS, accepted, at, book, tomorrow
-from .test_careplan import ADL_MODERATE
+from .test_careplan import assess
 
 pytestmark = pytest.mark.urls(URLS)
 
@@ -250,14 +252,7 @@ def rows(world, django_capture_on_commit_callbacks):
     """One of everything, all in 兴庆区 (the caseworker's county)."""
     booking = book(world)
     plan = actions.do_request_care_plan(acting_user=world.family, elder=world.elder)
-    actions.do_record_assessment(
-        plan,
-        acting_user=world.p.caseworker,
-        assessed_on=dt.date(2026, 1, 5),
-        adl=ADL_MODERATE,
-        cognition="normal",
-        living_situation="alone",
-    )
+    assess(plan, world.p.caseworker, on=dt.date(2026, 1, 5))
     platform, token = actions.do_register_platform(acting_user=None, name="p")
     actions.do_register_device(platform, acting_user=None, external_id="D", person=world.elder)
     from eldercare.api import parse_readings
@@ -300,11 +295,8 @@ def staff_urls(r, world):
         ("get", reverse("eldercare:careplan-assisted", args=[elder])),
         ("get", reverse("eldercare:allowance-assisted", args=[elder])),
         ("post", reverse("eldercare:allowance-assisted", args=[elder])),
-        ("get", reverse("eldercare:assessment", args=[r["plan"].pk])),
         ("get", reverse("eldercare:plan-edit", args=[r["plan"].pk])),
         ("post", reverse("eldercare:plan-edit", args=[r["plan"].pk])),
-        ("get", reverse("eldercare:plan-approve", args=[r["plan"].pk])),
-        ("get", reverse("eldercare:visit-report", args=[r["visit"].pk])),
         ("post", reverse("eldercare:staff-link-confirm", args=[r["link"].pk])),
         ("post", reverse("eldercare:staff-alert-handle", args=[r["alert"].pk])),
         ("get", reverse("eldercare:institution-occupancy", args=[r["institution"].pk])),
@@ -349,7 +341,7 @@ def test_staff_pages_refuse_citizens_and_providers(client, world, rows):
         for method, url in staff_urls(rows, world):
             if "occupancy" in url:
                 continue  # the operator's own door
-            assert getattr(client, method)(url).status_code in (403, 404), (user, url)
+            assert getattr(client, method)(url).status_code == 403, (user, url)
         client.logout()
 
 
@@ -429,27 +421,65 @@ def test_an_invited_elder_answers_on_the_page(client, world, rows):
     assert invitation.status == "accepted" and invitation.case.state == "granted"
 
 
-def test_care_plan_request_and_staff_pages(client, world, rows):
+def test_care_plan_request_and_staff_pages(client, world, rows, django_capture_on_commit_callbacks):
+    """The township drafts the plan on its page and sends it from the case page; the county
+    approves it there with the start day; the visits are booked."""
     plan = rows["plan"]
+    case_url = reverse("casework:case-detail", args=[plan.case.pk])
     login(client, world.p.caseworker)
+    page = client.get(case_url).content.decode()
+    assert "t-record_assessment-adl_feeding" in page  # the assessment can still be taken again
     url = reverse("eldercare:plan-edit", args=[plan.pk])
     client.post(url, {"what": "plan", "provider": world.provider.pk, "goals": "保障饮食"})
     client.post(
         url, {"what": "item", "service_type": world.meal.pk, "weekday": 2, "start_time": "11:00"}
     )
-    client.post(url, {"what": "propose"})
-    plan.case.refresh_from_db()
-    assert plan.case.state == "proposed"
-    client.logout()
-    login(client, world.p.approver)
-    response = client.post(
-        reverse("eldercare:plan-approve", args=[plan.pk]),
-        {"starts_on": (tomorrow()).isoformat()},
+    assert reverse("casework:case-transition", args=[plan.case.pk, "propose_plan"]) in (
+        client.get(url).content.decode()
     )
+    response = client.post(reverse("casework:case-transition", args=[plan.case.pk, "propose_plan"]))
     assert response.status_code == 302
     plan.case.refresh_from_db()
-    assert plan.case.state == "active"
+    assert plan.case.state == "proposed" and plan.case.office == world.p.county
+    client.logout()
+    login(client, world.p.approver)
+    approve = reverse("casework:case-transition", args=[plan.case.pk, "approve_plan"])
+    assert approve in client.get(case_url).content.decode()
+    yesterday = (tomorrow() - dt.timedelta(days=2)).isoformat()
+    response = client.post(approve, {"t-approve_plan-starts_on": yesterday})
+    assert response.status_code == 400
+    assert "计划开始日期不能早于今天。" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(approve, {"t-approve_plan-starts_on": tomorrow().isoformat()})
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    plan.case.refresh_from_db()
+    assert plan.case.state == "active" and plan.starts_on == tomorrow()
     assert Booking.objects.filter(plan_item__plan=plan).count() == 2  # two Wednesdays
+
+
+def test_the_urgent_visit_is_recorded_on_the_case_page(client, world, rows):
+    visit = rows["visit"]
+    login(client, world.p.caseworker)
+    url = reverse("casework:case-transition", args=[visit.case.pk, "record_visit"])
+    assert url in client.get(reverse("casework:case-detail", args=[visit.case.pk])).content.decode()
+    response = client.post(url, {"t-record_visit-visited_at": "", "t-record_visit-finding": "well"})
+    assert response.status_code == 400
+    visit.case.refresh_from_db()
+    assert visit.case.state == "dispatched"
+    when = timezone.localtime() - dt.timedelta(minutes=5)
+    response = client.post(
+        url,
+        {
+            "t-record_visit-visited_at": when.strftime("%Y-%m-%dT%H:%M"),
+            "t-record_visit-finding": "well",
+            "t-record_visit-notes": "老人安好",
+        },
+    )
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.case.state == "visited" and visit.notes == "老人安好"
+    assert Alert.objects.get(pk=visit.alert_id).status == Alert.Status.HANDLED
 
 
 def test_a_citizen_asks_for_a_care_assessment(client, world):

@@ -227,14 +227,7 @@ TABLE: dict[str, Row] = {
         get=rule(CASEWORK_STAFF),
         post=rule(CASEWORK_STAFF, 302),
     ),
-    "eldercare:assessment": Row(sample="plan", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF)),
     "eldercare:plan-edit": Row(sample="plan", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF)),
-    "eldercare:plan-approve": Row(
-        sample="plan", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF)
-    ),
-    "eldercare:visit-report": Row(
-        sample="visit", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF)
-    ),
     # A device platform's endpoint: its bearer token, not a login (none here: 401).
     "eldercare:api-readings": Row(
         get=wrong_method(anonymous=405), post=rule(frozenset(), others=401, anonymous=401)
