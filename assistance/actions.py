@@ -15,6 +15,7 @@ from civilaffairs.benefits.models import Entitlement
 from civilaffairs.casework.actions import add_event, do_create_case, do_submit_case, do_transition
 from civilaffairs.casework.models import Case, CaseEvent
 from civilaffairs.lib.history import save_with_history as _save
+from civilaffairs.lib.months import first_of_next_month
 from civilaffairs.rules.models import Parameter, Program
 
 from .models import (
@@ -291,15 +292,6 @@ def do_approve(app: AssistanceApplication, *, acting_user) -> AssistanceApplicat
     return AssistanceApplication.objects.get(pk=app.pk)
 
 
-def first_of_next_month() -> dt.date:
-    return add_months(timezone.localdate().replace(day=1), 1)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.month - 1 + months, 12)
-    return dt.date(day.year + y, m + 1, min(day.day, 28))
-
-
 @transaction.atomic
 def do_refuse(app: AssistanceApplication, *, acting_user, reason: str) -> AssistanceApplication:
     app = _lock(app)
@@ -349,7 +341,7 @@ def do_rescreen_amounts(
 def reprice(app: AssistanceApplication, acting_user, reason: str):
     """The new monthly amount on the ledger from next month (what is already scheduled for
     this month keeps the amount it was decided with)."""
-    next_month = first_of_next_month()
+    next_month = first_of_next_month(timezone.localdate())
     for entitlement in Entitlement.objects.filter(
         case_id=app.case_id, kind=Entitlement.Kind.MONTHLY, stopped_on__isnull=True
     ):

@@ -7,9 +7,16 @@ class AssistanceConfig(AppConfig):
     verbose_name = _("Social assistance")
 
     def ready(self):
-        from civilaffairs.casework.registry import register_domain
+        from celery.schedules import crontab
 
-        register_domain("assistance", _("Social assistance"), order=1)
+        from civilaffairs.casework.registry import register_beat, register_domain
+
+        register_domain("assistance", _("Social assistance"), order=1, urls="assistance.urls")
+        # Periodic tasks, merged into Celery beat's schedule when beat starts.
+        register_beat("assistance-end-notices", "assistance.end_notices_task", crontab(minute=5))
+        register_beat(
+            "assistance-start-reviews", "assistance.start_reviews_task", crontab(hour=1, minute=23)
+        )
         # The domain tells the platform what it offers; the platform never imports us.
         from civilaffairs.benefits.registry import Program, register_program
         from civilaffairs.casework.registry import Service, register_service

@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.casework.forms import StepForm
+from civilaffairs.lib.forms import DatePicker
 from civilaffairs.lib.masked_fields import WriteOnlyNumbers
 from civilaffairs.lib.masking import mask_bank_account
 from civilaffairs.rules.exceptions import MissingParameter
@@ -131,9 +132,7 @@ class DeclarationForm(forms.Form):
 class InvestigationForm(StepForm):
     """The "record_investigation" step: what the home visit found."""
 
-    visit_date = forms.DateField(
-        label=_("Home visit date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    visit_date = forms.DateField(label=_("Home visit date"), widget=DatePicker())
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 4}))
     neighbour_interviews = forms.CharField(
         label=_("Neighbour interviews"), required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -13,6 +13,7 @@ from civilaffairs.benefits.actions import (
 from civilaffairs.benefits.models import Entitlement
 from civilaffairs.casework.calendar import add_working_days
 from civilaffairs.lib.history import save_with_history as _save
+from civilaffairs.lib.months import add_months, first_of_next_month
 
 from . import actions
 from .models import AssistanceApplication
@@ -84,9 +85,9 @@ def approve(case, data, acting_user):
         raise ValidationError(_("The benefit amount has not been calculated."))
     today = timezone.localdate()
     linshi = app.kind == AssistanceApplication.Kind.LINSHI
-    app.benefit_from = today.replace(day=1) if linshi else actions.first_of_next_month()
+    app.benefit_from = today.replace(day=1) if linshi else first_of_next_month(today)
     months = 0 if linshi else actions.review_months(app)
-    app.next_review_on = actions.add_months(today, months) if months else None
+    app.next_review_on = add_months(today, months) if months else None
     _save(app, acting_user, "approved")
     do_grant(
         case,
@@ -119,7 +120,7 @@ def complete_review(case, data, acting_user):
             _("The household's income is now above the standard: suspend or terminate instead.")
         )
     app.findings = data["findings"].strip()
-    app.next_review_on = actions.add_months(timezone.localdate(), actions.review_months(app))
+    app.next_review_on = add_months(timezone.localdate(), actions.review_months(app))
     _save(app, acting_user, "review")
     actions.reprice(app, acting_user, "review")
     amount, following = app.monthly_amount, app.next_review_on

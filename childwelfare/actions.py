@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from civilaffairs.accounts.access import has_role, is_staff_member
 from civilaffairs.accounts.models import StaffRole
-from civilaffairs.benefits.actions import do_grant, do_stop_for_case
+from civilaffairs.benefits.actions import do_stop_for_case
 from civilaffairs.casework.actions import (
     add_event,
     do_create_case,
@@ -27,6 +27,7 @@ from civilaffairs.casework.actions import (
     do_transition,
 )
 from civilaffairs.casework.models import Case, CaseEvent
+from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.masking import mask_name
 from civilaffairs.people.models import Person, Region
 from civilaffairs.rules.exceptions import MissingParameter
@@ -40,8 +41,6 @@ from .models import (
     PRESCREEN_ORDER,
     Alert,
     AllowanceGrant,
-    Area,
-    AssessmentArea,
     Category,
     CategoryChange,
     ChildProfile,
@@ -49,9 +48,7 @@ from .models import (
     IntakeReport,
     NeedsAssessment,
     ParentCircumstance,
-    PlanReview,
     Resource,
-    Score,
     SupportItem,
     SupportPlan,
     Visit,
@@ -68,16 +65,7 @@ DEFAULT_VISIT_DAYS = 30
 DEFAULT_REVIEW_MONTHS = 6
 
 
-def _save(obj, acting_user, reason=None):
-    if acting_user is not None and getattr(acting_user, "pk", None):
-        obj._history_user = acting_user
-    if reason:
-        obj._change_reason = str(reason)[:100]
-    obj.save()
-    return obj
-
-
-def _lock_profile(profile) -> ChildProfile:
+def lock_profile(profile) -> ChildProfile:
     pk = profile.pk if isinstance(profile, ChildProfile) else profile
     return ChildProfile.objects.select_for_update().select_related("person").get(pk=pk)
 
@@ -90,15 +78,6 @@ def _require_worker(user, profile):
 def _require_visitor(user, profile):
     if user is None or not queries.can_visit(user, profile):
         raise PermissionDenied(_("You are not responsible for this child."))
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.month - 1 + months, 12)
-    return dt.date(day.year + y, m + 1, min(day.day, 28))
-
-
-def first_of_next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
 def eighteenth_birthday(person: Person) -> dt.date:
@@ -205,7 +184,7 @@ def _set_circumstances(profile: ChildProfile, circumstances: dict, acting_user):
 def do_set_parent_circumstance(
     profile: ChildProfile, parent: Person, *, acting_user, **fields
 ) -> ParentCircumstance:
-    profile = _lock_profile(profile)
+    profile = lock_profile(profile)
     _require_visitor(acting_user, profile)
     _set_circumstances(profile, {parent.pk: fields}, acting_user)
     return ParentCircumstance.objects.get(person=parent)
@@ -214,7 +193,7 @@ def do_set_parent_circumstance(
 @transaction.atomic
 def do_set_parents(profile: ChildProfile, *, acting_user, father=None, mother=None) -> ChildProfile:
     """Correct the parents the master record gave (or add one it did not know)."""
-    profile = _lock_profile(profile)
+    profile = lock_profile(profile)
     _require_worker(acting_user, profile)
     for parent, sex in ((father, Person.Sex.MALE), (mother, Person.Sex.FEMALE)):
         if parent is not None and (parent.pk == profile.person_id or parent.sex != sex):
@@ -237,7 +216,7 @@ def do_update_profile(profile: ChildProfile, *, acting_user, **changes) -> Child
     unknown = set(changes) - PROFILE_EDITABLE
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
-    profile = _lock_profile(profile)
+    profile = lock_profile(profile)
     _require_visitor(acting_user, profile)
     for k, v in changes.items():
         setattr(profile, k, v)
@@ -247,7 +226,7 @@ def do_update_profile(profile: ChildProfile, *, acting_user, **changes) -> Child
 
 @transaction.atomic
 def do_assign_director(profile: ChildProfile, *, acting_user, director) -> ChildProfile:
-    profile = _lock_profile(profile)
+    profile = lock_profile(profile)
     _require_worker(acting_user, profile)
     if (
         director is not None
@@ -263,7 +242,7 @@ def do_assign_director(profile: ChildProfile, *, acting_user, director) -> Child
     return _save(profile, acting_user, "director assigned")
 
 
-def _change_category(profile: ChildProfile, category: str, *, acting_user, reason: str):
+def change_category(profile: ChildProfile, category: str, *, acting_user, reason: str):
     """Record a category change on a locked profile, reschedule visits, and end an allowance
     the new category no longer gives."""
     if category not in Category.values or category == Category.PENDING:
@@ -305,11 +284,11 @@ def _change_category(profile: ChildProfile, category: str, *, acting_user, reaso
 
 @transaction.atomic
 def do_change_category(profile: ChildProfile, *, acting_user, category: str, reason: str):
-    profile = _lock_profile(profile)
+    profile = lock_profile(profile)
     _require_worker(acting_user, profile)
     if not reason.strip():
         raise ValidationError({"reason": _("Please give the reason for the change.")})
-    return _change_category(profile, category, acting_user=acting_user, reason=reason.strip())
+    return change_category(profile, category, acting_user=acting_user, reason=reason.strip())
 
 
 @transaction.atomic
@@ -324,7 +303,7 @@ def do_add_guardian(
     is_de_facto_carer: bool = True,
     start_date: dt.date | None = None,
 ) -> Guardian:
-    profile = _lock_profile(profile)
+    profile = lock_profile(profile)
     _require_worker(acting_user, profile)
     institution_name = institution_name.strip()
     if (person is None) == (not institution_name):
@@ -429,7 +408,7 @@ def do_report_child(
             data={"reporter_kind": reporter_kind, "safety_concern": safety_concern},
         )
         if safety_concern:
-            _escalate(profile, acting_user=acting_user, message=concern, case=case)
+            escalate(profile, acting_user=acting_user, message=concern, case=case)
         return case
 
     membership = child.current_membership()
@@ -452,7 +431,7 @@ def do_report_child(
         safety_concern=safety_concern,
     )
     if safety_concern:
-        _escalate(profile, acting_user=acting_user, message=concern, case=case)
+        escalate(profile, acting_user=acting_user, message=concern, case=case)
     # A reporter without the child-welfare level (a township caseworker, say) cannot see the
     # case they just opened; the system submits it on their behalf (they are on the report
     # and on the "created" event).
@@ -525,7 +504,7 @@ def do_prescreen_category(case_id: int) -> str:
     return suggested or "none"
 
 
-def _lock_intake(case) -> IntakeReport:
+def lock_intake(case) -> IntakeReport:
     return (
         IntakeReport.objects.select_for_update()
         .select_related("case", "profile")
@@ -533,99 +512,7 @@ def _lock_intake(case) -> IntakeReport:
     )
 
 
-@transaction.atomic
-def do_confirm_category(
-    case: Case, *, acting_user, category: str, director=None, reason: str = ""
-) -> Case:
-    """The worker decides the category (the rules only suggest it). "No protection category"
-    closes the report with the reason; any other starts the needs assessment."""
-    report = _lock_intake(case)
-    profile = _lock_profile(report.profile)
-    _require_worker(acting_user, profile)
-    if report.case.state != "screened":
-        raise ValidationError(_("The category of this report has already been decided."))
-    if category == Category.NONE and not reason.strip():
-        raise ValidationError({"reason": _("Please say why no protection is needed.")})
-    if director is not None:
-        do_assign_director(profile, acting_user=acting_user, director=director)
-        profile.refresh_from_db()
-    why = reason.strip() or _("Confirmed at intake %(ref)s.") % {"ref": report.case.reference}
-    _change_category(profile, category, acting_user=acting_user, reason=why)
-    if category == Category.NONE:
-        case = Case.objects.get(pk=report.case_id)
-        if case.closed_at is not None:  # closed with the rest of the child's support
-            return case
-        return do_transition(case, "close_no_need", acting_user=acting_user, reason=why)
-    return do_transition(
-        report.case,
-        "confirm",
-        acting_user=acting_user,
-        reason=_("Category: %(category)s.") % {"category": Category(category).label},
-        data={"category": category, "suggested": report.suggested_category},
-    )
-
-
 # --------------------------------------------------------------------------- assessment, plan
-
-
-@transaction.atomic
-def do_record_assessment(
-    case: Case,
-    *,
-    acting_user,
-    assessed_on: dt.date,
-    areas: dict,
-    summary: str = "",
-) -> NeedsAssessment:
-    """areas: {area: (score, notes)} for all five areas. An urgent safety need escalates."""
-    report = _lock_intake(case)
-    profile = _lock_profile(report.profile)
-    _require_worker(acting_user, profile)
-    if report.case.state != "assessing":
-        raise ValidationError(_("This case is not waiting for a needs assessment."))
-    if assessed_on > timezone.localdate():
-        raise ValidationError({"assessed_on": _("The date cannot be in the future.")})
-    missing = [Area(a).label for a in Area.values if a not in areas]
-    if missing:
-        raise ValidationError(
-            _("Score every area: %(areas)s.") % {"areas": "、".join(str(m) for m in missing)}
-        )
-    assessment = _save(
-        NeedsAssessment(
-            profile=profile,
-            case=report.case,
-            assessed_on=assessed_on,
-            assessor=acting_user,
-            summary=summary.strip(),
-        ),
-        acting_user,
-    )
-    for area in Area.values:
-        score, notes = areas[area]
-        if score not in Score.values:
-            raise ValidationError(_("Unknown score."))
-        _save(
-            AssessmentArea(assessment=assessment, area=area, score=score, notes=notes.strip()),
-            acting_user,
-        )
-    safety_score, safety_notes = areas[Area.SAFETY]
-    if safety_score == Score.URGENT:
-        _escalate(
-            profile,
-            acting_user=acting_user,
-            message=safety_notes or _("Urgent safety need found in the needs assessment."),
-            case=report.case,
-        )
-    needing = [Area(a).label for a in Area.values if areas[a][0] >= Score.CLEAR]
-    do_transition(
-        report.case,
-        "record_assessment",
-        acting_user=acting_user,
-        reason=_("Needs found: %(areas)s.") % {"areas": "、".join(str(n) for n in needing)}
-        if needing
-        else _("No area needs support."),
-    )
-    return assessment
 
 
 def plan_suggestions(assessment: NeedsAssessment, region_code: str, *, limit: int = 5):
@@ -640,7 +527,7 @@ def plan_suggestions(assessment: NeedsAssessment, region_code: str, *, limit: in
     return out
 
 
-def _check_resource(resource: Resource, need: str, region_code: str) -> Resource:
+def check_resource(resource: Resource, need: str, region_code: str) -> Resource:
     """Lock the resource and check it still fits: offers the support, serves the area, has a
     free place (two plans cannot take its last place at once)."""
     locked = Resource.objects.select_for_update().get(pk=resource.pk)
@@ -655,69 +542,6 @@ def _check_resource(resource: Resource, need: str, region_code: str) -> Resource
             % {"name": locked.name}
         )
     return locked
-
-
-@transaction.atomic
-def do_build_plan(case: Case, *, acting_user, items: list[dict]) -> SupportPlan:
-    """The support plan from the assessment: items (need, resource, description, owner, due
-    date), reviewed at the category's interval; the plan is put in force at once."""
-    report = _lock_intake(case)
-    profile = _lock_profile(report.profile)
-    _require_worker(acting_user, profile)
-    if report.case.state != "planning":
-        raise ValidationError(_("This case is not waiting for a support plan."))
-    if not items:
-        raise ValidationError(_("Add at least one item to the plan."))
-    region = profile.person.residence_region_id
-    owners = set(queries.item_owners_for(region).values_list("pk", flat=True))
-    today = timezone.localdate()
-    assessment = report.case.child_assessments.order_by("-assessed_on", "-id").first()
-    for plan in SupportPlan.objects.select_for_update().filter(
-        profile=profile, status=SupportPlan.Status.ACTIVE
-    ):
-        plan.status, plan.ended_on = SupportPlan.Status.ENDED, today
-        _save(plan, acting_user, "replaced")
-    months = review_months_for(profile)
-    plan = _save(
-        SupportPlan(
-            profile=profile,
-            case=report.case,
-            assessment=assessment,
-            review_months=months,
-            next_review_on=add_months(today, months),
-            created_by=acting_user,
-        ),
-        acting_user,
-    )
-    for item in items:
-        need, resource, owner = item["need"], item.get("resource"), item["owner"]
-        if owner is None or owner.pk not in owners:
-            raise ValidationError(
-                _("The person responsible must be child-welfare staff or a director of the area.")
-            )
-        if item["due_on"] < today:
-            raise ValidationError(_("A due date cannot be in the past."))
-        if resource is not None:
-            resource = _check_resource(resource, need, region)
-        _save(
-            SupportItem(
-                plan=plan,
-                need=need,
-                resource=resource,
-                description=(item.get("description") or "").strip()[:300],
-                owner=owner,
-                due_on=item["due_on"],
-            ),
-            acting_user,
-        )
-    do_transition(
-        report.case,
-        "activate_plan",
-        acting_user=acting_user,
-        reason=_("Support plan with %(n)d item(s); next review %(date)s.")
-        % {"n": len(items), "date": plan.next_review_on},
-    )
-    return plan
 
 
 @transaction.atomic
@@ -756,52 +580,7 @@ def do_start_due_plan_reviews(*, today: dt.date | None = None) -> int:
     return started
 
 
-@transaction.atomic
-def do_complete_plan_review(
-    case: Case, *, acting_user, progress: str, item_updates: dict | None = None
-) -> PlanReview:
-    """item_updates: {item pk: (status, progress note)}."""
-    report = _lock_intake(case)
-    profile = _lock_profile(report.profile)
-    _require_worker(acting_user, profile)
-    if report.case.state != "review":
-        raise ValidationError(_("No review is due on this case."))
-    if not progress.strip():
-        raise ValidationError({"progress": _("Please write what the review found.")})
-    plan = SupportPlan.objects.select_for_update().get(
-        profile=profile, status=SupportPlan.Status.ACTIVE
-    )
-    for item in plan.items.all():
-        if item.pk in (item_updates or {}):
-            status, note = item_updates[item.pk]
-            do_update_item(item, acting_user=acting_user, status=status, progress=note)
-    today = timezone.localdate()
-    plan.review_months = review_months_for(profile)
-    plan.next_review_on = add_months(today, plan.review_months)
-    _save(plan, acting_user, "reviewed")
-    review = _save(
-        PlanReview(
-            plan=plan,
-            reviewed_on=today,
-            reviewer=acting_user,
-            progress=progress.strip(),
-            next_review_on=plan.next_review_on,
-        ),
-        acting_user,
-    )
-    do_transition(
-        report.case,
-        "complete_review",
-        acting_user=acting_user,
-        reason=_("Plan reviewed; next review %(date)s.") % {"date": plan.next_review_on},
-    )
-    return review
-
-
-# --------------------------------------------------------------------------- visits, alerts
-
-
-def _escalate(profile: ChildProfile, *, acting_user, message: str, case=None, visit=None):
+def escalate(profile: ChildProfile, *, acting_user, message: str, case=None, visit=None):
     """A serious safety concern: an alert now, mail to the child-welfare staff and supervisors
     of the area, a note on the open intake case."""
     alert = _save(
@@ -841,11 +620,11 @@ def _escalate(profile: ChildProfile, *, acting_user, message: str, case=None, vi
 
 @transaction.atomic
 def do_report_safety_concern(profile: ChildProfile, *, acting_user, message: str) -> Alert:
-    profile = _lock_profile(profile)
+    profile = lock_profile(profile)
     _require_visitor(acting_user, profile)
     if not message.strip():
         raise ValidationError({"message": _("Please describe the concern.")})
-    return _escalate(profile, acting_user=acting_user, message=message.strip())
+    return escalate(profile, acting_user=acting_user, message=message.strip())
 
 
 @transaction.atomic
@@ -862,7 +641,7 @@ def do_record_visit(
 ) -> Visit:
     """The director (or a worker) records a visit: the next one is scheduled by the child's
     category, an overdue alert is resolved, and a serious safety concern escalates at once."""
-    profile = _lock_profile(profile)
+    profile = lock_profile(profile)
     _require_visitor(acting_user, profile)
     if visited_on > timezone.localdate():
         raise ValidationError({"visited_on": _("The date cannot be in the future.")})
@@ -894,7 +673,7 @@ def do_record_visit(
         alert.visit = visit
         _save(alert, acting_user, "visited")
     if safety_concern:
-        _escalate(profile, acting_user=acting_user, message=concerns.strip(), visit=visit)
+        escalate(profile, acting_user=acting_user, message=concerns.strip(), visit=visit)
     return visit
 
 
@@ -979,7 +758,7 @@ def allowance_amount(grant: AllowanceGrant, as_of: dt.date | None = None) -> Dec
 def do_apply_allowance(profile: ChildProfile, *, acting_user) -> Case:
     """The worker applies for the child's basic living allowance; the guardian who looks after
     the child is the applicant (and is told of the decision), the child the beneficiary."""
-    profile = _lock_profile(profile)
+    profile = lock_profile(profile)
     _require_worker(acting_user, profile)
     if profile.category not in Category.allowance():
         raise ValidationError(
@@ -1015,7 +794,7 @@ def do_apply_allowance(profile: ChildProfile, *, acting_user) -> Case:
     return do_submit_case(case, acting_user=acting_user)
 
 
-def _lock_grant(case) -> AllowanceGrant:
+def lock_grant(case) -> AllowanceGrant:
     return (
         AllowanceGrant.objects.select_for_update()
         .select_related("case", "profile__person")
@@ -1023,55 +802,8 @@ def _lock_grant(case) -> AllowanceGrant:
     )
 
 
-@transaction.atomic
-def do_approve_allowance(case: Case, *, acting_user) -> AllowanceGrant:
-    """Approve at the regional standard in force today, paid from the following month until
-    the last month the child is under 18 on its first day; the first payment is scheduled."""
-    grant = _lock_grant(case)
-    _require_worker(acting_user, grant.profile)
-    if grant.profile.category not in Category.allowance():
-        raise ValidationError(_("The child's category no longer gives this allowance."))
-    today = timezone.localdate()
-    grant.care_setting = care_setting_for(grant.profile)
-    try:
-        grant.monthly_amount = allowance_amount(grant, today)
-    except MissingParameter:
-        raise ValidationError(_("No allowance standard is set for this area.")) from None
-    grant.category = grant.profile.category
-    grant.start_month = first_of_next_month(today)
-    grant.last_month = (eighteenth_birthday(grant.profile.person) - dt.timedelta(days=1)).replace(
-        day=1
-    )
-    if grant.start_month > grant.last_month:
-        raise ValidationError(_("The child turns 18 before the first payment."))
-    _save(grant, acting_user, "approved")
-    do_transition(
-        grant.case,
-        "approve",
-        acting_user=acting_user,
-        public_message=_("Approved: %(amount)s yuan a month from %(month)s until %(last)s.")
-        % {
-            "amount": grant.monthly_amount,
-            "month": grant.start_month.strftime("%Y-%m"),
-            "last": grant.last_month.strftime("%Y-%m"),
-        },
-    )
-    do_grant(
-        grant.case,
-        acting_user=acting_user,
-        person=grant.profile.person,
-        program="childwelfare.allowance",
-        monthly_amount=grant.monthly_amount,
-        start_month=grant.start_month,
-        end_month=grant.last_month,  # never past the month before the 18th birthday
-        reason="approved",
-        pay_through=grant.start_month,  # the first payment now; the monthly run does the rest
-    )
-    return grant
-
-
 def _end_allowance(grant: AllowanceGrant, *, acting_user, reason: str):
-    grant = _lock_grant(grant.case)
+    grant = lock_grant(grant.case)
     if grant.case.state != "in_payment":
         return grant
     today = timezone.localdate()
@@ -1084,7 +816,7 @@ def _end_allowance(grant: AllowanceGrant, *, acting_user, reason: str):
 
 @transaction.atomic
 def do_end_allowance(case: Case, *, acting_user, reason: str) -> AllowanceGrant:
-    grant = _lock_grant(case)
+    grant = lock_grant(case)
     if acting_user is not None:
         _require_worker(acting_user, grant.profile)
     if not reason.strip():
@@ -1150,7 +882,7 @@ def do_close_adult_records(*, today: dt.date | None = None) -> int:
         .values_list("pk", flat=True)
     ):
         with transaction.atomic():
-            profile = _lock_profile(pk)
+            profile = lock_profile(pk)
             if profile.closed_on is not None:
                 continue
             reason = _("The child turned 18.")
@@ -1168,7 +900,7 @@ def do_close_record_after_death(sender=None, *, person, date_of_death, acting_us
     profile = ChildProfile.objects.open().filter(person=person).first()
     if profile is None:
         return
-    profile = _lock_profile(profile.pk)
+    profile = lock_profile(profile.pk)
     reason = _("The child died on %(date)s.") % {"date": date_of_death.isoformat()}
     _end_support(profile, acting_user=acting_user, reason=reason)
     profile.closed_on, profile.closed_reason = date_of_death, reason

@@ -7,9 +7,31 @@ class ChildwelfareConfig(AppConfig):
     verbose_name = _("Child welfare")
 
     def ready(self):
-        from civilaffairs.casework.registry import register_domain
+        from celery.schedules import crontab
 
-        register_domain("childwelfare", _("Child welfare"), order=3)
+        from civilaffairs.casework.registry import register_beat, register_domain
+
+        register_domain("childwelfare", _("Child welfare"), order=3, urls="childwelfare.urls")
+        # Periodic tasks, merged into Celery beat's schedule when beat starts.
+        register_beat(
+            "childwelfare-visit-alerts", "childwelfare.visit_alerts_task", crontab(hour=7, minute=5)
+        )
+        register_beat(
+            "childwelfare-plan-reviews",
+            "childwelfare.plan_reviews_task",
+            crontab(hour=1, minute=35),
+        )
+        register_beat(
+            "childwelfare-end-allowances-at-18",
+            "childwelfare.end_allowances_at_18_task",
+            crontab(hour=2, minute=25),
+        )
+        register_beat(
+            "childwelfare-close-adult-records",
+            "childwelfare.close_adult_records_task",
+            crontab(hour=0, minute=45),
+        )
+        register_beat("childwelfare-prescreen-sweep", "childwelfare.prescreen_sweep_task", 300.0)
         # The domain tells the platform what it offers; the platform never imports us.
         from civilaffairs.people import events
 

@@ -4,9 +4,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civilaffairs.lib.forms import IdNumberField
+from civilaffairs.accounts.models import User
+from civilaffairs.casework.forms import StepForm
+from civilaffairs.lib.forms import DatePicker, IdNumberField
+from civilaffairs.rules.exceptions import MissingParameter
 
+from . import actions, queries
 from .models import (
+    AllowanceGrant,
     Area,
     Category,
     ChildProfile,
@@ -14,21 +19,16 @@ from .models import (
     IntakeReport,
     Need,
     ParentCircumstance,
+    Resource,
     Score,
     SupportItem,
+    SupportPlan,
     Visit,
 )
 
-DATE = {"type": "date"}
-
-
-def date_input():
-    # ISO whatever the language: a type="date" input only accepts yyyy-mm-dd.
-    return forms.DateInput(attrs=DATE, format="%Y-%m-%d")
-
 
 def _date_field(label, **kwargs):
-    return forms.DateField(label=label, widget=date_input(), **kwargs)
+    return forms.DateField(label=label, widget=DatePicker(), **kwargs)
 
 
 def _user_choice_label(user):
@@ -105,31 +105,41 @@ class ReportForm(forms.Form):
         return out
 
 
-class ConfirmCategoryForm(forms.Form):
+class ConfirmCategoryForm(StepForm):
+    """The "confirm" step: the worker decides the child's category (the rules only suggest
+    it) and may name the children's director. "No protection needed" is its own step
+    (close_no_need), which asks for the reason."""
+
     category = forms.ChoiceField(
         label=_("Protection category"),
-        choices=[c for c in Category.choices if c[0] != Category.PENDING],
+        choices=[c for c in Category.choices if c[0] not in (Category.PENDING, Category.NONE)],
         widget=forms.RadioSelect,
     )
     director = UserChoiceField(
         label=_("Children's director responsible"),
-        queryset=None,
+        queryset=User.objects.none(),
         required=False,
         empty_label=_("(nobody yet)"),
     )
-    reason = forms.CharField(
-        label=_("Reason or note"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Required when no protection is needed."),
-    )
 
-    def __init__(self, *args, directors, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["director"].queryset = directors
+        if self.case is not None:
+            self.fields["director"].queryset = queries.directors_for(self.case.region_id)
+
+    def initial_for(self, case) -> dict:
+        report = case.child_intake
+        suggested = report.suggested_category
+        return {
+            "category": suggested if suggested not in ("", Category.NONE) else None,
+            "director": report.profile.director_id,
+        }
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(StepForm):
+    """The "record_assessment" step: the child's need in each of the five areas."""
+
+    layout = "childwelfare/_step_assessment.html"
     assessed_on = _date_field(_("Assessed on"))
     summary = forms.CharField(
         label=_("Overall summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -150,6 +160,14 @@ class AssessmentForm(forms.Form):
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
+
+    @staticmethod
+    def values(*, assessed_on, areas: dict, summary: str = "") -> dict:
+        """The step's fields from {area: (score, notes)}, for code that takes the step."""
+        out = {"assessed_on": assessed_on, "summary": summary}
+        for area, (score, notes) in areas.items():
+            out[f"{area}_score"], out[f"{area}_notes"] = score, notes
+        return out
 
     def area_rows(self):
         return [
@@ -179,62 +197,126 @@ class ResourceChoiceField(forms.ModelChoiceField):
         return text
 
 
-class PlanItemForm(forms.Form):
-    """One item of the plan: a need found in the assessment, with the resources matched to it."""
+class SupportPlanForm(StepForm):
+    """The "activate_plan" step: one row for each kind of support, those the assessment found
+    needed first and ticked, each with the resources that offer it in the child's area and
+    still have room (nearest first), who is responsible and by when. The plan is in force once
+    the step is taken."""
 
-    include = forms.BooleanField(label=_("Include in the plan"), required=False, initial=True)
-    need = forms.ChoiceField(label=_("Support"), choices=Need.choices)
-    resource = ResourceChoiceField(
-        label=_("Resource"),
-        queryset=None,
-        required=False,
-        empty_label=_("(no resource: done by the owner)"),
-        widget=forms.RadioSelect,
-    )
-    description = forms.CharField(label=_("What will be done"), max_length=300, required=False)
-    owner = UserChoiceField(label=_("Responsible"), queryset=None)
-    due_on = _date_field(_("Due"))
+    layout = "childwelfare/_step_plan.html"
+    ROW_FIELDS = ("include", "resource", "description", "owner", "due_on")
 
-    def __init__(self, *args, resources, owners, fixed_need=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["resource"].queryset = resources
-        self.fields["owner"].queryset = owners
-        self.fixed_need = fixed_need
-        if fixed_need:
-            self.fields["need"].initial = fixed_need
-            self.fields["need"].widget = forms.HiddenInput()
-        self.fields["due_on"].initial = timezone.localdate() + dt.timedelta(days=30)
+        self.rows = []
+        if self.case is None:
+            return
+        case, region = self.case, self.case.region_id
+        latest = (
+            case.child_assessments.prefetch_related("areas").order_by("-assessed_on", "-id").first()
+        )
+        found = {a.need: a for a in latest.areas.all() if a.needs_support} if latest else {}
+        owners = queries.item_owners_for(region)
+        director = case.child_intake.profile.director_id
+        default_owner = director or getattr(self.user, "pk", None)
+        due = timezone.localdate() + dt.timedelta(days=30)
+        for need in sorted(Need.values, key=lambda n: n not in found):
+            resources = list(Resource.objects.matching(need, region))
+            f = self.fields
+            f[f"{need}_include"] = forms.BooleanField(
+                label=_("Include in the plan"), required=False, initial=need in found
+            )
+            f[f"{need}_resource"] = ResourceChoiceField(
+                label=_("Resource"),
+                queryset=Resource.objects.matching(need, region),
+                required=False,
+                empty_label=_("(no resource: done by the owner)"),
+                widget=forms.RadioSelect,
+                initial=resources[0].pk if resources and need in found else None,
+            )
+            f[f"{need}_description"] = forms.CharField(
+                label=_("What will be done"), max_length=300, required=False
+            )
+            f[f"{need}_owner"] = UserChoiceField(
+                label=_("Responsible"), queryset=owners, required=False, initial=default_owner
+            )
+            f[f"{need}_due_on"] = _date_field(_("Due"), required=False, initial=due)
+            self.rows.append(
+                {
+                    "need": need,
+                    "label": Need(need).label,
+                    "area": found.get(need),
+                    "has_resources": bool(resources),
+                    "fields": [self[f"{need}_{name}"] for name in self.ROW_FIELDS],
+                }
+            )
+
+    @classmethod
+    def values(cls, items: list[dict]) -> dict:
+        """The step's fields from a list of items (need, resource, owner, due_on, description),
+        for code that takes the step."""
+        out = {}
+        for item in items:
+            need = item["need"]
+            resource = item.get("resource")
+            out[f"{need}_include"] = True
+            out[f"{need}_resource"] = getattr(resource, "pk", resource) or ""
+            out[f"{need}_description"] = item.get("description", "")
+            out[f"{need}_owner"] = getattr(item["owner"], "pk", item["owner"])
+            out[f"{need}_due_on"] = item["due_on"]
+        return out
 
     def clean(self):
         data = super().clean()
-        if self.fixed_need:
-            data["need"] = self.fixed_need
+        items = []
+        for row in self.rows:
+            need = row["need"]
+            if not data.get(f"{need}_include"):
+                continue
+            for name in ("owner", "due_on"):
+                if not data.get(f"{need}_{name}") and f"{need}_{name}" not in self.errors:
+                    self.add_error(f"{need}_{name}", _("This field is required."))
+            due_on = data.get(f"{need}_due_on")
+            if due_on and due_on < timezone.localdate():
+                self.add_error(f"{need}_due_on", _("A due date cannot be in the past."))
+            items.append(
+                {
+                    "need": need,
+                    "resource": data.get(f"{need}_resource"),
+                    "description": data.get(f"{need}_description", ""),
+                    "owner": data.get(f"{need}_owner"),
+                    "due_on": due_on,
+                }
+            )
+        if not items:
+            raise forms.ValidationError(_("Add at least one item to the plan."))
+        data["items"] = items
         return data
 
-    def item(self) -> dict:
-        d = self.cleaned_data
-        return {
-            "need": d["need"],
-            "resource": d.get("resource"),
-            "description": d.get("description", ""),
-            "owner": d["owner"],
-            "due_on": d["due_on"],
-        }
 
+class ReviewForm(StepForm):
+    """The "complete_review" step: each item's status and progress, and what the review found."""
 
-class ReviewForm(forms.Form):
+    layout = "childwelfare/_step_review.html"
     progress = forms.CharField(
         label=_("What the review found"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, items=(), **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.items = list(items)
+        self.items = []
+        if self.case is not None:
+            plan = SupportPlan.objects.filter(
+                profile=self.case.child_intake.profile, status=SupportPlan.Status.ACTIVE
+            ).first()
+            if plan is not None:
+                self.items = list(plan.items.select_related("resource").order_by("pk"))
         for item in self.items:
             self.fields[f"i{item.pk}_status"] = forms.ChoiceField(
                 label=_("Status: %(item)s") % {"item": item.get_need_display()},
                 choices=SupportItem.Status.choices,
                 initial=item.status,
+                required=False,
             )
             self.fields[f"i{item.pk}_note"] = forms.CharField(
                 label=_("Progress: %(item)s") % {"item": item.get_need_display()},
@@ -242,17 +324,51 @@ class ReviewForm(forms.Form):
                 max_length=500,
             )
 
-    def item_updates(self) -> dict:
-        return {
-            item.pk: (
-                self.cleaned_data[f"i{item.pk}_status"],
-                self.cleaned_data[f"i{item.pk}_note"],
-            )
+    @staticmethod
+    def values(*, progress: str, item_updates: dict | None = None) -> dict:
+        """The step's fields from {item pk: (status, note)}, for code that takes the step."""
+        out = {"progress": progress}
+        for pk, (status, note) in (item_updates or {}).items():
+            out[f"i{pk}_status"], out[f"i{pk}_note"] = status, note
+        return out
+
+    def clean(self):
+        data = super().clean()
+        # An item left out of the values keeps its status (code may update only some items).
+        data["item_updates"] = {
+            item.pk: (data[f"i{item.pk}_status"], data.get(f"i{item.pk}_note", ""))
             for item in self.items
+            if data.get(f"i{item.pk}_status")
         }
+        return data
 
     def item_rows(self):
         return [(item, self[f"i{item.pk}_status"], self[f"i{item.pk}_note"]) for item in self.items]
+
+
+class ApproveAllowanceForm(StepForm):
+    """The allowance's "approve" step: the amount follows from the standard in force for the
+    child's area and care setting; it is shown, not typed."""
+
+    amount = forms.CharField(
+        label=_("Monthly amount (yuan)"),
+        required=False,
+        disabled=True,
+        help_text=_(
+            "The amount is the standard in force for the child's area and care setting. "
+            "Payments start next month and stop at the month the child turns 18, or earlier "
+            "if the category changes."
+        ),
+    )
+
+    def initial_for(self, case) -> dict:
+        grant = case.child_allowance
+        setting = actions.care_setting_for(grant.profile)
+        try:
+            amount = actions.allowance_amount(AllowanceGrant(case=case, care_setting=setting))
+        except MissingParameter:
+            return {"amount": _("No allowance standard is set for this area.")}
+        return {"amount": amount}
 
 
 class ItemUpdateForm(forms.Form):
@@ -265,7 +381,7 @@ class VisitForm(forms.ModelForm):
         model = Visit
         fields = ["visited_on", "place", "child_seen", "people_seen", "concerns", "safety_concern"]
         widgets = {
-            "visited_on": date_input(),
+            "visited_on": DatePicker(),
             "concerns": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -287,7 +403,7 @@ class ProfileForm(forms.ModelForm):
         widgets = {
             "school_notes": forms.Textarea(attrs={"rows": 3}),
             "health_notes": forms.Textarea(attrs={"rows": 3}),
-            "guardian_consent_on": date_input(),
+            "guardian_consent_on": DatePicker(),
         }
 
 
@@ -346,7 +462,7 @@ class ParentCircumstanceForm(forms.ModelForm):
             "missing",
             "note",
         ]
-        widgets = {"working_away_since": date_input()}
+        widgets = {"working_away_since": DatePicker()}
 
 
 class ParentsForm(forms.Form):

@@ -11,11 +11,11 @@ child's record is written to the access log (who, when, which record, from where
 """
 
 from django.db.models import Q
-from django.http import Http404
 
 from civilaffairs.accounts.access import grants_for, log_access, require_staff, scope_q
 from civilaffairs.accounts.models import AccessLog, Office, StaffRole, User
 from civilaffairs.casework.models import Case
+from civilaffairs.lib.lookup import get_or_404
 from civilaffairs.people.models import Region
 
 from .models import Alert, AllowanceGrant, ChildProfile, IntakeReport, Resource
@@ -78,13 +78,6 @@ def alert_scope_q(user) -> Q:
     )
 
 
-def _get_or_404(qs, pk):
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
 def children_visible_to(user):
     return ChildProfile.objects.visible_to(user)
 
@@ -92,7 +85,7 @@ def children_visible_to(user):
 def access_child(user, pk, *, request=None, purpose: str = "view") -> ChildProfile:
     """A child's record the member of staff may open, or 404; the opening is logged."""
     require_staff(user)
-    profile = _get_or_404(children_visible_to(user).select_related(*CHILD_DETAIL_RELATED), pk)
+    profile = get_or_404(children_visible_to(user).select_related(*CHILD_DETAIL_RELATED), pk)
     log_access(user, AccessLog.Action.VIEW_RECORD, profile, detail=purpose, request=request)
     return profile
 
@@ -134,7 +127,7 @@ def access_child_case(user, pk, *, service: str, request=None, purpose: str = "c
     """A child-welfare case of one service, or 404; opening it opens the child's record, so it
     is logged against the record."""
     require_staff(user)
-    case = _get_or_404(
+    case = get_or_404(
         child_cases_visible_to(user)
         .filter(service=service)
         .select_related("region", "office", "assignee"),
@@ -171,7 +164,7 @@ def alerts_visible_to(user):
 
 def access_alert(user, pk) -> Alert:
     require_staff(user)
-    return _get_or_404(
+    return get_or_404(
         alerts_visible_to(user).select_related("profile__person", "profile__director"), pk
     )
 
@@ -194,7 +187,7 @@ def list_children_for_guardian(user):
 
 def access_child_for_guardian(user, pk, *, request=None) -> ChildProfile:
     """One of the citizen's own wards, or 404 (another child is answered like no child)."""
-    profile = _get_or_404(
+    profile = get_or_404(
         ChildProfile.objects.of_guardian(user).select_related("person", "director"), pk
     )
     log_access(user, AccessLog.Action.VIEW_RECORD, profile, detail="guardian", request=request)

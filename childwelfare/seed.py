@@ -469,7 +469,7 @@ def seed_children(rng, users, log=print) -> int:
     an allowance in payment and an overdue visit, and a disabled child waiting for the worker."""
     from django.utils import timezone
 
-    from civilaffairs.casework.actions import do_screen_and_route
+    from civilaffairs.casework.actions import do_screen_and_route, do_transition
     from civilaffairs.people.actions import (
         do_add_member,
         do_create_household,
@@ -480,6 +480,7 @@ def seed_children(rng, users, log=print) -> int:
     from civilaffairs.people.models import Household, Membership
 
     from . import actions
+    from .forms import AssessmentForm, SupportPlanForm
     from .models import Area, ChildProfile, Guardian, Need, Resource
 
     if ChildProfile.objects.exists():
@@ -515,19 +516,22 @@ def seed_children(rng, users, log=print) -> int:
             },
         )
         screen(case)
-        actions.do_confirm_category(case, acting_user=worker, category="left_behind")
-        actions.do_record_assessment(
+        do_transition(case, "confirm", acting_user=worker, values={"category": "left_behind"})
+        do_transition(
             case,
+            "record_assessment",
             acting_user=worker,
-            assessed_on=today,
-            summary="生活基本有保障，学业和情绪需要支持。",
-            areas={
-                Area.LIVING: (1, "奶奶照料，饮食起居基本正常。"),
-                Area.EDUCATION: (2, "数学成绩下滑明显，作业无人辅导。"),
-                Area.HEALTH: (0, "身体健康。"),
-                Area.PSYCHOLOGY: (2, "想念父母，情绪低落。"),
-                Area.SAFETY: (1, "放学后独自在家时间较长。"),
-            },
+            values=AssessmentForm.values(
+                assessed_on=today,
+                summary="生活基本有保障，学业和情绪需要支持。",
+                areas={
+                    Area.LIVING: (1, "奶奶照料，饮食起居基本正常。"),
+                    Area.EDUCATION: (2, "数学成绩下滑明显，作业无人辅导。"),
+                    Area.HEALTH: (0, "身体健康。"),
+                    Area.PSYCHOLOGY: (2, "想念父母，情绪低落。"),
+                    Area.SAFETY: (1, "放学后独自在家时间较长。"),
+                },
+            ),
         )
         region = child.residence_region_id
         items = []
@@ -545,7 +549,9 @@ def seed_children(rng, users, log=print) -> int:
                     "due_on": today + dt.timedelta(days=60),
                 }
             )
-        actions.do_build_plan(case, acting_user=worker, items=items)
+        do_transition(
+            case, "activate_plan", acting_user=worker, values=SupportPlanForm.values(items)
+        )
         actions.do_record_visit(
             child.child_profile,
             acting_user=director,
@@ -622,10 +628,10 @@ def seed_children(rng, users, log=print) -> int:
         health_notes="体检正常。",
         guardian_consent_on=today,
     )
-    actions.do_confirm_category(case, acting_user=worker, category="orphan")
+    do_transition(case, "confirm", acting_user=worker, values={"category": "orphan"})
     allowance = actions.do_apply_allowance(profile, acting_user=worker)
     do_screen_and_route(allowance.pk)
-    actions.do_approve_allowance(allowance, acting_user=worker)
+    do_transition(allowance, "approve", acting_user=worker)
     actions.do_record_visit(
         profile,
         acting_user=director,

@@ -1,5 +1,5 @@
 """Periodic work of child welfare. Each task takes no objects, is idempotent, and calls an
-action. Schedules (crontab) are in the settings' CELERY_BEAT_SCHEDULE."""
+action. Schedules (crontab) are registered in apps.py (register_beat)."""
 
 from celery import shared_task
 from django.utils import timezone

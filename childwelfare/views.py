@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from civilaffairs.accounts.access import access_person, grants_for, require_staff
 from civilaffairs.casework.models import Case
 from civilaffairs.casework.registry import get_service
+from civilaffairs.lib.feedback import error_messages
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_choice, get_cursor
 from civilaffairs.people.actions import find_person
@@ -32,20 +33,16 @@ from . import actions, queries
 from .facts import find_parents
 from .forms import (
     AlertResolveForm,
-    AssessmentForm,
     CategoryForm,
     ChildFilterForm,
-    ConfirmCategoryForm,
     DirectorForm,
     GuardianForm,
     ItemUpdateForm,
     ParentCircumstanceForm,
     ParentsForm,
-    PlanItemForm,
     ProfileForm,
     ReportFindForm,
     ReportForm,
-    ReviewForm,
     VisitForm,
 )
 from .models import (
@@ -54,9 +51,7 @@ from .models import (
     Category,
     ChildProfile,
     Guardian,
-    Need,
     ParentCircumstance,
-    Resource,
     SupportItem,
     SupportPlan,
 )
@@ -64,14 +59,6 @@ from .models import (
 INTAKE = actions.INTAKE
 ALLOWANCE = actions.ALLOWANCE
 PAGE_SIZE = 25
-
-
-def _errors(request, exc):
-    if isinstance(exc, PermissionDenied):
-        messages.error(request, _("You may not do this."))
-        return
-    for text in exc.messages:
-        messages.error(request, text)
 
 
 def _child_url(profile) -> str:
@@ -246,7 +233,7 @@ def child_edit(request, pk):
                 profile, acting_user=request.user, **{k: form.cleaned_data[k] for k in form.fields}
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect(_child_url(profile))
@@ -261,7 +248,7 @@ def child_category(request, pk):
         try:
             actions.do_change_category(profile, acting_user=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("The category was changed."))
             return redirect(_child_url(profile))
@@ -290,7 +277,7 @@ def child_director(request, pk):
                 profile, acting_user=request.user, director=form.cleaned_data["director"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect(_child_url(profile))
@@ -323,7 +310,7 @@ def guardian_add(request, pk):
                     is_de_facto_carer=data["is_de_facto_carer"],
                 )
             except (ValidationError, PermissionDenied) as exc:
-                _errors(request, exc)
+                error_messages(request, exc)
             else:
                 messages.success(request, _("Guardian added."))
                 return redirect(_child_url(profile))
@@ -343,7 +330,7 @@ def guardian_end(request, pk):
     try:
         actions.do_end_guardian(guardian, acting_user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("The guardianship was ended."))
     return redirect("childwelfare:child-detail", guardian.profile_id)
@@ -382,7 +369,7 @@ def child_parents(request, pk):
                 try:
                     actions.do_set_parents(profile, acting_user=user, **found)
                 except (ValidationError, PermissionDenied) as exc:
-                    _errors(request, exc)
+                    error_messages(request, exc)
                 else:
                     messages.success(request, _("Saved."))
                     return redirect("childwelfare:child-parents", profile.pk)
@@ -397,7 +384,7 @@ def child_parents(request, pk):
                         **{k: form.cleaned_data[k] for k in form.fields if k != "note"},
                     )
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect(_child_url(profile))
@@ -416,7 +403,7 @@ def visit_new(request, pk):
         try:
             actions.do_record_visit(profile, acting_user=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             if form.cleaned_data["safety_concern"]:
                 messages.warning(
@@ -457,7 +444,7 @@ def item_update(request, pk):
         try:
             actions.do_update_item(item, acting_user=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Saved."))
     return redirect("childwelfare:child-detail", item.plan.profile_id)
@@ -470,7 +457,7 @@ def allowance_apply(request, pk):
     try:
         case = actions.do_apply_allowance(profile, acting_user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
         return redirect(_child_url(profile))
     messages.success(
         request, _("Allowance application %(ref)s submitted.") % {"ref": case.reference}
@@ -534,7 +521,7 @@ def report_person(request, person_pk):
                 circumstances=form.circumstances(),
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(
                 request,
@@ -569,183 +556,6 @@ def _intake(request, case_pk, purpose):
     return case, report, report.profile
 
 
-@login_required
-def intake_confirm(request, case_pk):
-    case, report, profile = _intake(request, case_pk, "confirm category")
-    screenings = list(case.screenings.order_by("at", "id"))
-    form = ConfirmCategoryForm(
-        request.POST or None,
-        directors=queries.directors_for(case.region_id),
-        initial={
-            "category": report.suggested_category or None,
-            "director": profile.director_id,
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_confirm_category(case, acting_user=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("The category was confirmed."))
-            if form.cleaned_data["category"] == Category.NONE:
-                return redirect("childwelfare:home")
-            return redirect("childwelfare:assessment", case.pk)
-    return render(
-        request,
-        "childwelfare/intake_confirm.html",
-        {
-            "case": case,
-            "report": report,
-            "profile": profile,
-            "form": form,
-            "screenings": screenings,
-        },
-    )
-
-
-@login_required
-def assessment(request, case_pk):
-    case, report, profile = _intake(request, case_pk, "assessment")
-    form = AssessmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_record_assessment(
-                case,
-                acting_user=request.user,
-                assessed_on=form.cleaned_data["assessed_on"],
-                summary=form.cleaned_data["summary"],
-                areas=form.areas(),
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("The needs assessment was recorded."))
-            return redirect("childwelfare:plan", case.pk)
-    return render(
-        request,
-        "childwelfare/assessment_form.html",
-        {"case": case, "report": report, "profile": profile, "form": form},
-    )
-
-
-@login_required
-def plan(request, case_pk):
-    """The plan from the assessment: one item per need, with the resources that match it by
-    need, the child's area and free capacity."""
-    user = request.user
-    case, report, profile = _intake(request, case_pk, "support plan")
-    latest = (
-        case.child_assessments.prefetch_related("areas").order_by("-assessed_on", "-id").first()
-    )
-    if latest is None:
-        messages.info(request, _("Record the needs assessment first."))
-        return redirect("childwelfare:assessment", case.pk)
-    region = case.region_id
-    owners = queries.item_owners_for(region)
-    default_owner = profile.director_id or user.pk
-    suggestions = actions.plan_suggestions(latest, region)
-    rows = []
-    for i, s in enumerate(suggestions):
-        resources = Resource.objects.matching(s["need"], region)
-        first = s["resources"][0].pk if s["resources"] else None
-        form = PlanItemForm(
-            request.POST or None,
-            prefix=f"n{i}",
-            resources=resources,
-            owners=owners,
-            fixed_need=s["need"],
-            initial={"resource": first, "owner": default_owner, "include": True},
-        )
-        rows.append({"suggestion": s, "form": form})
-    extra = PlanItemForm(
-        request.POST or None,
-        prefix="extra",
-        resources=Resource.objects.active()
-        .serving(region)
-        .with_load()
-        .filter(free__gt=0)
-        .select_related("region"),
-        owners=owners,
-        initial={"owner": default_owner, "include": False},
-    )
-    if request.method == "POST":
-        chosen = [r["form"] for r in rows] + [extra]
-        bound = [f for f in chosen if f.data.get(f.add_prefix("include"))]
-        if all(f.is_valid() for f in bound):
-            try:
-                actions.do_build_plan(case, acting_user=user, items=[f.item() for f in bound])
-            except (ValidationError, PermissionDenied) as exc:
-                _errors(request, exc)
-            else:
-                messages.success(request, _("The support plan is in force."))
-                return redirect(_child_url(profile))
-    return render(
-        request,
-        "childwelfare/plan_form.html",
-        {
-            "case": case,
-            "profile": profile,
-            "assessment": latest,
-            "rows": rows,
-            "extra": extra,
-            "needs": Need.choices,
-        },
-    )
-
-
-@login_required
-def plan_review(request, case_pk):
-    case, report, profile = _intake(request, case_pk, "plan review")
-    current = SupportPlan.objects.filter(profile=profile, status=SupportPlan.Status.ACTIVE).first()
-    items = list(current.items.select_related("resource", "owner").all()) if current else []
-    form = ReviewForm(request.POST or None, items=items)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_complete_plan_review(
-                case,
-                acting_user=request.user,
-                progress=form.cleaned_data["progress"],
-                item_updates=form.item_updates(),
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("The review was recorded."))
-            return redirect(_child_url(profile))
-    return render(
-        request,
-        "childwelfare/review_form.html",
-        {"case": case, "profile": profile, "plan": current, "form": form},
-    )
-
-
-@login_required
-def allowance_approve(request, case_pk):
-    case = queries.access_child_case(
-        request.user, case_pk, service=ALLOWANCE, request=request, purpose="allowance approval"
-    )
-    grant = case.child_allowance
-    preview = None
-    try:
-        preview = actions.allowance_amount(grant)
-    except Exception:  # a missing standard is shown, not a crash
-        messages.error(request, _("No allowance standard is set for this area."))
-    if request.method == "POST":
-        try:
-            actions.do_approve_allowance(case, acting_user=request.user)
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("The allowance was approved."))
-            return redirect("casework:case-detail", case.pk)
-    return render(
-        request,
-        "childwelfare/allowance_approve.html",
-        {"case": case, "grant": grant, "profile": grant.profile, "preview": preview},
-    )
-
-
 # --------------------------------------------------------------------------- alerts, resources
 
 
@@ -771,7 +581,7 @@ def alert_resolve(request, pk):
         try:
             actions.do_resolve_alert(alert, acting_user=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("The alert was resolved."))
             return redirect("childwelfare:alert-list")

@@ -16,54 +16,20 @@ from django.utils.translation import gettext_lazy as _
 from civilaffairs.accounts.models import StaffRole
 from civilaffairs.casework.workflow import DRAFT, SUBMITTED, WITHDRAWN, State, Transition, Workflow
 
+from . import actions, handlers
+from .forms import (
+    ApproveAllowanceForm,
+    AssessmentForm,
+    ConfirmCategoryForm,
+    ReviewForm,
+    SupportPlanForm,
+)
+
 CW = StaffRole.Role.CHILD_WELFARE
 
 
 def _after_screen(case_id: int):
-    from .actions import prescreen_after_screening
-
-    prescreen_after_screening(case_id)
-
-
-def _category_confirmed(case):
-    from .models import Category
-
-    if case.child_intake.profile.category == Category.PENDING:
-        return _("Confirm the child's category first.")
-    return None
-
-
-def _assessment_recorded(case):
-    if not case.child_assessments.exists():
-        return _("Record the needs assessment first.")
-    return None
-
-
-def _plan_ready(case):
-    plan = case.child_plans.filter(status="active").first()
-    if plan is None or not plan.items.exists():
-        return _("Build the support plan (at least one item) first.")
-    return None
-
-
-def _review_recorded(case):
-    from .models import PlanReview
-
-    started = (
-        case.events.filter(transition="start_review").order_by("-at").values_list("at", flat=True)
-    ).first()
-    reviews = PlanReview.objects.filter(plan__case=case)
-    if started is not None:
-        reviews = reviews.filter(created_at__gte=started)
-    if not reviews.exists():
-        return _("Record the review of the plan first.")
-    return None
-
-
-def _allowance_amount_set(case):
-    if case.child_allowance.monthly_amount <= 0:
-        return _("The monthly amount has not been set.")
-    return None
+    actions.prescreen_after_screening(case_id)
 
 
 INTAKE_STATES = [
@@ -115,18 +81,18 @@ INTAKE_TRANSITIONS = [
         _("Confirm the category"),
         roles=(CW,),
         assignee_only=False,
-        guard=_category_confirmed,
-        via_url_name="childwelfare:intake-confirm",
+        form=ConfirmCategoryForm,
+        handler=handlers.confirm_category,
     ),
     Transition(
         "record_assessment",
         ("assessing",),
         "planning",
-        _("Needs assessment recorded"),
+        _("Record the needs assessment"),
         roles=(CW,),
         assignee_only=False,
-        guard=_assessment_recorded,
-        via_url_name="childwelfare:assessment",
+        form=AssessmentForm,
+        handler=handlers.record_assessment,
     ),
     Transition(
         "activate_plan",
@@ -135,8 +101,8 @@ INTAKE_TRANSITIONS = [
         _("Put the support plan in force"),
         roles=(CW,),
         assignee_only=False,
-        guard=_plan_ready,
-        via_url_name="childwelfare:plan",
+        form=SupportPlanForm,
+        handler=handlers.activate_plan,
     ),
     Transition(
         "start_review",
@@ -151,11 +117,11 @@ INTAKE_TRANSITIONS = [
         "complete_review",
         ("review",),
         "supported",
-        _("Plan review done"),
+        _("Record the plan review"),
         roles=(CW,),
         assignee_only=False,
-        guard=_review_recorded,
-        via_url_name="childwelfare:plan-review",
+        form=ReviewForm,
+        handler=handlers.complete_review,
     ),
     Transition(
         "close_no_need",
@@ -165,6 +131,7 @@ INTAKE_TRANSITIONS = [
         roles=(CW,),
         assignee_only=False,
         needs_reason=True,
+        handler=handlers.close_no_need,
         style="secondary",
     ),
     Transition(
@@ -217,8 +184,8 @@ ALLOWANCE_TRANSITIONS = [
         _("Approve"),
         roles=(CW,),
         assignee_only=False,
-        guard=_allowance_amount_set,
-        via_url_name="childwelfare:allowance-approve",
+        form=ApproveAllowanceForm,
+        handler=handlers.approve_allowance,
     ),
     Transition(
         "refuse",

@@ -346,72 +346,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "benefits.schedule_month_task",
         "schedule": crontab(hour=2, minute=5),
     },
-    "assistance-end-notices": {
-        "task": "assistance.end_notices_task",
-        "schedule": crontab(minute=5),
-    },
-    "assistance-start-reviews": {
-        "task": "assistance.start_reviews_task",
-        "schedule": crontab(hour=1, minute=23),
-    },
-    "eldercare-extend-plan-bookings": {
-        "task": "eldercare.extend_plan_bookings_task",
-        "schedule": crontab(hour=0, minute=47),
-    },
-    "eldercare-find-newly-eligible": {
-        "task": "eldercare.find_newly_eligible_task",
-        "schedule": crontab(hour=1, minute=37),
-    },
-    "eldercare-stop-age-allowances": {
-        # Before the benefits ledger's monthly run (02:05 is earlier, but a stop also stops
-        # what that run scheduled): deaths and moves away end the allowance.
-        "task": "eldercare.stop_age_allowances_task",
-        "schedule": crontab(hour=2, minute=29),
-    },
-    "orgs-flag-late-filers": {
-        "task": "orgs.flag_late_filers_task",
-        "schedule": crontab(hour=2, minute=37),
-    },
-    "orgs-run-matching": {
-        "task": "orgs.run_matching_task",
-        "schedule": crontab(minute=17),
-    },
-    "marriage-divorce-deadlines": {
-        "task": "marriage.divorce_deadlines_task",
-        "schedule": crontab(minute=20),
-    },
-    "marriage-generate-slots": {
-        "task": "marriage.generate_slots_task",
-        "schedule": crontab(hour=0, minute=35),
-    },
-    "marriage-missed-appointments": {
-        "task": "marriage.missed_appointments_task",
-        "schedule": crontab(hour=0, minute=50),
-    },
-    "marriage-appointment-reminders": {
-        "task": "marriage.appointment_reminders_task",
-        "schedule": crontab(hour=17, minute=5),
-    },
-    "childwelfare-visit-alerts": {
-        "task": "childwelfare.visit_alerts_task",
-        "schedule": crontab(hour=7, minute=5),
-    },
-    "childwelfare-plan-reviews": {
-        "task": "childwelfare.plan_reviews_task",
-        "schedule": crontab(hour=1, minute=35),
-    },
-    "childwelfare-end-allowances-at-18": {
-        "task": "childwelfare.end_allowances_at_18_task",
-        "schedule": crontab(hour=2, minute=25),
-    },
-    "childwelfare-close-adult-records": {
-        "task": "childwelfare.close_adult_records_task",
-        "schedule": crontab(hour=0, minute=45),
-    },
-    "childwelfare-prescreen-sweep": {
-        "task": "childwelfare.prescreen_sweep_task",
-        "schedule": 300.0,
-    },
     "clear-expired-sessions": {
         "task": "civilaffairs.portal.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=3, minute=17),
@@ -421,6 +355,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=41),
     },
 }
+# Each domain adds its own periodic tasks (casework.registry.register_beat), merged in when
+# beat starts (civilaffairs/celery.py).
 
 # Where marriage records are checked (the national database's client can be plugged in here).
 MARRIAGE_RECORDS_ADAPTER = env("MARRIAGE_RECORDS_ADAPTER", default="marriage.adapters.LocalRecords")

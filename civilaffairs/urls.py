@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.casework import urls as casework_urls
+from civilaffairs.casework.registry import domain_urlconfs
 from civilaffairs.portal import views as portal_views
 
 admin.site.site_header = _("Civil Affairs Portal administration")
@@ -16,12 +17,8 @@ urlpatterns = [
     path("my/", include(casework_urls.citizen)),
     path("staff/cases/", include(casework_urls.staff)),
     path("staff/", include("civilaffairs.staff_urls")),
-    # The domains (the project's URLconf is the one place that knows them all).
-    path("assistance/", include("assistance.urls")),
-    path("eldercare/", include("eldercare.urls")),
-    path("orgs/", include("orgs.urls")),
-    path("marriage/", include("marriage.urls")),
-    path("childwelfare/", include("childwelfare.urls")),
+    # The domains, each under the URLconf it registered (casework.registry.register_domain).
+    *(path(prefix, include(urlconf)) for prefix, urlconf in domain_urlconfs()),
     path("i18n/setlang/", portal_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -17,6 +17,7 @@ from django.http import Http404
 from civilaffairs.accounts.access import is_staff_member, require_role, scope_q
 from civilaffairs.accounts.models import CASEWORK_ROLES
 from civilaffairs.casework.models import Case
+from civilaffairs.lib.lookup import get_or_404
 from civilaffairs.people.models import Person
 
 from .actions import provider_of
@@ -39,13 +40,6 @@ STAFF_ROLES = CASEWORK_ROLES
 
 def require_staff(user):
     require_role(user, STAFF_ROLES)
-
-
-def _get_or_404(qs, pk):
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
 
 
 # ----------------------------------------------------------------------------- citizens
@@ -78,7 +72,7 @@ def list_bookings_for_citizen(user):
 
 
 def access_citizen_booking(user, pk) -> Booking:
-    return _get_or_404(list_bookings_for_citizen(user).select_related("rating"), pk)
+    return get_or_404(list_bookings_for_citizen(user).select_related("rating"), pk)
 
 
 def list_links_for_family(user):
@@ -96,7 +90,7 @@ def list_links_for_elder(user):
 
 
 def access_link_as_elder(user, pk) -> FamilyLink:
-    return _get_or_404(list_links_for_elder(user), pk)
+    return get_or_404(list_links_for_elder(user), pk)
 
 
 def access_link_as_party(user, pk) -> FamilyLink:
@@ -115,7 +109,7 @@ def list_invitations_for(user):
 
 
 def access_invitation(user, pk) -> AgeAllowanceInvitation:
-    return _get_or_404(list_invitations_for(user), pk)
+    return get_or_404(list_invitations_for(user), pk)
 
 
 # ----------------------------------------------------------------------------- providers
@@ -134,7 +128,7 @@ def list_bookings_for_provider(user):
 
 
 def access_provider_booking(user, pk) -> Booking:
-    return _get_or_404(list_bookings_for_provider(user).select_related("rating"), pk)
+    return get_or_404(list_bookings_for_provider(user).select_related("rating"), pk)
 
 
 def list_workers_for_provider(user):
@@ -143,7 +137,7 @@ def list_workers_for_provider(user):
 
 
 def access_provider_worker(user, pk) -> Worker:
-    return _get_or_404(list_workers_for_provider(user), pk)
+    return get_or_404(list_workers_for_provider(user), pk)
 
 
 # ----------------------------------------------------------------------------- staff
@@ -166,12 +160,12 @@ def list_links_for_staff(user):
 
 
 def access_link_for_staff(user, pk) -> FamilyLink:
-    return _get_or_404(list_links_for_staff(user), pk)
+    return get_or_404(list_links_for_staff(user), pk)
 
 
 def access_plan(user, pk) -> CarePlan:
     require_staff(user)
-    return _get_or_404(
+    return get_or_404(
         CarePlan.objects.filter(case__in=Case.objects.visible_to(user)).select_related(
             "case__beneficiary", "case__region", "assessment", "provider"
         ),
@@ -181,7 +175,7 @@ def access_plan(user, pk) -> CarePlan:
 
 def access_visit(user, pk) -> HomeVisit:
     require_staff(user)
-    return _get_or_404(
+    return get_or_404(
         HomeVisit.objects.filter(case__in=Case.objects.visible_to(user)).select_related(
             "case__beneficiary", "alert"
         ),
@@ -195,7 +189,7 @@ def list_alerts_for_staff(user):
 
 
 def access_alert(user, pk) -> Alert:
-    return _get_or_404(list_alerts_for_staff(user), pk)
+    return get_or_404(list_alerts_for_staff(user), pk)
 
 
 def list_institutions_for_staff(user):
@@ -216,7 +210,7 @@ def access_institution_for_update(user, pk) -> Institution:
             # one that does not exist, not with a refusal that confirms it does.
             raise Http404
     require_staff(user)
-    return _get_or_404(Institution.objects.visible_to(user).select_related("region"), pk)
+    return get_or_404(Institution.objects.visible_to(user).select_related("region"), pk)
 
 
 def access_person_for_staff(user, pk) -> Person:

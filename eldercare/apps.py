@@ -7,9 +7,29 @@ class EldercareConfig(AppConfig):
     verbose_name = _("Elder care")
 
     def ready(self):
-        from civilaffairs.casework.registry import register_domain
+        from celery.schedules import crontab
 
-        register_domain("eldercare", _("Elder care"), order=2)
+        from civilaffairs.casework.registry import register_beat, register_domain
+
+        register_domain("eldercare", _("Elder care"), order=2, urls="eldercare.urls")
+        # Periodic tasks, merged into Celery beat's schedule when beat starts.
+        register_beat(
+            "eldercare-extend-plan-bookings",
+            "eldercare.extend_plan_bookings_task",
+            crontab(hour=0, minute=47),
+        )
+        register_beat(
+            "eldercare-find-newly-eligible",
+            "eldercare.find_newly_eligible_task",
+            crontab(hour=1, minute=37),
+        )
+        # Before the benefits ledger's monthly run (02:05 is earlier, but a stop also stops
+        # what that run scheduled): deaths and moves away end the allowance.
+        register_beat(
+            "eldercare-stop-age-allowances",
+            "eldercare.stop_age_allowances_task",
+            crontab(hour=2, minute=29),
+        )
         # The domain tells the platform what it offers; the platform never imports us.
         from civilaffairs.casework.registry import Service, register_service
         from civilaffairs.casework.workflow import register_workflow

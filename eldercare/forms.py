@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.casework.forms import StepForm
-from civilaffairs.lib.forms import IdNumberField
+from civilaffairs.lib.forms import DatePicker, IdNumberField
 from civilaffairs.people.models import Membership, Region
 
 from .models import (
@@ -198,9 +198,7 @@ class AssessmentForm(StepForm):
     """The "record_assessment" step: the elder's abilities (GB/T 42195-2022 items), from which
     the care level follows. Taken again before the plan is sent, it replaces the first."""
 
-    assessed_on = forms.DateField(
-        label=_("Assessed on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    assessed_on = forms.DateField(label=_("Assessed on"), widget=DatePicker())
     cognition = forms.ChoiceField(label=_("Cognition"), choices=Cognition.choices)
     living_situation = forms.ChoiceField(
         label=_("Living situation"), choices=LivingSituation.choices
@@ -240,7 +238,7 @@ class PlanForm(forms.Form):
     ends_on = forms.DateField(
         label=_("Until (optional)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
     )
 
     def __init__(self, *args, providers, **kwargs):
@@ -266,9 +264,7 @@ class PlanItemForm(forms.Form):
 class ApproveForm(StepForm):
     """The "approve_plan" step: the day the plan starts (its visits are booked from then)."""
 
-    starts_on = forms.DateField(
-        label=_("The plan starts on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    starts_on = forms.DateField(label=_("The plan starts on"), widget=DatePicker())
 
     def initial_for(self, case) -> dict:
         return {"starts_on": timezone.localdate()}

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from civilaffairs.lib.feedback import error_messages
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_choice, get_cursor
 
@@ -29,11 +30,6 @@ FILTERS = {
     "done": (Booking.Status.COMPLETED,),
     "closed": (Booking.Status.DECLINED, Booking.Status.CANCELLED),
 }
-
-
-def _errors(request, exc):
-    for text in getattr(exc, "messages", None) or [_("You may not do this.")]:
-        messages.error(request, text)
 
 
 @login_required
@@ -107,7 +103,7 @@ def booking_action(request, pk, action):
         else:
             raise PermissionDenied
     except ValidationError as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, done)
     return redirect("eldercare:provider-booking", booking.pk)
@@ -122,7 +118,7 @@ def worker_list(request):
         try:
             actions.do_add_worker(provider, acting_user=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Worker added."))
             return redirect("eldercare:provider-workers")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civilaffairs.casework.models import Case
+from civilaffairs.lib.feedback import error_messages
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor
 
@@ -32,11 +33,6 @@ from .forms import (
     StaffRequestForm,
 )
 from .models import Alert, CarePlanItem, Provider, covering_codes
-
-
-def _errors(request, exc):
-    for text in getattr(exc, "messages", None) or [_("You may not do this.")]:
-        messages.error(request, text)
 
 
 @login_required
@@ -85,7 +81,7 @@ def family_link_confirm(request, pk):
     try:
         actions.do_confirm_family_link(link, acting_user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("The link is confirmed."))
     return redirect("eldercare:staff-links")
@@ -110,7 +106,7 @@ def alert_handle(request, pk):
     try:
         actions.do_handle_alert(alert, acting_user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("Marked as handled."))
     return redirect("eldercare:staff-alerts")
@@ -141,7 +137,7 @@ def occupancy(request, pk):
         try:
             actions.do_update_occupancy(inst, acting_user=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Occupancy updated."))
             return redirect("eldercare:institution-occupancy", inst.pk)
@@ -165,7 +161,7 @@ def careplan_assisted(request, person_pk):
                 channel=Case.Channel.ASSISTED,
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Request %(ref)s opened.") % {"ref": plan.case.reference})
             return redirect("casework:case-detail", plan.case.pk)
@@ -188,7 +184,7 @@ def allowance_assisted(request, person_pk):
                 channel=Case.Channel.ASSISTED,
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(
                 request, _("Age allowance %(ref)s opened.") % {"ref": allowance.case.reference}
@@ -240,7 +236,7 @@ def plan_edit(request, pk):
                     messages.success(request, _("Visit removed from the plan."))
                 return redirect("eldercare:plan-edit", plan.pk)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
     items = plan.items.select_related("service_type")
     return render(
         request,

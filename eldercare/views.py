@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from civilaffairs.lib.feedback import error_messages
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor, get_degrees
 
@@ -61,11 +62,6 @@ STEP_TITLES = {
     "provider": "Which provider?",
     "confirm": "Check and book",
 }
-
-
-def _errors(request, exc):
-    for text in getattr(exc, "messages", None) or [_("You may not do this.")]:
-        messages.error(request, text)
 
 
 # ----------------------------------------------------------------------------- home
@@ -252,7 +248,7 @@ def _confirm(request, resolved, context):
                 note=form.cleaned_data["note"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             request.session.pop(SESSION_KEY, None)
             messages.success(
@@ -315,7 +311,7 @@ def booking_cancel(request, pk):
                 booking, acting_user=request.user, reason=form.cleaned_data["reason"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("The visit is cancelled."))
         return redirect("eldercare:booking-detail", booking.pk)
@@ -339,7 +335,7 @@ def booking_rate(request, pk):
                 comment=form.cleaned_data["comment"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Thank you for your rating."))
             return redirect("eldercare:booking-detail", booking.pk)
@@ -362,7 +358,7 @@ def family(request):
         try:
             actions.do_request_family_link(acting_user=user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(
                 request,
@@ -391,7 +387,7 @@ def family_answer(request, pk):
     try:
         actions.do_answer_family_link(link, acting_user=request.user, accept=accept)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(
             request,
@@ -409,7 +405,7 @@ def family_end(request, pk):
     try:
         actions.do_end_family_link(link, acting_user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("The link has ended."))
     return redirect("eldercare:family")
@@ -436,7 +432,7 @@ def careplan_apply(request):
                 acting_user=user, elder=elder, request_note=form.cleaned_data["request_note"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(
                 request,
@@ -460,7 +456,7 @@ def invitation(request, pk):
         try:
             invite = actions.do_answer_invitation(invite, acting_user=request.user, accept=accept)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             if accept:
                 messages.success(

@@ -28,13 +28,11 @@ from civilaffairs.casework.calendar import working_calendar
 from civilaffairs.casework.models import Case, CaseEvent
 from civilaffairs.casework.notify import language_of, notify
 from civilaffairs.lib import idnumber
-from civilaffairs.people.actions import do_update_person
+from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.people.models import Person
 
 from . import checks as legal
 from .models import (
-    COLLECTION_DAYS,
-    COOLING_OFF_DAYS,
     Appointment,
     Certificate,
     MarriageApplication,
@@ -55,16 +53,7 @@ SERVICE = {
 SERVICES = tuple(SERVICE.values())
 
 
-def _save(obj, acting_user, reason=None):
-    if acting_user is not None:
-        obj._history_user = acting_user
-    if reason:
-        obj._change_reason = reason[:100]
-    obj.save()
-    return obj
-
-
-def _lock_app(app) -> MarriageApplication:
+def lock_app(app) -> MarriageApplication:
     return (
         MarriageApplication.objects.select_for_update(of=("self",))
         .select_related("case", "registry", "case__applicant", "case__beneficiary")
@@ -72,7 +61,7 @@ def _lock_app(app) -> MarriageApplication:
     )
 
 
-def _lock_people(*people) -> list[Person]:
+def lock_people(*people) -> list[Person]:
     ids = sorted({p.pk for p in people})
     locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
     return [locked[p.pk] for p in people]
@@ -349,7 +338,7 @@ def do_book_registration(
     partner = find_partner(partner_name, partner_id_number)
     if partner.pk == me.pk:
         raise ValidationError({"partner_id_number": _("Enter your partner's ID number.")})
-    me, partner = _lock_people(me, partner)
+    me, partner = lock_people(me, partner)
     existing = _open_applications(me, partner).select_related("case").first()
     if existing is not None:
         raise ValidationError(
@@ -403,7 +392,7 @@ def do_book_divorce(*, acting_user, registry, slot) -> Appointment:
             )
         )
     spouse = Person.objects.active().get(pk=info.spouse_person_id)
-    me, spouse = _lock_people(me, spouse)
+    me, spouse = lock_people(me, spouse)
     existing = _open_applications(me, spouse).select_related("case").first()
     if existing is not None:
         raise ValidationError(
@@ -445,7 +434,7 @@ def do_book_divorce(*, acting_user, registry, slot) -> Appointment:
 @transaction.atomic
 def do_book_collection(app: MarriageApplication, *, acting_user, slot) -> Appointment:
     """Book the visit to collect the divorce certificate, on a day of the collection period."""
-    app = _lock_app(app)
+    app = lock_app(app)
     me = _require_party(app, acting_user)
     if app.kind != MarriageApplication.Kind.DIVORCE or app.case.state not in (
         "cooling_off",
@@ -515,7 +504,7 @@ def do_confirm_appointment(appointment, *, acting_user, declaration: bool = Fals
                     )
                 }
             )
-        app = _lock_app(app)
+        app = lock_app(app)
         if is_a:
             app.declared_a_at = now
         else:
@@ -713,7 +702,7 @@ def do_mark_missed_appointments(*, today: dt.date | None = None) -> int:
 # ----------------------------------------------------------------------------- counter
 
 
-def _run_checks(app: MarriageApplication, a: Person, b: Person) -> list[dict]:
+def run_checks(app: MarriageApplication, a: Person, b: Person) -> list[dict]:
     if app.kind == MarriageApplication.Kind.REGISTRATION:
         results = legal.registration_checks(a, b, timezone.localdate())
         if app.relation_cleared_at is not None:
@@ -729,7 +718,7 @@ def _run_checks(app: MarriageApplication, a: Person, b: Person) -> list[dict]:
     return legal.divorce_checks(a, b)
 
 
-def _store_checks(app, results, acting_user):
+def store_checks(app, results, acting_user):
     app.checks = results
     app.checked_at = timezone.now()
     _save(app, acting_user, "checks")
@@ -745,103 +734,42 @@ def _store_checks(app, results, acting_user):
 
 @transaction.atomic
 def do_check_in(app: MarriageApplication, *, acting_user) -> MarriageApplication:
-    """The couple is at the counter: the appointment is attended, the application submitted
-    (the platform's SLA clock starts) and every legal check runs and is recorded. A possible
-    prohibited relation stops a marriage registration for review. For a divorce certificate
-    collection, the checks run again on the marriage to be dissolved."""
-    app = _lock_app(app)
-    _require_registrar(acting_user, app.registry_id)
+    """The couple is at the counter. On the day they apply, the application is submitted (the
+    platform's SLA clock starts) and checked in: the appointment is attended and every legal
+    check runs (the "check_in" step, marriage.handlers); a possible prohibited relation then
+    stops a marriage registration for review ("refer"). On the day they collect a divorce
+    certificate, the checks run again on the marriage to be dissolved."""
+    app = lock_app(app)
+    if not is_registrar(acting_user, app.registry_id):
+        raise PermissionDenied
     case = app.case
-    if case.state not in ("booked", "cooling_off", "collection"):
-        raise ValidationError(_("The couple has already been checked in."))
-    a, b = _lock_people(app.party_a, app.party_b)
-    purpose = Appointment.Purpose.APPLY if case.state == "booked" else Appointment.Purpose.COLLECT
-    # They are here: whatever day they booked, that appointment is used.
-    for ap in app.appointments.select_for_update(of=("self",)).filter(
-        purpose=purpose, status__in=Appointment.HOLDING
-    ):
-        ap.status = Appointment.Status.ATTENDED
-        _save(ap, acting_user, "attended")
-    results = _run_checks(app, a, b)
-    _store_checks(app, results, acting_user)
-    if case.state != "booked":
-        return app
-    do_submit_case(
-        case,
-        acting_user=acting_user,
-        message=_("You are at the registry's counter; reference number %(ref)s.")
-        % {"ref": case.reference},
-    )
-    _fire(case, "check_in", acting_user=acting_user)
-    if app.kind == MarriageApplication.Kind.REGISTRATION and legal.overall(results) == legal.REFER:
-        relation = next(c for c in results if c["outcome"] == legal.REFER)
-        _fire(
+    if case.state == "booked":
+        do_submit_case(
             case,
-            "refer",
             acting_user=acting_user,
-            reason=relation["reason"],
-            public_message=_(
-                "The registry must check the family relationship recorded for you before "
-                "registering. You will be told the result."
-            ),
+            message=_("You are at the registry's counter; reference number %(ref)s.")
+            % {"ref": case.reference},
         )
+        do_transition(case, "check_in", acting_user=acting_user)
+        app.refresh_from_db()
+        if app.kind == MarriageApplication.Kind.REGISTRATION and app.check_outcome() == legal.REFER:
+            relation = next(c for c in app.checks if c["outcome"] == legal.REFER)
+            do_transition(case, "refer", acting_user=acting_user, reason=relation["reason"])
+    elif case.state in ("cooling_off", "collection"):
+        a, b = lock_people(app.party_a, app.party_b)
+        for ap in app.appointments.select_for_update(of=("self",)).filter(
+            purpose=Appointment.Purpose.COLLECT, status__in=Appointment.HOLDING
+        ):
+            ap.status = Appointment.Status.ATTENDED
+            _save(ap, acting_user, "attended")
+        store_checks(app, run_checks(app, a, b), acting_user)
+    else:
+        raise ValidationError(_("The couple has already been checked in."))
     app.case.refresh_from_db()
     return app
 
 
-def _refusal_text(code: str, detail: str) -> str:
-    label = MarriageApplication.Refusal(code).label
-    return f"{label}. {detail}".strip() if detail else str(label)
-
-
-@transaction.atomic
-def do_refuse(
-    app: MarriageApplication, *, acting_user, refusal: str = "", reason: str = ""
-) -> MarriageApplication:
-    """Refuse with the legal reason; the refusal letter quotes it. Without a reason given, the
-    first failed check is the reason."""
-    app = _lock_app(app)
-    _require_registrar(acting_user, app.registry_id)
-    failed = legal.first_failure(app.checks) or next(
-        (c for c in app.checks if c["outcome"] == legal.REFER), None
-    )
-    if not refusal and failed is not None:
-        refusal = failed.get("refusal") or MarriageApplication.Refusal.OTHER
-    if not reason.strip() and failed is not None:
-        reason = failed["reason"]
-    if refusal not in MarriageApplication.Refusal.values:
-        raise ValidationError({"refusal": _("Choose the legal reason.")})
-    if not reason.strip():
-        raise ValidationError(
-            {"reason": _("Please write the reason; the applicants will read it.")}
-        )
-    app.refusal = refusal
-    _save(app, acting_user, "refused")
-    text = _refusal_text(refusal, reason.strip())
-    _fire(app.case, "refuse", acting_user=acting_user, reason=text)
-    app.case.refresh_from_db()
-    return app
-
-
-@transaction.atomic
-def do_clear_review(app: MarriageApplication, *, acting_user, finding: str) -> MarriageApplication:
-    """A review found that the household data do not show a prohibited relation (e.g. step-
-    relatives recorded as children of the head). The finding is kept and shown with the check."""
-    app = _lock_app(app)
-    _require_registrar(acting_user, app.registry_id)
-    if not finding.strip():
-        raise ValidationError({"finding": _("Please write what the review found.")})
-    app.relation_cleared_at = timezone.now()
-    app.relation_clearance = finding.strip()
-    _save(app, acting_user, "relation reviewed")
-    _fire(app.case, "clear", acting_user=acting_user, reason=finding.strip())
-    a, b = _lock_people(app.party_a, app.party_b)
-    _store_checks(app, _run_checks(app, a, b), acting_user)
-    app.case.refresh_from_db()
-    return app
-
-
-def _require_checks_pass(results):
+def require_checks_pass(results):
     failures = [c for c in results if c["outcome"] != legal.PASS]
     if failures:
         raise ValidationError(
@@ -852,8 +780,9 @@ def _require_checks_pass(results):
         )
 
 
-def _issue(app, record, kind, *, acting_user, day) -> list[Certificate]:
-    number = next_certificate_number(app.registry, kind, day)
+def issue_certificates(app, record, kind, *, acting_user, day, number=None) -> list[Certificate]:
+    """One certificate for each spouse, under one number (issued now unless given)."""
+    number = number or next_certificate_number(app.registry, kind, day)
     return [
         _save(
             Certificate(
@@ -871,260 +800,6 @@ def _issue(app, record, kind, *, acting_user, day) -> list[Certificate]:
     ]
 
 
-@transaction.atomic
-def do_register_marriage(
-    app: MarriageApplication, *, acting_user, photos_checked: bool, declarations_signed: bool
-) -> MarriageRecord:
-    """Register the marriage: the checks run again under lock on both persons (no other registry
-    can marry either of them meanwhile), a certificate number is issued, the record is written,
-    and both persons' marital status in the master record changes — all in one transaction."""
-    app = _lock_app(app)
-    _require_registrar(acting_user, app.registry_id)
-    if app.kind != MarriageApplication.Kind.REGISTRATION or app.case.state != "checking":
-        raise ValidationError(_("This application is not at the counter for registration."))
-    errors = {}
-    if not photos_checked:
-        errors["photos_checked"] = _("Check both parties' photos against their ID cards.")
-    if not declarations_signed:
-        errors["declarations_signed"] = _(
-            "Both parties must sign the declaration of no spouse and no prohibited kinship."
-        )
-    if errors:
-        raise ValidationError(errors)
-    a, b = _lock_people(app.party_a, app.party_b)
-    results = _run_checks(app, a, b)
-    _store_checks(app, results, acting_user)
-    _require_checks_pass(results)
-    today = timezone.localdate()
-    man, woman = (a, b) if a.sex == Person.Sex.MALE else (b, a)
-    number = next_certificate_number(app.registry, Certificate.Kind.MARRIAGE, today)
-    record = _save(
-        MarriageRecord(
-            man=man,
-            woman=woman,
-            registry=app.registry,
-            registered_on=today,
-            man_age=man.age_on(today),
-            woman_age=woman.age_on(today),
-            certificate_number=number,
-        ),
-        acting_user,
-    )
-    for person in (man, woman):
-        _save(
-            Certificate(
-                number=number,
-                kind=Certificate.Kind.MARRIAGE,
-                record=record,
-                holder=person,
-                registry=app.registry,
-                issued_on=today,
-                application=app,
-            ),
-            acting_user,
-        )
-        do_update_person(
-            person,
-            acting_user=acting_user,
-            reason=f"marriage registered {number}",
-            marital_status=Person.MaritalStatus.MARRIED,
-        )
-    app.record = record
-    app.photos_checked = True
-    app.declarations_signed = True
-    _save(app, acting_user, "registered")
-    _fire(
-        app.case,
-        "register",
-        acting_user=acting_user,
-        public_message=_("Your marriage is registered. Certificate number %(number)s.")
-        % {"number": number},
-    )
-    return record
-
-
-@transaction.atomic
-def do_receive_divorce(
-    app: MarriageApplication,
-    *,
-    acting_user,
-    both_present: bool,
-    agreement_signed: bool,
-    agreement_children: str,
-    agreement_property: str,
-) -> MarriageApplication:
-    """Receive the divorce application with the written agreement: the 30-day cooling-off
-    period starts today (Civil Code Art. 1077)."""
-    app = _lock_app(app)
-    _require_registrar(acting_user, app.registry_id)
-    if app.kind != MarriageApplication.Kind.DIVORCE or app.case.state != "checking":
-        raise ValidationError(_("This application is not at the counter to be received."))
-    errors = {}
-    if not both_present:
-        errors["both_present"] = _("Both parties must apply in person (Civil Code Art. 1076).")
-    if not agreement_signed:
-        errors["agreement_signed"] = _("A written divorce agreement signed by both is required.")
-    if not agreement_children.strip():
-        errors["agreement_children"] = _(
-            "Record what the agreement says about the children (or that there are none)."
-        )
-    if not agreement_property.strip():
-        errors["agreement_property"] = _("Record what the agreement says about property and debts.")
-    if errors:
-        raise ValidationError(errors)
-    a, b = _lock_people(app.party_a, app.party_b)
-    results = _run_checks(app, a, b)
-    _store_checks(app, results, acting_user)
-    _require_checks_pass(results)
-    record = MarriageRecord.objects.in_force().of_person(a).filter(Q(man=b) | Q(woman=b)).first()
-    if record is None:
-        raise ValidationError(_("The marriage is not in this portal's records."))
-    now = timezone.now()
-    received = timezone.localdate(now)
-    app.record = record
-    app.received_at = now
-    app.cooling_off_ends = period_end(received, COOLING_OFF_DAYS)
-    app.collection_ends = period_end(app.cooling_off_ends, COLLECTION_DAYS)
-    app.agreement_children = agreement_children.strip()
-    app.agreement_property = agreement_property.strip()
-    _save(app, acting_user, "received")
-    _fire(
-        app.case,
-        "receive",
-        acting_user=acting_user,
-        public_message=_(
-            "Your divorce application was received on %(day)s. Cooling-off period until "
-            "%(cool)s: either of you may withdraw it until then. From %(start)s to %(end)s both "
-            "of you must come together to collect the divorce certificate; otherwise the "
-            "application is deemed withdrawn."
-        )
-        % {
-            "day": received.isoformat(),
-            "cool": app.cooling_off_ends.isoformat(),
-            "start": app.collection_starts.isoformat(),
-            "end": app.collection_ends.isoformat(),
-        },
-    )
-    app.case.refresh_from_db()
-    return app
-
-
-@transaction.atomic
-def do_withdraw(app: MarriageApplication, *, acting_user, party_id=None, reason: str = ""):
-    """Withdraw an application: by either party on the portal, or at the counter by the
-    registrar at the request of the party named (who shows their ID card)."""
-    app = _lock_app(app)
-    reason = reason.strip()
-    if app.is_party(getattr(acting_user, "person_id", None)):
-        who = acting_user.person
-    else:
-        _require_registrar(acting_user, app.registry_id)
-        if not app.is_party(party_id):
-            raise ValidationError({"party": _("Choose which party asks to withdraw.")})
-        who = Person.objects.get(pk=party_id)
-        reason = _("At the counter, at the request of %(name)s. %(reason)s") % {
-            "name": who.name,
-            "reason": reason,
-        }
-    message = _("%(name)s withdrew the application.") % {"name": who.name}
-    _fire(
-        app.case,
-        "withdraw",
-        acting_user=acting_user,
-        reason=reason,
-        public_message=f"{message} {reason}".strip(),
-    )
-    for ap in app.appointments.select_for_update(of=("self",)).filter(
-        status__in=Appointment.HOLDING
-    ):
-        ap.status = Appointment.Status.CANCELLED
-        _save(ap, acting_user, "withdrawn")
-    app.case.refresh_from_db()
-    return app
-
-
-@transaction.atomic
-def do_register_divorce(app: MarriageApplication, *, acting_user, both_present: bool):
-    """Issue the divorce certificate on a day of the collection period (day 31 to 60 after
-    receipt): the marriage record is dissolved and both persons become divorced in the master
-    record, in one transaction."""
-    app = _lock_app(app)
-    _require_registrar(acting_user, app.registry_id)
-    case = app.case
-    today = timezone.localdate()
-    if app.kind != MarriageApplication.Kind.DIVORCE:
-        raise ValidationError(_("This is not a divorce application."))
-    if case.state in ("withdrawn", "deemed_withdrawn"):
-        raise ValidationError(
-            _(
-                "The divorce application was withdrawn (%(state)s, %(day)s); no certificate can be issued."
-            )
-            % {
-                "state": case.get_state_display(),
-                "day": timezone.localdate(case.closed_at).isoformat(),
-            }
-        )
-    if case.state == "cooling_off":
-        if today <= app.cooling_off_ends:
-            raise ValidationError(
-                _(
-                    "The cooling-off period runs until %(end)s (Civil Code Art. 1077); the "
-                    "certificate can be issued from %(start)s to %(last)s."
-                )
-                % {
-                    "end": app.cooling_off_ends.isoformat(),
-                    "start": app.collection_starts.isoformat(),
-                    "last": app.collection_ends.isoformat(),
-                }
-            )
-        # The daily task has not moved it yet: the law, not the task, decides.
-        case = do_transition(case, "open_collection", acting_user=None)
-    if case.state != "collection":
-        raise ValidationError(_("This application is not waiting for the certificate."))
-    if today > app.collection_ends:
-        raise ValidationError(
-            _(
-                "The certificate had to be collected by %(end)s; the application is deemed "
-                "withdrawn (Civil Code Art. 1077)."
-            )
-            % {"end": app.collection_ends.isoformat()}
-        )
-    if not both_present:
-        raise ValidationError(
-            {"both_present": _("Both parties must appear in person to collect the certificate.")}
-        )
-    a, b = _lock_people(app.party_a, app.party_b)
-    results = _run_checks(app, a, b)
-    _store_checks(app, results, acting_user)
-    _require_checks_pass(results)
-    record = MarriageRecord.objects.select_for_update().get(pk=app.record_id)
-    record.status = MarriageRecord.Status.DIVORCED
-    record.dissolved_on = today
-    record.dissolved_registry = app.registry
-    _save(record, acting_user, "divorce registered")
-    certificates = _issue(app, record, Certificate.Kind.DIVORCE, acting_user=acting_user, day=today)
-    for person in (record.man, record.woman):
-        do_update_person(
-            person,
-            acting_user=acting_user,
-            reason=f"divorce registered {certificates[0].number}",
-            marital_status=Person.MaritalStatus.DIVORCED,
-        )
-    for ap in app.appointments.select_for_update(of=("self",)).filter(
-        status__in=Appointment.HOLDING
-    ):
-        ap.status = Appointment.Status.ATTENDED
-        _save(ap, acting_user, "attended")
-    _fire(
-        case,
-        "register",
-        acting_user=acting_user,
-        public_message=_("Your divorce is registered. Divorce certificate number %(number)s.")
-        % {"number": certificates[0].number},
-    )
-    return record
-
-
 def do_divorce_deadlines(*, today: dt.date | None = None) -> dict:
     """The calendar of divorce by agreement, run daily: the cooling-off period ends → the
     collection period opens; the collection period ends → deemed withdrawn; seven days before
@@ -1136,7 +811,7 @@ def do_divorce_deadlines(*, today: dt.date | None = None) -> dict:
         kind=MarriageApplication.Kind.DIVORCE, case__state="cooling_off", cooling_off_ends__lt=today
     ).only("pk"):
         with transaction.atomic():
-            app = _lock_app(app)
+            app = lock_app(app)
             if app.case.state != "cooling_off" or app.cooling_off_ends >= today:
                 continue
             _fire(
@@ -1155,7 +830,7 @@ def do_divorce_deadlines(*, today: dt.date | None = None) -> dict:
         kind=MarriageApplication.Kind.DIVORCE, case__state="collection", collection_ends__lt=today
     ).only("pk"):
         with transaction.atomic():
-            app = _lock_app(app)
+            app = lock_app(app)
             if app.case.state != "collection" or app.collection_ends >= today:
                 continue
             _fire(
@@ -1178,7 +853,7 @@ def do_divorce_deadlines(*, today: dt.date | None = None) -> dict:
         window_reminded_at__isnull=True,
     ).only("pk"):
         with transaction.atomic():
-            app = _lock_app(app)
+            app = lock_app(app)
             if app.window_reminded_at is not None:
                 continue
             for person in app.parties():
@@ -1221,7 +896,7 @@ def do_replace_certificate(
     record = certificate.record
     if certificate.is_divorce != (record.status == MarriageRecord.Status.DIVORCED):
         raise ValidationError(_("Only the certificate of the current status can be replaced."))
-    holder = _lock_people(certificate.holder)[0]
+    holder = lock_people(certificate.holder)[0]
     identity = get_adapter().verify_identity(holder)
     if not identity.ok:
         raise ValidationError(identity.reason)

@@ -7,9 +7,28 @@ class MarriageConfig(AppConfig):
     verbose_name = _("Marriage registration")
 
     def ready(self):
-        from civilaffairs.casework.registry import register_domain
+        from celery.schedules import crontab
 
-        register_domain("marriage", _("Marriage registration"), order=4)
+        from civilaffairs.casework.registry import register_beat, register_domain
+
+        register_domain("marriage", _("Marriage registration"), order=4, urls="marriage.urls")
+        # Periodic tasks, merged into Celery beat's schedule when beat starts.
+        register_beat(
+            "marriage-divorce-deadlines", "marriage.divorce_deadlines_task", crontab(minute=20)
+        )
+        register_beat(
+            "marriage-generate-slots", "marriage.generate_slots_task", crontab(hour=0, minute=35)
+        )
+        register_beat(
+            "marriage-missed-appointments",
+            "marriage.missed_appointments_task",
+            crontab(hour=0, minute=50),
+        )
+        register_beat(
+            "marriage-appointment-reminders",
+            "marriage.appointment_reminders_task",
+            crontab(hour=17, minute=5),
+        )
         # The domain tells the platform what it offers; the platform never imports us.
         from civilaffairs.people import events
 

@@ -3,8 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civilaffairs.casework.forms import StepForm
 from civilaffairs.lib.forms import IdField, IdNumberField
 
+from . import checks
 from .models import MarriageApplication
 
 
@@ -66,53 +68,94 @@ class CancelForm(forms.Form):
 # ----------------------------------------------------------------------------- counter
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(StepForm):
+    """The registration's "register" step: what the registrar saw at the counter."""
+
     photos_checked = forms.BooleanField(
         label=_(
             "I compared both parties with the photos on their ID cards and the certificate photo."
         ),
         required=True,
+        error_messages={"required": _("Check both parties' photos against their ID cards.")},
     )
     declarations_signed = forms.BooleanField(
         label=_(
             "Both parties signed the declaration of no spouse and no prohibited kinship in front of me."
         ),
         required=True,
+        error_messages={
+            "required": _(
+                "Both parties must sign the declaration of no spouse and no prohibited kinship."
+            )
+        },
     )
 
 
-class ReceiveForm(forms.Form):
+class ReceiveForm(StepForm):
+    """The divorce's "receive" step: both present, the written agreement (Art. 1076)."""
+
+    instructions = _(
+        "The 30-day cooling-off period starts today. Give each party the receipt with the dates."
+    )
+
     both_present = forms.BooleanField(
-        label=_("Both parties are here in person with their ID cards."), required=True
+        label=_("Both parties are here in person with their ID cards."),
+        required=True,
+        error_messages={"required": _("Both parties must apply in person (Civil Code Art. 1076).")},
     )
     agreement_signed = forms.BooleanField(
         label=_(
             "The written divorce agreement is signed by both and covers property, children and debts."
         ),
         required=True,
+        error_messages={"required": _("A written divorce agreement signed by both is required.")},
     )
     agreement_children = forms.CharField(
         label=_("What the agreement says about the children"),
         help_text=_("Custody, contact and support; or “no children”."),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _(
+                "Record what the agreement says about the children (or that there are none)."
+            )
+        },
     )
     agreement_property = forms.CharField(
         label=_("What the agreement says about property and debts"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Record what the agreement says about property and debts.")},
     )
 
 
-class DivorceRegisterForm(forms.Form):
+class DivorceRegisterForm(StepForm):
+    """The divorce's "register" step, in the collection period."""
+
     both_present = forms.BooleanField(
-        label=_("Both parties are here in person to collect the certificate."), required=True
+        label=_("Both parties are here in person to collect the certificate."),
+        required=True,
+        error_messages={
+            "required": _("Both parties must appear in person to collect the certificate.")
+        },
     )
 
 
-class RefuseForm(forms.Form):
+def _failed_check(app):
+    """The check that stops the application: the first failure, else a referral."""
+    return checks.first_failure(app.checks) or next(
+        (c for c in app.checks if c["outcome"] == checks.REFER), None
+    )
+
+
+class RefuseForm(StepForm):
+    """The "refuse" step: the legal reason and the explanation the refusal letter quotes.
+    Left empty, both come from the check that failed; the case's reason is the letter's text."""
+
+    ask_reason = True
+
     refusal = forms.ChoiceField(
-        label=_("Legal reason"), choices=MarriageApplication.Refusal.choices
+        label=_("Legal reason"), choices=MarriageApplication.Refusal.choices, required=False
     )
     reason = forms.CharField(
         label=_("Explanation for the applicants"),
@@ -122,29 +165,62 @@ class RefuseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, app=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if app is not None and not self.is_bound:
-            from . import checks
+    def initial_for(self, case) -> dict:
+        failed = _failed_check(case.marriage)
+        if failed is not None and failed.get("refusal"):
+            return {"refusal": failed["refusal"]}
+        return {}
 
-            failed = checks.first_failure(app.checks) or next(
-                (c for c in app.checks if c["outcome"] == checks.REFER), None
-            )
-            if failed is not None and failed.get("refusal"):
-                self.initial["refusal"] = failed["refusal"]
+    def clean(self):
+        data = super().clean()
+        if "refusal" not in data:
+            return data
+        failed = _failed_check(self.case.marriage) if self.case is not None else None
+        refusal = data["refusal"]
+        if not refusal and failed is not None:
+            refusal = failed.get("refusal") or MarriageApplication.Refusal.OTHER
+        reason = (data.get("reason") or "").strip()
+        if not reason and failed is not None:
+            reason = failed["reason"]
+        if not refusal:
+            self.add_error("refusal", _("Choose the legal reason."))
+        if not reason:
+            self.add_error("reason", _("Please write the reason; the applicants will read it."))
+        if refusal and reason:
+            label = MarriageApplication.Refusal(refusal).label
+            data["refusal"], data["reason"] = refusal, f"{label}. {reason}"
+        return data
 
 
-class ClearForm(forms.Form):
+class ClearForm(StepForm):
+    """The "clear" step: what the review of a possible prohibited relation found."""
+
+    instructions = _(
+        "Check the household register and the parties' statements. If they are not prohibited "
+        "relatives, record what you found and the registration can go on; otherwise refuse below."
+    )
+
     finding = forms.CharField(
         label=_("What the review found"),
         help_text=_("E.g. the two were recorded as the head's children but are step-siblings."),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Please write what the review found.")},
     )
 
 
-class CounterWithdrawForm(forms.Form):
-    party = forms.TypedChoiceField(label=_("Who asks to withdraw"), coerce=int)
+class CounterWithdrawForm(StepForm):
+    """The "withdraw" step. A party withdraws on the portal as themself; at the counter the
+    registrar names the party who asks (after checking their ID card)."""
+
+    instructions = _("Either party may withdraw; check the ID card of the person asking.")
+    ask_reason = True
+
+    party = forms.TypedChoiceField(
+        label=_("Who asks to withdraw"),
+        coerce=int,
+        error_messages={"required": _("Choose which party asks to withdraw.")},
+    )
     reason = forms.CharField(
         label=_("Note (optional)"),
         max_length=500,
@@ -152,10 +228,29 @@ class CounterWithdrawForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, app=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if app is not None:
+        app = self.case.marriage if self.case is not None else None
+        if app is not None and app.is_party(getattr(self.user, "person_id", None)):
+            del self.fields["party"]  # the party themself
+        elif app is not None:
             self.fields["party"].choices = [(p.pk, p.name) for p in app.parties()]
+
+    def who(self):
+        """The party who withdraws."""
+        if "party" not in self.fields:
+            return self.user.person
+        return next(p for p in self.case.marriage.parties() if p.pk == self.cleaned_data["party"])
+
+    def clean(self):
+        data = super().clean()
+        reason = (data.get("reason") or "").strip()
+        if "party" in self.fields and data.get("party"):
+            data["reason"] = _("At the counter, at the request of %(name)s. %(reason)s") % {
+                "name": self.who().name,
+                "reason": reason,
+            }
+        return data
 
 
 class ReplacementSearchForm(forms.Form):

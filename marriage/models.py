@@ -482,6 +482,15 @@ class MarriageApplication(models.Model):
             return None
         return ((today or timezone.localdate()) - self.received_on).days
 
+    @property
+    def can_check_in(self) -> bool:
+        """The couple may be checked in at the counter: on the day they apply, and again on
+        the day they collect a divorce certificate (marriage.actions.do_check_in)."""
+        state = self.case.state
+        return state == "booked" or (
+            self.kind == self.Kind.DIVORCE and state in ("cooling_off", "collection")
+        )
+
     def check_outcome(self) -> str:
         outcomes = {c.get("outcome") for c in self.checks}
         if "fail" in outcomes:

@@ -11,12 +11,12 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
-from django.http import Http404
 from django.utils import timezone
 
 from civilaffairs.accounts.access import office_ids, require_staff, scope_q
 from civilaffairs.accounts.models import StaffRole
 from civilaffairs.casework.models import Case
+from civilaffairs.lib.lookup import get_or_404
 
 from .models import (
     Appointment,
@@ -61,13 +61,6 @@ def require_registrar(user):
         raise PermissionDenied
 
 
-def _get_or_404(qs, pk):
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
 def applications_for_registrar(user):
     return MarriageApplication.objects.filter(
         registry_id__in=registry_ids_for(user), case__in=Case.objects.visible_to(user)
@@ -77,13 +70,13 @@ def applications_for_registrar(user):
 def access_application(user, pk) -> MarriageApplication:
     """An application of one of the registrar's registries, or 404 (403 for non-registrars)."""
     require_registrar(user)
-    return _get_or_404(applications_for_registrar(user).select_related(*APPLICATION_RELATED), pk)
+    return get_or_404(applications_for_registrar(user).select_related(*APPLICATION_RELATED), pk)
 
 
 def access_certificate(user, pk) -> Certificate:
     """A certificate issued by one of the registrar's registries, or 404."""
     require_registrar(user)
-    return _get_or_404(
+    return get_or_404(
         Certificate.objects.filter(registry_id__in=registry_ids_for(user)).select_related(
             "record__man", "record__woman", "record__registry", "holder", "registry", "replaces"
         ),
@@ -144,12 +137,12 @@ def applications_of_citizen(user):
 
 
 def access_citizen_application(user, pk) -> MarriageApplication:
-    return _get_or_404(applications_of_citizen(user).select_related(*APPLICATION_RELATED), pk)
+    return get_or_404(applications_of_citizen(user).select_related(*APPLICATION_RELATED), pk)
 
 
 def access_citizen_appointment(user, pk) -> Appointment:
     """An appointment of one of the citizen's own applications, or 404."""
-    return _get_or_404(
+    return get_or_404(
         Appointment.objects.filter(application__in=applications_of_citizen(user)).select_related(
             "slot__registry",
             "application__case__applicant",

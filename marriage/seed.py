@@ -206,13 +206,13 @@ def demo_appointments(registries, rng, log) -> int:
 def demo_divorce(registries, log) -> int:
     """One couple married at 兴庆区 whose divorce application was received today: the
     registrar sees its cooling-off period, the couple their countdown."""
+    from civilaffairs.casework.actions import do_transition
     from civilaffairs.portal.demo import DEMO_PASSWORD
 
     from .actions import (
         do_book_divorce,
         do_check_in,
         do_confirm_appointment,
-        do_receive_divorce,
     )
     from .models import MarriageApplication, Slot
 
@@ -252,13 +252,16 @@ def demo_divorce(registries, log) -> int:
     ap = do_book_divorce(acting_user=users[0], registry=home, slot=slot)
     do_confirm_appointment(ap, acting_user=users[1])
     app = do_check_in(ap.application, acting_user=registrar)
-    do_receive_divorce(
-        app,
+    do_transition(
+        app.case,
+        "receive",
         acting_user=registrar,
-        both_present=True,
-        agreement_signed=True,
-        agreement_children="无未成年子女",
-        agreement_property="住房归女方所有，女方补偿男方十万元；无共同债务",
+        values={
+            "both_present": True,
+            "agreement_signed": True,
+            "agreement_children": "无未成年子女",
+            "agreement_property": "住房归女方所有，女方补偿男方十万元；无共同债务",
+        },
     )
     log(
         f"marriage divorce demo: {app.case.reference} in its cooling-off period ({users[0].username})"

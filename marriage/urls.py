@@ -18,16 +18,6 @@ urlpatterns = [
     path("staff/", views.staff_appointments, name="staff-appointments"),
     path("staff/applications/<id:pk>/", views.counter, name="counter"),
     path("staff/applications/<id:pk>/check-in/", views.counter_check_in, name="counter-check-in"),
-    path("staff/applications/<id:pk>/register/", views.counter_register, name="counter-register"),
-    path("staff/applications/<id:pk>/receive/", views.counter_receive, name="counter-receive"),
-    path(
-        "staff/applications/<id:pk>/divorce/",
-        views.counter_register_divorce,
-        name="counter-register-divorce",
-    ),
-    path("staff/applications/<id:pk>/refuse/", views.counter_refuse, name="counter-refuse"),
-    path("staff/applications/<id:pk>/clear/", views.counter_clear, name="counter-clear"),
-    path("staff/applications/<id:pk>/withdraw/", views.counter_withdraw, name="counter-withdraw"),
     path(
         "staff/applications/<id:pk>/refusal/",
         views.staff_refusal_letter,

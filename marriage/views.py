@@ -21,19 +21,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civilaffairs.accounts.access import log_access
 from civilaffairs.accounts.models import AccessLog
 from civilaffairs.casework.models import Case
+from civilaffairs.casework.views import step_forms
+from civilaffairs.lib.feedback import error_messages
 from civilaffairs.lib.params import get_date, get_id, get_text
 
 from . import actions, checks, queries
 from .adapters import get_adapter
 from .forms import (
     CancelForm,
-    ClearForm,
     ConfirmForm,
-    CounterWithdrawForm,
-    DivorceRegisterForm,
-    ReceiveForm,
-    RefuseForm,
-    RegisterForm,
     RegistrationBookingForm,
     ReplacementForm,
     ReplacementSearchForm,
@@ -47,19 +43,6 @@ from .models import (
     MarriageRecord,
     RegistrationOffice,
 )
-
-
-def _errors(request, exc: ValidationError, form=None):
-    """An action's refusal: next to the fields it names (or above the form) when there is a
-    form, and in the page's messages."""
-    if form is not None:
-        if hasattr(exc, "error_dict"):
-            for field, errs in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
-        else:
-            form.add_error(None, exc)
-    for text in exc.messages:
-        messages.error(request, text)
 
 
 def _need_person(request):
@@ -146,7 +129,7 @@ def book_registration(request):
                     declaration=form.cleaned_data["declaration"],
                 )
             except ValidationError as exc:
-                _errors(request, exc, form)
+                error_messages(request, exc, form)
             else:
                 messages.success(
                     request,
@@ -181,7 +164,7 @@ def book_divorce(request):
                     slot=form.cleaned_data["slot"],
                 )
             except ValidationError as exc:
-                _errors(request, exc, form)
+                error_messages(request, exc, form)
             else:
                 messages.success(
                     request,
@@ -220,7 +203,7 @@ def book_collection(request, pk):
                     app, acting_user=request.user, slot=form.cleaned_data["slot"]
                 )
             except ValidationError as exc:
-                _errors(request, exc, form)
+                error_messages(request, exc, form)
             else:
                 messages.success(request, _("Booked. Your spouse must confirm the time too."))
                 return redirect("marriage:my")
@@ -247,7 +230,7 @@ def appointment_confirm(request, pk):
                 appointment, acting_user=request.user, declaration=needs_declaration
             )
         except ValidationError as exc:
-            _errors(request, exc, form)
+            error_messages(request, exc, form)
         else:
             messages.success(request, _("Thank you: the appointment is confirmed."))
             return redirect("marriage:my")
@@ -281,7 +264,7 @@ def appointment_change(request, pk):
                     appointment, acting_user=request.user, slot=form.cleaned_data["slot"]
                 )
             except ValidationError as exc:
-                _errors(request, exc, form)
+                error_messages(request, exc, form)
             else:
                 messages.success(request, _("Changed. The other party must confirm the new time."))
                 return redirect("marriage:my")
@@ -307,7 +290,7 @@ def appointment_cancel(request, pk):
                 appointment, acting_user=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("The appointment is cancelled."))
         return redirect("marriage:my")
@@ -375,33 +358,22 @@ def staff_appointments(request):
     )
 
 
-def _counter_context(request, app, bound=None):
-    bound = bound or {}
-    state = app.case.state
-    kind = app.kind
-    ctx = {
+def _counter_context(request, app):
+    """The registrar's counter: the couple, their appointments, the legal checks, the
+    certificates to print, and the steps the registrar may take now (each posted to the case's
+    one transition URL, back to this page)."""
+    case = app.case
+    return {
         "app": app,
-        "case": app.case,
+        "case": case,
         "appointments": list(app.appointments.select_related("slot").order_by("-slot__date")),
         "certificates": list(app.certificates.select_related("holder").order_by("id")),
         "overall": app.check_outcome(),
         "today": timezone.localdate(),
+        "can_check_in": app.can_check_in,
+        "transition_forms": step_forms(case, request.user),
+        "next_url": request.path,
     }
-    if state == "booked" or (kind == "divorce" and state in ("cooling_off", "collection")):
-        ctx["can_check_in"] = True
-    if kind == "registration" and state == "checking":
-        ctx["register_form"] = bound.get("register") or RegisterForm()
-    if kind == "divorce" and state == "checking":
-        ctx["receive_form"] = bound.get("receive") or ReceiveForm()
-    if kind == "divorce" and state in ("cooling_off", "collection"):
-        ctx["divorce_form"] = bound.get("divorce") or DivorceRegisterForm()
-    if state == "review":
-        ctx["clear_form"] = bound.get("clear") or ClearForm()
-    if state in ("checking", "review") or (kind == "divorce" and state == "collection"):
-        ctx["refuse_form"] = bound.get("refuse") or RefuseForm(app=app)
-    if state in ("booked", "checking", "review", "cooling_off"):
-        ctx["withdraw_form"] = bound.get("withdraw") or CounterWithdrawForm(app=app)
-    return ctx
 
 
 @login_required
@@ -411,130 +383,21 @@ def counter(request, pk):
     return render(request, "marriage/counter.html", _counter_context(request, app))
 
 
-def _counter_post(request, pk, form_class, key, run, done):
-    app = queries.access_application(request.user, pk)
-    form = None
-    if form_class is not None:
-        kwargs = {"app": app} if form_class in (RefuseForm, CounterWithdrawForm) else {}
-        form = form_class(request.POST, **kwargs)
-        if not form.is_valid():
-            messages.error(request, _("Nothing was done; see the form below."))
-            return render(
-                request,
-                "marriage/counter.html",
-                _counter_context(request, app, {key: form}),
-                status=400,
-            )
-    try:
-        run(app, form.cleaned_data if form is not None else {})
-    except ValidationError as exc:
-        _errors(request, exc, form)
-        if form is not None:
-            app = queries.access_application(request.user, pk)
-            return render(
-                request,
-                "marriage/counter.html",
-                _counter_context(request, app, {key: form}),
-                status=400,
-            )
-    except PermissionDenied:
-        messages.error(request, _("You may not do this at this registry."))
-    else:
-        messages.success(request, done)
-    return redirect("marriage:counter", pk)
-
-
 @login_required
 @require_POST
 def counter_check_in(request, pk):
-    return _counter_post(
-        request,
-        pk,
-        None,
-        "",
-        lambda app, data: actions.do_check_in(app, acting_user=request.user),
-        _("Checked in; the checks are below."),
-    )
-
-
-@login_required
-@require_POST
-def counter_register(request, pk):
-    return _counter_post(
-        request,
-        pk,
-        RegisterForm,
-        "register",
-        lambda app, data: actions.do_register_marriage(app, acting_user=request.user, **data),
-        _("The marriage is registered. Print the certificates below."),
-    )
-
-
-@login_required
-@require_POST
-def counter_receive(request, pk):
-    return _counter_post(
-        request,
-        pk,
-        ReceiveForm,
-        "receive",
-        lambda app, data: actions.do_receive_divorce(app, acting_user=request.user, **data),
-        _("The divorce application is received; the cooling-off period has started."),
-    )
-
-
-@login_required
-@require_POST
-def counter_register_divorce(request, pk):
-    return _counter_post(
-        request,
-        pk,
-        DivorceRegisterForm,
-        "divorce",
-        lambda app, data: actions.do_register_divorce(app, acting_user=request.user, **data),
-        _("The divorce is registered. Print the certificates below."),
-    )
-
-
-@login_required
-@require_POST
-def counter_refuse(request, pk):
-    return _counter_post(
-        request,
-        pk,
-        RefuseForm,
-        "refuse",
-        lambda app, data: actions.do_refuse(app, acting_user=request.user, **data),
-        _("Refused. Print the refusal letter for the applicants."),
-    )
-
-
-@login_required
-@require_POST
-def counter_clear(request, pk):
-    return _counter_post(
-        request,
-        pk,
-        ClearForm,
-        "clear",
-        lambda app, data: actions.do_clear_review(app, acting_user=request.user, **data),
-        _("Review recorded; the registration can go on."),
-    )
-
-
-@login_required
-@require_POST
-def counter_withdraw(request, pk):
-    return _counter_post(
-        request,
-        pk,
-        CounterWithdrawForm,
-        "withdraw",
-        lambda app, data: actions.do_withdraw(
-            app, acting_user=request.user, party_id=data["party"], reason=data["reason"]
-        ),
-        _("The application is withdrawn."),
-    )
+    """Check the couple in (or run the checks again on the day they collect): not one step but
+    the counter's composed action (marriage.actions.do_check_in)."""
+    app = queries.access_application(request.user, pk)
+    try:
+        actions.do_check_in(app, acting_user=request.user)
+    except ValidationError as exc:
+        error_messages(request, exc)
+    except PermissionDenied:
+        messages.error(request, _("You may not do this at this registry."))
+    else:
+        messages.success(request, _("Checked in; the checks are below."))
+    return redirect("marriage:counter", pk)
 
 
 @login_required
@@ -630,7 +493,7 @@ def replacement(request):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         except PermissionDenied:
             raise Http404 from None
         else:

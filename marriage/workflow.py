@@ -12,17 +12,32 @@ deadlines are calendar days, moved by `marriage.tasks.divorce_deadlines_task`.
 
 Replacement (补领): at the counter, for a lost certificate.
 
-Counter steps need data (checks, confirmations, certificate numbers): the transitions have
-guards, so firing them from the generic case page without the registry's action is refused.
+Each counter step owns its form and handler (marriage.forms, marriage.handlers): the registrar
+takes it on the counter page or the case page, both posting to the platform's one transition
+URL. Only registrars of the application's registry take them (`at_registry`), and the parties
+themselves may withdraw.
 """
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civilaffairs.accounts.models import StaffRole
+from civilaffairs.casework.who import any_of, citizen, system
 from civilaffairs.casework.workflow import SUBMITTED, WITHDRAWN, State, Transition, Workflow
 
-REGISTRAR = StaffRole.Role.REGISTRAR
+from . import actions, handlers, queries
+from .forms import (
+    ClearForm,
+    CounterWithdrawForm,
+    DivorceRegisterForm,
+    ReceiveForm,
+    RefuseForm,
+    RegisterForm,
+)
+
+
+def at_registry(case, user) -> bool:
+    """A registrar of the application's registry: the one rule for every counter step."""
+    return user is not None and queries.is_registrar(user, case.marriage.registry_id)
 
 
 def both_parties(case) -> list:
@@ -32,38 +47,12 @@ def both_parties(case) -> list:
 
 
 def _release(case_id: int):
-    from .actions import do_after_close
-
-    do_after_close(case_id)
-
-
-def _checked(case):
-    if case.marriage.checked_at is None:
-        return _("Check the couple in at the registry's counter page first.")
-    return None
+    actions.do_after_close(case_id)
 
 
 def _relation_flagged(case):
     if case.marriage.check_outcome() != "refer":
         return _("Only a possible prohibited relation found by the checks stops for review.")
-    return None
-
-
-def _relation_cleared(case):
-    if case.marriage.relation_cleared_at is None:
-        return _("Record the review's finding at the registry's counter page.")
-    return None
-
-
-def _registered(case):
-    if case.marriage.record_id is None or not case.marriage.certificates.exists():
-        return _("Register at the registry's counter page: it issues the certificate.")
-    return None
-
-
-def _received(case):
-    if case.marriage.received_at is None:
-        return _("Receive the divorce application at the registry's counter page.")
     return None
 
 
@@ -98,9 +87,19 @@ def _withdrawable(case):
     return None
 
 
-def _divorce_registered(case):
-    if not case.marriage.certificates.filter(kind__in=["L"]).exists():
-        return _("Register the divorce at the registry's counter page: it issues the certificate.")
+def _collection_open(case):
+    """The divorce certificate is issued in the collection period, which the law opens the day
+    after the cooling-off period ends, whether or not the daily task has moved the case."""
+    app = case.marriage
+    if case.state == "cooling_off" and timezone.localdate() <= app.cooling_off_ends:
+        return _(
+            "The cooling-off period runs until %(end)s (Civil Code Art. 1077); the "
+            "certificate can be issued from %(start)s to %(last)s."
+        ) % {
+            "end": app.cooling_off_ends.isoformat(),
+            "start": app.collection_starts.isoformat(),
+            "last": app.collection_ends.isoformat(),
+        }
     return None
 
 
@@ -171,10 +170,8 @@ def registration() -> Workflow:
             ("submitted",),
             "checking",
             _("Check in at the counter"),
-            roles=(REGISTRAR,),
-            assignee_only=False,
-            guard=_checked,
-            via_url_name="marriage:counter",
+            who=at_registry,
+            handler=handlers.check_in,
         ),
         # The platform's screening fires this on a case left in "submitted"; the counter never
         # leaves one there, so it only matters after a crash between the two steps.
@@ -184,43 +181,37 @@ def registration() -> Workflow:
             ("checking",),
             "review",
             _("Stop for review"),
-            roles=(REGISTRAR,),
-            system=True,
-            assignee_only=False,
+            who=any_of(system, at_registry),
             guard=_relation_flagged,
-            via_url_name="marriage:counter",
+            handler=handlers.refer,
         ),
         Transition(
             "clear",
             ("review",),
             "checking",
             _("Reviewed: no prohibited relation"),
-            roles=(REGISTRAR,),
-            needs_reason=True,
-            assignee_only=False,
-            guard=_relation_cleared,
-            via_url_name="marriage:counter",
+            who=at_registry,
+            form=ClearForm,
+            handler=handlers.clear,
         ),
         Transition(
             "register",
             ("checking",),
             "registered",
             _("Register the marriage"),
-            roles=(REGISTRAR,),
-            assignee_only=False,
-            guard=_registered,
-            via_url_name="marriage:counter",
+            who=at_registry,
+            form=RegisterForm,
+            handler=handlers.register_marriage,
         ),
         Transition(
             "refuse",
             ("checking", "review"),
             "refused",
             _("Refuse with the legal reason"),
-            roles=(REGISTRAR,),
-            needs_reason=True,
-            assignee_only=False,
+            who=at_registry,
+            form=RefuseForm,
+            handler=handlers.refuse,
             style="danger",
-            via_url_name="marriage:counter",
             after=(_release,),
         ),
         Transition(
@@ -229,11 +220,10 @@ def registration() -> Workflow:
             "withdrawn",
             WITHDRAW_LABEL,
             citizen=True,
-            roles=(REGISTRAR,),
-            assignee_only=False,
+            who=any_of(citizen, at_registry),
+            form=CounterWithdrawForm,
+            handler=handlers.withdraw,
             style="secondary",
-            # Staff withdraw at the counter page, which records which party asked.
-            via_url_name="marriage:counter",
             after=(_release,),
         ),
         Transition(
@@ -293,10 +283,8 @@ def divorce() -> Workflow:
             ("submitted",),
             "checking",
             _("Check in at the counter"),
-            roles=(REGISTRAR,),
-            assignee_only=False,
-            guard=_checked,
-            via_url_name="marriage:counter",
+            who=at_registry,
+            handler=handlers.check_in,
         ),
         Transition("screen", ("submitted",), "checking", _("Checks"), system=True),
         Transition(
@@ -304,10 +292,9 @@ def divorce() -> Workflow:
             ("checking",),
             "cooling_off",
             _("Receive the application (cooling-off starts)"),
-            roles=(REGISTRAR,),
-            assignee_only=False,
-            guard=_received,
-            via_url_name="marriage:counter",
+            who=at_registry,
+            form=ReceiveForm,
+            handler=handlers.receive_divorce,
         ),
         Transition(
             "open_collection",
@@ -318,25 +305,25 @@ def divorce() -> Workflow:
             guard=_cooling_off_over,
         ),
         Transition(
+            # From "cooling_off" too: the law opens the collection period, not the daily task.
             "register",
-            ("collection",),
+            ("cooling_off", "collection"),
             "registered",
             _("Register the divorce"),
-            roles=(REGISTRAR,),
-            assignee_only=False,
-            guard=_divorce_registered,
-            via_url_name="marriage:counter",
+            who=at_registry,
+            guard=_collection_open,
+            form=DivorceRegisterForm,
+            handler=handlers.register_divorce,
         ),
         Transition(
             "refuse",
             ("checking", "collection"),
             "refused",
             _("Refuse with the legal reason"),
-            roles=(REGISTRAR,),
-            needs_reason=True,
-            assignee_only=False,
+            who=at_registry,
+            form=RefuseForm,
+            handler=handlers.refuse,
             style="danger",
-            via_url_name="marriage:counter",
             after=(_release,),
         ),
         Transition(
@@ -345,11 +332,11 @@ def divorce() -> Workflow:
             "withdrawn",
             WITHDRAW_LABEL,
             citizen=True,
-            roles=(REGISTRAR,),
-            assignee_only=False,
+            who=any_of(citizen, at_registry),
+            form=CounterWithdrawForm,
+            handler=handlers.withdraw,
             style="secondary",
             guard=_withdrawable,
-            via_url_name="marriage:counter",
             after=(_release,),
         ),
         Transition(
@@ -394,8 +381,10 @@ def replacement() -> Workflow:
             ("submitted",),
             "issued",
             _("Issue the replacement"),
-            roles=(REGISTRAR,),
-            assignee_only=False,
+            who=at_registry,
+            # The replacement is issued by the counter's one action (marriage.actions
+            # .do_replace_certificate), which opens, submits and closes the case at once; a case
+            # without its certificate cannot be closed as issued.
             guard=_replacement_issued,
         ),
         Transition(

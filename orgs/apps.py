@@ -16,9 +16,16 @@ class OrgsConfig(AppConfig):
     verbose_name = _("Social organizations")
 
     def ready(self):
-        from civilaffairs.casework.registry import register_domain
+        from celery.schedules import crontab
 
-        register_domain("orgs", _("Social organizations and charity"), order=5)
+        from civilaffairs.casework.registry import register_beat, register_domain
+
+        register_domain("orgs", _("Social organizations and charity"), order=5, urls="orgs.urls")
+        # Periodic tasks, merged into Celery beat's schedule when beat starts.
+        register_beat(
+            "orgs-flag-late-filers", "orgs.flag_late_filers_task", crontab(hour=2, minute=37)
+        )
+        register_beat("orgs-run-matching", "orgs.run_matching_task", crontab(minute=17))
         from civilaffairs.casework.registry import register_link
         from civilaffairs.people import events
 

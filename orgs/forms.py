@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.casework.forms import ACCEPTED_FILES, StepForm
-from civilaffairs.lib.forms import IdNumberField
+from civilaffairs.lib.forms import DatePicker, IdNumberField
 from civilaffairs.people.models import Region
 
 from . import uscc
@@ -38,7 +38,7 @@ MONEY = {
     "validators": [MinValueValidator(Decimal("0"))],
     "widget": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
 }
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DatePicker()
 # Goods are counted in pieces, boxes or tonnes: a million of anything is beyond any one need.
 MAX_QUANTITY = 1_000_000
 

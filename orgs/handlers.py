@@ -9,6 +9,8 @@ ValidationError refuses the step and undoes what was written.
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civilaffairs.lib.history import save_with_history as _save
+
 from . import actions
 from .models import Grade, OrgApplication
 
@@ -30,7 +32,7 @@ def approve_application(case, data, acting_user):
         message = lambda: _("The organization is deregistered.")  # noqa: E731
     app.organization = org
     app.applied_at = timezone.now()
-    actions._save(app, acting_user, "approved")
+    _save(app, acting_user, "approved")
     return {"message": message, "data": {"organization": org.pk}}
 
 
@@ -43,7 +45,7 @@ def grade_report(case, data, acting_user):
     report.grade_reason = (data.get("grade_reason") or "").strip()
     report.graded_at = timezone.now()
     report.graded_by = acting_user
-    actions._save(report, acting_user, f"graded {grade}")
+    _save(report, acting_user, f"graded {grade}")
     year, reasons = report.year, report.grade_reason
 
     def message():

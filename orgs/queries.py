@@ -22,6 +22,7 @@ from django.http import Http404
 from civilaffairs.accounts.access import grants_for, require_role
 from civilaffairs.accounts.models import StaffRole
 from civilaffairs.casework.models import Case
+from civilaffairs.lib.lookup import get_or_404
 
 from .models import (
     AnnualReport,
@@ -55,13 +56,6 @@ def require_staff(user):
     """The registration authority's staff (AUTHORITY_ROLES); a registrar or a child-welfare
     worker of the same bureau is refused (403)."""
     require_role(user, AUTHORITY_ROLES)
-
-
-def _get_or_404(qs, pk):
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
 
 
 # ----------------------------------------------------------------------------- authority staff
@@ -105,7 +99,7 @@ def list_organizations_for_staff(user):
 
 def access_organization_for_staff(user, pk) -> Organization:
     require_staff(user)
-    return _get_or_404(
+    return get_or_404(
         Organization.objects.visible_to(user).select_related(
             *ORG_ROW_RELATED, "legal_representative"
         ),
@@ -123,7 +117,7 @@ def list_late_filings_for_staff(user):
 def access_application_for_staff(user, pk) -> OrgApplication:
     """An application whose case the staff member may see (the platform's one filter)."""
     require_staff(user)
-    return _get_or_404(
+    return get_or_404(
         OrgApplication.objects.filter(case__in=Case.objects.visible_to(user)).select_related(
             "case", "case__office", "organization", "legal_representative", "domicile_region"
         ),
@@ -133,7 +127,7 @@ def access_application_for_staff(user, pk) -> OrgApplication:
 
 def access_report_for_staff(user, pk) -> AnnualReport:
     require_staff(user)
-    return _get_or_404(
+    return get_or_404(
         AnnualReport.objects.filter(case__in=Case.objects.visible_to(user)).select_related(
             "case", "case__office", "organization"
         ),
@@ -167,7 +161,7 @@ def list_my_organizations(user):
 
 
 def access_my_organization(user, pk) -> Organization:
-    return _get_or_404(list_my_organizations(user).select_related("legal_representative"), pk)
+    return get_or_404(list_my_organizations(user).select_related("legal_representative"), pk)
 
 
 def _my_application_q(user) -> Q:
@@ -187,7 +181,7 @@ def list_my_applications(user):
 
 def access_my_application(user, pk) -> OrgApplication:
     """An application the user filed, or one of their organization's."""
-    return _get_or_404(
+    return get_or_404(
         list_my_applications(user).select_related(
             "case__office", "legal_representative", "domicile_region"
         ),
@@ -196,7 +190,7 @@ def access_my_application(user, pk) -> OrgApplication:
 
 
 def access_my_report(user, pk) -> AnnualReport:
-    return _get_or_404(
+    return get_or_404(
         AnnualReport.objects.filter(organization_id__in=my_org_ids(user)).select_related(
             "case", "case__office", "organization"
         ),
@@ -228,7 +222,7 @@ def list_projects_for_requester(user):
 
 
 def access_project_for_requester(user, pk) -> CharityProject:
-    return _get_or_404(list_projects_for_requester(user), pk)
+    return get_or_404(list_projects_for_requester(user), pk)
 
 
 NEED_ROW_RELATED = ("project", "project__organization", "project__office", "region")
@@ -239,13 +233,13 @@ def list_needs_for_requester(user):
 
 
 def access_need_for_requester(user, pk) -> Need:
-    return _get_or_404(
+    return get_or_404(
         list_needs_for_requester(user).select_related("household", "household__head"), pk
     )
 
 
 def access_match_for_requester(user, pk) -> Match:
-    return _get_or_404(
+    return get_or_404(
         Match.objects.filter(requester_q(user, "need__project__")).select_related(
             "need", "offer", "need__project"
         ),
@@ -254,7 +248,7 @@ def access_match_for_requester(user, pk) -> Match:
 
 
 def access_delivery_for_requester(user, pk) -> Delivery:
-    return _get_or_404(
+    return get_or_404(
         Delivery.objects.filter(requester_q(user, "match__need__project__")).select_related(
             "match", "match__need", "match__offer"
         ),
@@ -272,13 +266,13 @@ def list_my_offers(user):
 
 
 def access_my_offer(user, pk) -> Offer:
-    return _get_or_404(list_my_offers(user), pk)
+    return get_or_404(list_my_offers(user), pk)
 
 
 def access_match_for_donor(user, pk) -> Match:
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    return _get_or_404(
+    return get_or_404(
         Match.objects.filter(offer__donor=user).select_related("need", "offer", "need__project"),
         pk,
     )

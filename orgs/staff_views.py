@@ -13,10 +13,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from civilaffairs.accounts.models import User
 from civilaffairs.casework.models import Case
+from civilaffairs.lib.feedback import error_messages
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_choice, get_cursor
 
@@ -33,12 +35,7 @@ from .views import with_latest_grade
 PAGE_SIZE = 25
 
 
-def _errors(request, exc):
-    if isinstance(exc, PermissionDenied):
-        messages.error(request, _("Only the registration authority may do this."))
-        return
-    for text in exc.messages:
-        messages.error(request, text)
+AUTHORITY_ONLY = _lazy("Only the registration authority may do this.")
 
 
 @login_required
@@ -118,7 +115,7 @@ def org_status(request, pk):
     try:
         actions.do_set_status(org, acting_user=request.user, **form.cleaned_data)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc, denied=AUTHORITY_ONLY)
     else:
         messages.success(request, _("The status is changed."))
     return redirect("orgs:staff-org", org.pk)
@@ -139,7 +136,7 @@ def org_charity(request, pk):
     try:
         actions.do_set_charity(org, acting_user=request.user, **form.cleaned_data)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc, denied=AUTHORITY_ONLY)
     else:
         messages.success(request, _("The charity recognition is recorded."))
     return redirect("orgs:staff-org", org.pk)
@@ -165,7 +162,7 @@ def org_account(request, pk):
     try:
         actions.do_link_account(org, account, acting_user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc, denied=AUTHORITY_ONLY)
     else:
         messages.success(request, _("The account may now act for the organization."))
     return redirect("orgs:staff-org", org.pk)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civilaffairs.accounts.access import grants_for, is_staff_member
 from civilaffairs.accounts.models import Office
 from civilaffairs.lib import idnumber
+from civilaffairs.lib.feedback import error_messages
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor
 from civilaffairs.people.models import Person
@@ -53,15 +54,7 @@ from .models import (
 PAGE_SIZE = 25
 
 
-def _errors(request, exc):
-    if isinstance(exc, PermissionDenied):
-        messages.error(request, _("You may not do this."))
-        return
-    for text in exc.messages:
-        messages.error(request, text)
-
-
-def _form_errors(form, exc: ValidationError):
+def _formerror_messages(form, exc: ValidationError):
     """Put an action's refusal next to the field it names, or on top of the form."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
@@ -258,7 +251,7 @@ def establish_start(request):
         try:
             app = actions.do_start_establishment(acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            _formerror_messages(form, exc)
         else:
             return redirect("orgs:application-edit", app.pk)
     return render(request, "orgs/establish_start.html", {"form": form})
@@ -273,7 +266,7 @@ def change_start(request, pk, kind):
     try:
         app = actions.do_start_change(org, acting_user=request.user, kind=kind)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
         return redirect("orgs:my-org", org.pk)
     return redirect("orgs:application-edit", app.pk)
 
@@ -334,7 +327,7 @@ def _save_application(request, app, form) -> bool:
                 )
             actions.do_save_application(app, acting_user=request.user, **fields)
     except ValidationError as exc:
-        _form_errors(form, exc)
+        _formerror_messages(form, exc)
         return False
     except PermissionDenied:
         messages.error(request, _("You may not do this."))
@@ -362,7 +355,7 @@ def _attach(request, case, form):
             case, form.cleaned_data["file"], form.cleaned_data["purpose"], acting_user=request.user
         )
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("Document added."))
 
@@ -374,7 +367,7 @@ def application_submit(request, pk):
     try:
         actions.do_submit_application(app, acting_user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
         return redirect("orgs:application-edit", app.pk)
     messages.success(
         request,
@@ -391,7 +384,7 @@ def report_start(request, pk):
     try:
         report = actions.do_start_report(org, acting_user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
         return redirect("orgs:my-org", org.pk)
     return redirect("orgs:report-edit", report.pk)
 
@@ -411,7 +404,7 @@ def report_edit(request, pk):
             try:
                 actions.do_save_report(report, acting_user=request.user, **fields)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                _formerror_messages(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("orgs:report-edit", report.pk)
@@ -449,7 +442,7 @@ def report_submit(request, pk):
     try:
         actions.do_submit_report(report, acting_user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
         return redirect("orgs:report-edit", report.pk)
     messages.success(
         request,
@@ -525,7 +518,7 @@ def project_new(request):
                 **runner,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            _formerror_messages(form, exc)
         except PermissionDenied:
             raise Http404 from None
         else:
@@ -566,7 +559,7 @@ def need_new(request):
                     project, acting_user=user, household=household, **data
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                _formerror_messages(form, exc)
             except PermissionDenied:
                 raise Http404 from None
             else:
@@ -619,7 +612,7 @@ def _need_action(request, pk, fn, success):
     try:
         result = fn(need)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, success(result) if callable(success) else success)
     return redirect("orgs:need-detail", need.pk)
@@ -672,7 +665,7 @@ def match_accept(request, pk):
     try:
         actions.do_accept_match(match, acting_user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("Accepted. The donor is asked to deliver."))
     return redirect("orgs:need-detail", match.need_id)
@@ -685,7 +678,7 @@ def match_decline(request, pk):
     try:
         actions.do_decline_match(match, acting_user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("Declined. The goods are free for other needs."))
     return redirect("orgs:need-detail", match.need_id)
@@ -698,7 +691,7 @@ def match_close(request, pk):
     try:
         actions.do_close_match(match, acting_user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("The match is closed; what was not delivered is released."))
     return _back(side, match)
@@ -717,7 +710,7 @@ def match_delivery(request, pk):
     try:
         actions.do_record_delivery(match, acting_user=request.user, **form.cleaned_data)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("Delivery recorded."))
     return _back(side, match)
@@ -738,7 +731,7 @@ def delivery_confirm(request, pk):
                 received_quantity=form.cleaned_data["received_quantity"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Receipt confirmed. It now appears in the public ledger."))
     return redirect("orgs:need-detail", delivery.match.need_id)
@@ -757,7 +750,7 @@ def offer_new(request):
         try:
             offer = actions.do_create_offer(acting_user=user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            _formerror_messages(form, exc)
         else:
             messages.success(
                 request,
@@ -823,7 +816,7 @@ def offer_withdraw(request, pk):
     try:
         actions.do_withdraw_offer(offer, acting_user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("Your offer is withdrawn."))
     return redirect("orgs:offer-detail", offer.pk)

@@ -19,3 +19,16 @@ def test_the_import_contracts_hold():
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert "0 broken" in run.stdout
+
+
+def test_the_project_urlconf_names_no_domain():
+    """Domains register their URLconf (casework.registry.register_domain); the platform's
+    root URLconf includes what was registered."""
+    from django.urls import reverse
+
+    from civilaffairs.casework.registry import DOMAINS, domain_urlconfs
+
+    text = (ROOT / "civilaffairs" / "urls.py").read_text(encoding="utf-8")
+    assert not [code for code in DOMAINS if f'"{code}' in text]
+    assert [prefix for prefix, _urlconf in domain_urlconfs()] == [f"{c}/" for c in DOMAINS]
+    assert reverse("eldercare:home") == "/eldercare/"

@@ -13,13 +13,10 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from civilaffairs.lib.history import save_with_history as _save
+from civilaffairs.lib.months import first_of_month
 
 from .models import Entitlement, Payment
 from .registry import get_program
-
-
-def first_of_month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
 
 
 @transaction.atomic

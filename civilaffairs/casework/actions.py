@@ -208,7 +208,8 @@ class StepInvalid(ValidationError):
     show the fields again with their messages (nothing was saved)."""
 
     def __init__(self, form):
-        super().__init__([e for errors in form.errors.values() for e in errors])
+        # Keyed by field as the form has them ("__all__" for the rest), like a model's errors.
+        super().__init__(form.errors.as_data())
         self.form = form
 
 
@@ -227,7 +228,7 @@ def do_transition(
 ) -> Case:
     """Take one step of the case's workflow: the only way a case moves.
 
-    Lock the case; check the state and the step's `who` once; check its guard; validate its
+    Lock the case; check the step's `who` once and the state; check its guard; validate its
     form (a bound `form` from a page, or plain `values` and `reason` from code); call its
     handler to write the domain's rows; set the state (close, decide, route); write the event;
     tell every party; schedule the follow-ups on commit. All or nothing."""
@@ -236,6 +237,9 @@ def do_transition(
     t = wf.transitions.get(name)
     if t is None:
         raise ValidationError(_("Unknown action."))
+    # Who may take the step is asked first: someone who may not is not told the case's state.
+    if not t.who(case, acting_user):
+        raise PermissionDenied(f"may not take {t.name}")
     if case.state not in t.sources:
         if t.name == "submit":
             raise ValidationError(_("This application has already been submitted."))
@@ -243,16 +247,15 @@ def do_transition(
             _("This action is not possible now: the case is “%(state)s”.")
             % {"state": case.get_state_display()}
         )
-    if not t.who(case, acting_user):
-        raise PermissionDenied(f"may not take {t.name}")
     if t.guard is not None:
         problem = t.guard(case)
         if problem:
             raise ValidationError(problem)
     if form is None:
-        form = step_form(
-            t, case, {**(values or {}), "reason": reason}, files, user=acting_user, prefixed=False
-        )
+        sent = dict(values or {})
+        if reason or "reason" not in sent:  # a step form may ask for the reason as a value
+            sent["reason"] = reason
+        form = step_form(t, case, sent, files, user=acting_user, prefixed=False)
     else:  # the page's form was built before the lock: the handler must see the locked row
         form.case = case
     if not form.is_valid():

@@ -103,11 +103,20 @@ class StepForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     is_step_form = True  # what Workflow.check looks for (workflow.py does not import forms)
+    # A domain's template for the fields of a step with many (a table of areas, one row per
+    # kind of support), included on the case page with `form`; None: each field in turn.
+    layout: str | None = None
+    # Whether the page shows the reason field: when the step needs a reason, or when a step
+    # form declares a reason of its own (a note, an explanation) and sets this.
+    ask_reason = False
+    # A sentence shown above the step's fields: what to check before taking it.
+    instructions = ""
 
     def __init__(self, *args, transition=None, case=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.transition, self.case, self.user = transition, case, user
         if transition is not None and transition.needs_reason:
+            self.ask_reason = True
             field = self.fields["reason"]
             field.required = True
             field.label = _("Reason (the applicant will read it)")

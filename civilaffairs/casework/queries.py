@@ -29,6 +29,7 @@ from civilaffairs.accounts.access import (
 from civilaffairs.accounts.models import StaffRole, User
 from civilaffairs.lib import prepared
 from civilaffairs.lib.compiled import Kept, compiled, literal_sql
+from civilaffairs.lib.lookup import get_or_404
 from civilaffairs.lib.paging import KeysetPage, keyset_page_sql
 
 from .models import QUEUE_ORDER, Case, Document, Notification, visible_to_key
@@ -46,18 +47,11 @@ CASE_DETAIL_RELATED = (
 )
 
 
-def _get_or_404(qs, pk):
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
 def access_case(user, pk) -> Case:
     """A case in the staff member's jurisdiction and level, or 404 (PermissionDenied for a user
     who is not staff at all)."""
     require_staff(user)
-    case = _get_or_404(Case.objects.visible_to(user).select_related(*CASE_DETAIL_RELATED), pk)
+    case = get_or_404(Case.objects.visible_to(user).select_related(*CASE_DETAIL_RELATED), pk)
     case._read_as_visible_to = user.pk  # see Case.is_visible_to
     return case
 
@@ -76,7 +70,7 @@ def assignee_name(case: Case) -> str:
 
 def access_citizen_case(user, pk) -> Case:
     """One of the citizen's own cases (applicant or beneficiary), or 404."""
-    return _get_or_404(Case.objects.of_citizen(user).select_related("region", "office"), pk)
+    return get_or_404(Case.objects.of_citizen(user).select_related("region", "office"), pk)
 
 
 def documents_visible_to(user, case: Case | None = None):
@@ -104,7 +98,7 @@ def access_document(user, pk) -> Document:
         q |= Q(pk__in=documents_visible_to(user).values("pk"))
     if user.person_id:
         q |= Q(case__in=Case.objects.of_citizen(user).values("pk"), shared_with_applicant=True)
-    return _get_or_404(Document.objects.filter(q).select_related("case"), pk)
+    return get_or_404(Document.objects.filter(q).select_related("case"), pk)
 
 
 # ----------------------------------------------------------------------------- staff queues
@@ -390,7 +384,7 @@ def unread_count_for(request) -> int:
 
 def access_citizen_document(user, pk) -> Document:
     """A document of one of the citizen's own cases, or 404."""
-    return _get_or_404(
+    return get_or_404(
         Document.objects.filter(
             case__in=Case.objects.of_citizen(user).values("pk"), shared_with_applicant=True
         ).select_related("case"),

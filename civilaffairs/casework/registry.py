@@ -16,14 +16,35 @@ from civilaffairs.lib.confidentiality import Confidentiality
 # catalogue shows and its place in it: the platform names none of them.
 DOMAINS: dict[str, str] = {}
 _domain_order: dict[str, int] = {}
+_domain_urls: dict[str, str] = {}
+_beat: dict[str, dict] = {}
 
 
-def register_domain(code: str, label, *, order: int) -> None:
-    """A domain app announces itself (in AppConfig.ready, before its services)."""
+def register_domain(code: str, label, *, order: int, urls: str | None = None) -> None:
+    """A domain app announces itself (in AppConfig.ready, before its services): its label and
+    place in the catalogue, and the URLconf (a dotted module path) served under `/<code>/`."""
     DOMAINS[code] = label
     _domain_order[code] = order
     for key in sorted(DOMAINS, key=lambda c: _domain_order[c]):
         DOMAINS[key] = DOMAINS.pop(key)  # kept in catalogue order
+    if urls:
+        _domain_urls[code] = urls
+
+
+def domain_urlconfs() -> list[tuple[str, str]]:
+    """(URL prefix, URLconf module) of every domain, in catalogue order: civilaffairs.urls
+    includes them, so the project's URLconf names no domain."""
+    return [(f"{code}/", _domain_urls[code]) for code in DOMAINS if code in _domain_urls]
+
+
+def register_beat(name: str, task: str, schedule) -> None:
+    """A periodic task a domain brings (a crontab or seconds), added to Celery beat's schedule
+    when beat starts (civilaffairs.celery): the settings list only the platform's own."""
+    _beat[name] = {"task": task, "schedule": schedule}
+
+
+def beat_entries() -> dict[str, dict]:
+    return dict(_beat)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string, select_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -352,20 +352,6 @@ def _timeline(case: Case) -> list:
     return rows
 
 
-def via_url(case: Case, t) -> str | None:
-    """The domain page that collects what transition `t` needs (Transition.via_url_name). Its
-    URL takes the case's pk (`case_pk`) or the domain record's (`pk`)."""
-    if not t.via_url_name:
-        return None
-    details = case.details()
-    for kwargs in ({"case_pk": case.pk}, {"pk": details.pk if details is not None else case.pk}):
-        try:
-            return reverse(t.via_url_name, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return None
-
-
 def fields_html(form, *names) -> str:
     """Crispy markup of some fields of a form on the case page. Unbound, the note and upload
     forms are the same on every case page (labels and choices come from code), and crispy
@@ -381,11 +367,21 @@ def fields_html(form, *names) -> str:
     )
 
 
+def step_forms(case: Case, user, bound: dict | None = None) -> list:
+    """The steps `user` may take on the case now, each with its form (the one sent back with
+    errors when `bound` has it): for casework/_step_forms.html, on the case page or a domain's
+    workspace."""
+    bound = bound or {}
+    return [
+        (t, bound.get(f"t-{t.name}") or step_form(t, case, user=user))
+        for t in case.workflow.transitions_from(case.state)
+        if actions.can_fire(case, t, user)
+    ]
+
+
 def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
     user = request.user
     bound = bound or {}
-    wf = case.workflow
-    transitions = [t for t in wf.transitions_from(case.state) if actions.can_fire(case, t, user)]
     screening = case.screenings.first()
     can_assign = case.is_open and case.office_id is not None and _can_supervise(case, user)
     assign_form = priority_form = None
@@ -400,10 +396,8 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
         "case": case,
         "assignee_name": assignee_name(case),
         "service": case.service_def,
-        "transition_forms": [
-            (t, bound.get(f"t-{t.name}") or step_form(t, case, user=user), via_url(case, t))
-            for t in transitions
-        ],
+        "transition_forms": step_forms(case, user, bound),
+        "next_url": bound.get("next_url", ""),
         "screening": screening,
         "screening_rows": [
             {**r, "outcome_label": _outcome_label(r.get("outcome", ""))}
@@ -448,25 +442,24 @@ def case_transition(request, pk, name):
     t = case.workflow.transitions.get(name)
     if t is None:
         raise Http404
-    if t.via_url_name:
-        # Fired only by the domain's page, which collects and saves what the step needs.
-        target = via_url(case, t)
-        if target is None:
-            raise Http404
-        return redirect(target)
     form = step_form(t, case, request.POST, request.FILES, user=request.user)
+    # A domain's workspace (the registry's counter) posts the step with its own address to
+    # come back to; a form sent back with errors is shown on the case page, which keeps it.
+    back = safe_next(request, "")
     try:
         actions.do_transition(case, name, acting_user=request.user, form=form)
     except actions.StepInvalid as exc:
         messages.error(request, _("“%(action)s” was not done; see below.") % {"action": t.label})
-        return _render_detail(request, case, {f"t-{t.name}": exc.form})
+        return _render_detail(request, case, {f"t-{t.name}": exc.form, "next_url": back})
     except ValidationError as exc:
         _error_messages(request, exc)
-        return redirect("casework:case-detail", case.pk)
+        return redirect(back or reverse("casework:case-detail", args=[case.pk]))
     except PermissionDenied:
         messages.error(request, _("You may not do this on this case."))
-        return redirect("casework:case-detail", case.pk)
+        return redirect(back or reverse("casework:case-detail", args=[case.pk]))
     messages.success(request, _("Done: %(action)s.") % {"action": t.label})
+    if back and Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
+        return redirect(back)
     return _back_to(request, case)
 
 

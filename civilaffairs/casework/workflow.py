@@ -70,8 +70,6 @@ class Transition:
     # Follow-ups, called on commit with the case id (enqueue a task, send a letter, ...).
     after: tuple[Callable[[int], None], ...] = field(default=(), compare=False)
     style: str = "primary"  # button style on the staff page
-    # Deprecated: the domain page that collected the step's data before transitions had forms.
-    via_url_name: str | None = None
 
     def __post_init__(self):
         if self.who is None:

@@ -76,3 +76,14 @@ class IdField(forms.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", BIGINT_MAX)
         super().__init__(**kwargs)
+
+
+class DatePicker(forms.DateInput):
+    """The browser's date picker. It accepts only yyyy-mm-dd whatever the page's language, so
+    the value is always written that way: in zh-Hans Django would write 2026/12/05, which the
+    browser drops, and a pre-filled date would come back empty ("this field is required")."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civilaffairs.lib.forms import DatePicker
 from civilaffairs.people.models import Region
 
 from .conditions import parse_decimal, validate_condition, validate_reason
@@ -78,9 +79,7 @@ class PreviewForm(forms.Form):
         max_length=12,
         help_text=_("e.g. 640104 for a county: every household in its subtree is counted."),
     )
-    as_of = forms.DateField(
-        label=_("As of"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    as_of = forms.DateField(label=_("As of"), initial=timezone.localdate, widget=DatePicker())
     overrides = forms.CharField(
         label=_("Parameter overrides"),
         required=False,

@@ -51,7 +51,6 @@ from .common import (  # noqa: F401
     _people,
     _require_account,
     _require_person,
-    _save,
     _today,
 )
 from .registration import (  # noqa: F401

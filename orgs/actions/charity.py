@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from civilaffairs.accounts.access import grants_for, scope_q
 from civilaffairs.accounts.models import Office
 from civilaffairs.casework.notify import notify_all
+from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.people.models import Household, Region
 
 from .. import matching, params
@@ -28,7 +29,7 @@ from ..queries import (
     NEED_ROLES,
     requester_q,
 )
-from .common import _lock_org, _now, _org_users, _people, _require_account, _save, _today
+from .common import _lock_org, _now, _org_users, _people, _require_account, _today
 
 
 def _wind_down_charity(org, acting_user):

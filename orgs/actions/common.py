@@ -16,15 +16,6 @@ from ..models import (
 EDITABLE_STATES = ("draft", "returned")
 
 
-def _save(obj, acting_user, reason: str | None = None):
-    if acting_user is not None and getattr(acting_user, "pk", None):
-        obj._history_user = acting_user
-    if reason:
-        obj._change_reason = reason[:100]
-    obj.save()
-    return obj
-
-
 def _now():
     return timezone.now()
 

@@ -10,6 +10,7 @@ from civilaffairs.accounts.models import Office
 from civilaffairs.casework.actions import do_create_case, do_submit_case, do_transition
 from civilaffairs.casework.document_actions import do_add_document
 from civilaffairs.casework.models import Case
+from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.people.actions import do_register_person
 from civilaffairs.people.models import Person, Region
 
@@ -28,7 +29,7 @@ from ..queries import (
 )
 from ..services import CHANGE, DEREGISTER, ESTABLISH
 from .charity import _wind_down_charity
-from .common import EDITABLE_STATES, _lock_org, _require_account, _require_person, _save, _today
+from .common import EDITABLE_STATES, _lock_org, _require_account, _require_person, _today
 
 
 def authority_for(service: str, region_code: str, level: int) -> Office | None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from civilaffairs.casework.actions import do_create_case, do_submit_case, do_transition
 from civilaffairs.casework.notify import notify_all
+from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.rules.exceptions import MissingParameter
 
 from .. import params
@@ -33,7 +34,6 @@ from .common import (
     _people,
     _require_account,
     _require_person,
-    _save,
     _today,
 )
 from .registration import _require_applicant_edit

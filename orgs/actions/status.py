@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from civilaffairs.casework.notify import notify_all
+from civilaffairs.lib.history import save_with_history as _save
 
 from ..models import (
     STATUS_MOVES,
@@ -20,7 +21,7 @@ from ..queries import (
     holds_authority_grant,
 )
 from .charity import _wind_down_charity
-from .common import _lock_org, _org_users, _people, _save, _today
+from .common import _lock_org, _org_users, _people, _today
 
 
 @transaction.atomic

@@ -105,16 +105,20 @@ def test_a_director_reports_a_child_the_worker_assesses_and_plans_and_a_visit_is
     row = page.get_by_role("row").filter(has_text=case.reference)
     with page.expect_navigation():
         row.get_by_role("link", name=t("Confirm the category")).click()
+    # Every step is taken on the case page, each with its own form.
+    expect(page).to_have_url(url(live_server, "casework:case-detail", case.pk))
     left_behind = page.get_by_label(t("Left-behind child (留守儿童)"), exact=True)
     expect(left_behind).to_be_checked()  # suggested by the rules from the register
     assert axe_violations(page) == []
     page.get_by_label(label_pattern(t("Children's director responsible"))).select_option(
         str(world.director.pk)
     )
-    click(page, "Confirm")
+    click(page, "Confirm the category")
 
     # …assesses the five areas…
-    expect(page.get_by_role("heading", level=1)).to_contain_text(t("Needs assessment"))
+    expect(
+        page.get_by_role("heading", level=3, name=t("Record the needs assessment"))
+    ).to_be_visible()
     scores = {
         Area.LIVING: Score.SOME,
         Area.EDUCATION: Score.CLEAR,
@@ -129,10 +133,12 @@ def test_a_director_reports_a_child_the_worker_assesses_and_plans_and_a_visit_is
     page.get_by_role("group", name=t(Area.EDUCATION.label), exact=True).get_by_role("textbox").fill(
         "数学成绩下滑，作业无人辅导。"
     )
-    click(page, "Save the assessment")
+    click(page, "Record the needs assessment")
 
     # …and builds the plan from the matched resources.
-    expect(page.get_by_role("heading", level=1)).to_contain_text(t("Support plan"))
+    expect(
+        page.get_by_role("heading", level=3, name=t("Put the support plan in force"))
+    ).to_be_visible()
     education = need_group(page, Area.EDUCATION)
     expect(education.get_by_role("radio", name=re.compile("^凤凰北街街道儿童之家"))).to_be_checked()
     expect(page.locator("main")).not_to_contain_text("西夏区")  # another county's resource
@@ -140,10 +146,11 @@ def test_a_director_reports_a_child_the_worker_assesses_and_plans_and_a_visit_is
     counselling = need_group(page, Area.PSYCHOLOGY)
     counselling.get_by_role("radio", name=re.compile("^银川市阳光青少年心理咨询中心")).check()
     assert axe_violations(page) == []
-    click(page, "Put the plan in force")
+    click(page, "Put the support plan in force")
+    expect(page.locator(".messages")).to_contain_text(t("Put the support plan in force"))
 
     profile = ChildProfile.objects.get(person=child)
-    expect(page).to_have_url(url(live_server, "childwelfare:child-detail", profile.pk))
+    page.goto(url(live_server, "childwelfare:child-detail", profile.pk))
     assert axe_violations(page) == []
     items = page.get_by_role("table", name=t("Items of the plan"))
     expect(items).to_contain_text("凤凰北街街道儿童之家")
@@ -175,7 +182,7 @@ def test_a_guardian_sees_the_childs_plan_and_allowance_and_the_pages_pass_axe(
     world, page, live_server
 ):
     from childwelfare import actions
-    from tests.childwelfare.conftest import confirmed, orphan_family
+    from tests.childwelfare.conftest import approve_allowance, confirmed, orphan_family
     from tests.factories import UserFactory
 
     granny, child = orphan_family()
@@ -185,7 +192,7 @@ def test_a_guardian_sees_the_childs_plan_and_allowance_and_the_pages_pass_axe(
         profile, acting_user=world.childworker, relation="grandparent", person=granny
     )
     allowance = actions.do_apply_allowance(profile, acting_user=world.childworker)
-    actions.do_approve_allowance(allowance, acting_user=world.childworker)
+    approve_allowance(allowance, acting_user=world.childworker)
     _f, _m, other_child = family()
     confirmed(world, other_child, "poor_family")
     UserFactory(username="13995110001", phone="13995110001", person=granny)

@@ -157,3 +157,64 @@ def test_family_books_a_meal_provider_completes_it_and_the_elder_rates_it(world,
     booking.refresh_from_db()
     assert booking.rating.score == 5 and booking.rating.rated_by == world.p.citizen
     assert len(checked) == 15
+
+
+def test_a_care_plan_is_assessed_drafted_sent_and_approved_on_the_case_page(
+    world, page, live_server
+):
+    """The township caseworker records the ability assessment on the case page (the step's own
+    form), drafts the plan on the plan page and sends it; the county approver approves it on
+    the case page with the start day; the visits are booked. In Chinese, as staff work."""
+    from eldercare import actions
+    from eldercare.models import ADL_ITEMS, CarePlan
+
+    plan = actions.do_request_care_plan(acting_user=world.family, elder=world.elder)
+    case_url = live_server.url + reverse("casework:case-detail", args=[plan.case_id])
+
+    log_in(page, live_server, world.p.caseworker)
+    page.goto(case_url)
+    expect(
+        page.get_by_role("heading", level=3, name=t("Record the ability assessment"))
+    ).to_be_visible()
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+    for key, _label, scores in ADL_ITEMS:
+        page.locator(f"select[name=t-record_assessment-adl_{key}]").select_option(str(scores[1]))
+    page.get_by_label(label_pattern(t("Cognition"))).select_option("normal")
+    page.get_by_label(label_pattern(t("Living situation"))).select_option("alone")
+    press(page, "Record the ability assessment")
+    print(
+        "ERRS",
+        page.evaluate(
+            """() => [...document.querySelectorAll('.is-invalid')].map(e => e.name + '=' + e.value)"""
+        ),
+    )
+    expect(page.locator(".messages")).to_contain_text(
+        t("Done: %(action)s.") % {"action": t("Record the ability assessment")}
+    )
+
+    # The plan's contents are drafted on its own page; the step is sent from there.
+    with page.expect_navigation():
+        page.get_by_role("link", name=t("Draft the plan")).click()
+    page.get_by_label(label_pattern(t("Provider"))).select_option(str(world.provider.pk))
+    press(page, "Save")
+    page.get_by_label(label_pattern(t("Service"))).select_option(str(world.meal.pk))
+    page.get_by_label(label_pattern(t("Day of the week"))).select_option("2")
+    page.get_by_label(label_pattern(t("Time"))).select_option("11:00")
+    press(page, "Add")
+    press(page, "Send the plan for approval")
+    plan.case.refresh_from_db()
+    assert plan.case.state == "proposed" and plan.case.office == world.p.county
+
+    # The county approves on the case page, from tomorrow.
+    log_in(page, live_server, world.p.approver)
+    page.goto(case_url)
+    start = page.get_by_label(label_pattern(t("The plan starts on")))
+    start.fill((timezone.localdate() + dt.timedelta(days=1)).isoformat())
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+    press(page, "Approve the plan")
+    plan = CarePlan.objects.select_related("case").get(pk=plan.pk)
+    assert plan.case.state == "active"
+    assert plan.starts_on == timezone.localdate() + dt.timedelta(days=1)
+    assert Booking.objects.filter(plan_item__plan=plan).exists()  # booked after the commit

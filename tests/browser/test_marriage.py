@@ -7,6 +7,7 @@ The clock is not moved here: the live server sets session cookies the browser mu
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -21,6 +22,7 @@ from marriage.models import Appointment, Certificate, MarriageRecord
 from tests.auth import pass_second_factor
 from tests.conftest import ensure_holidays, ensure_regions
 from tests.factories import PASSWORD, PersonFactory, UserFactory, office_for, staff
+from tests.marriage.conftest import receive_step, refuse, register_marriage
 
 from .conftest import label_of, label_pattern, t
 from .test_portal import describe, run_axe
@@ -129,10 +131,15 @@ def test_a_couple_books_the_registrar_registers_them_and_the_certificate_renders
     checks = pg.locator("main table.checks-table tbody tr")
     expect(checks).to_have_count(8)
     expect(pg.locator("main .checks-table .text-bg-danger")).to_have_count(0)
-    pg.locator("main input[name=photos_checked]").check()
-    pg.locator("main input[name=declarations_signed]").check()
+    # The step's form is on the counter page; it is posted to the case's transition URL and
+    # comes back here.
+    pg.locator("main input[name=t-register-photos_checked]").check()
+    pg.locator("main input[name=t-register-declarations_signed]").check()
     with pg.expect_navigation():
-        pg.get_by_role("button", name=t("Register and issue the certificates")).click()
+        pg.get_by_role("button", name=t("Register the marriage"), exact=True).click()
+    expect(pg).to_have_url(
+        re.compile(reverse("marriage:counter", args=[appointment.application_id]) + "$")
+    )
     expect(pg.locator("main .alert-success")).to_be_visible()
     record = MarriageRecord.objects.get()
     cert = Certificate.objects.get(holder=woman.person)
@@ -182,7 +189,7 @@ def test_the_refusal_letter_and_the_divorce_countdown_pass_axe(world, browser, l
         declaration=True,
     )
     app = actions.do_check_in(ap.application, acting_user=registrar)
-    actions.do_refuse(app, acting_user=registrar)
+    refuse(app, acting_user=registrar)
     # 张伟 and 李娜 married, then filed a divorce.
     ap = actions.do_book_registration(
         acting_user=man,
@@ -193,12 +200,10 @@ def test_the_refusal_letter_and_the_divorce_countdown_pass_axe(world, browser, l
         declaration=True,
     )
     app = actions.do_check_in(ap.application, acting_user=registrar)
-    actions.do_register_marriage(
-        app, acting_user=registrar, photos_checked=True, declarations_signed=True
-    )
+    register_marriage(app, acting_user=registrar, photos_checked=True, declarations_signed=True)
     ap = actions.do_book_divorce(acting_user=woman, registry=registry, slot=slots[1])
     app = actions.do_check_in(ap.application, acting_user=registrar)
-    actions.do_receive_divorce(
+    receive_step(
         app,
         acting_user=registrar,
         both_present=True,

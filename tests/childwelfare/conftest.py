@@ -16,10 +16,12 @@ import pytest
 from django.utils import timezone
 
 from childwelfare import actions
+from childwelfare.forms import AssessmentForm, ReviewForm, SupportPlanForm
+from childwelfare.models import AllowanceGrant, NeedsAssessment, PlanReview, SupportPlan
 from childwelfare.seed import seed_programs, seed_resources
 from civilaffairs.accounts.actions import do_update_office
 from civilaffairs.accounts.models import StaffRole, User
-from civilaffairs.casework.actions import do_screen_and_route
+from civilaffairs.casework.actions import do_screen_and_route, do_transition
 from civilaffairs.casework.registry import all_services
 from civilaffairs.people.actions import do_record_death
 from civilaffairs.people.models import Membership, Person, Region
@@ -115,15 +117,47 @@ def screen(case):
     return case
 
 
+# The case steps, as the case page takes them (casework.actions.do_transition with the step's
+# form values); each returns what the step wrote.
+
+
+def confirm(case, *, acting_user, category, director=None, reason=""):
+    if category == "none":
+        return do_transition(case, "close_no_need", acting_user=acting_user, reason=reason)
+    values = {"category": category, "director": getattr(director, "pk", "") or ""}
+    return do_transition(case, "confirm", acting_user=acting_user, values=values, reason=reason)
+
+
+def assess(case, *, acting_user, assessed_on, areas, summary=""):
+    values = AssessmentForm.values(assessed_on=assessed_on, areas=areas, summary=summary)
+    do_transition(case, "record_assessment", acting_user=acting_user, values=values)
+    return NeedsAssessment.objects.filter(case=case).latest("id")
+
+
+def build_plan(case, *, acting_user, items):
+    values = SupportPlanForm.values(items)
+    do_transition(case, "activate_plan", acting_user=acting_user, values=values)
+    return SupportPlan.objects.filter(case=case).latest("id")
+
+
+def review(case, *, acting_user, progress, item_updates=None):
+    values = ReviewForm.values(progress=progress, item_updates=item_updates)
+    do_transition(case, "complete_review", acting_user=acting_user, values=values)
+    return PlanReview.objects.filter(plan__case=case).latest("id")
+
+
+def approve_allowance(case, *, acting_user):
+    do_transition(case, "approve", acting_user=acting_user)
+    return AllowanceGrant.objects.get(case=case)
+
+
 def reported_and_screened(w, child, **kw):
     return screen(report(child, w.director, **kw))
 
 
 def confirmed(w, child, category, **kw):
     case = reported_and_screened(w, child, **kw)
-    actions.do_confirm_category(
-        case, acting_user=w.childworker, category=category, director=w.director
-    )
+    confirm(case, acting_user=w.childworker, category=category, director=w.director)
     case.refresh_from_db()
     return case
 
@@ -142,7 +176,7 @@ def in_support(w, child, category="left_behind"):
     from childwelfare.models import Resource
 
     case = confirmed(w, child, category)
-    actions.do_record_assessment(
+    assess(
         case,
         acting_user=w.childworker,
         assessed_on=timezone.localdate(),
@@ -158,7 +192,7 @@ def in_support(w, child, category="left_behind"):
         }
         for need in ("education_aid", "counselling")
     ]
-    actions.do_build_plan(case, acting_user=w.childworker, items=items)
+    build_plan(case, acting_user=w.childworker, items=items)
     case.refresh_from_db()
     return case
 

@@ -31,6 +31,10 @@ from civilaffairs.people.actions import do_update_person
 from civilaffairs.people.models import Region
 from tests.childwelfare.conftest import (
     HOME,
+    approve_allowance,
+    assess,
+    build_plan,
+    confirm,
     confirmed,
     family,
     in_support,
@@ -38,6 +42,7 @@ from tests.childwelfare.conftest import (
     person,
     report,
     reported_and_screened,
+    review,
     set_working_away,
 )
 from tests.factories import make_household
@@ -293,17 +298,15 @@ def test_a_director_cannot_decide_the_category(world):
     _f, _m, child = family()
     case = reported_and_screened(world, child)
     with pytest.raises(PermissionDenied):
-        actions.do_confirm_category(case, acting_user=world.director, category="left_behind")
+        confirm(case, acting_user=world.director, category="left_behind")
 
 
 def test_no_protection_needed_closes_the_report_with_the_reason(world):
     _f, _m, child = family()
     case = reported_and_screened(world, child)
     with pytest.raises(ValidationError):
-        actions.do_confirm_category(case, acting_user=world.childworker, category="none")
-    actions.do_confirm_category(
-        case, acting_user=world.childworker, category="none", reason="父母在家，照料良好。"
-    )
+        confirm(case, acting_user=world.childworker, category="none")
+    confirm(case, acting_user=world.childworker, category="none", reason="父母在家，照料良好。")
     case.refresh_from_db()
     assert case.state == "no_need" and case.closed_at is not None
 
@@ -315,7 +318,7 @@ def test_plan_items_are_matched_to_resources_by_need_region_and_capacity(world):
     father, mother, child = family()
     set_working_away(father, mother)
     case = confirmed(world, child, "left_behind")
-    assessment = actions.do_record_assessment(
+    assessment = assess(
         case,
         acting_user=world.childworker,
         assessed_on=timezone.localdate(),
@@ -348,7 +351,7 @@ def test_plan_items_are_matched_to_resources_by_need_region_and_capacity(world):
         r.name for r in Resource.objects.matching("education_aid", HOME)
     ]
     with pytest.raises(ValidationError):
-        actions.do_build_plan(
+        build_plan(
             case,
             acting_user=world.childworker,
             items=[
@@ -363,7 +366,7 @@ def test_plan_items_are_matched_to_resources_by_need_region_and_capacity(world):
     # Nor can another county's resource.
     xixia = Resource.objects.get(name="西夏区青少年心理辅导站")
     with pytest.raises(ValidationError):
-        actions.do_build_plan(
+        build_plan(
             case,
             acting_user=world.childworker,
             items=[
@@ -376,7 +379,7 @@ def test_plan_items_are_matched_to_resources_by_need_region_and_capacity(world):
             ],
         )
     home = Resource.objects.get(name="凤凰北街街道儿童之家")
-    plan = actions.do_build_plan(
+    plan = build_plan(
         case,
         acting_user=world.childworker,
         items=[
@@ -409,7 +412,7 @@ def test_the_last_free_place_goes_to_one_plan_only(world):
     make_household(person("监护人", "F", dt.date(1960, 1, 1)), (second, "40"))
     cases = [confirmed(world, c, "poor_family") for c in (first, second)]
     for case in cases:
-        actions.do_record_assessment(
+        assess(
             case,
             acting_user=world.childworker,
             assessed_on=timezone.localdate(),
@@ -421,15 +424,15 @@ def test_the_last_free_place_goes_to_one_plan_only(world):
         "owner": world.director,
         "due_on": timezone.localdate(),
     }
-    actions.do_build_plan(cases[0], acting_user=world.childworker, items=[item])
+    build_plan(cases[0], acting_user=world.childworker, items=[item])
     with pytest.raises(ValidationError):
-        actions.do_build_plan(cases[1], acting_user=world.childworker, items=[item])
+        build_plan(cases[1], acting_user=world.childworker, items=[item])
 
 
 def test_an_urgent_safety_need_in_the_assessment_escalates(world):
     _f, _m, child = family()
     case = confirmed(world, child, "poor_family")
-    actions.do_record_assessment(
+    assess(
         case,
         acting_user=world.childworker,
         assessed_on=timezone.localdate(),
@@ -456,7 +459,7 @@ def test_plans_are_reviewed_at_the_categorys_interval(world):
         case.refresh_from_db()
         assert case.state == "review"
         item = plan.items.first()
-        review = actions.do_complete_plan_review(
+        done = review(
             case,
             acting_user=world.childworker,
             progress="辅导按计划进行。",
@@ -464,7 +467,7 @@ def test_plans_are_reviewed_at_the_categorys_interval(world):
         )
         case.refresh_from_db()
         assert case.state == "supported"
-        assert review.next_review_on > plan.next_review_on
+        assert done.next_review_on > plan.next_review_on
         assert SupportItem.objects.get(pk=item.pk).status == "in_progress"
 
 
@@ -567,7 +570,7 @@ def allowance_in_payment(world, child, category="orphan"):
     case.refresh_from_db()
     assert case.screening_outcome == "pass"
     assert case.office == world.p.county  # the county decides
-    actions.do_approve_allowance(case, acting_user=world.childworker)
+    approve_allowance(case, acting_user=world.childworker)
     case.refresh_from_db()
     return case
 
@@ -638,7 +641,7 @@ def test_an_institution_raised_orphan_gets_the_institution_standard(world):
     )
     case = actions.do_apply_allowance(profile, acting_user=world.childworker)
     do_screen_and_route(case.pk)
-    grant = actions.do_approve_allowance(case, acting_user=world.childworker)
+    grant = approve_allowance(case, acting_user=world.childworker)
     assert grant.care_setting == "institution"
     assert grant.monthly_amount == Decimal("1800.00")
 

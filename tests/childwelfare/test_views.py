@@ -3,6 +3,7 @@ opening of a child's record, guardians who see their own children only, every st
 outside the user's area, and list pages at a fixed number of queries."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -86,7 +87,8 @@ def test_a_caseworker_with_only_the_assistance_role_cannot_open_a_childs_record(
     sign_in(client, world.p.caseworker)  # same township, caseworker role, confidential level
     assert client.get(reverse("childwelfare:child-detail", args=[profile.pk])).status_code == 404
     assert client.get(reverse("casework:case-detail", args=[case.pk])).status_code == 404
-    assert client.get(reverse("childwelfare:plan-review", args=[case.pk])).status_code == 404
+    step = reverse("casework:case-transition", args=[case.pk, "close"])
+    assert client.post(step, {"t-close-reason": "x"}).status_code == 404
     page = client.get(reverse("childwelfare:child-list")).content.decode()
     assert profile.person.name not in page
     assert not view_logs(world.p.caseworker, profile).exists()
@@ -195,11 +197,9 @@ def staff_urls(case, profile, alert, item, guardian, allowance_case):
         ("post", reverse("childwelfare:allowance-apply", args=[profile.pk])),
         ("post", reverse("childwelfare:guardian-end", args=[guardian.pk])),
         ("post", reverse("childwelfare:item-update", args=[item.pk])),
-        ("get", reverse("childwelfare:intake-confirm", args=[case.pk])),
-        ("get", reverse("childwelfare:assessment", args=[case.pk])),
-        ("get", reverse("childwelfare:plan", args=[case.pk])),
-        ("get", reverse("childwelfare:plan-review", args=[case.pk])),
-        ("get", reverse("childwelfare:allowance-approve", args=[allowance_case.pk])),
+        ("post", reverse("casework:case-transition", args=[case.pk, "close"])),
+        ("post", reverse("casework:case-transition", args=[allowance_case.pk, "approve"])),
+        ("get", reverse("casework:case-detail", args=[allowance_case.pk])),
         ("get", reverse("childwelfare:alert-resolve", args=[alert.pk])),
         ("get", reverse("casework:case-detail", args=[case.pk])),
     ]
@@ -252,7 +252,7 @@ def test_anyone_on_the_staff_may_report_a_child_of_their_area_without_seeing_the
 def test_citizens_get_403_on_the_staff_urls(client, world, everything):
     sign_in(client, world.p.citizen)
     for method, url in staff_urls(*everything):
-        assert getattr(client, method)(url).status_code in (403, 404), url
+        assert getattr(client, method)(url).status_code == 403, url
     assert client.get(reverse("childwelfare:home")).status_code == 403
 
 
@@ -351,11 +351,18 @@ def test_a_report_through_the_pages_reaches_the_worker(client, world):
     sign_in(client, world.childworker)
     home = client.get(reverse("childwelfare:home")).content.decode()
     assert case.reference in home
-    response = client.post(
-        reverse("childwelfare:intake-confirm", args=[case.pk]),
-        {"category": "left_behind", "director": world.director.pk},
-    )
-    assert response["Location"] == reverse("childwelfare:assessment", args=[case.pk])
+    # Every step on the case page, through the engine.
+    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert 'name="t-confirm-category"' in page
+
+    def step(name, data):
+        url = reverse("casework:case-transition", args=[case.pk, name])
+        return client.post(url, {f"t-{name}-{k}": v for k, v in data.items()})
+
+    response = step("confirm", {"category": "left_behind", "director": world.director.pk})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == "assessing"
     data = {"assessed_on": timezone.localdate().isoformat(), "summary": "需要学业支持"}
     for area, score in (
         ("living", 1),
@@ -366,28 +373,33 @@ def test_a_report_through_the_pages_reaches_the_worker(client, world):
     ):
         data[f"{area}_score"] = str(score)
         data[f"{area}_notes"] = ""
-    response = client.post(reverse("childwelfare:assessment", args=[case.pk]), data)
-    assert response["Location"] == reverse("childwelfare:plan", args=[case.pk])
-    page = client.get(response["Location"]).content.decode()
+    response = step("record_assessment", {**data, "education_score": ""})
+    assert response.status_code == 400  # a missing score: shown again, nothing saved
+    assert not case.child_assessments.exists()
+    response = step("record_assessment", data)
+    assert response.status_code == 302
+    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
     assert "凤凰北街街道儿童之家" in page and "西夏区" not in page
+    ticked = re.search(r'<input[^>]*name="t-activate_plan-education_aid_include"[^>]*>', page)
+    assert " checked" in ticked.group(0)  # the need the assessment found comes ticked
     home_resource = __import__("childwelfare.models", fromlist=["Resource"]).Resource.objects.get(
         name="凤凰北街街道儿童之家"
     )
-    response = client.post(
-        reverse("childwelfare:plan", args=[case.pk]),
+    response = step(
+        "activate_plan",
         {
-            "n0-include": "on",
-            "n0-need": "education_aid",
-            "n0-resource": home_resource.pk,
-            "n0-description": "课后辅导",
-            "n0-owner": world.director.pk,
-            "n0-due_on": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+            "education_aid_include": "on",
+            "education_aid_resource": home_resource.pk,
+            "education_aid_description": "课后辅导",
+            "education_aid_owner": world.director.pk,
+            "education_aid_due_on": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
         },
     )
+    assert response.status_code == 302
     profile = ChildProfile.objects.get(person=child)
-    assert response["Location"] == reverse("childwelfare:child-detail", args=[profile.pk])
     case.refresh_from_db()
     assert case.state == "supported"
+    assert [i.need for i in profile.plans.get().items.all()] == ["education_aid"]
 
     sign_in(client, world.director)
     response = client.post(
@@ -424,7 +436,7 @@ def test_the_case_page_shows_the_childs_block(client, world):
     case = reported_and_screened(world, child)
     sign_in(client, world.childworker)
     page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
-    assert reverse("childwelfare:intake-confirm", args=[case.pk]) in page
+    assert reverse("casework:case-transition", args=[case.pk, "confirm"]) in page
     assert "child_orphan" in page
 
 

@@ -14,6 +14,7 @@ import time_machine
 from django.utils import timezone, translation
 
 from civilaffairs.accounts.models import Office, StaffRole, User
+from civilaffairs.casework.actions import do_transition
 from civilaffairs.people.models import Region
 from marriage import actions
 from marriage.models import Appointment, MarriageApplication, RegistrationOffice, Slot
@@ -128,9 +129,48 @@ def at_counter(reg, a, b, traveller=None) -> MarriageApplication:
     return actions.do_check_in(app, acting_user=reg.registrar)
 
 
+# The counter's steps, as the counter page takes them (casework.actions.do_transition with the
+# step's form values); each returns what the step wrote.
+
+
+def _step(app, name, user, **values):
+    do_transition(app.case, name, acting_user=user, values=values)
+    return MarriageApplication.objects.select_related("case", "record").get(pk=app.pk)
+
+
+def register_marriage(app, *, acting_user, photos_checked, declarations_signed):
+    return _step(
+        app,
+        "register",
+        acting_user,
+        photos_checked=photos_checked,
+        declarations_signed=declarations_signed,
+    ).record
+
+
+def receive_step(app, *, acting_user, **values):
+    return _step(app, "receive", acting_user, **values)
+
+
+def register_divorce(app, *, acting_user, both_present):
+    return _step(app, "register", acting_user, both_present=both_present).record
+
+
+def refuse(app, *, acting_user, refusal="", reason=""):
+    return _step(app, "refuse", acting_user, refusal=refusal, reason=reason)
+
+
+def clear_review(app, *, acting_user, finding):
+    return _step(app, "clear", acting_user, finding=finding)
+
+
+def withdraw(app, *, acting_user, party_id=None, reason=""):
+    return _step(app, "withdraw", acting_user, party=party_id or "", reason=reason)
+
+
 def register(reg, a, b, traveller=None):
     app = at_counter(reg, a, b, traveller)
-    return actions.do_register_marriage(
+    return register_marriage(
         app, acting_user=reg.registrar, photos_checked=True, declarations_signed=True
     )
 
@@ -146,7 +186,7 @@ def receive_divorce(reg, a, b, traveller) -> MarriageApplication:
     traveller.move_to(dt.datetime.combine(ap.slot.date, ap.slot.start, tzinfo=SH))
     app = MarriageApplication.objects.get(pk=ap.application_id)
     actions.do_check_in(app, acting_user=reg.registrar)
-    return actions.do_receive_divorce(
+    return receive_step(
         app,
         acting_user=reg.registrar,
         both_present=True,

@@ -15,13 +15,20 @@ from civilaffairs.people.models import Membership, Person, Region
 from marriage import actions
 from marriage.models import Certificate, MarriageApplication, MarriageRecord
 from tests.factories import make_household
-from tests.marriage.conftest import at_counter, citizen, register
+from tests.marriage.conftest import (
+    at_counter,
+    citizen,
+    clear_review,
+    refuse,
+    register,
+    register_marriage,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def refused_with(app, reg, refusal):
-    app = actions.do_refuse(app, acting_user=reg.registrar)
+    app = refuse(app, acting_user=reg.registrar)
     case = Case.objects.get(pk=app.case_id)
     assert case.state == "refused" and case.outcome == "refused"
     assert app.refusal == refusal
@@ -78,7 +85,7 @@ def test_an_under_age_man_is_refused_with_article_1047(reg):
     assert [c["code"] for c in failed] == [f"age-{a.person_id}"]
     assert "21" in failed[0]["reason"] and "1047" in failed[0]["reason"]
     with pytest.raises(ValidationError, match="1047"):
-        actions.do_register_marriage(
+        register_marriage(
             app, acting_user=reg.registrar, photos_checked=True, declarations_signed=True
         )
     case = refused_with(app, reg, MarriageApplication.Refusal.UNDER_AGE)
@@ -130,7 +137,7 @@ def test_siblings_in_the_household_records_are_stopped_for_review_then_refused(r
     assert relation["outcome"] == "refer"
     assert "1048" in relation["reason"] and "王建国" in relation["reason"]
     with pytest.raises(ValidationError):
-        actions.do_register_marriage(
+        register_marriage(
             app, acting_user=reg.registrar, photos_checked=True, declarations_signed=True
         )
     case = refused_with(app, reg, MarriageApplication.Refusal.RELATION)
@@ -145,7 +152,7 @@ def test_a_review_may_clear_step_siblings_and_registration_goes_on(reg):
         head, (a.person, Membership.Relation.SON), (b.person, Membership.Relation.DAUGHTER)
     )
     app = at_counter(reg, a, b)
-    actions.do_clear_review(
+    clear_review(
         app,
         acting_user=reg.registrar,
         finding="张丽是继女，与李强无血缘关系（户口簿与出生证明核实）",
@@ -154,7 +161,7 @@ def test_a_review_may_clear_step_siblings_and_registration_goes_on(reg):
     assert app.case.state == "checking"
     relation = next(c for c in app.checks if c["code"] == "relation")
     assert relation["outcome"] == "pass" and "继女" in relation["reason"]
-    record = actions.do_register_marriage(
+    record = register_marriage(
         app, acting_user=reg.registrar, photos_checked=True, declarations_signed=True
     )
     assert record.status == MarriageRecord.Status.IN_FORCE
@@ -185,7 +192,7 @@ def test_a_deceased_partner_fails_the_identity_check(reg, couple):
 def test_registration_needs_the_photos_and_declarations_confirmed(reg, couple):
     app = at_counter(reg, *couple)
     with pytest.raises(ValidationError) as exc:
-        actions.do_register_marriage(
+        register_marriage(
             app, acting_user=reg.registrar, photos_checked=False, declarations_signed=False
         )
     assert set(exc.value.error_dict) == {"photos_checked", "declarations_signed"}
@@ -202,12 +209,12 @@ def test_a_couple_from_another_county_registers_here(reg, couple):
 def test_another_registry_registrar_cannot_act_on_the_case(reg, couple):
     app = at_counter(reg, *couple)
     with pytest.raises(PermissionDenied):
-        actions.do_register_marriage(
+        register_marriage(
             app, acting_user=reg.other_registrar, photos_checked=True, declarations_signed=True
         )
     # Nor can a caseworker of the same county, who is no registrar.
     with pytest.raises(PermissionDenied):
-        actions.do_refuse(app, acting_user=reg.personas.approver, reason="x", refusal="other")
+        refuse(app, acting_user=reg.personas.approver, reason="x", refusal="other")
 
 
 def test_the_registration_transition_cannot_be_fired_without_the_counter(reg, couple):

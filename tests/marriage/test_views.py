@@ -17,7 +17,15 @@ from civilaffairs.people.models import Person
 from marriage import actions
 from marriage.models import Appointment, Certificate, MarriageApplication, MarriageRecord, Slot
 from tests.auth import sign_in
-from tests.marriage.conftest import at_counter, book, citizen, next_slot, register
+from tests.marriage.conftest import (
+    at_counter,
+    book,
+    citizen,
+    next_slot,
+    refuse,
+    register,
+    register_marriage,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.marriage.urls_for_tests")]
 
@@ -143,7 +151,7 @@ def test_my_page_shows_status_records_and_the_cooling_off_countdown(
 def test_the_refused_couple_reads_the_refusal_letter(client, reg):
     a = citizen("刘洋", "M", dt.date(2004, 12, 1))
     b = citizen("陈静", "F", dt.date(2003, 1, 1))
-    app = actions.do_refuse(at_counter(reg, a, b), acting_user=reg.registrar)
+    app = refuse(at_counter(reg, a, b), acting_user=reg.registrar)
     sign_in(client, b)
     html = page(client.get(reverse("marriage:refusal-letter", args=[app.pk])))
     assert "1047" in html and reg.home.name in html and "60" in html
@@ -157,7 +165,7 @@ def test_my_page_keeps_a_fixed_number_of_queries(client, reg, couple):
         page(client.get(reverse("marriage:my")))
     register_app = MarriageApplication.objects.get()
     actions.do_check_in(register_app, acting_user=reg.registrar)
-    actions.do_register_marriage(
+    register_marriage(
         register_app, acting_user=reg.registrar, photos_checked=True, declarations_signed=True
     )
     c = citizen("孙丽", "F", dt.date(1996, 5, 5))
@@ -188,12 +196,6 @@ def registered(reg, couple):
 STAFF_PK_URLS = [
     ("marriage:counter", "get", "app"),
     ("marriage:counter-check-in", "post", "app"),
-    ("marriage:counter-register", "post", "app"),
-    ("marriage:counter-receive", "post", "app"),
-    ("marriage:counter-register-divorce", "post", "app"),
-    ("marriage:counter-refuse", "post", "app"),
-    ("marriage:counter-clear", "post", "app"),
-    ("marriage:counter-withdraw", "post", "app"),
     ("marriage:staff-refusal-letter", "get", "app"),
     ("marriage:certificate", "get", "cert"),
 ]
@@ -217,6 +219,20 @@ def test_another_registrys_registrar_gets_404_on_every_staff_url(
     sign_in(client, reg.registrar)
     expected = {404} if name == "marriage:staff-refusal-letter" else {200, 302, 400}
     assert getattr(client, method)(url).status_code in expected
+
+
+@pytest.mark.parametrize("step", ["register", "refuse", "clear", "withdraw", "receive"])
+def test_the_counter_steps_are_closed_to_everyone_but_the_registry(client, reg, couple, step):
+    """The steps are posted to the platform's one transition URL; only the application's
+    registry sees the case there, so everyone else is answered as if it did not exist."""
+    app = at_counter(reg, *couple)
+    url = reverse("casework:case-transition", args=[app.case_id, step])
+    for user in (reg.other_registrar, reg.personas.approver, reg.personas.caseworker):
+        sign_in(client, user)
+        assert client.post(url).status_code == 404, user
+    sign_in(client, reg.personas.citizen)
+    assert client.post(url).status_code == 403
+    assert Case.objects.get(pk=app.case_id).state == "checking"
 
 
 def test_another_registrar_cannot_open_the_case_on_the_platforms_pages(client, reg, registered):
@@ -293,13 +309,21 @@ def test_the_registrar_checks_in_registers_and_prints_through_the_pages(client, 
     )
     html = page(client.get(counter))
     assert "text-bg-danger" not in html and "张伟" in html  # no failed check
-    response = client.post(reverse("marriage:counter-register", args=[ap.application_id]), {})
+    case_id = Appointment.objects.get(pk=ap.pk).application.case_id
+    register = reverse("casework:case-transition", args=[case_id, "register"])
+    assert register in html  # the step's form is on the counter page
+    response = client.post(register, {"next": counter})
     assert response.status_code == 400  # the confirmations are required
+    assert "请核对双方本人与身份证照片是否一致。" in response.content.decode()
     response = client.post(
-        reverse("marriage:counter-register", args=[ap.application_id]),
-        {"photos_checked": "on", "declarations_signed": "on"},
+        register,
+        {
+            "t-register-photos_checked": "on",
+            "t-register-declarations_signed": "on",
+            "next": counter,
+        },
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == counter
     cert = Certificate.objects.filter(holder=a.person).get()
     html = page(client.get(counter))
     assert reverse("marriage:certificate", args=[cert.pk]) in html
@@ -330,7 +354,8 @@ def test_a_refusal_through_the_counter_page_and_its_letter(client, reg):
     html = page(client.get(reverse("marriage:counter", args=[app.pk])))
     assert "1047" in html  # the failed check and its reason are shown
     response = client.post(
-        reverse("marriage:counter-refuse", args=[app.pk]), {"refusal": "under_age", "reason": ""}
+        reverse("casework:case-transition", args=[app.case_id, "refuse"]),
+        {"t-refuse-refusal": "under_age", "t-refuse-reason": ""},
     )
     assert response.status_code == 302
     html = page(client.get(reverse("marriage:staff-refusal-letter", args=[app.pk])))
@@ -346,8 +371,15 @@ def test_divorce_at_the_counter_pages(client, reg, couple, fixed_clock):
     sign_in(client, reg.registrar)
     pk = ap.application_id
     client.post(reverse("marriage:counter-check-in", args=[pk]))
-    response = client.post(
-        reverse("marriage:counter-receive", args=[pk]),
+    case_id = MarriageApplication.objects.get(pk=pk).case_id
+    counter = reverse("marriage:counter", args=[pk])
+
+    def step(name, data):
+        url = reverse("casework:case-transition", args=[case_id, name])
+        return client.post(url, {"next": counter, **{f"t-{name}-{k}": v for k, v in data.items()}})
+
+    response = step(
+        "receive",
         {
             "both_present": "on",
             "agreement_signed": "on",
@@ -355,20 +387,17 @@ def test_divorce_at_the_counter_pages(client, reg, couple, fixed_clock):
             "agreement_property": "房产归女方",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == counter
     app = MarriageApplication.objects.get(pk=pk)
     assert app.case.state == "cooling_off"
     html = page(client.get(reverse("marriage:counter", args=[pk])))
     assert app.cooling_off_ends.isoformat() in html
-    # Too early: refused with the reason on the page, nothing changes.
-    response = client.post(
-        reverse("marriage:counter-register-divorce", args=[pk]), {"both_present": "on"}
-    )
-    assert response.status_code == 400
-    assert app.collection_starts.isoformat() in response.content.decode()  # from when
-    response = client.post(
-        reverse("marriage:counter-withdraw", args=[pk]), {"party": b.person_id, "reason": "反悔"}
-    )
+    # Too early: refused with the reason, back on the counter page; nothing changes.
+    response = step("register", {"both_present": "on"})
+    assert response.status_code == 302 and response["Location"] == counter
+    assert app.collection_starts.isoformat() in page(client.get(counter))  # from when
+    assert Case.objects.get(pk=app.case_id).state == "cooling_off"
+    response = step("withdraw", {"party": b.person_id, "reason": "反悔"})
     assert response.status_code == 302
     assert Case.objects.get(pk=app.case_id).state == "withdrawn"
 

@@ -309,12 +309,6 @@ TABLE: dict[str, Row] = {
     "marriage:staff-appointments": page(REGISTRARS),
     "marriage:counter": page(REGISTRARS, sample="registry_application"),
     "marriage:counter-check-in": action(REGISTRARS, sample="registry_application"),
-    "marriage:counter-register": action(REGISTRARS, 400, sample="registry_application"),
-    "marriage:counter-receive": action(REGISTRARS, 400, sample="registry_application"),
-    "marriage:counter-register-divorce": action(REGISTRARS, 400, sample="registry_application"),
-    "marriage:counter-refuse": action(REGISTRARS, 400, sample="registry_application"),
-    "marriage:counter-clear": action(REGISTRARS, 400, sample="registry_application"),
-    "marriage:counter-withdraw": action(REGISTRARS, 400, sample="registry_application"),
     "marriage:staff-refusal-letter": page(REGISTRARS, sample="registry_refusal"),
     "marriage:certificate": page(REGISTRARS, sample="certificate"),
     "marriage:replacement": Row(get=rule(REGISTRARS), post=rule(REGISTRARS, 302)),
@@ -340,22 +334,6 @@ TABLE: dict[str, Row] = {
     "childwelfare:report-find": Row(get=rule(STAFF), post=rule(STAFF)),
     "childwelfare:report-person": Row(
         sample="person", key="person_pk", get=rule(STAFF), post=rule(STAFF)
-    ),
-    "childwelfare:intake-confirm": Row(
-        sample="child_intake", key="case_pk", get=rule(STAFF), post=rule(STAFF)
-    ),
-    "childwelfare:assessment": Row(
-        sample="child_intake", key="case_pk", get=rule(STAFF), post=rule(STAFF)
-    ),
-    # No assessment recorded yet on these intakes: the plan page sends to the assessment.
-    "childwelfare:plan": Row(
-        sample="child_intake", key="case_pk", get=rule(STAFF, 302), post=rule(STAFF, 302)
-    ),
-    "childwelfare:plan-review": Row(
-        sample="child_intake", key="case_pk", get=rule(STAFF), post=rule(STAFF)
-    ),
-    "childwelfare:allowance-approve": Row(
-        sample="child_allowance", key="case_pk", get=rule(STAFF), post=rule(STAFF)
     ),
     "childwelfare:alert-list": page(STAFF),
     "childwelfare:alert-resolve": Row(sample="child_alert", get=rule(STAFF), post=rule(STAFF)),
