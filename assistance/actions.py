@@ -63,13 +63,12 @@ def do_start_application(
     )
     if existing is not None:
         return existing
-    membership = person.current_membership()
     case = do_create_case(
         acting_user=acting_user,
         service=f"assistance.{kind}",
         region=person.residence_region,
         applicant=person,
-        household=membership.household if membership else None,
+        household=person.current_household(),
         channel=channel,
     )
     app = AssistanceApplication(case=case, kind=kind)

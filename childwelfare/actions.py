@@ -411,13 +411,12 @@ def do_report_child(
             escalate(profile, acting_user=acting_user, message=concern, case=case)
         return case
 
-    membership = child.current_membership()
     case = do_create_case(
         acting_user=acting_user,
         service=INTAKE,
         region=child.residence_region,
         # No applicant or beneficiary: a report about a child is never announced to anyone.
-        household=membership.household if membership else None,
+        household=child.current_household(),
         channel=Case.Channel.ASSISTED,
         priority=Case.Priority.URGENT if safety_concern else Case.Priority.NORMAL,
     )
@@ -772,14 +771,13 @@ def do_apply_allowance(profile: ChildProfile, *, acting_user) -> Case:
         .order_by("-is_de_facto_carer", "start_date", "id")
         .first()
     )
-    membership = child.current_membership()
     case = do_create_case(
         acting_user=acting_user,
         service=ALLOWANCE,
         region=child.residence_region,
         applicant=carer.person if carer else None,
         beneficiary=child,
-        household=membership.household if membership else None,
+        household=child.current_household(),
         channel=Case.Channel.ASSISTED,
     )
     _save(

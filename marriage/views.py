@@ -129,7 +129,7 @@ def book_registration(request):
                     declaration=form.cleaned_data["declaration"],
                 )
             except ValidationError as exc:
-                error_messages(request, exc, form)
+                error_messages(request, exc, form=form)
             else:
                 messages.success(
                     request,
@@ -164,7 +164,7 @@ def book_divorce(request):
                     slot=form.cleaned_data["slot"],
                 )
             except ValidationError as exc:
-                error_messages(request, exc, form)
+                error_messages(request, exc, form=form)
             else:
                 messages.success(
                     request,
@@ -203,7 +203,7 @@ def book_collection(request, pk):
                     app, acting_user=request.user, slot=form.cleaned_data["slot"]
                 )
             except ValidationError as exc:
-                error_messages(request, exc, form)
+                error_messages(request, exc, form=form)
             else:
                 messages.success(request, _("Booked. Your spouse must confirm the time too."))
                 return redirect("marriage:my")
@@ -230,7 +230,7 @@ def appointment_confirm(request, pk):
                 appointment, acting_user=request.user, declaration=needs_declaration
             )
         except ValidationError as exc:
-            error_messages(request, exc, form)
+            error_messages(request, exc, form=form)
         else:
             messages.success(request, _("Thank you: the appointment is confirmed."))
             return redirect("marriage:my")
@@ -264,7 +264,7 @@ def appointment_change(request, pk):
                     appointment, acting_user=request.user, slot=form.cleaned_data["slot"]
                 )
             except ValidationError as exc:
-                error_messages(request, exc, form)
+                error_messages(request, exc, form=form)
             else:
                 messages.success(request, _("Changed. The other party must confirm the new time."))
                 return redirect("marriage:my")

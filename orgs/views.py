@@ -579,10 +579,7 @@ def _household_of(user, number):
         if is_staff_member(user)
         else None
     )
-    if person is None:
-        return None
-    membership = person.current_membership()
-    return membership.household if membership else None
+    return person.current_household() if person is not None else None
 
 
 @login_required

@@ -8,6 +8,7 @@ from civilaffairs.lib import idnumber
 from civilaffairs.people.models import Person
 from tests.auth import sign_in, totp_code
 from tests.factories import PASSWORD, PersonFactory, UserFactory, valid_id
+from tests.pages import page_text
 from tests.sql import statements
 
 pytestmark = pytest.mark.django_db
@@ -166,7 +167,7 @@ def test_a_citizens_pages_do_not_ask_for_staff_roles_and_a_new_role_shows_at_onc
     assert response.status_code == 302
     workspace = reverse("staff:workspace")
     with CaptureQueriesContext(connection) as ctx:
-        page = client.get(reverse("cases:my-cases")).content.decode()
+        page = page_text(client.get(reverse("cases:my-cases")))
     assert _staffrole_reads(ctx) == 1  # the user's own read, nothing more
     assert f'href="{workspace}"' not in page
     assert client.get(workspace).status_code == 403  # the check itself, not only the link

@@ -9,6 +9,7 @@ from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.people.models import Person, Region
 from tests.auth import sign_in
 from tests.factories import PersonFactory, staff
+from tests.pages import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -46,10 +47,10 @@ def test_staff_list_pages_refuse_citizens_and_show_only_own_area(client, persona
     assert client.get(reverse("staff:workspace")).status_code == 403
     assert client.get(reverse("staff:person-list")).status_code == 403
     sign_in(client, personas.caseworker)
-    page = client.get(reverse("staff:person-list")).content.decode()
+    page = page_text(client.get(reverse("staff:person-list")))
     assert resident.name in page and elsewhere.name not in page
     sign_in(client, personas.other_caseworker)
-    page = client.get(reverse("staff:person-list")).content.decode()
+    page = page_text(client.get(reverse("staff:person-list")))
     assert elsewhere.name in page and resident.name not in page
 
 
@@ -66,7 +67,7 @@ def test_the_county_and_the_city_see_the_townships_people(personas, resident):
 def test_the_id_number_is_masked_on_staff_pages(client, personas, resident):
     sign_in(client, personas.caseworker)
     for url in (reverse("staff:person-list"), reverse("staff:person-detail", args=[resident.pk])):
-        page = client.get(url).content.decode()
+        page = page_text(client.get(url))
         assert resident.id_number not in page
         assert resident.masked_id_number in page
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from civilaffairs.people.models import Person
 from tests.auth import sign_in
 from tests.factories import UserFactory
+from tests.pages import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def test_large_type_is_kept_in_a_cookie_for_visitors(client, regions):
     assert response.cookies["elder"].value == "1"
     assert 'class="elder-mode"' in client.get(reverse("portal:home")).content.decode()
     client.post(reverse("portal:preferences"), {"elder_mode": "0"})
-    assert 'class="elder-mode"' not in client.get(reverse("portal:home")).content.decode()
+    assert 'class="elder-mode"' not in page_text(client.get(reverse("portal:home")))
 
 
 def test_large_type_is_kept_on_the_account_when_logged_in(client, regions):

@@ -343,6 +343,11 @@ class Person(models.Model):
     def current_membership(self):
         return self.memberships.filter(end_date__isnull=True).select_related("household").first()
 
+    def current_household(self):
+        """The household the person belongs to now, or None (what a new case is filed under)."""
+        membership = self.current_membership()
+        return membership.household if membership else None
+
 
 class Household(models.Model):
     class HukouType(models.TextChoices):

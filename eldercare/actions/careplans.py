@@ -56,7 +56,6 @@ def do_request_care_plan(
         raise ValidationError(
             _("A care-plan request is already open (%(ref)s).") % {"ref": existing.reference}
         )
-    membership = elder.current_membership()
     case = do_create_case(
         acting_user=acting_user,
         service=CAREPLAN,
@@ -64,7 +63,7 @@ def do_request_care_plan(
         # The elder, or the family member who asked for them; staff apply in the elder's name.
         applicant=acting_user.person if for_family else elder,
         beneficiary=elder,
-        household=membership.household if membership else None,
+        household=elder.current_household(),
         channel=channel,
     )
     plan = _save(CarePlan(case=case, request_note=request_note.strip()), acting_user)

@@ -7,6 +7,7 @@ from PIL import Image
 
 from assistance import actions
 from tests.auth import sign_in
+from tests.pages import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def test_staff_investigation_documents_stay_internal_unless_shared(
         docs["收入证明.png"].shared_with_applicant and not docs["visit.png"].shared_with_applicant
     )
     sign_in(client, p.citizen)
-    page = client.get(reverse("cases:case-detail", args=[app.case.pk])).content.decode()
+    page = page_text(client.get(reverse("cases:case-detail", args=[app.case.pk])))
     assert "收入证明.png" in page and "visit.png" not in page
     assert (
         client.get(reverse("cases:document-download", args=[docs["visit.png"].pk])).status_code

@@ -13,6 +13,7 @@ from civilaffairs.casework.actions import do_claim_next, do_screen_and_route, do
 from civilaffairs.casework.models import Case
 from tests.assistance.conftest import fill_dibao
 from tests.auth import sign_in
+from tests.pages import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def test_a_citizen_applies_step_by_step_and_can_resume_a_draft(client, assistanc
     )
     assert response.status_code == 302
     assert client.post(reverse("assistance:application-step", args=[app.pk, 4])).status_code == 302
-    page = client.get(reverse("assistance:application-step", args=[app.pk, 5])).content.decode()
+    page = page_text(client.get(reverse("assistance:application-step", args=[app.pk, 5])))
     assert "300.00" in page  # countable income per person; the age allowance is not counted
     assert "6222021234567890" not in page and "7890" in page
     response = client.post(
@@ -148,7 +149,7 @@ def test_staff_on_the_assets_step_see_the_stored_bank_account_masked_and_keep_it
     client.post(reverse("assistance:assisted-start", args=[p.citizen.person.pk]), {"kind": "dibao"})
     app = fill_dibao(AssistanceApplication.objects.get(), p.caseworker)
     url = reverse("assistance:application-step", args=[app.pk, 3])
-    page = client.get(url).content.decode()
+    page = page_text(client.get(url))
     assert "6222021234567890" not in page and 'placeholder="**** 7890"' in page
     data = {"financial_assets": "5000", "vehicles": "0", "extra_housing": "0"}
     assert (
@@ -196,7 +197,7 @@ def test_the_public_notice_shows_no_personal_data(client, assistance_setup, hous
         app, acting_user=p.caseworker, visit_date=dt.date.today(), findings="属实"
     )
     actions.do_start_notice(app, acting_user=p.caseworker)
-    page = client.get(reverse("assistance:notices")).content.decode()
+    page = page_text(client.get(reverse("assistance:notices")))
     person = p.citizen.person
     assert "王**" in page and "崇安社区居委会" in page and "1100.00" in page
     assert person.name not in page and person.id_number not in page

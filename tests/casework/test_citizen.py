@@ -14,6 +14,7 @@ from civilaffairs.casework.document_actions import do_add_document
 from civilaffairs.casework.models import Case, CaseEvent, Notification
 from tests.auth import sign_in
 from tests.factories import UserFactory
+from tests.pages import page_text
 
 from .conftest import make_case, pdf_upload, resident
 
@@ -71,7 +72,7 @@ def test_my_applications_lists_my_cases_with_the_citizen_label_only(
     client, world, my_case, strangers_case
 ):
     sign_in(client, world.citizen)
-    page = client.get(reverse("cases:my-cases")).content.decode()
+    page = page_text(client.get(reverse("cases:my-cases")))
     assert my_case.reference in page and strangers_case.reference not in page
     assert "Being checked" in page  # the citizen label of "screened"
     assert "Test service" in page
@@ -107,7 +108,7 @@ def test_staff_get_404_on_citizen_urls_of_cases_that_are_not_theirs(
 
 def test_a_citizen_without_a_verified_person_sees_no_cases(client, world, my_case):
     sign_in(client, UserFactory())
-    page = client.get(reverse("cases:my-cases")).content.decode()
+    page = page_text(client.get(reverse("cases:my-cases")))
     assert my_case.reference not in page
     assert client.get(reverse("cases:case-detail", args=[my_case.pk])).status_code == 404
     assert client.get(reverse("cases:inbox")).status_code == 200
@@ -116,7 +117,7 @@ def test_a_citizen_without_a_verified_person_sees_no_cases(client, world, my_cas
 
 def test_the_citizen_never_sees_internal_events_or_staff_names(client, world, my_case):
     sign_in(client, world.citizen)
-    page = client.get(reverse("cases:case-detail", args=[my_case.pk])).content.decode()
+    page = page_text(client.get(reverse("cases:case-detail", args=[my_case.pk])))
     assert "Please bring your bank statement." in page
     assert "SECRET" not in page
     assert STAFF_NAME not in page
@@ -168,7 +169,7 @@ def test_a_citizen_withdraws_after_confirming(client, world, my_case):
     case = Case.objects.get(pk=my_case.pk)
     assert case.state == "withdrawn" and case.outcome == "withdrawn" and not case.is_open
     assert "Your application has been withdrawn." in response.content.decode()
-    assert "Withdraw my application" not in client.get(detail).content.decode()
+    assert "Withdraw my application" not in page_text(client.get(detail))
     event = CaseEvent.objects.get(case=case, transition="withdraw")
     assert event.actor == world.citizen and event.message == "I found work."
 
@@ -250,7 +251,7 @@ def test_the_inbox_counts_unread_messages_and_marks_them_read(client, world, my_
     assert mine.filter(read_at__isnull=True).count() == total - 1
     client.post(reverse("cases:inbox-read"))
     assert not mine.filter(read_at__isnull=True).exists()
-    assert "Messages (" not in client.get(reverse("portal:home")).content.decode()
+    assert "Messages (" not in page_text(client.get(reverse("portal:home")))
 
 
 def test_a_citizen_cannot_mark_someone_elses_messages_read(client, world, strangers_case):
@@ -262,7 +263,7 @@ def test_a_citizen_cannot_mark_someone_elses_messages_read(client, world, strang
         client.post(reverse("cases:inbox-read"), {"id": pk})
     client.post(reverse("cases:inbox-read"))
     assert not theirs.filter(read_at__isnull=False).exists()
-    inbox = client.get(reverse("cases:inbox")).content.decode()
+    inbox = page_text(client.get(reverse("cases:inbox")))
     assert strangers_case.reference not in inbox
 
 

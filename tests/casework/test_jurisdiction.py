@@ -10,6 +10,7 @@ from civilaffairs.casework.document_actions import do_add_document
 from civilaffairs.casework.models import Case, CaseEvent, Document
 from tests.auth import sign_in
 from tests.factories import staff
+from tests.pages import page_text
 
 from .conftest import ELSEWHERE, make_case, pdf_upload
 
@@ -148,7 +149,7 @@ def test_queues_of_another_county_do_not_list_the_case(client, world, private_me
     for who in ("other_caseworker", "other_approver"):
         sign_in(client, getattr(world, who))
         for name in ("casework:queue-mine", "casework:queue-office"):
-            page = client.get(reverse(name)).content.decode()
+            page = page_text(client.get(reverse(name)))
             assert waiting.reference not in page and mine.reference not in page
     sign_in(client, world.caseworker)
     assert mine.reference in client.get(reverse("casework:queue-mine")).content.decode()
@@ -180,7 +181,7 @@ def test_a_document_above_the_staff_members_level_is_not_served(client, world, c
     sign_in(client, world.caseworker)
     url = reverse("casework:document-download", args=[document.pk])
     assert client.get(url).status_code == 404
-    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    page = page_text(client.get(reverse("casework:case-detail", args=[case.pk])))
     assert url not in page
 
 
@@ -193,7 +194,7 @@ def test_staff_of_another_line_of_work_in_the_same_area_see_no_general_case(clie
         assert not Case.objects.visible_to(other).filter(pk=case.pk).exists()
         sign_in(client, other)
         assert client.get(reverse("casework:case-detail", args=[case.pk])).status_code == 404
-        office = client.get(reverse("casework:queue-office")).content.decode()
+        office = page_text(client.get(reverse("casework:queue-office")))
         assert case.reference not in office
     assert Case.objects.visible_to(world.approver).filter(pk=case.pk).exists()
 

@@ -19,6 +19,7 @@ from civilaffairs.casework.queries import list_unassigned_cases, queue_statement
 from civilaffairs.lib.paging import _after, _encode, _value, keyset_page
 from tests.auth import sign_in
 from tests.factories import staff
+from tests.pages import page_text
 from tests.sql import statements
 
 from .conftest import CW, ELSEWHERE, make_case, resident
@@ -243,7 +244,7 @@ def test_a_long_queue_is_counted_once_a_while_and_the_page_says_when(client, wor
     for filters in ({}, {"priority": 0}):
         cache.delete(queue_statement(world.caseworker, "office", filters).counts_key)
     with CaptureQueriesContext(connection) as first:
-        html = client.get(url).content.decode()
+        html = page_text(client.get(url))
     assert _group_bys(first) == 1 and "Screened: <strong>3</strong>" in html
     assert "Counted at" not in html  # counted just now
     newer = make_case(applicant)
@@ -279,7 +280,7 @@ def test_a_short_queue_is_counted_live(client, world):
     url = reverse("casework:queue-office")
     assert "Screened: <strong>1</strong>" in client.get(url).content.decode()
     make_case(applicant)
-    html = client.get(url).content.decode()
+    html = page_text(client.get(url))
     assert "Screened: <strong>2</strong>" in html and "Counted at" not in html
 
 
@@ -356,7 +357,7 @@ def test_queue_rows_escape_what_people_typed_and_speak_the_pages_language(client
         late = make_case(applicant, priority=Case.Priority.URGENT)
     on_time = make_case(applicant)
     sign_in(client, world.supervisor)
-    html = client.get(reverse("casework:queue-office")).content.decode()
+    html = page_text(client.get(reverse("casework:queue-office")))
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     rows = {int(pk): row for pk, row in re.findall(r'value="(\d+)" id="pick-\1"(.*?)</tr>', html)}

@@ -8,6 +8,7 @@ from civilaffairs.casework.actions import do_assign_case, do_transition
 from civilaffairs.casework.models import Case, CaseEvent
 from tests.auth import sign_in
 from tests.factories import staff
+from tests.pages import page_text
 
 from .conftest import CW, make_case, resident
 
@@ -47,7 +48,7 @@ def test_the_case_page_offers_only_the_transitions_the_user_may_fire(
     client, world, case, colleague
 ):
     sign_in(client, world.caseworker)
-    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    page = page_text(client.get(reverse("casework:case-detail", args=[case.pk])))
     assert page.count("<h1") == 1
     for name in ("accept", "refuse"):
         assert reverse("casework:case-transition", args=[case.pk, name]) in page
@@ -55,7 +56,7 @@ def test_the_case_page_offers_only_the_transitions_the_user_may_fire(
         assert reverse("casework:case-transition", args=[case.pk, name]) not in page
     # A colleague does not act on a case that is someone else's.
     sign_in(client, colleague)
-    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    page = page_text(client.get(reverse("casework:case-detail", args=[case.pk])))
     assert "/transition/" not in page
 
 
@@ -106,7 +107,7 @@ def test_the_workflow_runs_from_acceptance_to_approval(client, world, case):
     sign_in(client, world.caseworker)
     _transition(client, case, "accept")
     sign_in(client, world.approver)
-    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    page = page_text(client.get(reverse("casework:case-detail", args=[case.pk])))
     assert reverse("casework:case-transition", args=[case.pk, "approve"]) in page
     _transition(client, case, "approve")
     case = Case.objects.get(pk=case.pk)
@@ -115,7 +116,7 @@ def test_the_workflow_runs_from_acceptance_to_approval(client, world, case):
 
 def test_a_supervisor_reassigns_a_case_to_staff_of_its_office(client, world, case, colleague):
     sign_in(client, world.supervisor)
-    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    page = page_text(client.get(reverse("casework:case-detail", args=[case.pk])))
     assert 'name="assign-assignee"' in page
     assert "colleague" in page and "other_caseworker" not in page  # only the case's office
     response = client.post(
@@ -144,7 +145,7 @@ def test_a_supervisor_cannot_assign_to_staff_of_another_office(client, world, ca
 def test_a_caseworker_cannot_reassign(client, world, case, colleague):
     before = _state(case)
     sign_in(client, world.caseworker)
-    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    page = page_text(client.get(reverse("casework:case-detail", args=[case.pk])))
     assert 'name="assign-assignee"' not in page
     response = client.post(
         reverse("casework:case-assign", args=[case.pk]), {"assign-assignee": colleague.pk}
@@ -155,7 +156,7 @@ def test_a_caseworker_cannot_reassign(client, world, case, colleague):
     )
     assert response.status_code == 403
     assert _state(case) == before
-    assert 'id="bulk-form"' not in client.get(reverse("casework:queue-office")).content.decode()
+    assert 'id="bulk-form"' not in page_text(client.get(reverse("casework:queue-office")))
 
 
 def test_a_supervisor_assigns_ticked_cases_in_bulk(client, world, colleague):
@@ -183,7 +184,7 @@ def test_bulk_assignment_offers_the_staff_of_the_ticked_cases_offices(client, wo
     home = make_case()
     elsewhere_worker = staff("elsewhere_cw", "640105001", CW)
     sign_in(client, world.supervisor)
-    queue = client.get(reverse("casework:queue-office")).content.decode()
+    queue = page_text(client.get(reverse("casework:queue-office")))
     assert 'name="assignee"' not in queue  # the queue page lists no staff
     response = client.post(
         reverse("casework:bulk-assign"), {"case": [home.pk], "next": "/staff/cases/office/"}
@@ -268,13 +269,13 @@ def test_the_case_page_names_the_assignee_and_a_beneficiary_other_than_the_appli
     beneficiary are read apart, and only when there is one."""
     sign_in(client, world.supervisor)
     url = reverse("casework:case-detail", args=[case.pk])
-    html = client.get(url).content.decode()
+    html = page_text(client.get(url))
     assert world.caseworker.display_name in _summary(html)
     assert ">Beneficiary<" not in html
     # Someone else benefits (e.g. a child): named on the page, ID number masked.
     child = resident(name="王小明")
     Case.objects.filter(pk=case.pk).update(beneficiary=child)
-    html = client.get(url).content.decode()
+    html = page_text(client.get(url))
     assert ">Beneficiary<" in html and "王小明" in html
     assert child.id_number not in html and child.masked_id_number in html
     # Back in the office queue: nobody named.

@@ -26,6 +26,7 @@ from tests.childwelfare.conftest import (
     set_working_away,
 )
 from tests.factories import UserFactory
+from tests.pages import page_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.childwelfare.urls_for_tests")]
 
@@ -73,7 +74,7 @@ def test_every_view_of_a_childs_record_is_logged(client, world, supported):
 def test_the_record_shows_masked_numbers(client, world, supported):
     _case, profile = supported
     sign_in(client, world.childworker)
-    page = client.get(reverse("childwelfare:child-detail", args=[profile.pk])).content.decode()
+    page = page_text(client.get(reverse("childwelfare:child-detail", args=[profile.pk])))
     assert profile.person.name in page
     assert profile.person.id_number not in page
     assert profile.person.masked_id_number in page
@@ -89,7 +90,7 @@ def test_a_caseworker_with_only_the_assistance_role_cannot_open_a_childs_record(
     assert client.get(reverse("casework:case-detail", args=[case.pk])).status_code == 404
     step = reverse("casework:case-transition", args=[case.pk, "close"])
     assert client.post(step, {"t-close-reason": "x"}).status_code == 404
-    page = client.get(reverse("childwelfare:child-list")).content.decode()
+    page = page_text(client.get(reverse("childwelfare:child-list")))
     assert profile.person.name not in page
     assert not view_logs(world.p.caseworker, profile).exists()
     # Nor through the platform's queues.
@@ -121,7 +122,7 @@ def test_child_cases_on_the_platforms_pages_follow_the_childs_record(client, wor
     assert client.get(case_url).status_code == 404
     assert not Case.objects.visible_to(world.other_director).filter(pk=case.pk).exists()
     for queue in ("casework:queue-office", "casework:queue-mine"):
-        assert case.reference not in client.get(reverse(queue)).content.decode()
+        assert case.reference not in page_text(client.get(reverse(queue)))
     assert not view_logs(world.other_director, profile).exists()
     # The assigned director and the child-welfare worker of the county still see it.
     for user in (world.director, world.childworker):
@@ -156,7 +157,7 @@ def test_a_guardian_sees_their_child_and_nobody_elses(client, world):
 
     user = UserFactory(username="granny", person=granny)
     sign_in(client, user)
-    listing = client.get(reverse("childwelfare:my-children")).content.decode()
+    listing = page_text(client.get(reverse("childwelfare:my-children")))
     assert child.name in listing and other_child.name not in listing
     assert client.get(reverse("childwelfare:my-child", args=[mine.pk])).status_code == 200
     assert client.get(reverse("childwelfare:my-child", args=[other.pk])).status_code == 404
@@ -178,7 +179,7 @@ def test_another_citizen_sees_no_child(client, world):
         profile, acting_user=world.childworker, relation="grandparent", person=granny
     )
     sign_in(client, world.p.citizen)
-    assert child.name not in client.get(reverse("childwelfare:my-children")).content.decode()
+    assert child.name not in page_text(client.get(reverse("childwelfare:my-children")))
     assert client.get(reverse("childwelfare:my-child", args=[profile.pk])).status_code == 404
 
 
@@ -243,7 +244,7 @@ def test_anyone_on_the_staff_may_report_a_child_of_their_area_without_seeing_the
     sign_in(client, world.other_childworker)  # another county
     assert client.get(url).status_code == 404
     sign_in(client, world.other_director)  # the same township, not the child's director
-    page = client.get(url).content.decode()
+    page = page_text(client.get(url))
     assert profile.person.name in page  # as on the person registry page
     assert profile.get_category_display() not in page
     assert not view_logs(world.other_director, profile).exists()
@@ -266,13 +267,11 @@ def test_the_responsible_worker_opens_every_url(client, world, everything):
 def test_alert_lists_are_scoped_and_show_masked_names(client, world, everything):
     _case, profile, alert, *_ = everything
     sign_in(client, world.p.supervisor)  # the city supervisor: alerts, not records
-    page = client.get(reverse("childwelfare:alert-list")).content.decode()
+    page = page_text(client.get(reverse("childwelfare:alert-list")))
     assert profile.masked_name in page and profile.person.name not in page
     assert client.get(reverse("childwelfare:child-detail", args=[profile.pk])).status_code == 404
     sign_in(client, world.other_childworker)
-    assert (
-        profile.masked_name not in client.get(reverse("childwelfare:alert-list")).content.decode()
-    )
+    assert profile.masked_name not in page_text(client.get(reverse("childwelfare:alert-list")))
 
 
 # ----------------------------------------------------------------- query counts
@@ -378,7 +377,7 @@ def test_a_report_through_the_pages_reaches_the_worker(client, world):
     assert not case.child_assessments.exists()
     response = step("record_assessment", data)
     assert response.status_code == 302
-    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    page = page_text(client.get(reverse("casework:case-detail", args=[case.pk])))
     assert "凤凰北街街道儿童之家" in page and "西夏区" not in page
     ticked = re.search(r'<input[^>]*name="t-activate_plan-education_aid_include"[^>]*>', page)
     assert " checked" in ticked.group(0)  # the need the assessment found comes ticked

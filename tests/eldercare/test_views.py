@@ -25,6 +25,7 @@ from eldercare.models import (
 from eldercare.seed import seed_institutions
 from tests.auth import sign_in
 from tests.factories import PersonFactory, UserFactory
+from tests.pages import page_text
 
 from .conftest import URLS, accepted, at, book, tomorrow
 from .test_careplan import assess
@@ -182,12 +183,12 @@ def test_staff_of_the_elders_area_confirm_a_link_and_others_cannot(client, world
         acting_user=daughter, elder_name=elder.name, elder_id_number=elder.id_number, relation="30"
     )
     login(client, world.p.other_caseworker)
-    page = client.get(reverse("eldercare:staff-links")).content.decode()
+    page = page_text(client.get(reverse("eldercare:staff-links")))
     assert elder.name not in page
     assert client.post(reverse("eldercare:staff-link-confirm", args=[link.pk])).status_code == 404
     client.logout()
     login(client, world.p.caseworker)
-    page = client.get(reverse("eldercare:staff-links")).content.decode()
+    page = page_text(client.get(reverse("eldercare:staff-links")))
     assert elder.name in page and elder.masked_id_number in page and elder.id_number not in page
     client.post(reverse("eldercare:staff-link-confirm", args=[link.pk]))
     link.refresh_from_db()
@@ -202,11 +203,11 @@ def test_citizens_search_care_homes_by_area_and_care_level(client, world):
     url = reverse("eldercare:institution-list")
     everything = client.get(url).content.decode()
     assert "银川市社会福利院" in everything and "贺兰县德馨护理院" in everything
-    xingqing = client.get(url, {"region": "640104"}).content.decode()
+    xingqing = page_text(client.get(url, {"region": "640104"}))
     assert "银川市社会福利院" in xingqing and "金凤区颐年养护中心" not in xingqing
-    severe = client.get(url, {"care_level": 4}).content.decode()
+    severe = page_text(client.get(url, {"care_level": 4}))
     assert "金凤区颐年养护中心" in severe and "兴庆区康乐老年公寓" not in severe
-    free = client.get(url, {"free_beds": "on"}).content.decode()
+    free = page_text(client.get(url, {"free_beds": "on"}))
     assert "贺兰县德馨护理院" not in free  # 90 of 90 occupied
     near = client.get(url, {"lat": "38.49", "lng": "106.13"})
     assert near.context["rows"][0].name == "西夏区夕阳红养老院"
@@ -317,7 +318,7 @@ def test_every_staff_url_answers_404_to_another_county(client, world, rows):
         assert getattr(client, method)(url).status_code == 404, url
     # The lists open, and show nothing of the other county.
     for name in STAFF_LISTS:
-        body = client.get(reverse(name)).content.decode()
+        body = page_text(client.get(reverse(name)))
         assert world.elder.name not in body and "银川市社会福利院" not in body, name
         assert rows["invitee"].name not in body, name
 
@@ -348,7 +349,7 @@ def test_staff_pages_refuse_citizens_and_providers(client, world, rows):
 def test_a_provider_sees_only_its_own_bookings(client, world, rows):
     booking = rows["booking"]
     login(client, world.other_provider_user)
-    page = client.get(reverse("eldercare:provider-bookings")).content.decode()
+    page = page_text(client.get(reverse("eldercare:provider-bookings")))
     assert booking.reference not in page
     assert client.get(reverse("eldercare:provider-booking", args=[booking.pk])).status_code == 404
     for action in ("accept", "decline", "assign", "check-in", "check-out"):
@@ -357,10 +358,7 @@ def test_a_provider_sees_only_its_own_bookings(client, world, rows):
     worker = world.workers[0]
     url = reverse("eldercare:provider-worker-active", args=[worker.pk])
     assert client.post(url, {"active": "0"}).status_code == 404
-    assert (
-        booking.provider.name
-        not in client.get(reverse("eldercare:provider-workers")).content.decode()
-    )
+    assert booking.provider.name not in page_text(client.get(reverse("eldercare:provider-workers")))
     client.logout()
     login(client, world.provider_user)
     assert booking.reference in client.get(reverse("eldercare:provider-bookings")).content.decode()
@@ -383,7 +381,7 @@ def test_citizens_open_only_their_own_and_their_elders_bookings(client, world, r
     login(client, stranger)
     for name in ("eldercare:booking-detail", "eldercare:booking-cancel", "eldercare:booking-rate"):
         assert client.get(reverse(name, args=[booking.pk])).status_code == 404, name
-    assert booking.reference not in client.get(reverse("eldercare:booking-list")).content.decode()
+    assert booking.reference not in page_text(client.get(reverse("eldercare:booking-list")))
     url = reverse("eldercare:invitation", args=[rows["invitation"].pk])
     assert client.get(url).status_code == 404
     assert (
