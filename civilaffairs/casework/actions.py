@@ -16,13 +16,12 @@ from django.utils.translation import gettext as _
 
 from civilaffairs.accounts.access import grants_for
 from civilaffairs.accounts.models import Office, StaffRole
-from civilaffairs.lib.compiled import compiled
 from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.outage import Outage
 
 from .calendar import due_at_for
 from .forms import step_form
-from .models import Case, CaseEvent, Notification, Screening, visible_to_key
+from .models import Case, CaseEvent, Notification, Screening
 from .notify import language_of, notify
 from .registry import get_service
 from .workflow import Transition, workflow_for
@@ -439,22 +438,13 @@ def do_claim_next(*, acting_user, office_ids: list[int] | None = None) -> Case |
 
 
 def _claim_statement(user, offices: list[int]) -> tuple[str, list]:
-    """The claim statement for the user and offices, compiled once per process (lib.compiled)
-    under everything it is built from: building and compiling the pick (jurisdiction, narrowed
-    services, queued states) cost as much as the rest of a claim."""
-    from .workflow import queued_by_service
-
-    def build():
-        return _compile_claim(
-            Case.objects.visible_to(user)
-            .unassigned_in(offices)
-            .queued()
-            .queue_order()
-            .values("pk")[:1]
-        )
-
-    key = ("claim", visible_to_key(user), tuple(offices), queued_by_service())
-    sql, pick_params = compiled(key, build)
+    """The claim statement for the user and offices, with every value a parameter: the pick
+    (jurisdiction, offices, queued states, queue order) as the ORM writes it, then the
+    assignment, its history row and its event."""
+    pick = (
+        Case.objects.visible_to(user).unassigned_in(offices).queued().queue_order().values("pk")[:1]
+    )
+    sql, pick_params = _claim_sql(pick)
     now = timezone.now()
     params = [
         *pick_params,
@@ -479,7 +469,7 @@ def _history_columns() -> tuple[str, str]:
     return history._meta.db_table, ", ".join(f'"{c}"' for c in copied)
 
 
-def _compile_claim(pick) -> tuple[str, tuple]:
+def _claim_sql(pick) -> tuple[str, tuple]:
     """One data-modifying WITH: lock the first row of `pick` (SKIP LOCKED), assign it to the
     user, and write what an ORM save would: the history row (reason "claimed", as lib.history
     does through django-simple-history) and the ASSIGNMENT event. A single statement is
@@ -487,7 +477,7 @@ def _compile_claim(pick) -> tuple[str, tuple]:
     the pick's own are filled in by _claim_statement."""
     pick_sql, pick_params = pick.query.sql_with_params()
     history_table, columns = _history_columns()
-    # Names from _meta and the ORM's own compiled pick; every value is a parameter.
+    # Names from _meta and the ORM's own SQL for the pick; every value is a parameter.
     sql = f"""
         WITH picked (id) AS ({pick_sql} FOR UPDATE SKIP LOCKED),
         claimed AS (

@@ -41,24 +41,6 @@ class Holiday(models.Model):
 QUEUE_ORDER = ("queue_rank", "submitted_at", "id")
 
 
-def visible_to_key(user) -> tuple:
-    """Everything Case.objects.visible_to(user) is built from: the user's id and flags, their
-    grants, which roles work which services and the services that narrow it (each
-    Service.staff_scope builds its Q from the user and their grants alone). Statements compiled
-    from visible_to are kept under it (lib.compiled): a changed grant is a new key."""
-    from civilaffairs.accounts.access import grants_for
-
-    from .registry import narrowed_services, services_by_staff_roles
-
-    return (
-        user.pk,
-        bool(getattr(user, "is_superuser", False)),
-        grants_for(user),
-        tuple(services_by_staff_roles()),
-        tuple(s.code for s in narrowed_services()),
-    )
-
-
 class CaseQuerySet(models.QuerySet):
     def queued(self):
         """Cases in a state their own workflow queues (workflow.queued_by_service)."""
@@ -123,9 +105,7 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(closed_at__isnull=False)
 
     def overdue(self, now=None):
-        """Open and past their due time. `now` may be an expression: a statement compiled
-        once and kept (casework.queries.queue_statement) compares with the database's clock,
-        Now(), when it runs."""
+        """Open and past their due time (now, or at `now`)."""
         return self.open().filter(due_at__lt=now if now is not None else timezone.now())
 
     def not_overdue(self, now=None):
