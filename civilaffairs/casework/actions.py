@@ -441,10 +441,10 @@ def _claim_statement(user, offices: list[int]) -> tuple[str, list]:
     """The claim statement for the user and offices, with every value a parameter: the pick
     (jurisdiction, offices, queued states, queue order) as the ORM writes it, then the
     assignment, its history row and its event."""
-    pick = (
-        Case.objects.visible_to(user).unassigned_in(offices).queued().queue_order().values("pk")[:1]
-    )
-    sql, pick_params = _claim_sql(pick)
+    from .scope import Scope
+    from .workflow import queued_by_service
+
+    sql, pick_params = _claim_sql_for(Scope.of(user), tuple(offices), queued_by_service(), user)
     now = timezone.now()
     params = [
         *pick_params,
@@ -458,6 +458,21 @@ def _claim_statement(user, offices: list[int]) -> tuple[str, list]:
         now,
     ]
     return sql, params
+
+
+@functools.lru_cache(maxsize=2048)
+def _claim_sql_for(scope, offices: tuple[int, ...], queued: tuple, user) -> tuple[str, tuple]:
+    """The claim statement's text and the pick's parameters, kept per Scope, offices and queued
+    states. Building and compiling the pick through the ORM cost as much as the rest of a
+    claim, and a whole office claims at once: with it rebuilt on every claim the claim race
+    fell under its target. The key is complete by construction: the Scope holds everything
+    visible_to is built from (its cache_key() hashes every field, and equal scopes are equal
+    keys), `user` adds nothing to it (a user compares by id, which the scope holds) and is
+    only what the ORM builds from. Every value stays a parameter."""
+    pick = (
+        Case.objects.visible_to(user).unassigned_in(offices).queued().queue_order().values("pk")[:1]
+    )
+    return _claim_sql(pick)
 
 
 @functools.cache

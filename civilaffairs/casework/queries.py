@@ -29,6 +29,7 @@ from civilaffairs.accounts.models import StaffRole, User
 from civilaffairs.lib.paging import KeysetPage, keyset_page
 
 from .models import QUEUE_ORDER, Case, Document, Notification
+from .registry import get_service
 from .scope import Scope
 from .workflow import all_workflows, queued_by_service
 
@@ -207,9 +208,14 @@ def list_unassigned_cases(user):
     if getattr(user, "is_superuser", False):
         office_q = Q()  # the administrator: every office (an empty Q drops out of an OR)
     else:
+        # Their own offices (an approver's among them), and every office under a supervisor's
+        # jurisdiction (what supervised_office_q allows, without repeating the own offices).
         office_q = Q(office_id__in=office_ids(user))
-        if can_supervise_somewhere(user):
-            office_q |= supervised_office_q(user)
+        prefixes = {
+            g.region_prefix for g in grants_for(user) if g.role == StaffRole.Role.SUPERVISOR
+        }
+        for prefix in sorted(prefixes):
+            office_q |= Q(office__region_prefix__startswith=prefix)
     return (
         Case.objects.visible_to(user)
         .open()
@@ -238,7 +244,8 @@ def filter_queue(qs, filters: dict, *, include_state: bool = True):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class QueueRow:
-    """One row of a staff queue: what the list shows, read as plain values."""
+    """One row of a staff queue: what the list shows, read as plain values, with its labels
+    in the page's language (queue_page)."""
 
     id: int
     reference: str
@@ -255,21 +262,14 @@ class QueueRow:
     office_name: str | None
     applicant_id: int | None
     applicant_name: str | None
+    service_name: str = ""
+    state_label: str = ""
+    priority_label: str = ""
+    is_overdue: bool = False
 
     @property
     def pk(self):
         return self.id
-
-    # Its service, workflow, state labels and lateness, exactly as a Case gives them.
-    service_def = Case.service_def
-    workflow = Case.workflow
-    state_def = Case.state_def
-    get_state_display = Case.get_state_display
-    is_open = Case.is_open
-    is_overdue = Case.is_overdue
-
-    def get_priority_display(self):
-        return Case.Priority(self.priority).label
 
 
 # What a queue row reads (QueueRow's fields, under those names): the columns it shows and its
@@ -309,9 +309,35 @@ def queue_rows(user, which: str, filters: dict):
 
 
 def queue_page(user, which: str, filters: dict, *, after: str | None, size: int) -> KeysetPage:
-    """One keyset page of a staff queue in claim order (QUEUE_ORDER), as QueueRows."""
+    """One keyset page of a staff queue in claim order (QUEUE_ORDER), as QueueRows. Each
+    label (service, state, priority) is worked out once per page, not once per row: looking
+    them up through the template engine for every row cost more than the rest of the list."""
+    labels: dict[tuple, str] = {}
+    now = timezone.now()
+
+    def label(key: tuple, text) -> str:
+        if key not in labels:
+            labels[key] = str(text())
+        return labels[key]
+
+    def row(**values) -> QueueRow:
+        service, state, priority = values["service"], values["state"], values["priority"]
+        workflow = all_workflows().get(service)
+        return QueueRow(
+            **values,
+            service_name=label(("service", service), lambda: get_service(service).name),
+            state_label=label(
+                ("state", service, state),
+                lambda: workflow.states[state].label if workflow else state,
+            ),
+            priority_label=label(("priority", priority), lambda: Case.Priority(priority).label),
+            is_overdue=values["closed_at"] is None
+            and values["due_at"] is not None
+            and values["due_at"] < now,
+        )
+
     rows = queue_rows(user, which, filters)
-    return keyset_page(rows, order=QUEUE_ORDER, after=after, size=size, row=QueueRow)
+    return keyset_page(rows, order=QUEUE_ORDER, after=after, size=size, row=row)
 
 
 def assignable_staff(user, *, office_id=None, office_ids=None):

@@ -515,9 +515,9 @@ def test_the_administrator_sees_every_offices_queue(client, world):
 
 @pytest.mark.django_db
 def test_every_narrowed_service_builds_its_scope_from_the_user_and_grants_alone(world):
-    """The counts of a long queue are cached under the user's Scope (their id, flag, grants
-    and services): a Service.staff_scope that read the database or the clock while building
-    its Q would make them depend on something the key does not hold. Building each one asks
+    """The counts of a long queue and the claim statement are cached under the user's Scope
+    (their id, flag, grants and services): a Service.staff_scope that read the database or
+    the clock while building its Q would make them depend on something the key does not hold. Building each one asks
     the database nothing and gives the same Q every time."""
     from civilaffairs.accounts.access import grants_for
     from civilaffairs.casework.registry import narrowed_services
