@@ -467,7 +467,8 @@ def page_cursor(user, page, size):
 
 def raw_sql_floor(sql, n, *, prepared=False):
     """The page's own statement through psycopg2 directly (no Django): sent as text and
-    planned every time (the floor), or prepared once on the connection as the page runs it."""
+    planned every time (the floor, as the page sends it), or prepared once on the connection
+    (what PostgreSQL itself needs)."""
     from django.db import connection
 
     connection.ensure_connection()
@@ -492,8 +493,7 @@ def measure_pages(port, people, n, report):
 
     from civilaffairs.accounts.models import User
     from civilaffairs.casework.models import QUEUE_ORDER
-    from civilaffairs.casework.queries import list_unassigned_cases, queue_statement
-    from civilaffairs.lib.paging import keyset_sql
+    from civilaffairs.casework.queries import list_unassigned_cases, queue_rows
 
     # Ten rows a page, so that the province supervisor's queue (about 130,000 unassigned cases
     # of the 200,000 open) has a page 10,000.
@@ -541,13 +541,15 @@ def measure_pages(port, people, n, report):
         f"/admin/rules/ruleset/{ruleset.pk}/preview/?region=640104&as_of={dt.date.today()}&overrides=",
     )
 
-    # The floor of the queue pages: the statement page 1 runs (the same rows, columns, order
-    # and limit: queries.queue_statement), through psycopg2 alone. The page prepares it once
-    # per connection (lib.prepared); the prepared figure says what PostgreSQL itself needs.
+    # The floor of the queue pages: the statement page 1 runs (queries.queue_rows in the
+    # queue's order, limited as keyset_page limits it), as the text psycopg2 sends (it writes
+    # the parameters into the text on the client), through psycopg2 alone. Prepared, it says
+    # what PostgreSQL itself needs.
     sv_user = User.objects.get(username=people["supervisor"])
-    statement = queue_statement(sv_user, "office", {})
-    sql = keyset_sql(statement.rows_sql, order=QUEUE_ORDER, size=size, after=False)
-    sql = sql.replace("%%", "%")  # sent without parameters: psycopg2 leaves % alone
+    page_1 = queue_rows(sv_user, "office", {}).order_by(*QUEUE_ORDER)[: size + 1]
+    with connection.cursor() as cursor:
+        sql = cursor.mogrify(*page_1.query.sql_with_params())
+    sql = sql.decode() if isinstance(sql, bytes) else sql
     for name, times in (
         ("raw SQL, queue page 1 (floor)", raw_sql_floor(sql, n)),
         ("raw SQL, queue page 1, prepared", raw_sql_floor(sql, n, prepared=True)),

@@ -146,10 +146,6 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
 )
-# The hottest reads (the signed-in user, a staff queue's page) are prepared once per connection
-# (lib.prepared). Turn off behind PgBouncer in transaction mode, where a connection's prepared
-# statements are not there for the next transaction.
-DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -168,7 +164,19 @@ CACHES = {
             "socket_timeout": 0.5,
             "retry_after": 5,
         },
-    }
+    },
+    # Django's {% cache %} tag uses this one when it exists. The fragments kept here are built
+    # from code and translations only (the frame's fixed text and links, the filter form's
+    # choices, the service catalogue), so each process keeps its own copy in memory: no
+    # network round trip per fragment, and a new release (new processes) starts empty.
+    # Every fragment is keyed by all it varies with (language, links, flags, a registry's
+    # size); nothing of a user, a request or the database goes into one.
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "template-fragments",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -214,7 +222,7 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Sessions live in PostgreSQL only (not cached_db): a signed-in request never depends on Redis,
 # and a logout made while Redis was away cannot come back from a stale copy there. Read with
-# one prepared statement (lib/sessions.py).
+# one plain statement (lib/sessions.py).
 SESSION_ENGINE = "civilaffairs.lib.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_COOKIE_HTTPONLY = True

@@ -1,70 +1,19 @@
-"""Parts of pages rendered once per process: the `{% once %}` tag and the frame around it."""
+"""Parts of pages kept in Django's fragment cache ({% cache %}, the `template_fragments`
+cache) and the frame around them: each fragment is keyed by all it varies with."""
 
 import pytest
-from django.template import Context, Template, TemplateSyntaxError
+from django.core.cache import caches
 from django.urls import reverse
-from django.utils import translation
 
 from civilaffairs.portal.context_processors import where_in_frame
 from tests.auth import sign_in
 
-COUNTER = {"n": 0}
 
+def test_fragments_are_kept_in_memory_per_process_not_in_redis():
+    """No network round trip per fragment; a new release (new processes) starts empty."""
+    from django.core.cache.backends.locmem import LocMemCache
 
-class Counted:
-    """A value whose rendering is counted: shows whether a fragment was rendered again."""
-
-    def __str__(self):
-        COUNTER["n"] += 1
-        return f"rendered {COUNTER['n']}"
-
-
-def _render(source, **context):
-    return Template("{% load i18n fragments %}" + source).render(Context(context))
-
-
-def test_a_fragment_is_rendered_once_per_value_it_names():
-    template = Template(
-        "{% load fragments %}{% once which n=counted %}{{ which }}:{{ n }}{% endonce %}"
-    )
-    counted = Counted()
-    first = template.render(Context({"which": "mine", "counted": counted}))
-    again = template.render(Context({"which": "mine", "counted": counted}))
-    other = template.render(Context({"which": "office", "counted": counted}))
-    assert first == again == f"mine:rendered {COUNTER['n'] - 1}"
-    assert other == f"office:rendered {COUNTER['n']}"
-
-
-def test_nothing_the_tag_does_not_name_reaches_what_is_kept():
-    """The body sees only the values named: a page's user, request or security token cannot
-    be kept and shown to the next visitor."""
-    source = (
-        "{% once shown %}[{{ shown }}|{{ secret }}|{{ request.path }}|"
-        "{% csrf_token %}]{% endonce %}"
-    )
-    out = _render(source, shown="yes", secret="王秀英 640104198005170011", csrf_token="tok")
-    assert out == "[yes|||]"
-
-
-def test_a_fragment_follows_the_language():
-    template = Template("{% load i18n fragments %}{% once %}{% translate 'Home' %}{% endonce %}")
-    with translation.override("en"):
-        english = template.render(Context())
-    with translation.override("zh-hans"):
-        chinese = template.render(Context())
-    with translation.override("en"):
-        again = template.render(Context())
-    assert (english, chinese, again) == ("Home", "首页", "Home")
-
-
-def test_two_tags_in_one_template_are_two_fragments():
-    out = _render("{% once %}a{% endonce %}{% once %}b{% endonce %}")
-    assert out == "ab"
-
-
-def test_the_tag_refuses_what_is_not_a_name():
-    with pytest.raises(TemplateSyntaxError):
-        Template("{% load fragments %}{% once 'text' %}x{% endonce %}")
+    assert isinstance(caches["template_fragments"], LocMemCache)
 
 
 def test_where_a_page_lies_in_the_frame():
@@ -80,7 +29,7 @@ def test_where_a_page_lies_in_the_frame():
 
 @pytest.mark.django_db
 def test_the_frame_marks_the_current_page_and_section_for_each_visitor(client, personas):
-    """The header and staff menu are rendered once per place and kind of visitor: each page
+    """The header and staff menu are cached per place and kind of visitor: each page
     still marks its own link, and a citizen's frame never shows staff links (or the reverse)."""
     sign_in(client, personas.caseworker)
     queue = reverse("casework:queue-office")
@@ -113,3 +62,36 @@ def test_the_frame_marks_the_current_page_and_section_for_each_visitor(client, p
         assert (f'href="{workspace}"' in page) is staff_link
         assert (f'href="{reverse("cases:inbox")}"' in page) is not staff_link
         assert f'href="{home}" aria-current="page"' in page
+
+
+@pytest.mark.django_db
+def test_the_frame_follows_the_language(client, personas, settings):
+    """The language is part of every fragment's key: English, then Chinese, then English
+    again, for the same page and visitor."""
+    sign_in(client, personas.caseworker)
+    queue = reverse("casework:queue-office")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(queue).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    chinese = client.get(queue).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    again = client.get(queue).content.decode()
+    assert "Workspace home" in english and "Read aloud" in english
+    assert "Workspace home" not in chinese and "Read aloud" not in chinese
+    assert "Workspace home" in again and "Read aloud" in again
+    assert 'value="zh-hans" lang="zh-Hans" class="btn btn-tool" aria-pressed="true"' in chinese
+    assert 'value="en" lang="en" class="btn btn-tool" aria-pressed="true"' in again
+
+
+@pytest.mark.django_db
+def test_no_security_token_or_personal_data_is_kept_in_a_fragment(client, personas):
+    """Every token on a page is this visitor's own: the forms' tokens stay outside the
+    cached fragments, and a second visitor never sees the first one's name."""
+    sign_in(client, personas.caseworker)
+    first = client.get(reverse("casework:queue-office"))
+    token = first.cookies.get("csrftoken")
+    sign_in(client, personas.supervisor)
+    second = client.get(reverse("casework:queue-office")).content.decode()
+    assert personas.caseworker.username not in second
+    if token is not None:
+        assert token.value not in second

@@ -18,7 +18,6 @@ from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 
-from civilaffairs.lib import prepared
 from civilaffairs.lib.confidentiality import Confidentiality
 
 from .models import AccessLog, Office, StaffRole
@@ -80,14 +79,14 @@ def _user_statement() -> tuple[str, list[str]]:
 def user_with_grants(user_id):
     """The signed-in user and their grants in one statement, or None. Every signed-in request
     reads its user: asking for the grants in the same round trip, with SQL written once per
-    process (not built by the ORM each time) and prepared once per connection (lib.prepared),
-    takes two queries and their compiling and planning off every staff page, and tells a
-    citizen's page at once that there are none."""
+    process (not built by the ORM each time; the user's id is a parameter), takes a query and
+    its compiling off every staff page, and tells a citizen's page at once that there are
+    none."""
     from .models import User
 
     sql, attnames = _user_statement()
     with connection.cursor() as cursor:
-        prepared.execute(cursor, sql, [user_id])
+        cursor.execute(sql, [user_id])
         row = cursor.fetchone()
     if row is None:
         return None

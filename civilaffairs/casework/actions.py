@@ -16,13 +16,12 @@ from django.utils.translation import gettext as _
 
 from civilaffairs.accounts.access import grants_for
 from civilaffairs.accounts.models import Office, StaffRole
-from civilaffairs.lib.compiled import compiled
 from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.outage import Outage
 
 from .calendar import due_at_for
 from .forms import step_form
-from .models import Case, CaseEvent, Notification, Screening, visible_to_key
+from .models import Case, CaseEvent, Notification, Screening
 from .notify import language_of, notify
 from .registry import get_service
 from .workflow import Transition, workflow_for
@@ -442,22 +441,13 @@ def do_claim_next(*, acting_user, office_ids: list[int] | None = None) -> Case |
 
 
 def _claim_statement(user, offices: list[int]) -> tuple[str, list]:
-    """The claim statement for the user and offices, compiled once per process (lib.compiled)
-    under everything it is built from: building and compiling the pick (jurisdiction, narrowed
-    services, queued states) cost as much as the rest of a claim."""
+    """The claim statement for the user and offices, with every value a parameter: the pick
+    (jurisdiction, offices, queued states, queue order) as the ORM writes it, then the
+    assignment, its history row and its event."""
+    from .scope import Scope
     from .workflow import queued_by_service
 
-    def build():
-        return _compile_claim(
-            Case.objects.visible_to(user)
-            .unassigned_in(offices)
-            .queued()
-            .queue_order()
-            .values("pk")[:1]
-        )
-
-    key = ("claim", visible_to_key(user), tuple(offices), queued_by_service())
-    sql, pick_params = compiled(key, build)
+    sql, pick_params = _claim_sql_for(Scope.of(user), tuple(offices), queued_by_service(), user)
     now = timezone.now()
     params = [
         *pick_params,
@@ -473,6 +463,21 @@ def _claim_statement(user, offices: list[int]) -> tuple[str, list]:
     return sql, params
 
 
+@functools.lru_cache(maxsize=2048)
+def _claim_sql_for(scope, offices: tuple[int, ...], queued: tuple, user) -> tuple[str, tuple]:
+    """The claim statement's text and the pick's parameters, kept per Scope, offices and queued
+    states. Building and compiling the pick through the ORM cost as much as the rest of a
+    claim, and a whole office claims at once: with it rebuilt on every claim the claim race
+    fell under its target. The key is complete by construction: the Scope holds everything
+    visible_to is built from (its cache_key() hashes every field, and equal scopes are equal
+    keys), `user` adds nothing to it (a user compares by id, which the scope holds) and is
+    only what the ORM builds from. Every value stays a parameter."""
+    pick = (
+        Case.objects.visible_to(user).unassigned_in(offices).queued().queue_order().values("pk")[:1]
+    )
+    return _claim_sql(pick)
+
+
 @functools.cache
 def _history_columns() -> tuple[str, str]:
     """The case history table and the columns it copies from the case row (every tracked
@@ -482,7 +487,7 @@ def _history_columns() -> tuple[str, str]:
     return history._meta.db_table, ", ".join(f'"{c}"' for c in copied)
 
 
-def _compile_claim(pick) -> tuple[str, tuple]:
+def _claim_sql(pick) -> tuple[str, tuple]:
     """One data-modifying WITH: lock the first row of `pick` (SKIP LOCKED), assign it to the
     user, and write what an ORM save would: the history row (reason "claimed", as lib.history
     does through django-simple-history) and the ASSIGNMENT event. A single statement is
@@ -490,7 +495,7 @@ def _compile_claim(pick) -> tuple[str, tuple]:
     the pick's own are filled in by _claim_statement."""
     pick_sql, pick_params = pick.query.sql_with_params()
     history_table, columns = _history_columns()
-    # Names from _meta and the ORM's own compiled pick; every value is a parameter.
+    # Names from _meta and the ORM's own SQL for the pick; every value is a parameter.
     sql = f"""
         WITH picked (id) AS ({pick_sql} FOR UPDATE SKIP LOCKED),
         claimed AS (

@@ -27,7 +27,7 @@ from .queries import (
     list_notifications_for_citizen,
     unread_count_for,
 )
-from .views import add_document_from_form, details_html, fields_html, file_response
+from .views import add_document_from_form, details_html, file_response
 
 DETAIL_TEMPLATE = "casework/mycase_detail.html"
 WITHDRAW = "withdraw"
@@ -97,7 +97,7 @@ def _detail_context(request, case: Case, upload_form=None) -> dict:
         "can_withdraw": _withdraw_transition(case, user) is not None,
         "details_html": details_html(request, case, "_citizen_details.html"),
         "upload_form": upload_form,
-        "upload_fields": fields_html(upload_form, "kind", "file"),
+        "upload_fields": [upload_form["kind"], upload_form["file"]],
     }
 
 

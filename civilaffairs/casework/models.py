@@ -41,24 +41,6 @@ class Holiday(models.Model):
 QUEUE_ORDER = ("queue_rank", "submitted_at", "id")
 
 
-def visible_to_key(user) -> tuple:
-    """Everything Case.objects.visible_to(user) is built from: the user's id and flags, their
-    grants, which roles work which services and the services that narrow it (each
-    Service.staff_scope builds its Q from the user and their grants alone). Statements compiled
-    from visible_to are kept under it (lib.compiled): a changed grant is a new key."""
-    from civilaffairs.accounts.access import grants_for
-
-    from .registry import narrowed_services, services_by_staff_roles
-
-    return (
-        user.pk,
-        bool(getattr(user, "is_superuser", False)),
-        grants_for(user),
-        tuple(services_by_staff_roles()),
-        tuple(s.code for s in narrowed_services()),
-    )
-
-
 class CaseQuerySet(models.QuerySet):
     def queued(self):
         """Cases in a state their own workflow queues (workflow.queued_by_service)."""
@@ -75,38 +57,38 @@ class CaseQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The one jurisdiction filter for staff: region subtree and confidentiality together,
         through a grant in a role that works the case's service (Service.staff_roles), and, for
-        a service that narrows it further (Service.staff_scope), that service's own rule too."""
-        from civilaffairs.accounts.access import has_role, scope_q
+        a service that narrows it further (Service.staff_scope), that service's own rule too.
+        Built from the user's Scope (casework.scope), which is what keys anything cached for
+        their view of the cases."""
+        from civilaffairs.accounts.access import scope_q
 
-        from .registry import narrowed_services, services_by_staff_roles
+        from .registry import get_service, services_by_staff_roles
+        from .scope import Scope
 
-        if getattr(user, "is_superuser", False):
-            q = Q()
-        else:
-            # One term per distinct jurisdiction: a supervisor, who works every service, gets
-            # one term without a service filter.
-            terms: dict[Q, list[str]] = {}
-            groups = services_by_staff_roles()
-            for roles, codes in groups:
-                if has_role(user, *roles):
-                    term = scope_q(
-                        user, region_field="region", level_field="confidentiality", roles=roles
-                    )
-                    terms.setdefault(term, []).extend(codes)
-            every = {code for _roles, codes in groups for code in codes}
-            q = Q(pk__in=[])
-            for term, codes in terms.items():
-                if set(codes) == every:
-                    q |= term
-                elif len(codes) <= len(every) / 2:
-                    q |= term & Q(service__in=sorted(codes))
-                else:
-                    q |= term & ~Q(service__in=sorted(every - set(codes)))
-        narrowed = [] if getattr(user, "is_superuser", False) else narrowed_services()
-        if narrowed:
-            per_service = ~Q(service__in=[s.code for s in narrowed])
-            for service in narrowed:
-                per_service |= Q(service=service.code) & service.staff_scope(user)
+        scope = Scope.of(user)
+        if scope.is_superuser:
+            return self.all()
+        # One term per distinct jurisdiction: a supervisor, who works every service, gets
+        # one term without a service filter.
+        terms: dict[Q, list[str]] = {}
+        for roles, codes in scope.services:
+            term = scope_q(user, region_field="region", level_field="confidentiality", roles=roles)
+            terms.setdefault(term, []).extend(codes)
+        every = {code for _roles, codes in services_by_staff_roles() for code in codes}
+        q = Q(pk__in=[])
+        for term, codes in terms.items():
+            if set(codes) == every:
+                q |= term
+            elif len(codes) <= len(every) / 2:
+                q |= term & Q(service__in=sorted(codes))
+            else:
+                q |= term & ~Q(service__in=sorted(every - set(codes)))
+        # Only the narrowed services the user works: the terms above already leave out the
+        # others' cases.
+        if scope.narrowed:
+            per_service = ~Q(service__in=scope.narrowed)
+            for code in scope.narrowed:
+                per_service |= Q(service=code) & get_service(code).staff_scope(user)
             q &= per_service
         return self.filter(q)
 
@@ -129,9 +111,7 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(closed_at__isnull=False)
 
     def overdue(self, now=None):
-        """Open and past their due time. `now` may be an expression: a statement compiled
-        once and kept (casework.queries.queue_statement) compares with the database's clock,
-        Now(), when it runs."""
+        """Open and past their due time (now, or at `now`)."""
         return self.open().filter(due_at__lt=now if now is not None else timezone.now())
 
     def not_overdue(self, now=None):

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Q
-from django.db.models.functions import Now
 from django.http import Http404
 from django.utils import timezone
 
@@ -27,12 +26,12 @@ from civilaffairs.accounts.access import (
     scope_q,
 )
 from civilaffairs.accounts.models import StaffRole, User
-from civilaffairs.lib import prepared
-from civilaffairs.lib.compiled import Kept, compiled, literal_sql
 from civilaffairs.lib.lookup import get_or_404
-from civilaffairs.lib.paging import KeysetPage, keyset_page_sql
+from civilaffairs.lib.paging import KeysetPage, keyset_page
 
-from .models import QUEUE_ORDER, Case, Document, Notification, visible_to_key
+from .models import QUEUE_ORDER, Case, Document, Notification
+from .registry import get_service
+from .scope import Scope
 from .workflow import all_workflows, queued_by_service
 
 # What a row of a staff list shows; select_related keeps a list page at a fixed query count.
@@ -139,32 +138,41 @@ def label_state_rows(rows) -> list[tuple[str, str, int]]:
     ]
 
 
-# The counts of long queues this process has already read, until they expire in the shared
-# cache: Redis keeps one count per queue for every process, this only spares the round trip
-# of reading it again on each page view.
-_counts_read = Kept(5000)
+def _counts_key(user, which: str, filters: dict) -> str:
+    """The shared-cache key of a queue's counts: the user's whole jurisdiction (Scope), which
+    queue, the queued states the code registered and the filters. The state filter is left
+    out (the counts are of every state, and each state's link shows the same totals)."""
+    counted = tuple(sorted((k, v) for k, v in filters.items() if k != "state"))
+    parts = (
+        Scope.of(user).cache_key(),
+        which,
+        connection.settings_dict["NAME"],
+        queued_by_service(),
+        counted,
+    )
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    return f"casework:queue-counts:v3:{digest}"
 
 
-def queue_counts(statement: "QueueStatement") -> tuple[list, dt.datetime | None]:
+def queue_counts(user, which: str, filters: dict) -> tuple[list, dt.datetime | None]:
     """The per-state counts above a staff queue, and when they were counted if not just now.
 
     A large queue (QUEUE_COUNTS_CACHE_FROM cases or more) is counted at most once every
-    QUEUE_COUNTS_SECONDS per user, jurisdiction and filter: the rows of the page stay live, only
-    the totals may lag, and the page says how old they are. A small queue is always counted
-    live (and costs nothing to count)."""
-    key, now = statement.counts_key, timezone.now()
-    fresh_from = now - dt.timedelta(seconds=settings.QUEUE_COUNTS_SECONDS)
-    hit = _counts_read.get(key)
-    if hit is None or hit[1] <= fresh_from:
-        hit = cache.get(key)
-        if hit is not None:
-            _counts_read.keep(key, hit)
-    if hit is not None and hit[1] > fresh_from:
+    QUEUE_COUNTS_SECONDS per jurisdiction (Scope), queue and filter: the rows of the page stay
+    live, only the totals may lag, and the page says how old they are. A small queue is always
+    counted live (and costs nothing to count)."""
+    key, now = _counts_key(user, which, filters), timezone.now()
+    hit = cache.get(key)
+    # The age is checked here too: the cache may keep an entry a little past its timeout.
+    if hit is not None and hit[1] > now - dt.timedelta(seconds=settings.QUEUE_COUNTS_SECONDS):
         rows, at = hit
         return label_state_rows(rows), at
-    with connection.cursor() as cursor:
-        prepared.execute(cursor, statement.counts_sql)
-        rows = [tuple(r) for r in cursor.fetchall()]
+    rows = list(
+        filter_queue(queue_cases(user, which), filters, include_state=False)
+        .order_by()
+        .values_list("service", "state")
+        .annotate(n=Count("id"))
+    )
     if sum(n for *_k, n in rows) >= settings.QUEUE_COUNTS_CACHE_FROM:
         cache.set(key, (rows, now), settings.QUEUE_COUNTS_SECONDS)
     return label_state_rows(rows), None
@@ -194,9 +202,14 @@ def list_unassigned_cases(user):
     if getattr(user, "is_superuser", False):
         office_q = Q()  # the administrator: every office (an empty Q drops out of an OR)
     else:
+        # Their own offices (an approver's among them), and every office under a supervisor's
+        # jurisdiction (what supervised_office_q allows, without repeating the own offices).
         office_q = Q(office_id__in=office_ids(user))
-        if can_supervise_somewhere(user):
-            office_q |= supervised_office_q(user)
+        prefixes = {
+            g.region_prefix for g in grants_for(user) if g.role == StaffRole.Role.SUPERVISOR
+        }
+        for prefix in sorted(prefixes):
+            office_q |= Q(office__region_prefix__startswith=prefix)
     return (
         Case.objects.visible_to(user)
         .open()
@@ -207,9 +220,7 @@ def list_unassigned_cases(user):
 
 
 def filter_queue(qs, filters: dict, *, include_state: bool = True):
-    """A queue narrowed by the filter form's cleaned values (QueueFilterForm.filters). Overdue
-    compares with the database's clock when the statement runs (the statement is compiled
-    once and kept: lib.compiled)."""
+    """A queue narrowed by the filter form's cleaned values (QueueFilterForm.filters)."""
     if filters.get("service"):
         qs = qs.filter(service=filters["service"])
     if include_state and filters.get("state"):
@@ -219,15 +230,16 @@ def filter_queue(qs, filters: dict, *, include_state: bool = True):
     if filters.get("priority") is not None:
         qs = qs.filter(priority=filters["priority"])
     if filters.get("overdue") == "yes":
-        qs = qs.overdue(now=Now())
+        qs = qs.overdue()
     elif filters.get("overdue") == "no":
-        qs = qs.not_overdue(now=Now())
+        qs = qs.not_overdue()
     return qs
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class QueueRow:
-    """One row of a staff queue: what the list shows, read as plain values."""
+    """One row of a staff queue: what the list shows, read as plain values, with its labels
+    in the page's language (queue_page)."""
 
     id: int
     reference: str
@@ -244,19 +256,14 @@ class QueueRow:
     office_name: str | None
     applicant_id: int | None
     applicant_name: str | None
+    service_name: str = ""
+    state_label: str = ""
+    priority_label: str = ""
+    is_overdue: bool = False
 
     @property
     def pk(self):
         return self.id
-
-    # Its service, workflow and state labels, exactly as a Case gives them.
-    service_def = Case.service_def
-    workflow = Case.workflow
-    state_def = Case.state_def
-    get_state_display = Case.get_state_display
-
-    def get_priority_display(self):
-        return Case.Priority(self.priority).label
 
 
 # What a queue row reads (QueueRow's fields, under those names): the columns it shows and its
@@ -282,63 +289,49 @@ QUEUE_ROW_NAMES = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class QueueStatement:
-    """A staff queue compiled for one user, jurisdiction and filter (lib.compiled), as SQL with
-    its values written in (lib.compiled.literal_sql, run prepared): its rows (unordered;
-    queue_page orders and pages them), its per-state counts without the state filter, and the
-    cache key of those counts."""
-
-    rows_sql: str
-    counts_sql: str
-    counts_key: str
+def queue_cases(user, which: str):
+    """The cases of the queue `which` ("mine" or "office") of the user, unfiltered."""
+    return list_my_cases(user) if which == "mine" else list_unassigned_cases(user)
 
 
-def queue_statement(user, which: str, filters: dict) -> QueueStatement:
-    """The queue `which` ("mine" or "office") of the user with the filter form's cleaned
-    values, compiled once per process under everything its SQL depends on: the user's
-    jurisdiction (visible_to_key), the queued states the code registered and the filters.
-    The rows themselves are read fresh every time."""
-    scope = (
-        which,
-        connection.settings_dict["NAME"],
-        visible_to_key(user),
-        queued_by_service(),
-    )
-    key = ("queue", scope, tuple(sorted(filters.items())))
-    return compiled(key, lambda: _compile_queue(user, which, filters, scope))
-
-
-def _compile_queue(user, which: str, filters: dict, scope: tuple) -> QueueStatement:
-    base = list_my_cases(user) if which == "mine" else list_unassigned_cases(user)
-    rows = filter_queue(base, filters).order_by().values(*QUEUE_ROW_FIELDS, **QUEUE_ROW_NAMES)
-    counts = (
-        filter_queue(base, filters, include_state=False)
-        .order_by()
-        .values_list("service", "state")
-        .annotate(n=Count("id"))
-    )
-    # The counts leave the state filter out (each state's link shows the same totals), so
-    # their key does too: following one of those links reads the same counts.
-    counted = tuple(sorted((k, v) for k, v in filters.items() if k != "state"))
-    digest = hashlib.sha256(repr((scope, counted)).encode()).hexdigest()
-    return QueueStatement(
-        rows_sql=literal_sql(rows),
-        counts_sql=literal_sql(counts),
-        counts_key=f"casework:queue-counts:v2:{digest}",
+def queue_rows(user, which: str, filters: dict):
+    """The rows of a staff queue with the filter form's cleaned values: the columns the list
+    shows (QueueRow's fields) and nothing else, unordered."""
+    return filter_queue(queue_cases(user, which), filters).values(
+        *QUEUE_ROW_FIELDS, **QUEUE_ROW_NAMES
     )
 
 
-def queue_page(statement: QueueStatement, *, after: str | None, size: int) -> KeysetPage:
-    """One keyset page of a compiled queue, in claim order (QUEUE_ORDER), as QueueRows."""
-    return keyset_page_sql(
-        statement.rows_sql,
-        model=Case,
-        order=QUEUE_ORDER,
-        after=after,
-        size=size,
-        row=QueueRow,
-    )
+def queue_page(user, which: str, filters: dict, *, after: str | None, size: int) -> KeysetPage:
+    """One keyset page of a staff queue in claim order (QUEUE_ORDER), as QueueRows. Each
+    label (service, state, priority) is worked out once per page, not once per row: looking
+    them up through the template engine for every row cost more than the rest of the list."""
+    labels: dict[tuple, str] = {}
+    now = timezone.now()
+
+    def label(key: tuple, text) -> str:
+        if key not in labels:
+            labels[key] = str(text())
+        return labels[key]
+
+    def row(**values) -> QueueRow:
+        service, state, priority = values["service"], values["state"], values["priority"]
+        workflow = all_workflows().get(service)
+        return QueueRow(
+            **values,
+            service_name=label(("service", service), lambda: get_service(service).name),
+            state_label=label(
+                ("state", service, state),
+                lambda: workflow.states[state].label if workflow else state,
+            ),
+            priority_label=label(("priority", priority), lambda: Case.Priority(priority).label),
+            is_overdue=values["closed_at"] is None
+            and values["due_at"] is not None
+            and values["due_at"] < now,
+        )
+
+    rows = queue_rows(user, which, filters)
+    return keyset_page(rows, order=QUEUE_ORDER, after=after, size=size, row=row)
 
 
 def assignable_staff(user, *, office_id=None, office_ids=None):

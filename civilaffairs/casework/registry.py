@@ -73,9 +73,9 @@ class Service:
     # Case, ANDed into Case.objects.visible_to for cases of this service only (child welfare:
     # only staff who may open the child's record). None = region and level are enough.
     # It must build its Q from the user (id and flags) and grants_for(user) alone, never from
-    # rows it reads or the clock while building: statements compiled from visible_to (claim-next,
-    # the staff queues) are kept on that basis under models.visible_to_key (tested in
-    # tests/casework/test_queues.py).
+    # rows it reads or the clock while building: what is cached for a user's view of the cases
+    # (the counts of a long queue) is keyed by their casework.scope.Scope on that basis (tested
+    # in tests/casework/test_queues.py).
     staff_scope: Callable | None = field(default=None, compare=False)
     # The staff roles that see and work this service's cases (within their grant's region and
     # level): by default the general casework roles (accounts.models.CASEWORK_ROLES).

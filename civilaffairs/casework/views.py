@@ -5,9 +5,6 @@ place, 404 outside it) and every change through an action. An action's refusal b
 message and a redirect back; nothing is saved (each action is atomic).
 """
 
-from html import escape as html_escape
-from urllib.parse import quote
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,19 +12,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string, select_template
+from django.template.loader import select_template
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from civilaffairs.accounts.access import log_access, require_staff
 from civilaffairs.accounts.models import AccessLog, User
 from civilaffairs.lib.confidentiality import Confidentiality
-from civilaffairs.lib.fragments import rendered_once
 from civilaffairs.lib.params import get_choice, get_cursor, safe_next
 
 from . import actions
@@ -53,7 +45,6 @@ from .queries import (
     documents_visible_to,
     queue_counts,
     queue_page,
-    queue_statement,
 )
 from .registry import all_services
 from .workflow import all_workflows
@@ -90,143 +81,44 @@ def _page_size(request) -> int:
     return get_choice(request, "size", PAGE_SIZES, default=PAGE_SIZE)
 
 
-def _filter_fields(form) -> str:
-    """The filter form's fields. Unfiltered (no form) they are the same for everyone (the
-    choices come from the services and workflows registered in code), and their hundred
-    options cost more than the rest of a queue page: rendered once (lib.fragments)."""
-    template = "casework/_queue_filter_fields.html"
-    if form is not None:
-        return render_to_string(template, {"form": form})
-    return rendered_once(
-        template,
-        lambda: {"form": QueueFilterForm()},
-        registered=(len(all_services()), len(all_workflows())),
-    )
-
-
-def queue_rows_html(rows, *, can_bulk: bool) -> SafeString:
-    """The rows of a staff queue (queries.QueueRow), written here rather than in the template.
-    A page of 25 rows went through the template engine's lookups and the translation machinery
-    about 250 times, which cost more than everything else on the page; here each label is
-    translated once per page and each value escaped once (by the standard library's
-    html.escape, which Django's escape wraps). The markup is the one the template had."""
-    labels: dict[tuple, str] = {}
-
-    def label(kind, key, text):
-        """`text()` (often a lazy translation) as escaped HTML, worked out once per page."""
-        if (kind, key) not in labels:
-            labels[kind, key] = html_escape(str(text()))
-        return labels[kind, key]
-
-    now, tz = timezone.now(), timezone.get_current_timezone()
-    detail = reverse("casework:case-detail", args=[0]).removesuffix("0/")  # ends in <pk>/
-    overdue = html_escape(_("Overdue"))
-    select = _("Select %(ref)s")
-    out = []
-    for row in rows:
-        pk, ref = row.id, html_escape(row.reference)
-        pick = ""
-        if can_bulk:
-            picked = html_escape(select % {"ref": row.reference})
-            pick = (
-                f'<td><input type="checkbox" class="form-check-input" name="case" value="{pk}"'
-                f' id="pick-{pk}"><label class="visually-hidden" for="pick-{pk}">{picked}'
-                "</label></td>"
-            )
-        priority = label("priority", row.priority, row.get_priority_display)
-        if row.priority:
-            priority = f"<strong>{priority}</strong>"
-        submitted = (
-            row.submitted_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if row.submitted_at else ""
-        )
-        due = row.due_at.astimezone(tz).strftime("%Y-%m-%d") if row.due_at else ""
-        if row.closed_at is None and row.due_at is not None and row.due_at < now:
-            due += f' <span class="badge text-bg-danger">{overdue}</span>'
-        applicant = html_escape(row.applicant_name) if row.applicant_id else "—"
-        office = html_escape(row.office_name) if row.office_id else "—"
-        out.append(
-            f"<tr>{pick}"
-            f'<th scope="row"><a href="{detail}{pk}/">{ref}</a></th>'
-            f"<td>{label('service', row.service, lambda r=row: r.service_def.name)}</td>"
-            f"<td>{applicant or '—'}</td>"
-            f"<td>{label('state', (row.service, row.state), row.get_state_display)}</td>"
-            f"<td>{priority}</td>"
-            f"<td>{html_escape(row.region_name)}</td>"
-            f"<td>{office or '—'}</td>"
-            f"<td>{submitted}</td>"
-            f"<td>{due}</td>"
-            "</tr>"
-        )
-    return mark_safe("\n".join(out))  # noqa: S308 (every value above is escaped)
-
-
-def queue_counts_heading(counts, counted_at) -> tuple[str, str]:
-    """The heading above the counts ("12 cases by status") and, when they were counted a
-    while ago, a note saying when: written here with the counts (the two translation blocks
-    cost more than the rest of the list's template)."""
-    total = sum(n for _name, _label, n in counts)
-    heading = ngettext("%(n)s case by status", "%(n)s cases by status", total) % {"n": total}
-    note = ""
-    if counted_at:
-        note = _(
-            "Counted at %(at)s: a long queue is counted again every %(seconds)s seconds. "
-            "The list below is up to date."
-        ) % {
-            "at": timezone.localtime(counted_at).strftime("%H:%M:%S"),
-            "seconds": settings.QUEUE_COUNTS_SECONDS,
-        }
-    return heading, note
-
-
-def queue_counts_html(counts, filter_query: str) -> SafeString:
-    """The per-state counts above a queue, each a link to the list of that state (the same
-    markup the template had, written here for the reason queue_rows_html is)."""
-    before = f"?{escape(filter_query)}&amp;state=" if filter_query else "?state="
-    return mark_safe(  # noqa: S308 (every value is escaped)
-        "\n".join(
-            f'<li class="list-inline-item"><a href="{before}{escape(quote(name, safe="/"))}">'
-            f"{escape(label)}: <strong>{n}</strong></a></li>"
-            for name, label, n in counts
-        )
-    )
-
-
 def _queue(request, which: str):
-    """A staff queue: its statement compiled once per user, jurisdiction and filter
-    (queries.queue_statement), its rows read fresh on every page."""
+    """A staff queue: the counts above it (cached briefly when long: queries.queue_counts),
+    one keyset page of its rows, and the filter form."""
     user = request.user
     require_staff(user)
-    # The form is built only when a filter was given: unfiltered, there is nothing to check
-    # and its fields are rendered once per process (_filter_fields).
+    # The form is built only when a filter was given: unfiltered there is nothing to check, and
+    # its fields come from the fragment cache (the template builds a blank one on a miss).
     filtered = any(request.GET.get(name) for name in QueueFilterForm.base_fields)
     form = QueueFilterForm(request.GET) if filtered else None
-    statement = queue_statement(user, which, form.filters() if form else {})
-    # One GROUP BY for the whole (filtered) queue, before the state filter narrows it; cached
-    # briefly when the queue is large (queries.queue_counts).
-    counts, counted_at = queue_counts(statement)
-    page = queue_page(statement, after=get_cursor(request), size=_page_size(request))
+    filters = form.filters() if form else {}
+    # One GROUP BY for the whole (filtered) queue, before the state filter narrows it.
+    counts, counted_at = queue_counts(user, which, filters)
+    page = queue_page(user, which, filters, after=get_cursor(request), size=_page_size(request))
     query = request.GET.copy()
     query.pop("after", None)
     filter_query = query.urlencode()
     # The counts link to one state each, with the other filters kept.
     query.pop("state", None)
-    counts_query = query.urlencode()
     can_bulk = bool(page.rows) and can_supervise_somewhere(user)
-    counts_heading, counts_note = queue_counts_heading(counts, counted_at)
     return render(
         request,
         "casework/case_list.html",
         {
             "which": which,
             "filtered": filtered,
+            "form": form,
+            # Called by the template only when the unfiltered fields are not in the cache.
+            "blank_form": QueueFilterForm,
+            # What the unfiltered fields are built from: the services and workflows registered.
+            "registered": (len(all_services()), len(all_workflows())),
             "page": page,
-            "counts_html": queue_counts_html(counts, counts_query),
-            "counts_heading": counts_heading,
-            "counts_note": counts_note,
+            "counts": counts,
+            "total": sum(n for _name, _label, n in counts),
+            "counted_at": counted_at,
+            "counts_seconds": settings.QUEUE_COUNTS_SECONDS,
+            "counts_query": query.urlencode(),
             "filter_query": filter_query,
-            "filter_fields": _filter_fields(form),
             "can_bulk": can_bulk,
-            "rows_html": queue_rows_html(page.rows, can_bulk=can_bulk),
         },
     )
 
@@ -352,21 +244,6 @@ def _timeline(case: Case) -> list:
     return rows
 
 
-def fields_html(form, *names) -> str:
-    """Crispy markup of some fields of a form on the case page. Unbound, the note and upload
-    forms are the same on every case page (labels and choices come from code), and crispy
-    rendering cost a tenth of the page: rendered once (lib.fragments). A form sent back with
-    errors is rendered as usual."""
-    template = "casework/_form_fields.html"
-    if form.is_bound:
-        return render_to_string(template, {"fields": [form[n] for n in names]})
-    return rendered_once(
-        template,
-        lambda: {"fields": [form[n] for n in names]},
-        registered=(type(form).__name__, names),
-    )
-
-
 def step_forms(case: Case, user, bound: dict | None = None) -> list:
     """The steps `user` may take on the case now, each with its form (the one sent back with
     errors when `bound` has it): for casework/_step_forms.html, on the case page or a domain's
@@ -392,6 +269,7 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
         )
         priority_form = bound.get("prio") or PriorityForm(initial={"priority": case.priority})
     upload_form = bound.get("doc") or DocumentUploadForm()
+    note_form = bound.get("note") or NoteForm()
     return {
         "case": case,
         "assignee_name": assignee_name(case),
@@ -407,8 +285,9 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
         "documents": documents_visible_to(user, case).select_related("uploaded_by__person"),
         "details_html": details_html(request, case),
         "upload_form": upload_form,
-        "upload_fields": fields_html(upload_form, "kind", "file"),
-        "note_fields": fields_html(bound.get("note") or NoteForm(), "text", "public"),
+        "upload_fields": [upload_form["kind"], upload_form["file"]],
+        "note_form": note_form,
+        "note_fields": [note_form["text"], note_form["public"]],
         "assign_form": assign_form,
         "priority_form": priority_form,
     }

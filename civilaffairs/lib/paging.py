@@ -9,8 +9,6 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 
-from . import prepared
-
 
 def _encode(values) -> str:
     raw = json.dumps(values, default=str, separators=(",", ":")).encode()
@@ -41,10 +39,16 @@ def _field(model, name):
 
 
 def keyset_page(
-    qs: QuerySet, *, order: tuple[str, ...], after: str | None = None, size: int = 25
+    qs: QuerySet,
+    *,
+    order: tuple[str, ...],
+    after: str | None = None,
+    size: int = 25,
+    row=None,
 ) -> KeysetPage:
     """One page of `qs` ordered by `order` (the last key must be unique, e.g. "pk" or "-pk";
-    every key a column that is never NULL).
+    every key a column that is never NULL). With `row`, each row of a `values()` queryset
+    becomes `row(**values)` (the order's keys among them).
 
     A malformed cursor starts at the beginning rather than failing: it came from a URL.
     """
@@ -54,42 +58,8 @@ def keyset_page(
     if parsed is not None:
         qs = qs.filter(_after(order, parsed))
     rows = list(qs[: size + 1])
-    return _page(rows, order, size)
-
-
-def keyset_sql(sql: str, *, order: tuple[str, ...], size: int, after: bool) -> str:
-    """One page of the rows `sql` selects (unordered, with the order's columns under their own
-    names, psycopg2 style: % doubled): ordered, limited to size + 1 and, when `after`, starting
-    after a cursor given as one %s per key. The cursor is one row comparison, so every key must
-    run the same way. PostgreSQL pulls the inner statement up into the outer one: the plan is
-    the one the queryset would have had."""
-    directions = {name.startswith("-") for name in order}
-    if len(directions) != 1:
-        raise ValueError("keyset_sql needs every key of the order to run the same way")
-    descending = directions.pop()
-    names = [name.lstrip("-") for name in order]
-    keys = ", ".join(f'page."{n}"' for n in names)
-    where = ""
-    if after:
-        where = f" WHERE ({keys}) {'<' if descending else '>'} ({', '.join(['%s'] * len(names))})"
-    direction = " DESC" if descending else ""
-    ordering = ", ".join(f'page."{n}"{direction}' for n in names)
-    # Column names from the caller's model, the size an int; the cursor's values are parameters.
-    return f"SELECT * FROM ({sql}) AS page{where} ORDER BY {ordering} LIMIT {int(size) + 1}"  # noqa: S608
-
-
-def keyset_page_sql(
-    sql: str, *, model, order: tuple[str, ...], after: str | None, size: int, row
-) -> KeysetPage:
-    """keyset_page for a statement compiled once (lib.compiled.literal_sql): each row becomes
-    `row(**columns)`. Run as a prepared statement (lib.prepared): its text is fixed, only the
-    cursor's values are parameters."""
-    parsed = _parse_cursor(model, order, after)
-    statement = keyset_sql(sql, order=order, size=size, after=parsed is not None)
-    with connection.cursor() as cursor:
-        prepared.execute(cursor, statement, parsed or ())
-        columns = [c.name for c in cursor.description]
-        rows = [row(**dict(zip(columns, values, strict=True))) for values in cursor.fetchall()]
+    if row is not None:
+        rows = [row(**values) for values in rows]
     return _page(rows, order, size)
 
 

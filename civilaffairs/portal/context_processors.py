@@ -46,8 +46,8 @@ def layout_urls() -> dict[str, str]:
 def where_in_frame(path: str, urls) -> tuple[str, str]:
     """(current, within): `path` itself when it is one of the frame's links (else ""), and the
     longest of those links, home aside, that the path lies under (else ""). The frame marks the
-    current link and the section from these; being one of a few values, they let the frame be
-    rendered once per value ({% once %}) rather than compare the path link by link."""
+    current link and the section from these; being one of a few values, they let the frame's
+    fragments be cached per value ({% cache %}) rather than compare the path link by link."""
     current = path if path in urls else ""
     within = max((u for u in urls if u != "/" and path.startswith(u)), key=len, default="")
     return current, within

@@ -4,7 +4,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civilaffairs.accounts.actions import do_set_elder_mode
 from civilaffairs.casework.registry import catalogue
-from civilaffairs.lib.fragments import rendered_once
 from civilaffairs.lib.params import safe_next
 
 from .context_processors import ELDER_COOKIE
@@ -16,12 +15,18 @@ ONE_YEAR = 365 * 24 * 3600
 def home(request):
     from civilaffairs.casework.registry import all_services, links
 
-    services = rendered_once(
-        "portal/_catalogue.html",
-        lambda: {"catalogue": catalogue(), "citizen_links": links("citizen")},
-        registered=(len(all_services()), len(links("citizen"))),
+    citizen_links = links("citizen")
+    return render(
+        request,
+        "portal/home.html",
+        {
+            # Called by the template only when the catalogue is not in the fragment cache.
+            "catalogue": catalogue,
+            "citizen_links": citizen_links,
+            # What the catalogue is built from: the services and links registered in code.
+            "registered": (len(all_services()), citizen_links),
+        },
     )
-    return render(request, "portal/home.html", {"services": services})
 
 
 @require_GET

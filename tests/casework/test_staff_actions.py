@@ -288,7 +288,7 @@ def test_the_case_page_names_the_assignee_and_a_beneficiary_other_than_the_appli
 def test_a_note_sent_back_with_an_error_keeps_the_text_and_the_empty_form_is_the_same_each_time(
     client, world, case
 ):
-    """The empty note and upload forms are rendered once per process (views.fields_html); a
+    """The empty note and upload forms come from the fragment cache (case_detail.html); a
     form sent back with an error is rendered with what was typed and its message."""
     sign_in(client, world.caseworker)
     url = reverse("casework:case-detail", args=[case.pk])
