@@ -9,15 +9,16 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from civilaffairs.accounts.access import access_person
 from civilaffairs.casework.models import Case
 from civilaffairs.lib.masking import mask_name
+from civilaffairs.lib.paging import keyset_page
+from civilaffairs.lib.params import get_cursor
 
-from . import actions
+from . import actions, queries
 from .forms import (
     AssetsForm,
     DeclarationForm,
@@ -34,36 +35,6 @@ STEPS = [
     (4, _("Documents")),
     (5, _("Check and submit")),
 ]
-
-
-def access_draft(user, pk) -> AssistanceApplication:
-    """A draft the user may fill in: their own, or one they started for someone as staff."""
-    app = (
-        AssistanceApplication.objects.select_related("case", "case__applicant", "case__household")
-        .filter(pk=pk)
-        .first()
-    )
-    if app is None:
-        raise Http404
-    case = app.case
-    if not (
-        (user.person_id and user.person_id == case.applicant_id) or case.created_by_id == user.pk
-    ):
-        raise Http404
-    return app
-
-
-def access_application(user, pk, *, for_staff=True) -> AssistanceApplication:
-    """An application whose case the member of staff may see (jurisdiction and level)."""
-    visible = Case.objects.visible_to(user)
-    app = (
-        AssistanceApplication.objects.select_related("case", "case__applicant", "case__region")
-        .filter(pk=pk, case__in=visible)
-        .first()
-    )
-    if app is None:
-        raise Http404
-    return app
 
 
 def _apply(request, kind):
@@ -99,7 +70,7 @@ def apply_linshi(request):
 
 @login_required
 def application_step(request, pk, step):
-    app = access_draft(request.user, pk)
+    app = queries.access_draft(request.user, pk)
     if app.case.state != "draft":
         return redirect(_case_url(request.user, app.case))
     if step not in dict(STEPS):
@@ -238,11 +209,8 @@ def assisted_start(request, person_pk):
 def public_notices(request):
     """The public notice (公示): name with masked characters, village, people covered, amount.
     Never an ID number, bank account or health detail."""
-    today = timezone.localdate()
-    apps = (
-        AssistanceApplication.objects.filter(case__state="notice", notice_end__gte=today)
-        .select_related("case__applicant", "case__region")
-        .order_by("case__region_id", "notice_end", "pk")[:500]
+    page = keyset_page(
+        queries.on_public_notice(), order=("notice_end", "pk"), after=get_cursor(request), size=50
     )
     rows = [
         {
@@ -254,19 +222,13 @@ def public_notices(request):
             "amount": a.monthly_amount or a.one_off_amount,
             "until": a.notice_end,
         }
-        for a in apps
+        for a in page.rows
     ]
-    return render(request, "assistance/notice_list.html", {"rows": rows})
+    return render(request, "assistance/notice_list.html", {"rows": rows, "page": page})
 
 
 def objection(request, pk):
-    app = (
-        AssistanceApplication.objects.select_related("case")
-        .filter(pk=pk, case__state="notice")
-        .first()
-    )
-    if app is None:
-        raise Http404
+    app = queries.access_on_notice(pk)
     form = ObjectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

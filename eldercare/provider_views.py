@@ -14,15 +14,15 @@ from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_choice, get_cursor
 
 from . import actions
-from .access import (
+from .forms import AssignWorkerForm, ReasonForm, WorkerForm
+from .models import Booking
+from .queries import (
     access_provider_booking,
     access_provider_worker,
     list_bookings_for_provider,
     list_workers_for_provider,
     require_provider,
 )
-from .forms import AssignWorkerForm, ReasonForm, WorkerForm
-from .models import Booking
 
 FILTERS = {
     "new": (Booking.Status.REQUESTED,),

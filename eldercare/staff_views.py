@@ -1,5 +1,5 @@
 """Elder-care pages of the staff workspace. Every read is scoped to the user's jurisdiction
-(eldercare.access); a row elsewhere answers 404."""
+(eldercare.queries); a row elsewhere answers 404."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +14,14 @@ from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor
 
 from . import actions
-from .access import (
+from .forms import (
+    OccupancyForm,
+    PlanForm,
+    PlanItemForm,
+    StaffRequestForm,
+)
+from .models import Alert, CarePlanItem, Provider, covering_codes
+from .queries import (
     access_alert,
     access_institution_for_update,
     access_link_for_staff,
@@ -26,13 +33,6 @@ from .access import (
     list_links_for_staff,
     require_staff,
 )
-from .forms import (
-    OccupancyForm,
-    PlanForm,
-    PlanItemForm,
-    StaffRequestForm,
-)
-from .models import Alert, CarePlanItem, Provider, covering_codes
 
 
 @login_required

@@ -3,7 +3,7 @@ per page, answers kept in the session until the last page books, so nothing is h
 bookings with their progress, cancelling and rating, family links, care-plan requests,
 age-allowance invitations, and the public search of care institutions.
 
-Thin views: reads through eldercare.access, changes through eldercare.actions."""
+Thin views: reads through eldercare.queries, changes through eldercare.actions."""
 
 import datetime as dt
 
@@ -24,18 +24,6 @@ from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor, get_degrees
 
 from . import actions
-from .access import (
-    access_citizen_booking,
-    access_elder,
-    access_invitation,
-    access_link_as_elder,
-    access_link_as_party,
-    elders_for,
-    list_bookings_for_citizen,
-    list_invitations_for,
-    list_links_for_elder,
-    list_links_for_family,
-)
 from .forms import (
     CarePlanRequestForm,
     ConfirmForm,
@@ -51,6 +39,18 @@ from .forms import (
     booking_days,
 )
 from .models import Booking, Institution, ServiceType
+from .queries import (
+    access_citizen_booking,
+    access_elder,
+    access_invitation,
+    access_link_as_elder,
+    access_link_as_party,
+    elders_for,
+    list_bookings_for_citizen,
+    list_invitations_for,
+    list_links_for_elder,
+    list_links_for_family,
+)
 
 SESSION_KEY = "eldercare_booking"
 STEPS = ("who", "service", "day", "time", "provider", "confirm")
