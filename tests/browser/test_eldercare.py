@@ -66,9 +66,9 @@ def choose(page, text: str | None = None):
     tiles.first.click()
 
 
-def press(page, name: str):
+def press(page, name: str, language: str = "zh-hans"):
     with page.expect_navigation():
-        page.locator("main").get_by_role("button", name=t(name), exact=True).click()
+        page.locator("main").get_by_role("button", name=t(name, language), exact=True).click()
 
 
 def test_family_books_a_meal_provider_completes_it_and_the_elder_rates_it(world, page, live_server):
@@ -159,61 +159,61 @@ def test_family_books_a_meal_provider_completes_it_and_the_elder_rates_it(world,
     assert len(checked) == 15
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_a_care_plan_is_assessed_drafted_sent_and_approved_on_the_case_page(
-    world, page, live_server
+    world, page, live_server, language
 ):
     """The township caseworker records the ability assessment on the case page (the step's own
     form), drafts the plan on the plan page and sends it; the county approver approves it on
-    the case page with the start day; the visits are booked. In Chinese, as staff work."""
+    the case page with the start day; the visits are booked. In Chinese and in English."""
     from eldercare import actions
     from eldercare.models import ADL_ITEMS, CarePlan
+
+    def text(message):
+        return t(message, language)
+
+    def sign_in(user):
+        log_in(page, live_server, user)
+        page.context.add_cookies([{"name": "lang", "value": language, "url": live_server.url}])
 
     plan = actions.do_request_care_plan(acting_user=world.family, elder=world.elder)
     case_url = live_server.url + reverse("casework:case-detail", args=[plan.case_id])
 
-    log_in(page, live_server, world.p.caseworker)
+    sign_in(world.p.caseworker)
     page.goto(case_url)
-    expect(
-        page.get_by_role("heading", level=3, name=t("Record the ability assessment"))
-    ).to_be_visible()
+    step = page.get_by_role("heading", level=3, name=text("Record the ability assessment"))
+    expect(step).to_be_visible()
     violations = run_axe(page)
     assert not violations, describe(violations)
     for key, _label, scores in ADL_ITEMS:
         page.locator(f"select[name=t-record_assessment-adl_{key}]").select_option(str(scores[1]))
-    page.get_by_label(label_pattern(t("Cognition"))).select_option("normal")
-    page.get_by_label(label_pattern(t("Living situation"))).select_option("alone")
-    press(page, "Record the ability assessment")
-    print(
-        "ERRS",
-        page.evaluate(
-            """() => [...document.querySelectorAll('.is-invalid')].map(e => e.name + '=' + e.value)"""
-        ),
-    )
-    expect(page.locator(".messages")).to_contain_text(
-        t("Done: %(action)s.") % {"action": t("Record the ability assessment")}
-    )
+    page.get_by_label(label_pattern(text("Cognition"))).select_option("normal")
+    page.get_by_label(label_pattern(text("Living situation"))).select_option("alone")
+    press(page, "Record the ability assessment", language)
+    done = text("Done: %(action)s.") % {"action": text("Record the ability assessment")}
+    expect(page.locator(".messages")).to_contain_text(done)
 
     # The plan's contents are drafted on its own page; the step is sent from there.
     with page.expect_navigation():
-        page.get_by_role("link", name=t("Draft the plan")).click()
-    page.get_by_label(label_pattern(t("Provider"))).select_option(str(world.provider.pk))
-    press(page, "Save")
-    page.get_by_label(label_pattern(t("Service"))).select_option(str(world.meal.pk))
-    page.get_by_label(label_pattern(t("Day of the week"))).select_option("2")
-    page.get_by_label(label_pattern(t("Time"))).select_option("11:00")
-    press(page, "Add")
-    press(page, "Send the plan for approval")
+        page.get_by_role("link", name=text("Draft the plan")).click()
+    page.get_by_label(label_pattern(text("Provider"))).select_option(str(world.provider.pk))
+    press(page, "Save", language)
+    page.get_by_label(label_pattern(text("Service"))).select_option(str(world.meal.pk))
+    page.get_by_label(label_pattern(text("Day of the week"))).select_option("2")
+    page.get_by_label(label_pattern(text("Time"))).select_option("11:00")
+    press(page, "Add", language)
+    press(page, "Send the plan for approval", language)
     plan.case.refresh_from_db()
     assert plan.case.state == "proposed" and plan.case.office == world.p.county
 
     # The county approves on the case page, from tomorrow.
-    log_in(page, live_server, world.p.approver)
+    sign_in(world.p.approver)
     page.goto(case_url)
-    start = page.get_by_label(label_pattern(t("The plan starts on")))
+    start = page.get_by_label(label_pattern(text("The plan starts on")))
     start.fill((timezone.localdate() + dt.timedelta(days=1)).isoformat())
     violations = run_axe(page)
     assert not violations, describe(violations)
-    press(page, "Approve the plan")
+    press(page, "Approve the plan", language)
     plan = CarePlan.objects.select_related("case").get(pk=plan.pk)
     assert plan.case.state == "active"
     assert plan.starts_on == timezone.localdate() + dt.timedelta(days=1)
