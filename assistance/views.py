@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET
 
 from civilaffairs.accounts.access import access_person
 from civilaffairs.casework.models import Case
-from civilaffairs.lib.feedback import error_messages
 from civilaffairs.lib.masking import mask_name
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor
@@ -50,13 +49,7 @@ def _apply(request, kind):
             "assistance/application_start.html",
             {"kind": kind, "kind_label": AssistanceApplication.Kind(kind).label},
         )
-    try:
-        app = actions.do_start_application(
-            kind, acting_user=request.user, person=request.user.person
-        )
-    except ValidationError as exc:
-        error_messages(request, exc)
-        return redirect("cases:my-cases")
+    app = actions.do_start_application(kind, acting_user=request.user, person=request.user.person)
     return redirect("assistance:application-step", pk=app.pk, step=app.step)
 
 
@@ -204,7 +197,7 @@ def assisted_start(request, person_pk):
             kind, acting_user=request.user, person=person, channel=Case.Channel.ASSISTED
         )
     except ValidationError as exc:
-        error_messages(request, exc)
+        messages.error(request, "; ".join(exc.messages))
         return redirect("assistance:assisted-start", person_pk=person.pk)
     return redirect("assistance:application-step", pk=app.pk, step=1)
 
