@@ -18,6 +18,7 @@ from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.months import first_of_next_month
 from civilaffairs.rules.models import Parameter, Program
 
+from . import queries
 from .models import (
     AssistanceApplication,
     HouseholdEconomy,
@@ -47,6 +48,27 @@ def _require_draft_access(app, user):
     raise PermissionDenied
 
 
+def _refuse_a_second(kind: str, person, *, household=None, excluding=None):
+    """One open case of a program per household, whatever the channel (online, assisted, at
+    the counter): a second application would be pre-screened as eligible and paid twice."""
+    other = queries.open_case_of_program(kind, person, household=household, excluding=excluding)
+    if other is None:
+        return
+    if other.is_in_force:
+        message = _(
+            "The household already receives %(program)s (case %(ref)s). Ask the township office "
+            "for a change or a review of that case instead of applying again."
+        )
+    else:
+        message = _(
+            "The household already has an application for %(program)s being handled (case "
+            "%(ref)s). It can be followed on its page; a second one is not needed."
+        )
+    raise ValidationError(
+        message % {"program": AssistanceApplication.Kind(kind).label, "ref": other.reference}
+    )
+
+
 @transaction.atomic
 def do_start_application(
     kind: str, *, acting_user, person, channel=Case.Channel.ONLINE
@@ -63,6 +85,7 @@ def do_start_application(
     )
     if existing is not None:
         return existing
+    _refuse_a_second(kind, person)
     case = do_create_case(
         acting_user=acting_user,
         service=f"assistance.{kind}",
@@ -170,6 +193,8 @@ def do_submit_application(app: AssistanceApplication, *, acting_user) -> Case:
         raise ValidationError(
             _("Please complete: %(items)s.") % {"items": "; ".join(str(m) for m in missing)}
         )
+    # Checked again at submission: a household member may have applied since the draft began.
+    _refuse_a_second(app.kind, app.case.applicant, household=app.case.household, excluding=app.case)
     record_economy(app, acting_user, verified=False)
     return do_submit_case(app.case, acting_user=acting_user)
 

@@ -3,9 +3,11 @@ answers 404, exactly as a row that does not exist."""
 
 import datetime as dt
 
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from civilaffairs.casework.models import Case
 from civilaffairs.lib.lookup import get_or_404
 
 from .models import AssistanceApplication
@@ -36,3 +38,19 @@ def on_public_notice(today: dt.date | None = None):
 def access_on_notice(pk) -> AssistanceApplication:
     """An application still on public notice, for an objection; 404 once the notice is over."""
     return get_or_404(on_public_notice(), pk)
+
+
+def open_case_of_program(kind: str, person, *, household=None, excluding=None) -> Case | None:
+    """The household's open case of this program other than a draft: an application being
+    handled, or a grant being paid (it stays open for its reviews). A household already on
+    低保 asks for a change or a review of that case, not for a new grant; a person without a
+    household is looked up as the applicant or the beneficiary."""
+    household = household if household is not None else person.current_household()
+    cases = Case.objects.open().filter(service=f"assistance.{kind}").exclude(state="draft")
+    if household is not None:
+        cases = cases.filter(household=household)
+    else:
+        cases = cases.filter(Q(applicant=person) | Q(beneficiary=person))
+    if excluding is not None:
+        cases = cases.exclude(pk=excluding.pk)
+    return cases.order_by("created_at", "pk").first()

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from civilaffairs.accounts.access import access_person
 from civilaffairs.casework.models import Case
+from civilaffairs.lib.feedback import error_messages
 from civilaffairs.lib.masking import mask_name
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor
@@ -49,7 +50,13 @@ def _apply(request, kind):
             "assistance/application_start.html",
             {"kind": kind, "kind_label": AssistanceApplication.Kind(kind).label},
         )
-    app = actions.do_start_application(kind, acting_user=request.user, person=request.user.person)
+    try:
+        app = actions.do_start_application(
+            kind, acting_user=request.user, person=request.user.person
+        )
+    except ValidationError as exc:
+        error_messages(request, exc)
+        return redirect("cases:my-cases")
     return redirect("assistance:application-step", pk=app.pk, step=app.step)
 
 
@@ -197,7 +204,7 @@ def assisted_start(request, person_pk):
             kind, acting_user=request.user, person=person, channel=Case.Channel.ASSISTED
         )
     except ValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
+        error_messages(request, exc)
         return redirect("assistance:assisted-start", person_pk=person.pk)
     return redirect("assistance:application-step", pk=app.pk, step=1)
 

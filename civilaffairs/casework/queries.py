@@ -67,6 +67,26 @@ def assignee_name(case: Case) -> str:
     return User.name_to_show(*row) if row else ""
 
 
+def related_cases(user, case: Case, *, limit: int = 10) -> list[Case]:
+    """Other cases of the same household (or, without one, of the same person) that the user
+    may see: a caseworker sees at once that the household already receives a benefit or has
+    another application in hand. Newest first; drafts left out."""
+    if case.household_id is not None:
+        same = Q(household_id=case.household_id)
+    else:
+        people = {p for p in (case.applicant_id, case.beneficiary_id) if p is not None}
+        if not people:
+            return []
+        same = Q(applicant_id__in=people) | Q(beneficiary_id__in=people)
+    return list(
+        Case.objects.visible_to(user)
+        .filter(same, submitted_at__isnull=False)
+        .exclude(pk=case.pk)
+        .select_related("region")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
 def access_citizen_case(user, pk) -> Case:
     """One of the citizen's own cases (applicant or beneficiary), or 404."""
     return get_or_404(Case.objects.of_citizen(user).select_related("region", "office"), pk)

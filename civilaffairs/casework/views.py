@@ -45,6 +45,7 @@ from .queries import (
     documents_visible_to,
     queue_counts,
     queue_page,
+    related_cases,
 )
 from .registry import all_services
 from .workflow import all_workflows
@@ -283,6 +284,7 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
         ],
         "events": _timeline(case),
         "documents": documents_visible_to(user, case).select_related("uploaded_by__person"),
+        "related_cases": related_cases(user, case),
         "details_html": details_html(request, case),
         "upload_form": upload_form,
         "upload_fields": [upload_form["kind"], upload_form["file"]],
