@@ -183,6 +183,22 @@ def test_an_outage_is_logged_once_not_once_per_request(server_client, database_a
     assert not any(r.exc_info for r in caplog.records)
 
 
+def test_a_page_that_never_asks_the_database_does_not_end_the_outage(
+    server_client, database_away, caplog
+):
+    """The sign-in form of a visitor without a session needs no database: answering it says
+    nothing about PostgreSQL, so the outage goes on, unreported as over."""
+    client = server_client
+    client.cookies["sessionid"] = "a" * 32
+    with caplog.at_level(logging.INFO):
+        assert client.get(reverse("cases:my-cases")).status_code == 503
+        assert Client(raise_request_exception=False).get(reverse("accounts:login")).status_code == 200
+        assert unavailable.database.is_down
+        assert client.get(reverse("cases:my-cases")).status_code == 503
+    messages = [r.getMessage() for r in caplog.records if r.name == "civilaffairs.outage"]
+    assert len(messages) == 1 and messages[0].startswith("PostgreSQL unavailable")
+
+
 def a_lost_connection_error() -> db.OperationalError:
     """The error Django raises for a refused connection (its wrapper keeps libpq's as the
     cause)."""

@@ -83,8 +83,20 @@ class DatabaseUnavailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        if response.status_code < 500 and database.is_down:
+        if not database.is_down:
+            return self.get_response(request)
+        # During an outage, only a statement that ran says the database is back: a page that
+        # never asked it (the sign-in form of a visitor without a session) proves nothing.
+        answered = []
+
+        def note_answer(execute, sql, params, many, context):
+            result = execute(sql, params, many, context)
+            answered.append(True)
+            return result
+
+        with db.connection.execute_wrapper(note_answer):
+            response = self.get_response(request)
+        if answered and response.status_code < 500:
             database.succeeded()
         return response
 

@@ -213,7 +213,7 @@ def portal(request, cluster, template, portal_env, suite_dir):
 
 
 class Citizen:
-    """A citizen's browser: signs in through the login form, sends applications."""
+    """A citizen's browser: signs in through the login form, sends her application."""
 
     def __init__(self, portal: Portal, data: dict):
         self.portal = portal
@@ -221,6 +221,7 @@ class Citizen:
         self.user = data["user"]
         self.office = data["office"]
         self.http = requests.Session()
+        self.signed_in = False
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.http.get(self.portal.base_url + path, timeout=30, **kwargs)
@@ -238,16 +239,23 @@ class Citizen:
 
     def sign_in(self) -> requests.Response:
         self.get("/accounts/login/")  # the CSRF cookie
-        return self.post(
+        response = self.post(
             "/accounts/login/",
             {"username": self.username, "password": self.portal.seed["password"]},
         )
+        self.signed_in = response.status_code == 302
+        return response
 
     def drafts(self) -> list[dict]:
         return [d for d in self.portal.seed["drafts"] if d["user"] == self.user]
 
     def send(self, draft: dict) -> requests.Response:
-        """The last step of the application: the declaration, and send."""
+        """The last step of the application: the declaration, and send; signed in first when
+        she is not yet (what the sign-in answers is the answer when it fails)."""
+        if not self.signed_in:
+            response = self.sign_in()
+            if not self.signed_in:
+                return response
         return self.post(f"/assistance/applications/{draft['app']}/step/5/", {"declaration": "on"})
 
 
