@@ -192,7 +192,9 @@ def test_a_page_that_never_asks_the_database_does_not_end_the_outage(
     client.cookies["sessionid"] = "a" * 32
     with caplog.at_level(logging.INFO):
         assert client.get(reverse("cases:my-cases")).status_code == 503
-        assert Client(raise_request_exception=False).get(reverse("accounts:login")).status_code == 200
+        assert (
+            Client(raise_request_exception=False).get(reverse("accounts:login")).status_code == 200
+        )
         assert unavailable.database.is_down
         assert client.get(reverse("cases:my-cases")).status_code == 503
     messages = [r.getMessage() for r in caplog.records if r.name == "civilaffairs.outage"]
