@@ -3,8 +3,10 @@ workflow engine (casework.actions.do_transition); these actions set the domain's
 then fire the transition, all in one transaction."""
 
 import datetime as dt
+import logging
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +31,9 @@ from .models import (
 
 CENT = Decimal("0.01")
 NOTICE_WORKING_DAYS = 7
+
+
+log = logging.getLogger(__name__)
 
 
 def _lock(app) -> AssistanceApplication:
@@ -241,8 +246,11 @@ def do_start_notice(app: AssistanceApplication, *, acting_user) -> AssistanceApp
 
 
 @transaction.atomic
-def do_lodge_objection(app: AssistanceApplication, *, text: str, contact: str = "") -> Objection:
-    """Anyone may object during the notice; the case goes back to investigation."""
+def do_lodge_objection(
+    app: AssistanceApplication, *, text: str, contact: str = "", language: str = ""
+) -> Objection:
+    """Anyone may object during the notice; the case goes back to the township, which
+    investigates and answers (the "resolve_objection" step)."""
     app = _lock(app)
     if app.case.state != "notice":
         raise ValidationError(
@@ -251,7 +259,10 @@ def do_lodge_objection(app: AssistanceApplication, *, text: str, contact: str = 
     if not text.strip():
         raise ValidationError({"text": _("Please write what the objection is about.")})
     objection = Objection.objects.create(
-        application=app, text=text.strip()[:2000], contact=contact.strip()[:60]
+        application=app,
+        text=text.strip()[:2000],
+        contact=contact.strip()[:60],
+        language=language[:10],
     )
     do_transition(
         app.case,
@@ -262,6 +273,58 @@ def do_lodge_objection(app: AssistanceApplication, *, text: str, contact: str = 
         ),
     )
     return objection
+
+
+def send_objection_answer(objection_id: int) -> bool:
+    """E-mail the township's answer to an objector who left an address, once, in the language
+    they objected in; noted on the case's timeline (staff only: the objector stays unnamed).
+    Called after the commit that recorded the answer and again by the beat sweep until it went
+    out; a failed send is logged without the address and tried again later."""
+    from django.core.mail import send_mail
+    from django.utils import translation
+
+    with transaction.atomic():
+        objection = (
+            Objection.objects.select_for_update(skip_locked=True)
+            .select_related("application__case")
+            .filter(pk=objection_id, answered_by=Objection.AnsweredBy.EMAIL, answered_at=None)
+            .first()
+        )
+        if objection is None:
+            return False
+        case = objection.application.case
+        with translation.override(objection.language or settings.LANGUAGE_CODE):
+            subject = _("Your objection to the public notice of case %(ref)s") % {
+                "ref": case.reference
+            }
+            body = _(
+                "The township office has looked into your objection of %(date)s.\n\n"
+                "Finding: %(finding)s\n\n%(answer)s"
+            ) % {
+                "date": timezone.localdate(objection.lodged_at).isoformat(),
+                "finding": objection.get_finding_display(),
+                "answer": objection.answer,
+            }
+        try:
+            send_mail(subject, body, None, [objection.contact])
+        except Exception:  # any transport error: the sweep tries again
+            log.warning("answer to objection %s not sent", objection.pk, exc_info=True)
+            return False
+        objection.answered_at = timezone.now()
+        objection.save(update_fields=["answered_at"])
+        add_event(
+            case,
+            CaseEvent.Kind.NOTE,
+            message=lambda: _("The objector was answered by e-mail."),
+            data={"objection": objection.pk},
+        )
+    return True
+
+
+def unsent_objection_answers():
+    return Objection.objects.filter(
+        answered_by=Objection.AnsweredBy.EMAIL, answered_at=None, resolved_at__isnull=False
+    ).values_list("pk", flat=True)
 
 
 @transaction.atomic

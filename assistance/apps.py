@@ -15,6 +15,11 @@ class AssistanceConfig(AppConfig):
         # Periodic tasks, merged into Celery beat's schedule when beat starts.
         register_beat("assistance-end-notices", "assistance.end_notices_task", crontab(minute=5))
         register_beat(
+            "assistance-objection-answers",
+            "assistance.send_objection_answers_task",
+            crontab(minute="*/10"),
+        )
+        register_beat(
             "assistance-start-reviews", "assistance.start_reviews_task", crontab(hour=1, minute=23)
         )
         # The domain tells the platform what it offers; the platform never imports us.

@@ -1,9 +1,12 @@
+import re
 from decimal import Decimal
 
 from django import forms
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, validate_email
 from django.utils.translation import gettext_lazy as _
 
+from civilaffairs.accounts.access import log_access
+from civilaffairs.accounts.models import AccessLog
 from civilaffairs.casework.forms import StepForm
 from civilaffairs.lib.forms import DatePicker
 from civilaffairs.lib.masked_fields import WriteOnlyNumbers
@@ -11,7 +14,9 @@ from civilaffairs.lib.masking import mask_bank_account
 from civilaffairs.rules.exceptions import MissingParameter
 
 from .actions import benefit_for
-from .models import AssistanceApplication, IncomeKind
+from .models import AssistanceApplication, IncomeKind, Objection
+
+PHONE = re.compile(r"\+?[0-9][0-9 \-]{5,19}")
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0"), "initial": Decimal("0")}
 
@@ -176,14 +181,116 @@ class ApproveForm(StepForm):
 
 class ObjectionForm(forms.Form):
     text = forms.CharField(
-        label=_("Your objection"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Your objection"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Please write what the objection is about.")},
     )
     contact = forms.CharField(
-        label=_("Phone or name (optional)"),
+        label=_("Phone number or e-mail address, if you want an answer (optional)"),
         max_length=60,
         required=False,
-        help_text=_("Objections may be anonymous; your identity is kept confidential."),
+        help_text=_(
+            "Objections may be anonymous. If you leave a number or an address, the township "
+            "office tells you what it found; your identity is kept confidential."
+        ),
     )
+
+    def clean_contact(self):
+        contact = self.cleaned_data["contact"].strip()
+        if not contact:
+            return ""
+        if "@" in contact:
+            try:
+                validate_email(contact)
+            except forms.ValidationError:
+                raise forms.ValidationError(_("This e-mail address is not complete.")) from None
+            return contact
+        digits = "".join(c for c in contact if c.isdigit())
+        if not PHONE.fullmatch(contact) or not 7 <= len(digits) <= 15:
+            raise forms.ValidationError(
+                _("Please give a phone number or an e-mail address, or leave this empty.")
+            )
+        return contact
+
+
+class ObjectionFindingForm(StepForm):
+    """The "resolve_objection" step: the township's new investigation, its finding on the
+    objection with reasons, and how the objector was answered. The page shows the objection
+    (and, to the caseworker taking the step, the objector's contact, logged)."""
+
+    layout = "assistance/_objection_step.html"
+    instructions = _(
+        "Investigate what the objection says (a home visit, neighbours, the data checks), then "
+        "record what you found. If the household still qualifies it goes on a new public notice; "
+        "if it does not, propose a refusal to the county."
+    )
+
+    visit_date = forms.DateField(label=_("Date of the new investigation"), widget=DatePicker())
+    findings = forms.CharField(
+        label=_("What the investigation found"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    verified_income = forms.DecimalField(
+        label=_("Verified monthly household income (yuan)"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Leave empty to keep the income verified before."),
+    )
+    finding = forms.ChoiceField(
+        label=_("Finding on the objection"),
+        choices=Objection.Finding.choices,
+        widget=forms.RadioSelect,
+    )
+    reasons = forms.CharField(
+        label=_("Reasons for the finding"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    answered_by = forms.ChoiceField(
+        label=_("How the objector was answered"),
+        choices=[("", _("Not answered: no contact left"))] + Objection.AnsweredBy.choices,
+        required=False,
+    )
+    answer = forms.CharField(
+        label=_("What the objector is told"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only the finding and its reasons; never the household's private details."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        app = getattr(self.case, "assistance", None) if self.case is not None else None
+        self.objection = app.open_objection() if app is not None else None
+        if self.objection and self.objection.contact and self.user and not self.is_bound:
+            # The caseworker answering sees the objector's contact whole: a logged reveal.
+            log_access(self.user, AccessLog.Action.REVEAL_PHONE, self.objection, detail="objection")
+
+    def initial_for(self, case) -> dict:
+        app = case.assistance
+        return {"verified_income": app.verified_income}
+
+    def clean(self):
+        data = super().clean()
+        objection = self.objection
+        if objection is None:
+            raise forms.ValidationError(_("There is no open objection on this case."))
+        how = data.get("answered_by")
+        if objection.contact:
+            if not how:
+                self.add_error(
+                    "answered_by", _("The objector left a contact: say how they were answered.")
+                )
+            if not (data.get("answer") or "").strip():
+                self.add_error("answer", _("Please write what the objector is told."))
+            if how == Objection.AnsweredBy.EMAIL and not objection.contact_is_email:
+                self.add_error("answered_by", _("The objector left no e-mail address."))
+        elif how:
+            self.add_error("answered_by", _("The objector left no contact to answer."))
+        return data
 
 
 class ReviewForm(StepForm):

@@ -1,6 +1,7 @@
 """What the assistance steps write besides the case's state (Transition.handler)."""
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,7 @@ from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.months import add_months, first_of_next_month
 
 from . import actions
-from .models import AssistanceApplication
+from .models import AssistanceApplication, Objection
 
 
 def hold_payments(case, data, acting_user):
@@ -71,6 +72,55 @@ def start_notice(case, data, acting_user):
     end = app.notice_end
     return {
         "message": lambda: _("Your application is on public notice until %(end)s.") % {"end": end}
+    }
+
+
+def resolve_objection(case, data, acting_user):
+    """The township's answer to an objection: its new investigation replaces the findings
+    (the history keeps the earlier ones), the finding and its reasons are kept on the
+    objection, the objector is answered (by e-mail from the portal, after the commit, when that
+    is how), and the earlier notice is cleared: the household needs a new one before the county
+    can decide (DOMAIN.md)."""
+    app = _application(case)
+    objection = app.objections.select_for_update().filter(resolved_at__isnull=True).first()
+    if objection is None:
+        raise ValidationError(_("There is no open objection on this case."))
+    if data["visit_date"] > timezone.localdate():
+        raise ValidationError({"visit_date": _("The visit date cannot be in the future.")})
+    if data["visit_date"] < objection.lodged_at.date():
+        raise ValidationError(
+            {"visit_date": _("The new investigation cannot be before the objection was lodged.")}
+        )
+    now = timezone.now()
+    objection.finding = data["finding"]
+    objection.reasons = data["reasons"].strip()
+    objection.answer = (data.get("answer") or "").strip()
+    objection.answered_by = data.get("answered_by") or ""
+    objection.resolved_at, objection.resolved_by = now, acting_user
+    # Answered by telephone, by letter or in person: the caseworker did it as they record it.
+    # By e-mail: when the portal has sent it (actions.send_objection_answer, after the commit).
+    if objection.answered_by and objection.answered_by != objection.AnsweredBy.EMAIL:
+        objection.answered_at = now
+    objection.save()
+    if objection.answered_by == objection.AnsweredBy.EMAIL:
+        # Sent after the commit, like every notification (casework.notify); the beat sweep
+        # (tasks.send_objection_answers_task) sends what a failed or lost try left.
+        transaction.on_commit(lambda pk=objection.pk: actions.send_objection_answer(pk))
+    app.visit_date = data["visit_date"]
+    app.findings = data["findings"].strip()
+    if data.get("verified_income") is not None:
+        app.verified_income = data["verified_income"]
+    app.notice_start = app.notice_end = None
+    _save(app, acting_user, "objection")
+    if data.get("verified_income") is not None:
+        actions.record_economy(app, acting_user, verified=True)
+    finding = objection.finding
+    return {
+        "message": lambda: (
+            _("Objection investigated. Finding: %(finding)s. %(reasons)s")
+            % {"finding": Objection.Finding(finding).label, "reasons": objection.reasons}
+        ),
+        "data": {"objection": objection.pk, "finding": finding},
     }
 
 

@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from civilaffairs.lib.masking import mask_bank_account, mask_name
+from civilaffairs.lib.masking import mask_bank_account, mask_name, mask_phone
 
 CENT = Decimal("0.01")
 
@@ -122,6 +122,11 @@ class AssistanceApplication(models.Model):
 
         return Payment.objects.of_case(self.case_id)
 
+    def open_objection(self) -> "Objection | None":
+        """The objection the township has yet to answer (at most one: lodging one ends the
+        notice, and only a notice takes them)."""
+        return self.objections.filter(resolved_at__isnull=True).first()
+
     @property
     def masked_bank_account(self):
         return mask_bank_account(self.bank_account)
@@ -225,22 +230,67 @@ class HouseholdEconomy(models.Model):
 
 
 class Objection(models.Model):
-    """An objection lodged during the public notice; it sends the case back to investigation."""
+    """An objection lodged during the public notice. It sends the case back to the township,
+    which investigates, records its finding with reasons, answers the objector where they left
+    a way to reach them, and puts the household on a new notice or proposes a refusal
+    (DOMAIN.md: objections trigger re-investigation and a new notice)."""
+
+    class Finding(models.TextChoices):
+        UPHELD = "upheld", _("Upheld")
+        PARTLY = "partly", _("Partly upheld")
+        NOT_UPHELD = "not_upheld", _("Not upheld")
+
+    class AnsweredBy(models.TextChoices):
+        EMAIL = "email", _("By e-mail, sent by the portal")
+        PHONE = "phone", _("By telephone")
+        LETTER = "letter", _("By letter")
+        IN_PERSON = "in_person", _("In person")
 
     application = models.ForeignKey(
         AssistanceApplication, on_delete=models.CASCADE, related_name="objections"
     )
     text = models.TextField(_("objection"))
     contact = models.CharField(_("contact (optional)"), max_length=60, blank=True)
+    language = models.CharField(max_length=10, blank=True)  # the objector's, for the answer
     lodged_at = models.DateTimeField(auto_now_add=True)
+    finding = models.CharField(_("finding"), max_length=12, choices=Finding.choices, blank=True)
+    reasons = models.TextField(_("reasons for the finding"), blank=True)
+    answer = models.TextField(_("answer to the objector"), blank=True)
+    answered_by = models.CharField(
+        _("answered"), max_length=12, choices=AnsweredBy.choices, blank=True
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("objection")
         verbose_name_plural = _("objections")
+        ordering = ["lodged_at", "pk"]
 
     def __str__(self):
         return f"{self.application_id} {self.lodged_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def contact_is_email(self) -> bool:
+        return "@" in self.contact
+
+    @property
+    def masked_contact(self) -> str:
+        """What every staff member reading the case sees: enough to know there is a way to
+        answer, not enough to call (the caseworker answering sees it whole, logged)."""
+        if not self.contact:
+            return ""
+        if self.contact_is_email:
+            local, _at, domain = self.contact.partition("@")
+            return f"{local[:1]}***@{domain}"
+        return mask_phone(self.contact)
 
 
 def public_notice_name(person) -> str:

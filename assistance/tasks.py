@@ -34,3 +34,12 @@ def start_reviews_task():
     from .actions import do_start_due_reviews
 
     return do_start_due_reviews()
+
+
+@shared_task(name="assistance.send_objection_answers_task", acks_late=True)
+def send_objection_answers_task():
+    """E-mail every answer to an objection that has not gone out yet (its first try, after
+    the commit that recorded it, failed or was lost): each goes out once."""
+    from .actions import send_objection_answer, unsent_objection_answers
+
+    return sum(1 for pk in list(unsent_objection_answers()) if send_objection_answer(pk))

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -239,7 +240,9 @@ def objection(request, pk):
     form = ObjectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_lodge_objection(app, **form.cleaned_data)
+            actions.do_lodge_objection(
+                app, **form.cleaned_data, language=translation.get_language() or ""
+            )
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
         else:

@@ -8,7 +8,7 @@ from civilaffairs.accounts.models import Office, StaffRole
 from civilaffairs.casework.workflow import DRAFT, SUBMITTED, WITHDRAWN, State, Transition, Workflow
 
 from . import handlers
-from .forms import ApproveForm, InvestigationForm, ReviewForm
+from .forms import ApproveForm, InvestigationForm, ObjectionFindingForm, ReviewForm
 
 CW = StaffRole.Role.CASEWORKER
 REVIEWER = StaffRole.Role.REVIEWER
@@ -22,8 +22,22 @@ def _notice_over(case):
     app = case.assistance
     if app.notice_end is None or timezone.localdate() <= app.notice_end:
         return _("The public notice has not ended yet.")
-    if app.objections.filter(resolved_at__isnull=True).exists():
+    if app.open_objection() is not None:
         return _("An objection is open: investigate it first.")
+    return None
+
+
+def _noticed(case):
+    """The county decides on a household that has been on notice since its last
+    investigation, without an open objection (DOMAIN.md); a proposed refusal needs neither."""
+    app = case.assistance
+    if app.open_objection() is not None:
+        return _("An objection is open: the township must investigate it first.")
+    if app.notice_end is None:
+        return _(
+            "The household has not been on public notice since its last investigation: "
+            "only a refusal can be decided."
+        )
     return None
 
 
@@ -41,6 +55,11 @@ STATES = [
         citizen_label=_("Accepted; a home visit will be arranged"),
     ),
     State("investigated", _("Household investigated"), citizen_label=_("Home visit done")),
+    State(
+        "objection",
+        _("Objection to investigate"),
+        citizen_label=_("Checked again after an objection to the notice"),
+    ),
     State(
         "notice",
         _("Public notice"),
@@ -92,12 +111,30 @@ TRANSITIONS = [
     Transition(
         "reinvestigate",
         ("notice",),
-        "accepted",
+        "objection",
         _("Investigate again (objection)"),
-        roles=(CW,),
         system=True,
         needs_reason=True,
         style="warning",
+    ),
+    Transition(
+        "resolve_objection",
+        ("objection",),
+        "investigated",
+        _("Record the finding on the objection"),
+        roles=(CW,),
+        form=ObjectionFindingForm,
+        handler=handlers.resolve_objection,
+    ),
+    Transition(
+        "propose_refusal",
+        ("investigated",),
+        "county_review",
+        _("Propose a refusal to the county"),
+        roles=(CW,),
+        needs_reason=True,
+        style="danger",
+        route_to_level=Office.Level.COUNTY,
     ),
     Transition(
         "end_notice",
@@ -119,6 +156,7 @@ TRANSITIONS = [
         assignee_only=False,
         form=ApproveForm,
         handler=handlers.approve,
+        guard=_noticed,
     ),
     Transition(
         "refuse",

@@ -137,7 +137,7 @@ def test_an_objection_sends_the_case_back_to_investigation(assistance_setup, hou
     app = walk_to_county(p, submitted_dibao(p, household))
     actions.do_lodge_objection(app, text="该户家中有经营性收入。")
     case = Case.objects.get(pk=app.case.pk)
-    assert case.state == "accepted"
+    assert case.state == "objection" and case.assignee == p.caseworker
     assert case.events.filter(transition="reinvestigate").exists()
 
 

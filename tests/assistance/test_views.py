@@ -206,7 +206,7 @@ def test_the_public_notice_shows_no_personal_data(client, assistance_setup, hous
         reverse("assistance:objection", args=[app.pk]), {"text": "有隐瞒收入", "contact": ""}
     )
     assert response.status_code == 302
-    assert Case.objects.get(pk=app.case.pk).state == "accepted"
+    assert Case.objects.get(pk=app.case.pk).state == "objection"
 
 
 def test_the_case_page_lists_declared_incomes_in_the_same_queries_for_any_household_size(
