@@ -149,6 +149,8 @@ def approve(case, data, acting_user):
         kind=Entitlement.Kind.ONE_OFF if app.one_off_amount else Entitlement.Kind.MONTHLY,
         reason="approved",
         pay_through=app.benefit_from,  # the first payment now; the monthly run does the rest
+        bank_name=app.bank_name,
+        bank_account=app.bank_account,
     )
     start = app.benefit_from
     return {

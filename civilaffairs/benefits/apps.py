@@ -13,3 +13,16 @@ class BenefitsConfig(AppConfig):
         from . import receivers
 
         events.person_died.connect(receivers.stop_on_death, dispatch_uid="benefits-stop-on-death")
+
+        from celery.schedules import crontab
+
+        from civilaffairs.casework.registry import register_beat, register_link
+
+        register_link("staff", _("Payments to the bank"), "benefits:batches")
+        # Each county's batch of the month, prepared for a person to approve (idempotent: a
+        # county with its batch for the month gets no second one).
+        register_beat(
+            "benefits-prepare-batches",
+            "benefits.prepare_batches_task",
+            crontab(hour=6, minute=10),
+        )

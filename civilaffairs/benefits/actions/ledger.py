@@ -15,8 +15,8 @@ from simple_history.utils import bulk_create_with_history
 from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.months import first_of_month
 
-from .models import Entitlement, Payment
-from .registry import get_program
+from ..models import Entitlement, Payment
+from ..registry import get_program
 
 
 @transaction.atomic
@@ -32,6 +32,8 @@ def do_grant(
     kind: str = Entitlement.Kind.MONTHLY,
     reason: str = "",
     pay_through: dt.date | None = None,
+    bank_name: str = "",
+    bank_account: str = "",
 ) -> Entitlement:
     """An entitlement on `case`, paid from `start_month`; payments due up to `pay_through`
     (default: this month, so a back-dated grant pays what is owed) are scheduled now. A
@@ -52,6 +54,8 @@ def do_grant(
             start_month=start,
             end_month=first_of_month(end_month) if end_month else None,
             reason=reason[:200],
+            bank_name=bank_name[:60],
+            bank_account="".join(bank_account.split())[:32],
         ),
         acting_user,
         "granted",
@@ -235,10 +239,12 @@ def do_schedule_month(month: dt.date, *, acting_user=None, program: str | None =
 def do_record_result(
     payment: Payment, status: str, *, acting_user, note: str = "", at=None
 ) -> Payment:
-    """The bank's answer for one payment: paid, failed (with the reason) or returned."""
+    """The bank's answer for one payment: paid, failed (with the reason) or returned. A failed
+    or returned payment is held until its account is changed or it is tried again."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     allowed = {
         Payment.Status.SCHEDULED: {Payment.Status.PAID, Payment.Status.FAILED},
+        Payment.Status.SENT: {Payment.Status.PAID, Payment.Status.FAILED},
         Payment.Status.FAILED: {Payment.Status.PAID, Payment.Status.FAILED},
         Payment.Status.PAID: {Payment.Status.RETURNED},
     }
@@ -249,6 +255,7 @@ def do_record_result(
         )
     payment.status = status
     payment.note = note[:200]
+    payment.held = status in (Payment.Status.FAILED, Payment.Status.RETURNED)
     if status == Payment.Status.PAID:
         payment.paid_at = at or timezone.now()
     return _save(payment, acting_user, f"bank: {status}")

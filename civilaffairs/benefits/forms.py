@@ -1,0 +1,69 @@
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+MAX_RESULT_FILE = 5 * 1024 * 1024  # a county's month is a few thousand lines: ~0.5 MB
+
+
+class PrepareBatchForm(forms.Form):
+    county = forms.ChoiceField(label=_("County"))
+    month = forms.CharField(
+        label=_("Month paid in"),
+        max_length=7,
+        help_text=_("YYYY-MM; every payment due by then is taken."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "2026-12"}),
+    )
+
+    def __init__(self, *args, counties=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].choices = [(c.code, c.name) for c in counties]
+
+    def clean_month(self):
+        value = self.cleaned_data["month"].strip()
+        try:
+            month = dt.datetime.strptime(value, "%Y-%m").date()
+        except ValueError:
+            raise forms.ValidationError(_("Write the month as YYYY-MM, e.g. 2026-12.")) from None
+        # This month's payments, or next month's prepared ahead (payments go out early in the
+        # month they are for); never further.
+        next_month = (dt.date.today().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        if month > next_month or month.year < 2000:
+            raise forms.ValidationError(
+                _("A batch pays this month or the next one, not later ones.")
+            )
+        return month
+
+
+class CancelBatchForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"), max_length=200, widget=forms.TextInput()
+    )
+
+
+class ResultFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("The bank's result file (CSV)"),
+        help_text=_("As described in the bank file format; at most 5 MB."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_RESULT_FILE:
+            raise forms.ValidationError(_("The file is larger than 5 MB: is it the right one?"))
+        return upload
+
+
+class AccountForm(forms.Form):
+    bank_name = forms.CharField(label=_("Bank"), max_length=60)
+    bank_account = forms.CharField(
+        label=_("New account number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("10 to 30 digits; the current one is never shown in full."),
+    )
+    reason = forms.CharField(
+        label=_("Why the account changes"),
+        max_length=150,
+        help_text=_("E.g. “the bank answered AC04: account closed; the household gave a new one”."),
+    )
