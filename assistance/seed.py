@@ -276,5 +276,58 @@ def seed_demo_cases(rng, log=print) -> int:
     case = do_claim_next(acting_user=caseworker)
     if case is not None:
         do_transition(case, "accept", acting_user=caseworker)
+    _seed_further(caseworker, log)
     log(f"assistance demo cases: {made}")
     return made
+
+
+def _seed_further(caseworker, log) -> None:
+    """Three 低保 cases taken on through the actions: two approved, so the demo has money to
+    pay (the month's batch of 兴庆区 waits for the approver), and one with an objection on its
+    notice for the caseworker to answer."""
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from civilaffairs.accounts.models import User
+    from civilaffairs.benefits.actions import do_prepare_due_batches
+    from civilaffairs.casework.actions import do_transition
+    from civilaffairs.lib.months import first_of_next_month
+
+    from . import actions
+    from .models import AssistanceApplication
+
+    approver = User.objects.filter(username="approver").first()
+    today = timezone.localdate()
+    noticed = []
+    for app in AssistanceApplication.objects.filter(kind="dibao", case__state="screened").order_by(
+        "pk"
+    ):
+        try:
+            do_transition(app.case, "accept", acting_user=caseworker)
+            actions.do_record_investigation(
+                app, acting_user=caseworker, visit_date=today, findings="入户核实，情况属实。"
+            )
+            app = actions.do_start_notice(app, acting_user=caseworker)
+        except ValidationError:
+            continue
+        if app.monthly_amount > 0:
+            noticed.append(app)
+        if len(noticed) == 3:
+            break
+    for app in noticed[:2]:
+        # The demo shows notices that are over: their seven working days are moved back.
+        AssistanceApplication.objects.filter(pk=app.pk).update(
+            notice_start=today - dt.timedelta(days=12), notice_end=today - dt.timedelta(days=2)
+        )
+        app.refresh_from_db()
+        actions.do_end_notice(app, acting_user=None)
+        if approver is not None:
+            actions.do_approve(app, acting_user=approver)
+    if len(noticed) == 3:
+        actions.do_lodge_objection(
+            noticed[2], text="该户有一辆小货车跑运输，收入没有申报。", contact="13900001234"
+        )
+    batches = do_prepare_due_batches(first_of_next_month(today))
+    log(f"assistance demo: {len(noticed[:2])} approved, {batches} payment batch to approve")

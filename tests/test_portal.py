@@ -111,6 +111,14 @@ def test_demo_data_loads_twice_without_change(regions):
     for username in ("citizen", "caseworker", "approver", "supervisor", "admin"):
         assert User.objects.get(username=username).check_password("Minzheng#2026")
     assert User.objects.get(username="citizen").person.name == "王秀英"
+    # The demo has money to pay and an objection to answer (issue #16).
+    from civilaffairs.benefits.models import DisbursementBatch
+    from civilaffairs.casework.models import Case
+
+    batch = DisbursementBatch.objects.get()
+    assert batch.status == "draft" and batch.county_id == "640104" and batch.line_count == 2
+    assert Case.objects.filter(service="assistance.dibao", state="approved").count() == 2
+    assert Case.objects.filter(service="assistance.dibao", state="objection").count() == 1
 
 
 def test_admin_pages_render_in_chinese_with_masked_id_numbers(client, regions):
