@@ -388,26 +388,50 @@ def do_refuse(app: AssistanceApplication, *, acting_user, reason: str) -> Assist
 
 @transaction.atomic
 def do_rescreen_amounts(
-    *, acting_user, kind: str = AssistanceApplication.Kind.DIBAO, region_prefix: str = ""
-) -> dict:
+    *,
+    acting_user,
+    kind: str = AssistanceApplication.Kind.DIBAO,
+    region_prefix: str = "",
+    apply: bool = True,
+):
     """After a parameter change: recompute every approved application's amount under today's
-    parameters. Each change is saved on the application (with history) and noted on the case;
-    a household now above the standard is flagged for review, not cut off silently."""
-    changed = flagged = 0
-    qs = AssistanceApplication.objects.select_related("case").filter(
+    parameters. Each change is saved on the application (with history), put on the ledger from
+    next month and told on the case; a household now above the standard is flagged for review,
+    not cut off silently. With apply=False nothing is saved: the report of what would change.
+    Returns a rules.registry.Recompute report."""
+    from civilaffairs.lib.masking import mask_name
+    from civilaffairs.rules.registry import Recompute, RecomputeRow
+
+    report = Recompute()
+    qs = AssistanceApplication.objects.select_related("case__applicant", "case__region").filter(
         case__state="approved", kind=kind
     )
     if region_prefix:
         qs = qs.filter(case__region__startswith=region_prefix)
-    for app in qs.select_for_update(of=("self",)):
+    if apply:
+        qs = qs.select_for_update(of=("self",))
+    for app in qs.order_by("case__reference"):
+        report.checked += 1
         before = app.monthly_amount
-        monthly, one_off, covered = benefit_for(app)
+        monthly, _one_off, covered = benefit_for(app)
         if monthly == before:
+            continue
+        applicant = app.case.applicant
+        report.rows.append(
+            RecomputeRow(
+                reference=app.case.reference,
+                name=mask_name(applicant.name if applicant else ""),
+                region=app.case.region.name,
+                before=before,
+                after=monthly,
+                flagged=monthly <= 0,
+            )
+        )
+        if not apply:
             continue
         app.monthly_amount, app.people_covered = monthly, covered
         if monthly <= 0:
             app.next_review_on = timezone.localdate()
-            flagged += 1
         _save(app, acting_user, "re-screened after a parameter change")
         reprice(app, acting_user, "re-screened after a parameter change")
         add_event(
@@ -415,14 +439,16 @@ def do_rescreen_amounts(
             CaseEvent.Kind.CHANGE,
             actor=acting_user,
             public=True,
-            message=_(
-                "The monthly amount changes from %(old)s to %(new)s yuan after the local standard changed."
-            )
-            % {"old": before, "new": monthly},
+            message=lambda before=before, monthly=monthly: (
+                _(
+                    "The monthly amount changes from %(old)s to %(new)s yuan after the local "
+                    "standard changed."
+                )
+                % {"old": before, "new": monthly}
+            ),
             data={"old": str(before), "new": str(monthly)},
         )
-        changed += 1
-    return {"changed": changed, "flagged": flagged}
+    return report
 
 
 def reprice(app: AssistanceApplication, acting_user, reason: str):

@@ -31,6 +31,16 @@ class AssistanceConfig(AppConfig):
         from . import facts, workflow
 
         facts.register()
+        # What an administrator runs after changing a standard (rules admin, Parameters).
+        from civilaffairs.rules.registry import register_recompute
+
+        from .actions import do_rescreen_amounts
+
+        for kind in ("dibao", "tekun"):
+            register_recompute(
+                f"assistance.{kind}",
+                lambda kind=kind, **kwargs: do_rescreen_amounts(kind=kind, **kwargs),
+            )
         wf = workflow.build()
         for code, name, prefix, desc, statutory, promised in (
             (

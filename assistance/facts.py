@@ -6,7 +6,7 @@ same rule screens one application and previews the whole registry."""
 from decimal import Decimal
 
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import NullIf
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.rules.facts import AgeOn, Fact, FactContext, register_fact
@@ -17,7 +17,9 @@ MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 def _money(expr):
-    return Coalesce(expr, Value(Decimal("0")), output_field=MONEY)
+    # A household without a declared or verified economy has NULL here: unknown, never zero
+    # (zero income would make every household without data "qualify" in a preview).
+    return ExpressionWrapper(expr, output_field=MONEY)
 
 
 def _age(as_of):
@@ -43,7 +45,7 @@ FACTS = [
         "decimal",
         unit=_("yuan"),
         annotation=lambda as_of: ExpressionWrapper(
-            _money(F("economy__financial_assets")) / Coalesce(F("economy__members"), Value(1)),
+            _money(F("economy__financial_assets")) / NullIf(F("economy__members"), Value(0)),
             output_field=MONEY,
         ),
     ),
@@ -52,21 +54,21 @@ FACTS = [
         _("Motor vehicles owned"),
         _("Cars and other motor vehicles owned by members."),
         "integer",
-        annotation=lambda as_of: Coalesce(F("economy__vehicles"), Value(0)),
+        annotation=lambda as_of: F("economy__vehicles"),
     ),
     Fact(
         "extra_housing",
         _("Homes owned besides the one lived in"),
         _("Additional homes owned by members."),
         "integer",
-        annotation=lambda as_of: Coalesce(F("economy__extra_housing"), Value(0)),
+        annotation=lambda as_of: F("economy__extra_housing"),
     ),
     Fact(
         "members",
         _("Household members"),
         _("People living in the household."),
         "integer",
-        annotation=lambda as_of: Coalesce(F("economy__members"), Value(1)),
+        annotation=lambda as_of: F("economy__members"),
     ),
     Fact(
         "applicant_age",

@@ -17,11 +17,16 @@ from civilaffairs.lib.masking import mask_name
 from civilaffairs.people.models import Region
 
 from . import actions
-from .engine import display, preview
+from .engine import FAIL, PASS, UNKNOWN, compare, display
 from .exceptions import RulesError
 from .facts import get_fact
 from .forms import PreviewForm, RuleExampleForm, RuleForm
 from .models import Parameter, Program, Rule, RuleExample, RuleSet
+from .registry import recompute_for, recomputes
+
+# A report lists this many changed cases; the counts and the sum cover them all, and each
+# change is on its case's timeline.
+RECOMPUTE_ROWS_SHOWN = 200
 
 
 def _adopt(obj, created):
@@ -156,6 +161,57 @@ class ParameterAdmin(SimpleHistoryAdmin):
         "note",
     ]
     show_full_result_count = False
+    actions = ["recompute_amounts"]
+
+    @admin.action(
+        description=_("Recompute the approved amounts under these values"),
+        permissions=["change"],
+    )
+    def recompute_amounts(self, request, queryset):
+        """After a standard changed: what each affected program's approved amounts become in
+        the parameters' regions, shown first as a report; applied when confirmed (every change
+        saved with history, told on its case and put on the ledger from next month)."""
+        apply = request.POST.get("apply") == "yes"
+        names = dict(Program.objects.values_list("service_code", "name"))
+        targets = set()
+        for p in queryset.select_related("program"):
+            prefix = Region.prefix_of(p.region_id)
+            # A parameter of no program (the 低保 standard) is read by every program's rules.
+            codes = [p.program.service_code] if p.program_id else sorted(recomputes())
+            targets.update((code, prefix) for code in codes)
+        reports, skipped = [], []
+        for service_code, prefix in sorted(targets):
+            program_name = names.get(service_code, service_code)
+            fn = recompute_for(service_code)
+            if fn is None:
+                skipped.append(program_name)
+                continue
+            report = fn(acting_user=request.user, region_prefix=prefix, apply=apply)
+            reports.append({"program": program_name, "prefix": prefix, "report": report})
+        if apply:
+            changed = sum(len(r["report"].rows) for r in reports)
+            self.message_user(
+                request,
+                gettext("Amounts recomputed: %(n)s changed; each case tells its household.")
+                % {"n": changed},
+                messages.SUCCESS,
+            )
+        return TemplateResponse(
+            request,
+            "rules/recompute_report.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": gettext("Recompute the approved amounts"),
+                "reports": reports,
+                "skipped": skipped,
+                "applied": apply,
+                "selected": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "shown": RECOMPUTE_ROWS_SHOWN,
+                "shown_slice": f":{RECOMPUTE_ROWS_SHOWN}",
+            },
+        )
 
     @admin.display(description=_("region code"), ordering="region")
     def region_code(self, obj):
@@ -424,22 +480,64 @@ class RuleSetAdmin(SimpleHistoryAdmin):
             as_of = form.cleaned_data["as_of"]
             overrides = form.cleaned_data["overrides"]
             try:
-                count, households = preview(
+                comparison = compare(
                     ruleset.program, region, as_of, overrides=overrides, ruleset=ruleset
                 )
             except RulesError as exc:
                 context["error"] = str(exc)
             else:
                 # The values at the region itself; places below it may set their own, which
-                # the count already takes into account.
+                # the counts already take into account.
                 local = Parameter.objects.for_program(ruleset.program).resolve(
                     param_keys, region.code, as_of
                 )
+                outcomes = [
+                    (PASS, gettext("Qualify")),
+                    (FAIL, gettext("Do not qualify")),
+                    (UNKNOWN, gettext("Unknown: facts missing")),
+                ]
+                now_total = comparison.count(now=PASS)
+                then_total = comparison.count(then=PASS)
                 context.update(
                     region=region,
                     as_of=as_of,
-                    count=count,
-                    rows=[_preview_row(h, fact_names) for h in households],
+                    comparison=comparison,
+                    now_total=now_total,
+                    then_total=then_total,
+                    difference=then_total - now_total,
+                    matrix=[
+                        {
+                            "code": a,
+                            "label": label,
+                            "cells": [(b, comparison.count(now=a, then=b)) for b, _l in outcomes],
+                            "total": comparison.count(now=a),
+                        }
+                        for a, label in outcomes
+                    ],
+                    column_labels=[label for _o, label in outcomes],
+                    column_totals=[(b, comparison.count(then=b)) for b, _l in outcomes],
+                    unknown_facts=[
+                        (_fact_title(n), count)
+                        for n, count in sorted(comparison.unknown_by_fact.items())
+                    ],
+                    not_in_registry=[_fact_title(n) for n in comparison.not_in_registry],
+                    samples=[
+                        (
+                            gettext("Some households that would join"),
+                            [_preview_row(h, fact_names) for h in comparison.joining],
+                            "preview-joining",
+                        ),
+                        (
+                            gettext("Some households that would leave"),
+                            [_preview_row(h, fact_names) for h in comparison.leaving],
+                            "preview-leaving",
+                        ),
+                        (
+                            gettext("Some households that would qualify with this version"),
+                            [_preview_row(h, fact_names) for h in comparison.qualifying],
+                            "preview-sample",
+                        ),
+                    ],
                     parameters=[
                         _parameter_row(key, local.get(key), overrides) for key in param_keys
                     ],

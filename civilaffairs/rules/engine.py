@@ -28,6 +28,7 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    Count,
     DecimalField,
     F,
     Func,
@@ -398,15 +399,16 @@ def _sql_literal(fact, value):
     return Value(str(value), output_field=CharField())
 
 
-def condition_q(condition) -> Q:
-    """The condition as a Q over a queryset annotated with `fact_<name>` and `param_<key>`.
-    Nulls make SQL comparisons unknown; `rule_met_q` adds the not-null guards."""
+def condition_q(condition, suffix: str = "") -> Q:
+    """The condition as a Q over a queryset annotated with `fact_<name>` and `param_<key>`
+    (`param_<key><suffix>` when two sets of values are compared). Nulls make SQL comparisons
+    unknown; `rule_met_q` adds the not-null guards."""
     if "all" in condition:
-        return reduce(operator.and_, (condition_q(c) for c in condition["all"]))
+        return reduce(operator.and_, (condition_q(c, suffix) for c in condition["all"]))
     if "any" in condition:
-        return reduce(operator.or_, (condition_q(c) for c in condition["any"]))
+        return reduce(operator.or_, (condition_q(c, suffix) for c in condition["any"]))
     if "not" in condition:
-        return ~condition_q(condition["not"])
+        return ~condition_q(condition["not"], suffix)
     fact = get_fact(condition["fact"])
     op = condition["op"]
     lhs = F(_fact_col(fact.name))
@@ -415,7 +417,7 @@ def condition_q(condition) -> Q:
     if fact.kind == "decimal":
         lhs = _Round2(lhs)
     if "param" in condition:
-        rhs = F(_param_col(condition["param"]))
+        rhs = F(_param_col(condition["param"]) + suffix)
         if "times" in condition:
             rhs = rhs * Value(_resolve_times(condition), output_field=DecimalField())
         rhs = _Round2(rhs)
@@ -544,3 +546,138 @@ def preview_sql(program, region, as_of, overrides=None, ruleset=None) -> str:
     except EmptyResultSet:
         # Django proves some filters empty without SQL, e.g. a fact that is NULL everywhere.
         return "-- " + _("No household can match: a fact or parameter is unknown everywhere.")
+
+
+# --------------------------------------------------------------------------- current vs proposed
+
+PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
+# The SQL type of a fact the registry cannot know, so its comparisons still type-check.
+_UNKNOWN_FIELDS = {
+    "decimal": DecimalField,
+    "integer": IntegerField,
+    "boolean": BooleanField,
+    "choice": CharField,
+}
+
+
+def _status_expression(rules, suffix: str) -> Case:
+    """A household's outcome under `rules`, three-valued as for one application: "fail" when a
+    rule whose facts and parameters are all known is not met, "pass" when every rule is known
+    and met, else "unknown" (never assumed either way). Parameters are read from
+    `param_<key><suffix>` so the same rules can be judged under two sets of values."""
+
+    def known(rule):
+        q = Q()
+        for name in sorted(rule.used_facts()):
+            q &= Q(IsNull(F(_fact_col(name)), False))
+        for key in sorted(rule.used_params()):
+            q &= Q(IsNull(F(_param_col(key) + suffix), False))
+        return q
+
+    def holds(rule):
+        return condition_q(rule.condition, suffix)
+
+    failed = reduce(operator.or_, (known(r) & ~holds(r) for r in rules), Q(pk__in=[]))
+    met = reduce(operator.and_, (known(r) & holds(r) for r in rules), Q())
+    return Case(
+        When(failed, then=Value(FAIL)),
+        When(met, then=Value(PASS)),
+        default=Value(UNKNOWN),
+        output_field=CharField(),
+    )
+
+
+@dataclass
+class Comparison:
+    """What a proposed set of parameter values would change in a region: households by their
+    outcome today and under the proposal, those unknown and why."""
+
+    total: int
+    matrix: dict  # (now, then) -> households
+    unknown_by_fact: dict  # fact name -> households where it is unknown
+    not_in_registry: list  # facts the registry cannot know (judged per application)
+    joining: list = field(default_factory=list)  # sample households that would start to pass
+    leaving: list = field(default_factory=list)  # sample households that would stop passing
+    qualifying: list = field(default_factory=list)  # sample households passing the proposal
+
+    def count(self, now=None, then=None) -> int:
+        return sum(
+            n
+            for (a, b), n in self.matrix.items()
+            if (now is None or a == now) and (then is None or b == then)
+        )
+
+    @property
+    def joins(self) -> int:
+        return sum(n for (a, b), n in self.matrix.items() if a != PASS and b == PASS)
+
+    @property
+    def leaves(self) -> int:
+        return sum(n for (a, b), n in self.matrix.items() if a == PASS and b != PASS)
+
+
+def compare(program, region, as_of, overrides=None, sample=10, ruleset=None) -> Comparison:
+    """Every household in `region`'s subtree judged today (the rule set in force, today's
+    parameters) and under the proposal (`ruleset`, a draft version, with the `overrides`), in
+    SQL: one GROUP BY for the outcome pairs, one for the unknown facts, two LIMIT queries for
+    samples of those who would join or leave. A fact the registry cannot express (one read from
+    the application, such as an emergency's type) is unknown for every household and named in
+    `not_in_registry`."""
+    proposed = _ruleset_for(program, as_of, ruleset)
+    current = RuleSet.objects.in_force(program, as_of) or proposed
+    rules_then = list(proposed.rules.all())
+    rules_now = rules_then if current.pk == proposed.pk else list(current.rules.all())
+    rules = rules_now + rules_then
+    fact_names = sorted(set().union(*(r.used_facts() for r in rules))) if rules else []
+    param_keys = sorted(set().union(*(r.used_params() for r in rules))) if rules else []
+    annotations, not_in_registry = {}, []
+    for name in fact_names:
+        fact = get_fact(name)  # a rule's facts are checked when it is saved
+        expression = fact.expression(as_of)
+        if expression is None:
+            not_in_registry.append(name)
+            expression = Value(None, output_field=_UNKNOWN_FIELDS[fact.kind]())
+        annotations[_fact_col(name)] = expression
+    now = parameter_expressions(program, param_keys, region, as_of)
+    then = parameter_expressions(program, param_keys, region, as_of, overrides)
+    annotations.update({k + "_now": v for k, v in now.items()})
+    annotations.update({k + "_then": v for k, v in then.items()})
+    qs = (
+        Household.objects.filter(region__startswith=Region.prefix_of(_region_code(region)))
+        .annotate(**annotations)
+        .annotate(
+            status_now=_status_expression(rules_now, "_now"),
+            status_then=_status_expression(rules_then, "_then"),
+        )
+    )
+    matrix = {
+        (row["status_now"], row["status_then"]): row["n"]
+        for row in qs.order_by().values("status_now", "status_then").annotate(n=Count("pk"))
+    }
+    unknown = {}
+    if fact_names:
+        counts = qs.order_by().aggregate(
+            **{name: Count("pk", filter=Q(IsNull(F(_fact_col(name)), True))) for name in fact_names}
+        )
+        unknown = {name: n for name, n in counts.items() if n}
+    result = Comparison(
+        total=sum(matrix.values()),
+        matrix=matrix,
+        unknown_by_fact=unknown,
+        not_in_registry=not_in_registry,
+    )
+    names = [_fact_col(n) for n in fact_names]
+
+    def rows(q):
+        found = list(qs.filter(q).select_related("head", "region").order_by("pk")[:sample])
+        for row in found:
+            row.rule_facts = {n.removeprefix("fact_"): getattr(row, n) for n in names}
+        return found
+
+    if result.joins:
+        result.joining = rows(~Q(status_now=PASS) & Q(status_then=PASS))
+    if result.leaves:
+        result.leaving = rows(Q(status_now=PASS) & ~Q(status_then=PASS))
+    if result.count(then=PASS):
+        result.qualifying = rows(Q(status_then=PASS))
+    return result

@@ -195,7 +195,7 @@ def test_raising_the_standard_and_rescreening_updates_amounts_with_history(
     )
     result = actions.do_rescreen_amounts(acting_user=p.admin)
     app.refresh_from_db()
-    assert result == {"changed": 1, "flagged": 0}
+    assert (len(result.rows), result.flagged, result.raised) == (1, 0, 1)
     assert app.monthly_amount == Decimal("1200.00")
     assert app.history.filter(history_change_reason__contains="re-screened").exists()
     assert app.case.events.filter(kind="change", public=True).exists()

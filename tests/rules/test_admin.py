@@ -205,8 +205,8 @@ def test_the_preview_page_counts_households_and_masks_head_names(
     url = reverse("admin:rules_ruleset_preview", args=[dibao_v1.pk])
     response = admin_client.get(url, {"region": "640104", "as_of": "2025-06-01"})
     assert response.status_code == 200
-    count = re.search(r'id="preview-count">\s*(\d+)', response.text)
-    assert count and count.group(1) == "2"
+    assert re.search(r'id="now-pass">2<', response.text)
+    assert re.search(r'id="then-pass">2<', response.text)
     assert "张**" in response.text and "李**" in response.text
     assert "张三丰" not in response.text and "王*" not in response.text
     assert "759.99" in response.text  # the per-capita fact, shown to the fen
@@ -214,7 +214,11 @@ def test_the_preview_page_counts_households_and_masks_head_names(
     what_if = admin_client.get(
         url, {"region": "640104", "as_of": "2025-06-01", "overrides": "dibao_standard=800"}
     )
-    assert re.search(r'id="preview-count">\s*3', what_if.text)
+    # Today 2, with the what-if standard 3: 王五 (760 a person) would join.
+    assert re.search(r'id="now-pass">2<', what_if.text)
+    assert re.search(r'id="then-pass">3<', what_if.text)
+    assert re.search(r'id="m-fail-pass">1<', what_if.text)
+    assert "王*" in what_if.text.split('id="preview-joining"')[1].split("</table>")[0]
 
 
 def test_the_preview_form_reports_bad_input(admin_client, dibao_v1):

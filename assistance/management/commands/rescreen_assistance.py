@@ -10,5 +10,5 @@ class Command(BaseCommand):
         parser.add_argument("--region", default="", help="region code prefix, e.g. 6401")
 
     def handle(self, *args, region="", **options):
-        result = do_rescreen_amounts(acting_user=None, region_prefix=region)
-        self.stdout.write(f"changed: {result['changed']}, flagged for review: {result['flagged']}")
+        report = do_rescreen_amounts(acting_user=None, region_prefix=region)
+        self.stdout.write(f"changed: {len(report.rows)}, flagged for review: {report.flagged}")
