@@ -286,6 +286,24 @@ def do_transition(
             )
         case.office = office
         case.assignee = None
+    # Working a case makes it yours: staff who take a step on a case of the office queue (they
+    # accept it, record the visit) are its assignee from then on, so nobody else picks it up
+    # meanwhile. Not when the step hands it on (routing) or ends the work (a decision).
+    owner = (
+        t.route_to_level is None
+        and not target.terminal
+        and not target.decided
+        and target.queued
+        and case.assignee_id is None
+        and case.office_id is not None
+        and acting_user is not None
+        and t.roles
+        and StaffRole.objects.filter(
+            user=acting_user, office_id=case.office_id, is_active=True
+        ).exists()
+    )
+    if owner:
+        case.assignee = acting_user
     if target.terminal:
         _close(case, target.outcome, reason)
     elif target.decided:
@@ -308,6 +326,13 @@ def do_transition(
         data={**(data or {}), **written.get("data", {})},
         tell=t.notify,
     )
+    if owner:
+        add_event(
+            case,
+            CaseEvent.Kind.ASSIGNMENT,
+            actor=acting_user,
+            data={"to": acting_user.pk, "how": "worked"},
+        )
     follow_ups = (*t.after, enqueue_screening) if t.name == "submit" else t.after
     for follow_up in follow_ups:
         transaction.on_commit(lambda f=follow_up, pk=case.pk: f(pk))
@@ -517,6 +542,54 @@ def _claim_sql(pick) -> tuple[str, tuple]:
         SELECT * FROM claimed
     """  # noqa: S608
     return sql, tuple(pick_params)
+
+
+@transaction.atomic
+def do_claim_case(case: Case, *, acting_user) -> Case:
+    """Take this case from the office queue (not only the next one): a case of an office the
+    user works in, waiting in the queue, nobody's yet."""
+    case = _lock(case)
+    if (
+        not case.is_visible_to(acting_user)
+        or not StaffRole.objects.filter(
+            user=acting_user, office_id=case.office_id, is_active=True
+        ).exists()
+    ):
+        raise PermissionDenied
+    if case.assignee_id is not None:
+        if case.assignee_id == acting_user.pk:
+            return case
+        raise ValidationError(
+            _("%(name)s has taken this case already.") % {"name": case.assignee.display_name}
+        )
+    if not case.is_open or case.state not in case.workflow.queued():
+        raise ValidationError(_("This case is not waiting in a queue."))
+    case.assignee = acting_user
+    _save(case, acting_user, "claimed")
+    add_event(
+        case,
+        CaseEvent.Kind.ASSIGNMENT,
+        actor=acting_user,
+        data={"to": acting_user.pk, "how": "claim"},
+    )
+    return case
+
+
+@transaction.atomic
+def do_release_case(case: Case, *, acting_user) -> Case:
+    """Give one's case back to the office queue (going on leave, taken by mistake)."""
+    case = _lock(case)
+    if case.assignee_id != acting_user.pk:
+        raise PermissionDenied
+    case.assignee = None
+    _save(case, acting_user, "released")
+    add_event(
+        case,
+        CaseEvent.Kind.ASSIGNMENT,
+        actor=acting_user,
+        data={"from": acting_user.pk, "to": None, "how": "release"},
+    )
+    return case
 
 
 def can_assign(case: Case, user) -> bool:

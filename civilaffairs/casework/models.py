@@ -327,6 +327,26 @@ class Case(models.Model):
     def is_overdue(self):
         return self.is_open and self.due_at is not None and self.due_at < timezone.now()
 
+    # A case this close to its promised date is shown as due soon (calendar days).
+    DUE_SOON_DAYS = 3
+
+    @property
+    def days_left(self) -> int | None:
+        """Calendar days to the promised date (negative once overdue), None without one."""
+        if not self.is_open or self.due_at is None:
+            return None
+        return (timezone.localdate(self.due_at) - timezone.localdate()).days
+
+    @property
+    def days_overdue(self) -> int:
+        left = self.days_left
+        return -left if left is not None and left < 0 else 0
+
+    @property
+    def is_due_soon(self) -> bool:
+        left = self.days_left
+        return left is not None and 0 <= left <= self.DUE_SOON_DAYS and not self.is_overdue
+
     def details(self):
         """The domain's one-to-one details row, whatever the domain."""
         for rel in self._meta.related_objects:

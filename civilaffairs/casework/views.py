@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from civilaffairs.accounts.access import log_access, require_staff
+from civilaffairs.accounts.access import grants_for, log_access, require_staff
 from civilaffairs.accounts.models import AccessLog, User
 from civilaffairs.lib.confidentiality import Confidentiality
+from civilaffairs.lib.feedback import run_action
 from civilaffairs.lib.params import get_choice, get_cursor, safe_next
 
 from . import actions
@@ -271,8 +272,17 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
         priority_form = bound.get("prio") or PriorityForm(initial={"priority": case.priority})
     upload_form = bound.get("doc") or DocumentUploadForm()
     note_form = bound.get("note") or NoteForm()
+    works_here = (
+        case.is_open
+        and case.office_id is not None
+        and any(g.office_id == case.office_id for g in grants_for(user))
+    )
     return {
         "case": case,
+        "can_claim": works_here
+        and case.assignee_id is None
+        and case.state in case.workflow.queued(),
+        "can_release": case.is_open and case.assignee_id == user.pk,
         "assignee_name": assignee_name(case),
         "service": case.service_def,
         "transition_forms": step_forms(case, user, bound),
@@ -342,6 +352,34 @@ def case_transition(request, pk, name):
     if back and Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
         return redirect(back)
     return _back_to(request, case)
+
+
+@login_required
+@require_POST
+def case_claim(request, pk):
+    """Take this case from the office queue."""
+    case = access_case(request.user, pk)
+    run_action(
+        request,
+        lambda: actions.do_claim_case(case, acting_user=request.user),
+        done=_("The case is yours now."),
+        denied=_("You do not work in the office handling this case."),
+    )
+    return redirect("casework:case-detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def case_release(request, pk):
+    """Give one's case back to the office queue."""
+    case = access_case(request.user, pk)
+    run_action(
+        request,
+        lambda: actions.do_release_case(case, acting_user=request.user),
+        done=_("The case is back in the office queue."),
+        denied=_("Only the one it is assigned to can give it back."),
+    )
+    return redirect("casework:case-detail", pk=case.pk)
 
 
 @login_required
