@@ -10,6 +10,10 @@
    apart, then waits. Ctrl-C or SIGTERM stops every child and the embedded services; if any
    child dies, the rest are stopped and the exit status is non-zero.
 
+The portal is served as its users see it: DEBUG off (a 404 is the portal's page, never
+Django's list of URL patterns), with a secret key of this machine's own kept in
+var/secret_key. `DEBUG=1 make run` turns Django's debug pages on for a developer.
+
 Nothing here reads standard input.
 """
 
@@ -112,6 +116,30 @@ def setup(env: dict[str, str]) -> None:
 
 
 # --------------------------------------------------------------------------- children
+
+
+def portal_settings() -> dict[str, str]:
+    """What the portal runs with: production-like unless the developer asked for DEBUG=1."""
+    if os.environ.get("DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
+        return {"DEBUG": "1"}
+    key = os.environ.get("SECRET_KEY", "")
+    if not key:
+        path = ROOT / "var" / "secret_key"
+        if not path.exists():
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(50))
+            path.chmod(0o600)
+        key = path.read_text().strip()
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": key,
+        "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]"),
+        # Served over plain HTTP on this machine: cookies marked secure would never come back.
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0"),
+        "CSRF_COOKIE_SECURE": os.environ.get("CSRF_COOKIE_SECURE", "0"),
+    }
 
 
 def port() -> int:
@@ -367,6 +395,7 @@ def main() -> int:
         env = {
             **os.environ,
             **service_env,
+            **portal_settings(),
             "DJANGO_SETTINGS_MODULE": os.environ.get(
                 "DJANGO_SETTINGS_MODULE", "civilaffairs.settings"
             ),
