@@ -66,7 +66,14 @@ def add_event(
     parties (Workflow.parties) and to `tell` (more people). `message` may be a callable: it is
     then written in each reader's language (the timeline keeps the first party's)."""
     parties = _parties(case, tell) if public else []
-    # Kept in the first party's language; an event only staff read, in the site's.
+    # What the system writes (a callable) is kept in every language, each reader reading their
+    # own (CaseEvent.text); `message` is the first party's, or the site's for staff-only events.
+    translations = None
+    if callable(message):
+        translations = {}
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                translations[code] = str(message() or "")
     with translation.override(language_of(parties[0]) if parties else settings.LANGUAGE_CODE):
         text = message() if callable(message) else message
     event = CaseEvent.objects.create(
@@ -74,6 +81,7 @@ def add_event(
         kind=kind,
         actor=actor,
         public=public,
+        translations=translations,
         message=str(text or ""),
         data=data or {},
         transition=transition,

@@ -87,7 +87,7 @@ def _detail_context(request, case: Case, upload_form=None) -> dict:
         "case": case,
         "service": case.service_def,
         "timeline": [
-            {"at": e.at, "title": _title(e, case), "who": _who(e, user), "message": e.message}
+            {"at": e.at, "title": _title(e, case), "who": _who(e, user), "message": e.text}
             for e in events
         ],
         "screening_message": screening.message if screening else "",

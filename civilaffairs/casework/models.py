@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -381,6 +381,9 @@ class CaseEvent(models.Model):
     # Whether the citizen sees it on their timeline (and is notified).
     public = models.BooleanField(default=False)
     message = models.TextField(blank=True)
+    # What the system wrote, in every language of the site ({"zh-hans": …, "en": …}), so each
+    # reader reads it in theirs; empty for what a person typed (a reason, a note), shown as is.
+    translations = models.JSONField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -392,6 +395,13 @@ class CaseEvent(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.kind} {self.to_state}"
+
+    @property
+    def text(self) -> str:
+        """The message in the reader's language when the system wrote it, else as written."""
+        if self.translations:
+            return self.translations.get(translation.get_language() or "", self.message)
+        return self.message
 
 
 class ReferenceCounter(models.Model):
