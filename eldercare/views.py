@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civilaffairs.lib.feedback import error_messages
@@ -54,13 +55,14 @@ from .queries import (
 
 SESSION_KEY = "eldercare_booking"
 STEPS = ("who", "service", "day", "time", "provider", "confirm")
+# Marked for translation here (a title looked up at run time is never extracted otherwise).
 STEP_TITLES = {
-    "who": "Who is the service for?",
-    "service": "Which service do you need?",
-    "day": "Which day?",
-    "time": "At what time?",
-    "provider": "Which provider?",
-    "confirm": "Check and book",
+    "who": gettext_lazy("Who is the service for?"),
+    "service": gettext_lazy("Which service do you need?"),
+    "day": gettext_lazy("Which day?"),
+    "time": gettext_lazy("At what time?"),
+    "provider": gettext_lazy("Which provider?"),
+    "confirm": gettext_lazy("Check and book"),
 }
 
 
@@ -186,7 +188,7 @@ def book_step(request, step):
         "step": step,
         "number": index + 1,
         "total": len(STEPS),
-        "title": _(STEP_TITLES[step]),
+        "title": STEP_TITLES[step],
         "back_url": _step_url(STEPS[index - 1]) if index else reverse("eldercare:home"),
         "answers": resolved,
     }

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civilaffairs.casework.forms import ACCEPTED_FILES, StepForm
 from civilaffairs.lib.forms import DatePicker, IdNumberField
@@ -142,7 +143,9 @@ class ApplicationForm(RegionFormMixin, RepresentativeMixin, forms.Form):
     """The fields of an establishment, change or deregistration application; fields that do
     not belong to the kind are removed."""
 
-    name = forms.CharField(label=_("Name"), max_length=120, required=False)
+    name = forms.CharField(
+        label=pgettext_lazy("organization", "Name"), max_length=120, required=False
+    )
     sponsoring_unit = forms.CharField(
         label=_("Sponsoring unit (业务主管单位)"),
         max_length=120,
