@@ -133,6 +133,15 @@ class DeclarationForm(forms.Form):
         error_messages={"required": _("Please tick the declaration to submit.")},
     )
 
+    def __init__(self, *args, assisted=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if assisted:  # staff fill it in with the applicant, who declares and signs on paper
+            self.fields["declaration"].label = _(
+                "The applicant has read the declaration, confirms that what was entered is true "
+                "and complete, and has signed the authorisation to check the household's income "
+                "and assets with other departments."
+            )
+
 
 class InvestigationForm(StepForm):
     """The "record_investigation" step: what the home visit found."""

@@ -83,7 +83,9 @@ def application_step(request, pk, step):
         return redirect(_case_url(request.user, app.case))
     if step not in dict(STEPS):
         raise Http404
-    context = {"app": app, "case": app.case, "step": step, "steps": STEPS}
+    # Filled in by staff for the applicant (at the counter, at home): the page speaks to them.
+    assisted = request.user.person_id != app.case.applicant_id
+    context = {"app": app, "case": app.case, "step": step, "steps": STEPS, "assisted": assisted}
     if step == 1:
         form = SituationForm(request.POST or None, instance=app)
         if request.method == "POST" and form.is_valid():
@@ -135,7 +137,9 @@ def application_step(request, pk, step):
             actions.do_save_draft(app, acting_user=request.user, step=max(app.step, step + 1))
             return redirect("assistance:application-step", pk=app.pk, step=step + 1)
     else:
-        form = DeclarationForm(request.POST or None, initial={"declaration": app.declaration})
+        form = DeclarationForm(
+            request.POST or None, initial={"declaration": app.declaration}, assisted=assisted
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic():

@@ -138,7 +138,12 @@ def test_staff_apply_on_behalf_and_the_channel_is_recorded(client, assistance_se
     app = AssistanceApplication.objects.get()
     assert response["Location"] == reverse("assistance:application-step", args=[app.pk, 1])
     assert app.case.channel == "assisted" and app.case.created_by == p.caseworker
-    assert client.get(response["Location"]).status_code == 200
+    # The pages speak to the staff member filling it in, not to "you" the applicant.
+    page = page_text(client.get(response["Location"]))
+    assert "申请人情况" in page and "您的家庭" not in page
+    sign_in(client, p.citizen)  # the applicant's own pages still speak to her
+    own = page_text(client.get(response["Location"]))
+    assert "申请人情况" not in own
 
 
 def test_staff_on_the_assets_step_see_the_stored_bank_account_masked_and_keep_it_by_leaving_it_empty(
