@@ -111,7 +111,14 @@ class MarriageConfig(AppConfig):
             register_workflow(service.code, wf)
 
         register_link("citizen", _("My marriage registration"), "marriage:my")
-        register_link("staff", _("Marriage registry"), "marriage:staff-appointments")
+        from .queries import registry_ids_for
+
+        register_link(
+            "staff",
+            _("Marriage registry"),
+            "marriage:staff-appointments",
+            visible=lambda user: bool(registry_ids_for(user)),
+        )
 
         register_demo_step(_seed_demo)
 

@@ -48,3 +48,17 @@ def test_make_run_serves_with_debug_off_unless_a_developer_asks(monkeypatch, tmp
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o777 == 0o600
     monkeypatch.setenv("DEBUG", "1")
     assert devserver.portal_settings() == {"DEBUG": "1"}
+
+
+def test_the_staff_menu_offers_only_what_its_reader_may_open(client, personas):
+    from civilaffairs.accounts.models import StaffRole
+    from tests.factories import staff
+
+    registrar = staff("registrar", "640104", StaffRole.Role.REGISTRAR)
+    sign_in(client, registrar)
+    menu = page_text(client.get(reverse("staff:workspace")))
+    assert "资金发放" not in menu
+    assert client.get(reverse("benefits:batches")).status_code == 403
+    sign_in(client, personas.approver)
+    menu = page_text(client.get(reverse("staff:workspace")))
+    assert "资金发放" in menu and "婚姻登记" not in menu

@@ -16,9 +16,17 @@ class BenefitsConfig(AppConfig):
 
         from celery.schedules import crontab
 
+        from civilaffairs.accounts.access import has_role
         from civilaffairs.casework.registry import register_beat, register_link
 
-        register_link("staff", _("Payments to the bank"), "benefits:batches")
+        from .queries import PAYOUT_ROLES
+
+        register_link(
+            "staff",
+            _("Payments to the bank"),
+            "benefits:batches",
+            visible=lambda user: user.is_superuser or has_role(user, *PAYOUT_ROLES),
+        )
         # Each county's batch of the month, prepared for a person to approve (idempotent: a
         # county with its batch for the month gets no second one).
         register_beat(

@@ -54,12 +54,12 @@ def where_in_frame(path: str, urls) -> tuple[str, str]:
 
 
 def portal(request):
-    from civilaffairs.casework.registry import links
+    from civilaffairs.casework.registry import links, links_for
 
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
     urls = layout_urls()
-    staff_links = links("staff")
+    staff_links = links_for("staff", user) if signed_in else ()
     current, within = where_in_frame(
         request.path, {*urls.values(), *(url for _label, url in staff_links)}
     )
