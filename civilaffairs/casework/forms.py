@@ -52,13 +52,12 @@ class QueueFilterForm(forms.Form):
 
     service = forms.ChoiceField(label=_("Service"), required=False, widget=QuickSelect)
     state = forms.ChoiceField(label=_("Status"), required=False, widget=QuickSelect)
-    region = forms.RegexField(
-        label=_("Area code"),
-        regex=r"^[0-9]{2,12}\Z",
+    region = forms.CharField(
+        label=_("Area"),
+        max_length=40,
         required=False,
-        help_text=_("The beginning of a division code, e.g. 640104 for a whole county."),
-        error_messages={"invalid": _("Enter 2 to 12 digits of a division code.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+        help_text=_("A place name (兴庆区) or the beginning of its code (640104): the whole area."),
+        widget=forms.TextInput(attrs={"spellcheck": "false"}),
     )
     overdue = forms.ChoiceField(
         label=_("Overdue"),
@@ -79,6 +78,37 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["service"].choices = [ANY, *service_choices()]
         self.fields["state"].choices = [ANY, *state_choices()]
+
+    def clean_region(self):
+        """A code prefix, or a place name resolved to its code: the same filter either way."""
+        from civilaffairs.people.models import Region
+
+        value = self.cleaned_data["region"].strip()
+        if not value:
+            return ""
+        if value.isdigit():
+            if not 2 <= len(value) <= 12:
+                raise forms.ValidationError(_("Enter 2 to 12 digits of a division code."))
+            return value
+        places = list(Region.objects.current().filter(name=value).order_by("code")[:6])
+        if not places:
+            places = list(
+                Region.objects.current().filter(name__contains=value).order_by("level", "code")[:6]
+            )
+        if not places:
+            raise forms.ValidationError(
+                _("No area is called “%(name)s”. Try part of the name or its code.")
+                % {"name": value[:40]}
+            )
+        if len(places) > 1:
+            raise forms.ValidationError(
+                _("Several areas match “%(name)s”: %(places)s. Give the code of the one you mean.")
+                % {
+                    "name": value[:40],
+                    "places": "、".join(f"{p.full_name}（{p.code}）" for p in places[:5]),
+                }
+            )
+        return places[0].prefix
 
     def filters(self) -> dict:
         if not self.is_bound:

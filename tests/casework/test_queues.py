@@ -344,12 +344,17 @@ def test_filters_narrow_the_list_and_overdue_is_said_in_words(client, world):
     assert ids("?priority=2") == {urgent.pk}
     assert ids("?region=640104001") >= {late.pk, urgent.pk, normal.pk}
     assert ids("?region=640105") == set()
+    # A place name is the same filter as its code (issue #16, item 8).
+    assert ids("?region=凤凰北街街道") == ids("?region=640104001")
+    assert ids("?region=西夏区") == set()
     assert ids("?state=accepted") == set()
     html = client.get(url + "?overdue=yes").content.decode()
     assert ">Overdue</span>" in html
     # A malformed filter is reported next to its field, not a server error.
     response = client.get(url + "?region=abc")
     assert response.status_code == 200
+    assert "No area is called “abc”" in response.content.decode()
+    response = client.get(url + "?region=1")
     assert "Enter 2 to 12 digits" in response.content.decode()
 
 
