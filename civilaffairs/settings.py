@@ -354,6 +354,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "benefits.schedule_month_task",
         "schedule": crontab(hour=2, minute=5),
     },
+    "benefits-prepare-batches": {
+        # Each county's batch of the month, prepared for a person to approve (idempotent: a
+        # county with its batch for the month gets no second one).
+        "task": "benefits.prepare_batches_task",
+        "schedule": crontab(hour=6, minute=10),
+    },
     "clear-expired-sessions": {
         "task": "civilaffairs.portal.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=3, minute=17),

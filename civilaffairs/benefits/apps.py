@@ -14,10 +14,8 @@ class BenefitsConfig(AppConfig):
 
         events.person_died.connect(receivers.stop_on_death, dispatch_uid="benefits-stop-on-death")
 
-        from celery.schedules import crontab
-
         from civilaffairs.accounts.access import has_role
-        from civilaffairs.casework.registry import register_beat, register_link
+        from civilaffairs.casework.registry import register_link
 
         from .queries import PAYOUT_ROLES
 
@@ -26,11 +24,4 @@ class BenefitsConfig(AppConfig):
             _("Payments to the bank"),
             "benefits:batches",
             visible=lambda user: user.is_superuser or has_role(user, *PAYOUT_ROLES),
-        )
-        # Each county's batch of the month, prepared for a person to approve (idempotent: a
-        # county with its batch for the month gets no second one).
-        register_beat(
-            "benefits-prepare-batches",
-            "benefits.prepare_batches_task",
-            crontab(hour=6, minute=10),
         )

@@ -239,7 +239,7 @@ def _entitlement(user, pk) -> Entitlement:
 @login_required
 def account_change(request, pk):
     entitlement = _entitlement(request.user, pk)
-    form = AccountForm(request.POST or None)
+    form = AccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         released = []
         if run_action(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civilaffairs.accounts.access import grants_for, log_access, require_staff
-from civilaffairs.accounts.models import AccessLog, User
+from civilaffairs.accounts.models import AccessLog, StaffRole, User
 from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.lib.feedback import run_action
 from civilaffairs.lib.params import get_choice, get_cursor, safe_next
@@ -357,13 +357,16 @@ def case_transition(request, pk, name):
 @login_required
 @require_POST
 def case_claim(request, pk):
-    """Take this case from the office queue."""
+    """Take this case from the office queue: for the staff of the office handling it."""
     case = access_case(request.user, pk)
+    if not StaffRole.objects.filter(
+        user=request.user, office_id=case.office_id, is_active=True
+    ).exists():
+        raise PermissionDenied
     run_action(
         request,
         lambda: actions.do_claim_case(case, acting_user=request.user),
         done=_("The case is yours now."),
-        denied=_("You do not work in the office handling this case."),
     )
     return redirect("casework:case-detail", pk=case.pk)
 
@@ -371,13 +374,14 @@ def case_claim(request, pk):
 @login_required
 @require_POST
 def case_release(request, pk):
-    """Give one's case back to the office queue."""
+    """Give one's case back to the office queue: only its assignee."""
     case = access_case(request.user, pk)
+    if case.assignee_id != request.user.pk:
+        raise PermissionDenied
     run_action(
         request,
         lambda: actions.do_release_case(case, acting_user=request.user),
         done=_("The case is back in the office queue."),
-        denied=_("Only the one it is assigned to can give it back."),
     )
     return redirect("casework:case-detail", pk=case.pk)
 

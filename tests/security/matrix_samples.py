@@ -201,6 +201,10 @@ def casework(s: Samples, users, p: Places):
     # Services that narrow who sees them (Service.staff_scope): a child's case only for the
     # child-welfare staff of the child and the child's director, a marriage only for registrars
     # and supervisors.
+    # One the township caseworker has taken (to give back to the queue).
+    taken = copy_app()
+    Case.objects.filter(pk=taken.case_id).update(assignee=users["caseworker"])
+    s.add("taken_case", "here", Case.objects.get(pk=taken.case_id), TOWN & CASEWORK)
     s.add("case", "child", child_case, SENSITIVE_TOWN)
     s.add("case", "marriage", marriage_case, {"registrar", "supervisor", "admin"})
 
@@ -595,6 +599,24 @@ def childwelfare(s: Samples, users, p: Places):
     s.add("child_alert", "there", there.alerts.first(), {"supervisor", "admin"})
 
 
+def benefits(s: Samples, users, p: Places):
+    """The demo's month batch of 兴庆区 (awaiting approval) and a 低保 entitlement of
+    凤凰北街街道 with its first payment."""
+    from civilaffairs.benefits.models import DisbursementBatch, Entitlement
+
+    batch = DisbursementBatch.objects.get(county_id="640104", status="draft")
+    s.add("batch", "here", batch, {"approver", "supervisor", "admin"})
+    entitlement = (
+        Entitlement.objects.filter(
+            program="assistance.dibao", case__region_id__startswith="640104001"
+        )
+        .order_by("pk")
+        .first()
+    )
+    s.add("entitlement", "here", entitlement, TOWN & CASEWORK)
+    s.add("payment", "here", entitlement.payments.order_by("pk").first(), TOWN & CASEWORK)
+
+
 def build(users) -> Samples:
     # The one admin table the demo leaves empty: a group of permissions an administrator made.
     Group.objects.get_or_create(name="审计")
@@ -606,4 +628,5 @@ def build(users) -> Samples:
     orgs(s, users, p)
     marriage(s, users, p)
     childwelfare(s, users, p)
+    benefits(s, users, p)
     return s

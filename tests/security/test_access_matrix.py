@@ -127,6 +127,21 @@ TABLE: dict[str, Row] = {
     "cases:document-download": page(SIGNED_IN, sample="citizen_document"),
     "cases:inbox": page(SIGNED_IN),
     "cases:inbox-read": action(PERSONS),
+    # ------------------------------------------------------------------ payments to the bank
+    # The casework roles; a batch is its county's (and those above), an account or a held
+    # payment also its township's.
+    "benefits:batches": page(CASEWORK_STAFF),
+    "benefits:held": page(CASEWORK_STAFF),
+    "benefits:batch-prepare": action(CASEWORK_STAFF),
+    "benefits:batch": page(CASEWORK_STAFF, sample="batch"),
+    "benefits:batch-approve": action(SUPERVISING, sample="batch", reads=CASEWORK_STAFF),
+    "benefits:batch-cancel": action(CASEWORK_STAFF, sample="batch"),
+    "benefits:batch-export": action(CASEWORK_STAFF, sample="batch"),
+    "benefits:batch-results": action(CASEWORK_STAFF, sample="batch"),
+    "benefits:account": Row(
+        sample="entitlement", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF, 400)
+    ),
+    "benefits:payment-retry": action(CASEWORK_STAFF, sample="payment"),
     # ------------------------------------------------------------------ staff: cases
     "casework:queue-mine": page(STAFF),
     "casework:queue-office": page(STAFF),
@@ -137,6 +152,13 @@ TABLE: dict[str, Row] = {
     # The cases sit at township offices: the city's supervisor hands them out, not the
     # county's approver (who hands out their own office's).
     "casework:case-assign": action(SUPERVISES_TOWNSHIP, sample="case", reads=STAFF),
+    # Taking a case: the staff of the office handling it (the samples are nobody's yet): the
+    # township's caseworker, the registry's registrar, the child's director.
+    "casework:case-claim": action(
+        {"caseworker", "caseworker_xixia", "registrar", "director"}, sample="case", reads=STAFF
+    ),
+    # Giving it back: only its assignee.
+    "casework:case-release": action({"caseworker"}, sample="taken_case", reads=STAFF),
     "casework:case-priority": action(SUPERVISES_TOWNSHIP, 400, sample="case", reads=STAFF),
     "casework:case-note": action(STAFF, 400, sample="case"),
     "casework:document-upload": action(STAFF, 400, sample="case"),
