@@ -52,6 +52,12 @@ def _may_write(user) -> bool:
     return bool(getattr(user, "is_superuser", False) or has_role(user, *REGISTRY_ROLES))
 
 
+def _posted(request):
+    """The form's data on a POST (an empty one too: it is answered with the form's errors),
+    None on a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def _prefixes(user):
     return region_prefixes(user, REGISTRY_ROLES)
 
@@ -148,7 +154,7 @@ def person_register(request):
     require_staff(request.user)
     require_role(request.user, REGISTRY_ROLES)
     prefixes = _prefixes(request.user)
-    form = PersonRegisterForm(request.POST or None, prefixes=prefixes)
+    form = PersonRegisterForm(_posted(request), prefixes=prefixes)
     existing = None
     if request.method == "POST" and form.is_valid():
         values = form.values()
@@ -188,7 +194,7 @@ def person_register(request):
 def person_correct(request, pk):
     person = access_person(request.user, pk, roles=REGISTRY_ROLES)
     form = PersonCorrectionForm(
-        request.POST or None, instance=person, prefixes=_prefixes(request.user)
+        _posted(request), instance=person, prefixes=_prefixes(request.user)
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -218,7 +224,7 @@ def household_new(request, pk):
     """A new household with this person as its head (they leave their current one)."""
     head = access_person(request.user, pk, roles=REGISTRY_ROLES)
     form = HouseholdForm(
-        request.POST or None,
+        _posted(request),
         prefixes=_prefixes(request.user),
         initial={"region": head.residence_region, "address": head.address},
     )
@@ -366,7 +372,7 @@ def person_merge(request, pk, other):
     if a.pk == b.pk:
         messages.error(request, _("A record cannot be merged into itself."))
         return redirect("staff:person-duplicates", a.pk)
-    form = MergeForm(request.POST or None, a=a, b=b)
+    form = MergeForm(_posted(request), a=a, b=b)
     if request.method == "POST" and form.is_valid():
         arguments = form.merge_arguments()
         try:
