@@ -193,9 +193,7 @@ def person_register(request):
 @require_http_methods(["GET", "POST"])
 def person_correct(request, pk):
     person = access_person(request.user, pk, roles=REGISTRY_ROLES)
-    form = PersonCorrectionForm(
-        _posted(request), instance=person, prefixes=_prefixes(request.user)
-    )
+    form = PersonCorrectionForm(_posted(request), instance=person, prefixes=_prefixes(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_update_person(
