@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from civilaffairs.lib import idnumber
 from civilaffairs.people.models import Person
 from tests.factories import valid_id
 from tests.pages import page_text
@@ -241,8 +240,3 @@ def test_who_may_correct(world, as_user):
     here.refresh_from_db()
     assert here.name != "改名"
 
-
-def test_the_id_number_check_is_the_one_in_lib():
-    # The wrong number of the test above is wrong for the reason the page names.
-    number = valid_id("640104", dt.date(1975, 5, 5), "M")
-    assert idnumber.check_char(number[:17]) == number[17]
