@@ -239,4 +239,3 @@ def test_who_may_correct(world, as_user):
     assert as_user(world.caseworker).get(there_url).status_code == 404
     here.refresh_from_db()
     assert here.name != "改名"
-
