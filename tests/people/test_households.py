@@ -144,3 +144,25 @@ def test_who_may_work_on_households(world, as_user):
         .status_code
         == 200
     )
+
+
+def test_the_household_page_shows_no_date_that_may_be_a_birth_date(world, as_user):
+    """A child joins the household the day she is born: that day beside her masked ID number
+    would give the number away (lib/masking.py), so members are shown with their age."""
+    import datetime as dt
+
+    head = resident()
+    baby = resident(sex="F", birth_date=dt.date(2020, 3, 4))
+    client = as_user(world.caseworker)
+    client.post(
+        reverse("staff:household-new", args=[head.pk]),
+        {"region": "640104001002", "address": "", "hukou_type": "urban"},
+    )
+    household = Household.objects.get(head=head)
+    client.post(
+        reverse("staff:household-add-member", args=[household.pk]),
+        {"member": baby.id_number, "relation": "30", "start_date": "2020-03-04"},
+    )
+    assert Membership.objects.filter(person=baby, start_date=dt.date(2020, 3, 4)).exists()
+    page = visible(client.get(reverse("staff:household-detail", args=[household.pk])))
+    assert baby.masked_id_number in page and "2020-03-04" not in page
