@@ -20,7 +20,12 @@ from django.http import Http404
 
 from civilaffairs.lib.confidentiality import Confidentiality
 
-from .models import AccessLog, Office, StaffRole
+from .models import CASEWORK_ROLES, AccessLog, Office, StaffRole
+
+# Who registers people and households, corrects them and merges duplicate records in the
+# staff registry: the casework roles (a caseworker and above), in their jurisdiction. A
+# registrar or a child-welfare worker may read a record of their area, not write it.
+REGISTRY_ROLES = tuple(CASEWORK_ROLES)
 
 
 @dataclass(frozen=True)
@@ -145,10 +150,25 @@ def scope_q(
     return q
 
 
-def person_scope_q(user) -> Q:
-    """People who live or hold hukou in the user's jurisdiction."""
-    return scope_q(user, region_field="residence_region_id") | scope_q(
-        user, region_field="hukou_region_id"
+def person_scope_q(user, roles: Iterable[str] | None = None) -> Q:
+    """People who live or hold hukou in the user's jurisdiction (through a grant in one of
+    `roles`, when given)."""
+    return scope_q(user, region_field="residence_region_id", roles=roles) | scope_q(
+        user, region_field="hukou_region_id", roles=roles
+    )
+
+
+def region_prefixes(user, roles: Iterable[str] | None = None) -> tuple[str, ...] | None:
+    """The region-code prefixes of the user's jurisdictions (through a grant in one of
+    `roles`, when given), shortest first; None for the administrator, who has every region."""
+    if getattr(user, "is_superuser", False):
+        return None
+    roles = set(roles) if roles else None
+    return tuple(
+        sorted(
+            {g.region_prefix for g in grants_for(user) if roles is None or g.role in roles},
+            key=lambda p: (len(p), p),
+        )
     )
 
 
@@ -172,18 +192,40 @@ def require_role(user, roles: Iterable[str]):
         raise PermissionDenied
 
 
-def access_person(user, pk):
-    """A person in the user's jurisdiction, or 404."""
+def access_person(user, pk, roles: Iterable[str] | None = None):
+    """A person in the user's jurisdiction, or 404. With `roles`, the user must hold one of
+    them (403 otherwise, whoever is asked about) and the person must lie in a jurisdiction of
+    such a grant: the registry's writing pages are for casework staff, not for a registrar
+    who may read the record."""
     from civilaffairs.people.models import Person
 
     require_staff(user)
+    if roles is not None:
+        require_role(user, roles)
     try:
         return (
-            Person.objects.visible_to(user)
+            Person.objects.visible_to(user, roles=roles)
             .select_related("hukou_region", "residence_region")
             .get(pk=pk)
         )
     except (Person.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def access_household(user, pk, roles: Iterable[str]):
+    """A household whose region lies in a jurisdiction of one of the user's grants in `roles`,
+    or 404 (403 for a user holding none of `roles`)."""
+    from civilaffairs.people.models import Household
+
+    require_staff(user)
+    require_role(user, roles)
+    try:
+        return (
+            Household.objects.filter(scope_q(user, region_field="region_id", roles=roles))
+            .select_related("region", "head")
+            .get(pk=pk)
+        )
+    except (Household.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 

@@ -26,8 +26,10 @@ from civilaffairs.accounts.access import (
     scope_q,
 )
 from civilaffairs.accounts.models import StaffRole, User
+from civilaffairs.lib.history import field_history
 from civilaffairs.lib.lookup import get_or_404
 from civilaffairs.lib.paging import KeysetPage, keyset_page
+from civilaffairs.people.models import Membership
 
 from .models import QUEUE_ORDER, Case, Document, Notification
 from .registry import get_service
@@ -84,6 +86,48 @@ def related_cases(user, case: Case, *, limit: int = 10) -> list[Case]:
         .exclude(pk=case.pk)
         .select_related("region")
         .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def cases_of_person(user, person):
+    """Every case of every service the staff member may see in which the person is the
+    applicant, the beneficiary or a member (now or before) of the case's household: for the
+    person's page, keyset-paged by the caller. The region is selected for the row; the service
+    and state labels come from the registry and the workflow, without a query."""
+    households = Membership.objects.filter(person=person).values("household_id")
+    return (
+        Case.objects.visible_to(user)
+        .filter(Q(applicant=person) | Q(beneficiary=person) | Q(household_id__in=households))
+        .select_related("region")
+    )
+
+
+def case_field_history(case: Case, *, limit: int = 20) -> list:
+    """The latest changes of the case and of its application (the domain's details row), field
+    by field, old → new, with who and when, newest first (lib.history.field_history): personal
+    numbers masked, the workflow's states and the service in words. Two queries for the rows,
+    one per related model named in a change."""
+    labels = {
+        "state": lambda v: case.workflow.states[v].label if v in case.workflow.states else v,
+        "service": lambda v: get_service(v).name if v == case.service else v,
+    }
+    entries = _latest_changes(case.history, limit, Case._meta.verbose_name, labels)
+    details = case.details()
+    if details is not None and hasattr(details, "history"):
+        entries += _latest_changes(details.history, limit, details._meta.verbose_name, {})
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+def _latest_changes(history, limit, what, labels) -> list:
+    rows = list(history.select_related("history_user__person").order_by("-history_id")[: limit + 1])
+    older = rows[limit] if len(rows) > limit else None
+    return field_history(
+        rows[:limit],
+        older=older,
+        what=str(what),
+        value_labels=labels,
+        excluded={"reference", "screening_outcome"},
     )
 
 

@@ -43,6 +43,7 @@ from .queries import (
     assignable_staff,
     assignee_name,
     can_supervise_somewhere,
+    case_field_history,
     documents_visible_to,
     queue_counts,
     queue_page,
@@ -293,6 +294,7 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
             for r in (screening.results if screening else [])
         ],
         "events": _timeline(case),
+        "field_history": case_field_history(case),
         "documents": documents_visible_to(user, case).select_related("uploaded_by__person"),
         "related_cases": related_cases(user, case),
         "details_html": details_html(request, case),

@@ -108,6 +108,7 @@ def do_register_person(
 
 PERSON_EDITABLE = {
     "name",
+    "hukou_region",
     "address",
     "phone",
     "residence_region",
@@ -235,7 +236,23 @@ def do_end_membership(
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.end_date is not None:
         return membership
+    if (
+        membership.relation == Membership.Relation.HEAD
+        and Membership.objects.filter(household_id=membership.household_id, end_date__isnull=True)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            _("The head of the household cannot leave while other members remain.")
+        )
     membership.end_date = end_date or timezone.localdate()
+    if membership.end_date < membership.start_date:
+        raise ValidationError(
+            {
+                "end_date": _("The membership cannot end before it began (%(day)s).")
+                % {"day": membership.start_date.isoformat()}
+            }
+        )
     membership.full_clean()
     _save(membership, acting_user)
     events.household_changed.send(
@@ -248,11 +265,50 @@ def do_end_membership(
     return membership
 
 
+# The facts of a person that whoever merges two records chooses, field by field (see
+# merge_choices). Identity facts are not among them: the document number is the one either
+# record carries (two different numbers are two people), and with a resident ID card the sex
+# and birth date are the number's.
+MERGE_CHOOSABLE = (
+    "name",
+    "ethnicity",
+    "hukou_region",
+    "residence_region",
+    "address",
+    "phone",
+    "marital_status",
+    "disability_grade",
+    "chronic_illness",
+    "serious_illness",
+)
+SURVIVOR, DUPLICATE = "survivor", "duplicate"
+
+
+def merge_choices(survivor: Person, duplicate: Person) -> dict[str, str]:
+    """Which record's value a merge keeps for each choosable field unless told otherwise: the
+    survivor's, or the duplicate's where the survivor's is empty."""
+    choices = {}
+    for field in MERGE_CHOOSABLE:
+        attname = Person._meta.get_field(field).attname
+        mine, theirs = getattr(survivor, attname), getattr(duplicate, attname)
+        empty = mine in ("", None) and theirs not in ("", None)
+        choices[field] = DUPLICATE if empty else SURVIVOR
+    return choices
+
+
 @transaction.atomic
 def do_merge_persons(
-    survivor: Person, duplicate: Person, *, acting_user, reason: str
+    survivor: Person,
+    duplicate: Person,
+    *,
+    acting_user,
+    reason: str,
+    keep: dict[str, str] | None = None,
 ) -> PersonMerge:
     """Fold a duplicate record into the survivor.
+
+    `keep` says, for fields of MERGE_CHOOSABLE, whose value the survivor ends with
+    ("survivor" or "duplicate"); a field not named keeps what merge_choices says.
 
     Every reference to the duplicate (memberships, accounts, cases, any model with a foreign
     key to Person) is re-pointed to the survivor, one row at a time so each change is in that
@@ -263,6 +319,10 @@ def do_merge_persons(
         raise ValidationError(_("A record cannot be merged into itself."))
     if not reason.strip():
         raise ValidationError(_("Please give the reason for the merge."))
+    keep = dict(keep or {})
+    unknown = set(keep) - set(MERGE_CHOOSABLE)
+    if unknown or set(keep.values()) - {SURVIVOR, DUPLICATE}:
+        raise ValueError(f"not chosen in a merge: {sorted(unknown) or keep}")
     first, second = sorted([survivor.pk, duplicate.pk])
     locked = {
         p.pk: p
@@ -277,6 +337,13 @@ def do_merge_persons(
     # Each domain may refuse (two marriages in force on one person) before anything moves.
     for check in events.merge_checks():
         check(survivor, duplicate)
+    # The values chosen, read before anything moves.
+    choices = {**merge_choices(survivor, duplicate), **keep}
+    chosen = {}
+    for field, whose in choices.items():
+        attname = Person._meta.get_field(field).attname
+        chosen[attname] = getattr(duplicate if whose == DUPLICATE else survivor, attname)
+    grade_before = survivor.disability_grade
 
     moved: dict[str, int] = {}
     # Both current memberships cannot survive: the survivor keeps theirs.
@@ -323,24 +390,28 @@ def do_merge_persons(
         if rows:
             moved[f"{model._meta.label}.{field}"] = len(rows)
 
-    # Facts the survivor lacks are taken from the duplicate.
+    # The document number the survivor lacks is taken from the duplicate, and with it what a
+    # resident ID number says (sex, birth date); the duplicate gives it up first, so that the
+    # one-number-per-document constraint holds at every statement.
     if not survivor.id_number and duplicate.id_number:
         number, id_type = duplicate.id_number, duplicate.id_type
+        sex, birth_date = duplicate.sex, duplicate.birth_date
         duplicate.id_number = None
         duplicate.id_type = Person.IdType.NONE
         duplicate.merged_into = survivor
         duplicate._change_reason = f"merged into {survivor.pk}: {reason}"[:100]
         _save(duplicate, acting_user)
         survivor.id_number, survivor.id_type = number, id_type
+        survivor.sex, survivor.birth_date = sex, birth_date
     else:
         duplicate.merged_into = survivor
         duplicate._change_reason = f"merged into {survivor.pk}: {reason}"[:100]
         _save(duplicate, acting_user)
-    for field in ("phone", "address", "ethnicity"):
-        if not getattr(survivor, field) and getattr(duplicate, field):
-            setattr(survivor, field, getattr(duplicate, field))
+    for attname, value in chosen.items():
+        setattr(survivor, attname, value)
     if survivor.date_of_death is None and duplicate.date_of_death is not None:
         survivor.date_of_death = duplicate.date_of_death
+    survivor.full_clean(validate_unique=False)
     survivor._change_reason = f"merged {duplicate.pk} into this record: {reason}"[:100]
     _save(survivor, acting_user)
     merge = PersonMerge.objects.create(
@@ -349,4 +420,12 @@ def do_merge_persons(
     events.persons_merged.send(
         Person, survivor=survivor, duplicate=duplicate, acting_user=acting_user
     )
+    if survivor.disability_grade != grade_before:
+        events.disability_changed.send(
+            Person,
+            person=survivor,
+            before=grade_before,
+            after=survivor.disability_grade,
+            acting_user=acting_user,
+        )
     return merge

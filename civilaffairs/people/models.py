@@ -28,6 +28,34 @@ class RegionQuerySet(models.QuerySet):
         """The region itself and everything below it: one indexed prefix query."""
         return self.filter(code__startswith=region.prefix)
 
+    def under_prefixes(self, prefixes):
+        """Regions under any of these code prefixes (a jurisdiction); None means every one."""
+        if prefixes is None:
+            return self
+        q = Q(pk__in=[])
+        for prefix in prefixes:
+            q |= Q(code__startswith=prefix)
+        return self.filter(q)
+
+    def answering_to(self, text: str, *, limit: int = 6) -> list["Region"]:
+        """The regions someone means by `text`: a code (6 to 12 digits, also written after the
+        name as pages show it, "崇安社区 640104001002"), else a name: the places of exactly that
+        name, or failing any, those whose name contains it. Current regions only; at most
+        `limit`, the highest levels first."""
+        text = " ".join((text or "").split())
+        if not text:
+            return []
+        last = text.rsplit(" ", 1)[-1]
+        current = self.filter(is_current=True).order_by("level", "code")
+        if last.isascii() and last.isdigit():
+            if not 6 <= len(last) <= 12:
+                return []
+            return list(current.filter(code=last)[:1])
+        exact = list(current.filter(name=text)[:limit])
+        if exact:
+            return exact
+        return list(current.filter(name__contains=text)[:limit])
+
 
 # Region.full_name per (code, name): (expires, text).
 _full_names: dict[tuple[str, str], tuple[float, str]] = {}
@@ -160,10 +188,12 @@ class PersonQuerySet(models.QuerySet):
     def in_region(self, region: Region, field: str = "residence_region"):
         return self.filter(**{f"{field}_id__startswith": region.prefix})
 
-    def visible_to(self, user):
+    def visible_to(self, user, roles=None):
+        """Active records of people in the user's jurisdiction (through a grant in one of
+        `roles`, when given)."""
         from civilaffairs.accounts.access import person_scope_q
 
-        return self.active().filter(person_scope_q(user))
+        return self.active().filter(person_scope_q(user, roles=roles))
 
     def search(self, term: str):
         term = (term or "").strip()

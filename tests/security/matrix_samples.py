@@ -252,11 +252,33 @@ def casework(s: Samples, users, p: Places):
     s.add("citizen_document", "theirs", document(here.case, shared=True), NOBODY)
 
 
+@dataclasses.dataclass
+class Pair:
+    """Two records of one area, for the merge page (/staff/people/<pk>/merge/<other>/)."""
+
+    pk: int
+    other: Person
+
+
+def household_of(person: Person):
+    from civilaffairs.people.actions import do_create_household
+
+    return person.current_household() or do_create_household(
+        acting_user=None, head=person, region=person.residence_region
+    )
+
+
 def people(s: Samples, users, p: Places):
     citizen = users["citizen"].person
     s.add("person", "here", citizen, TOWN)
     s.add("person", "there", p.xixia_person, XIXIA)
     s.add("person", "far", p.far_person, ADMIN)
+    s.add("person_pair", "here", Pair(citizen.pk, resident(p.home, name="王秀英")), TOWN)
+    s.add("person_pair", "there", Pair(p.xixia_person.pk, p.xixia_elder), XIXIA)
+    s.add("person_pair", "far", Pair(p.far_person.pk, resident(p.far)), ADMIN)
+    s.add("household", "here", household_of(citizen), TOWN)
+    s.add("household", "there", household_of(p.xixia_person), XIXIA)
+    s.add("household", "far", household_of(p.far_person), ADMIN)
 
 
 # ----------------------------------------------------------------------------- elder care

@@ -171,6 +171,27 @@ TABLE: dict[str, Row] = {
     # The reveal permission: the administrator, and the registrars' group (they print
     # certificates with full ID numbers; marriage/seed.py).
     "staff:person-reveal": action({"admin", "registrar"}, 200, sample="person", reads=STAFF),
+    "staff:person-history": page(STAFF, sample="person"),
+    # Writing the register is for the casework roles in their jurisdiction (issue #16 item 9):
+    # a registrar or child-welfare worker of the area is refused (403) before any look-up. An
+    # empty form is answered with its errors (400).
+    "staff:person-register": Row(get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF, 400)),
+    "staff:person-correct": Row(
+        sample="person", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF, 400)
+    ),
+    "staff:person-duplicates": page(CASEWORK_STAFF, sample="person"),
+    "staff:person-merge": Row(
+        sample="person_pair",
+        fixed={"other": lambda sample: sample.obj.other.pk},
+        get=rule(CASEWORK_STAFF),
+        post=rule(CASEWORK_STAFF, 400),
+    ),
+    "staff:household-new": Row(
+        sample="person", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF, 400)
+    ),
+    "staff:household-detail": page(CASEWORK_STAFF, sample="household"),
+    "staff:household-add-member": action(CASEWORK_STAFF, 400, sample="household"),
+    "staff:household-end-member": action(CASEWORK_STAFF, 400, sample="household"),
     # ------------------------------------------------------------------ social assistance
     "assistance:apply-dibao": Row(
         get=rule(PERSONS, others=302), post=rule(PERSONS, 302, others=302)
