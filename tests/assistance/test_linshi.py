@@ -319,3 +319,42 @@ def test_a_caseworker_may_not_approve_even_a_small_amount(assistance_setup, hous
     with pytest.raises(PermissionDenied):
         do_transition(app.case, "approve", acting_user=p.caseworker)
     assert dt.date.today()  # the case waits for an approver
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_temporary_assistance_cases_are_moved_out_of_states_the_new_process_lacks(
+    personas_tx,
+):
+    """Cases left in the 低保 states (on notice, awaiting the county, approved and open) are
+    moved to where the new process goes on, each with a timeline entry; the rest stay."""
+    from tests.assistance.conftest import citizen_household, setup_assistance
+    from tests.migrations import migrate
+
+    p = setup_assistance(personas_tx)
+    citizen_household(p)
+    app = accepted_linshi(p, None)
+    case = app.case
+    try:
+        migrate("assistance", "0006_reviews_and_temporary_assistance")
+        moves = {}
+        for state in ("notice", "county_review", "approved", "accepted"):
+            Case.objects.filter(pk=case.pk).update(state=state)
+            AssistanceApplication.objects.filter(pk=app.pk).update(
+                notice_start=dt.date(2026, 12, 1), notice_end=dt.date(2026, 12, 10)
+            )
+            migrate("assistance", "0006_reviews_and_temporary_assistance")
+            migrate()
+            moved = Case.objects.get(pk=case.pk)
+            moves[state] = (moved.state, moved.closed_at is not None)
+            Case.objects.filter(pk=case.pk).update(state="accepted", closed_at=None)
+            migrate("assistance", "0006_reviews_and_temporary_assistance")
+    finally:
+        migrate()
+    assert moves == {
+        "notice": ("accepted", False),
+        "county_review": ("approval", False),
+        "approved": ("granted", True),
+        "accepted": ("accepted", False),
+    }
+    assert case.events.filter(transition="migrated").count() == 3
+    assert AssistanceApplication.objects.get(pk=app.pk).notice_start is None
