@@ -3,7 +3,6 @@
 Household row (from the household's last declared or verified economic situation), so that the
 same rule screens one application and previews the whole registry."""
 
-from decimal import Decimal
 
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Value, When
 from django.db.models.functions import NullIf

@@ -8,15 +8,29 @@ import datetime as dt
 from django.db import migrations
 from django.utils import timezone
 
-# old state -> (new state, what the timeline says)
+# old state -> (new state, what the timeline says in each language of the site)
+AMOUNT_TO_SET = {
+    "zh-hans": "临时救助改为单独流程（无需公示）：请经办人确定救助金额并说明理由。",
+    "en": "Temporary assistance now has a process of its own (no public notice): the "
+    "caseworker sets the amount and says why.",
+}
+TO_APPROVAL = {
+    "zh-hans": "临时救助改为单独流程：案件转入金额审批。",
+    "en": "Temporary assistance now has a process of its own: the amount awaits approval.",
+}
+DONE = {
+    "zh-hans": "临时救助改为单独流程：一次性救助已批准发放，案件办结。",
+    "en": "Temporary assistance now has a process of its own: the one-off help was approved and "
+    "paid; the case is closed.",
+}
 MOVES = {
-    "investigated": ("accepted", "临时救助改为单独流程（无需公示）：请经办人确定救助金额并说明理由。"),
-    "objection": ("accepted", "临时救助改为单独流程（无需公示）：请经办人确定救助金额并说明理由。"),
-    "notice": ("accepted", "临时救助改为单独流程（无需公示）：公示取消，请经办人确定救助金额并说明理由。"),
-    "county_review": ("approval", "临时救助改为单独流程：案件转入金额审批。"),
-    "approved": ("granted", "临时救助改为单独流程：一次性救助已批准发放，案件办结。"),
-    "review": ("granted", "临时救助改为单独流程：一次性救助已批准发放，案件办结。"),
-    "suspended": ("granted", "临时救助改为单独流程：一次性救助已批准发放，案件办结。"),
+    "investigated": ("accepted", AMOUNT_TO_SET),
+    "objection": ("accepted", AMOUNT_TO_SET),
+    "notice": ("accepted", AMOUNT_TO_SET),
+    "county_review": ("approval", TO_APPROVAL),
+    "approved": ("granted", DONE),
+    "review": ("granted", DONE),
+    "suspended": ("granted", DONE),
 }
 
 
@@ -27,14 +41,15 @@ def forward(apps, schema_editor):
     now = timezone.now()
     today = timezone.localdate(now)
     for case in Case.objects.filter(service="assistance.linshi", state__in=list(MOVES)):
-        target, message = MOVES[case.state]
+        target, texts = MOVES[case.state]
         CaseEvent.objects.create(
             case=case,
             kind="transition",
             transition="migrated",
             from_state=case.state,
             to_state=target,
-            message=message,
+            message=texts["zh-hans"],
+            translations=texts,
             public=True,
             data={"migrated": True},
         )
@@ -60,7 +75,7 @@ def forward(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("assistance", "0006_reviews_and_temporary_assistance"),
-        ("casework", "0007_notification_parties"),
+        ("casework", "0008_event_translations"),
     ]
 
     operations = [migrations.RunPython(forward, migrations.RunPython.noop)]
