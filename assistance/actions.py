@@ -4,6 +4,7 @@ then fire the transition, all in one transaction."""
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -23,10 +24,11 @@ from civilaffairs.rules.models import Parameter, Program
 from . import queries
 from .models import (
     AssistanceApplication,
+    Economy,
     HouseholdEconomy,
+    IncomeKind,
     MemberIncome,
     Objection,
-    per_capita,
 )
 
 CENT = Decimal("0.01")
@@ -204,30 +206,26 @@ def do_submit_application(app: AssistanceApplication, *, acting_user) -> Case:
     return do_submit_case(app.case, acting_user=acting_user)
 
 
-def record_economy(app, acting_user, *, verified: bool):
-    """Keep the household's economic situation current for whole-registry rules."""
+def record_economy(app, acting_user, *, verified: bool, economy=None):
+    """Keep the household's economic situation current for whole-registry rules: what was
+    declared (at submission), verified (at the home visit) or found at a review (`economy`)."""
     household = app.case.household
     if household is None:
         return None
-    members = app.members_count()
-    income = (
-        app.verified_income
-        if verified and app.verified_income is not None
-        else app.countable_monthly_income()
-    )
-    economy = HouseholdEconomy.objects.select_for_update().filter(
+    found = economy if economy is not None else app.economy()
+    row = HouseholdEconomy.objects.select_for_update().filter(
         household=household
     ).first() or HouseholdEconomy(household=household)
-    economy.members = members
-    economy.monthly_income = income
-    economy.per_capita_income = per_capita(income, members)
-    economy.financial_assets = app.financial_assets
-    economy.vehicles = app.vehicles
-    economy.extra_housing = app.extra_housing
-    economy.verified = verified
-    economy.as_of = timezone.localdate()
-    economy.source_case = app.case
-    return _save(economy, acting_user)
+    row.members = found.members
+    row.monthly_income = found.monthly_income
+    row.per_capita_income = found.per_capita_income
+    row.financial_assets = found.financial_assets
+    row.vehicles = found.vehicles
+    row.extra_housing = found.extra_housing
+    row.verified = verified and found.verified
+    row.as_of = timezone.localdate()
+    row.source_case = app.case
+    return _save(row, acting_user)
 
 
 def do_record_investigation(
@@ -342,35 +340,115 @@ def parameter(key: str, app: AssistanceApplication, as_of: dt.date | None = None
 
 
 def benefit_for(
-    app: AssistanceApplication, as_of: dt.date | None = None
+    app: AssistanceApplication, as_of: dt.date | None = None, economy: Economy | None = None
 ) -> tuple[Decimal, Decimal, int]:
-    """(monthly amount, one-off amount, people covered) under the parameters in force.
+    """(monthly amount, one-off amount, people covered) under the parameters in force, from
+    the household's economy (`economy`, or the application's: see AssistanceApplication.economy).
 
     低保: (local standard − income per person) × people covered, at least the local floor per
-    person. 特困: the local basic-living standard per month. 临时救助: a multiple of the monthly
-    低保 standard, no more than the expense when one is declared."""
-    members = app.members_count()
+    person. 特困: the local basic-living standard per month. 临时救助: the amount the
+    caseworker set within the configured range (linshi_range), none before."""
+    economy = economy or app.economy()
+    members = economy.members
     if app.kind == AssistanceApplication.Kind.DIBAO:
         standard = parameter("dibao_standard", app, as_of)
         floor = parameter("dibao_min_benefit", app, as_of)
-        gap = standard - app.per_capita_income()
+        gap = standard - economy.per_capita_income
         if gap <= 0:
             return Decimal(0), Decimal(0), members
         per_person = max(gap, floor)
         return (per_person * members).quantize(CENT, rounding=ROUND_HALF_UP), Decimal(0), members
     if app.kind == AssistanceApplication.Kind.TEKUN:
         return parameter("tekun_standard", app, as_of).quantize(CENT), Decimal(0), 1
-    multiple = parameter("linshi_multiple", app, as_of)
-    amount = (parameter("dibao_standard", app, as_of) * multiple).quantize(
-        CENT, rounding=ROUND_HALF_UP
-    )
-    if app.expense_amount > 0:
-        amount = min(amount, app.expense_amount)
-    return Decimal(0), amount, members
+    return Decimal(0), app.one_off_amount, members
 
 
 def calculate(app):
     app.monthly_amount, app.one_off_amount, app.people_covered = benefit_for(app)
+
+
+# --------------------------------------------------------------------------- 临时救助
+
+
+@dataclass(frozen=True)
+class LinshiRange:
+    """What the rules allow for one temporary-assistance case today: the amount between
+    `low` and `high` (multiples of the monthly 低保 standard, DOMAIN.md), and the amount up to
+    which the township decides (`township_limit`); above it the county does."""
+
+    standard: Decimal
+    low: Decimal
+    high: Decimal
+    township_limit: Decimal
+
+    def check(self, amount: Decimal) -> str | None:
+        if amount < self.low or amount > self.high:
+            return _(
+                "The amount must be between %(low)s and %(high)s yuan (%(lo)s to %(hi)s times "
+                "the monthly standard of %(standard)s yuan)."
+            ) % {
+                "low": self.low,
+                "high": self.high,
+                "lo": _multiple(self.low, self.standard),
+                "hi": _multiple(self.high, self.standard),
+                "standard": self.standard,
+            }
+        return None
+
+    def level_for(self, amount: Decimal) -> int:
+        from civilaffairs.accounts.models import Office
+
+        return Office.Level.TOWNSHIP if amount <= self.township_limit else Office.Level.COUNTY
+
+
+def _multiple(amount: Decimal, standard: Decimal) -> str:
+    return f"{(amount / standard).normalize():f}" if standard else "—"
+
+
+def linshi_range(app: AssistanceApplication, as_of: dt.date | None = None) -> LinshiRange:
+    """The configured range (parameters linshi_min_multiple, linshi_max_multiple of
+    dibao_standard, and linshi_township_limit in yuan); MissingParameter when one is not set
+    for the case's area."""
+    standard = parameter("dibao_standard", app, as_of)
+    low = (standard * parameter("linshi_min_multiple", app, as_of)).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
+    high = (standard * parameter("linshi_max_multiple", app, as_of)).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
+    limit = parameter("linshi_township_limit", app, as_of).quantize(CENT)
+    return LinshiRange(standard=standard.quantize(CENT), low=low, high=high, township_limit=limit)
+
+
+def approval_level(case, *, fresh: bool = False) -> int | None:
+    """The office level that approves this temporary-assistance case's amount (township up to
+    the limit, county above), or None while no amount is set or no limit configured. `fresh`
+    reads the application again (after a step wrote it)."""
+    from civilaffairs.rules.exceptions import MissingParameter
+
+    app = AssistanceApplication.objects.get(case=case) if fresh else case.assistance
+    if app.one_off_amount <= 0:
+        return None
+    try:
+        return linshi_range(app).level_for(app.one_off_amount)
+    except MissingParameter:
+        return None
+
+
+# --------------------------------------------------------------------------- periodic review
+
+
+def review_screening(app: AssistanceApplication, economy: Economy):
+    """The rules in force applied to what a review found (the same engine and rule set that
+    screen an application at submission); None when the program has no rules."""
+    from civilaffairs.rules.engine import evaluate
+
+    from .facts import fact_context
+
+    program = Program.objects.filter(code=app.kind, is_active=True).first()
+    if program is None:
+        return None
+    return evaluate(program, fact_context(app.case, economy=economy))
 
 
 def do_approve(app: AssistanceApplication, *, acting_user) -> AssistanceApplication:
@@ -504,11 +582,47 @@ def do_start_due_reviews(*, today: dt.date | None = None) -> int:
     return started
 
 
+def review_field(person_id, kind: str) -> str:
+    """The name of a review form's field for one member's income of one kind."""
+    return f"m{person_id}_{kind}"
+
+
+def review_basis(app: AssistanceApplication) -> dict:
+    """What a review starts from (the step's pre-filled values): the last review's incomes and
+    assets, else the application's declared ones; countable kinds only."""
+    review = app.latest_review
+    rows = review.incomes.all() if review is not None else app.declared_incomes
+    source = review if review is not None else app
+    values = {
+        "financial_assets": source.financial_assets,
+        "vehicles": source.vehicles,
+        "extra_housing": source.extra_housing,
+    }
+    countable = set(IncomeKind.countable())
+    for row in rows:
+        if row.kind in countable:
+            key = review_field(row.person_id, row.kind)
+            values[key] = values.get(key, Decimal(0)) + row.monthly_amount
+    return values
+
+
 def do_complete_review(
-    app: AssistanceApplication, *, acting_user, findings: str
+    app: AssistanceApplication,
+    *,
+    acting_user,
+    findings: str,
+    reviewed_on: dt.date | None = None,
+    incomes: dict | None = None,
+    assets: dict | None = None,
 ) -> AssistanceApplication:
-    """The periodic review found the household still eligible (the "complete_review" step)."""
-    do_transition(
-        app.case, "complete_review", acting_user=acting_user, values={"findings": findings}
-    )
+    """The periodic review (the "complete_review" step, handlers.complete_review): what it
+    found, starting from what was known (`review_basis`): `incomes` {person: {kind: amount}}
+    and `assets` {financial_assets, vehicles, extra_housing} replace those values."""
+    values = review_basis(app)
+    for person, by_kind in (incomes or {}).items():
+        for kind, amount in by_kind.items():
+            values[review_field(getattr(person, "pk", person), kind)] = amount
+    values.update(assets or {})
+    values.update(findings=findings, reviewed_on=reviewed_on or timezone.localdate())
+    do_transition(app.case, "complete_review", acting_user=acting_user, values=values)
     return AssistanceApplication.objects.get(pk=app.pk)

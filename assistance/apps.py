@@ -41,7 +41,7 @@ class AssistanceConfig(AppConfig):
                 f"assistance.{kind}",
                 lambda kind=kind, **kwargs: do_rescreen_amounts(kind=kind, **kwargs),
             )
-        wf = workflow.build()
+        wf, linshi = workflow.build(), workflow.build_linshi()
         for code, name, prefix, desc, statutory, promised in (
             (
                 "assistance.dibao",
@@ -90,7 +90,8 @@ class AssistanceConfig(AppConfig):
                     fact_context=facts.fact_context,
                 )
             )
-            register_workflow(code, wf)
+            # 临时救助 has a process of its own (no public notice, pay first in an emergency).
+            register_workflow(code, linshi if kind == "linshi" else wf)
             # Its payments go through the platform's one ledger, under the service's code.
             register_program(Program(code, name))
 

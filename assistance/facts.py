@@ -3,8 +3,6 @@
 Household row (from the household's last declared or verified economic situation), so that the
 same rule screens one application and previews the whole registry."""
 
-from decimal import Decimal
-
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Value, When
 from django.db.models.functions import NullIf
 from django.utils.translation import gettext_lazy as _
@@ -119,20 +117,21 @@ def register():
         register_fact(fact)
 
 
-def fact_context(case) -> FactContext:
-    """Everything the rules read for one application, computed from its details."""
+def fact_context(case, economy=None) -> FactContext:
+    """Everything the rules read for one application, computed from its details: the
+    household's economy as the application has it, or as a review found it (`economy`)."""
     from django.utils import timezone
 
     app = case.assistance
     applicant = case.applicant
     as_of = timezone.localdate()
-    members = app.members_count()
+    economy = economy or app.economy()
     values = {
-        "per_capita_income": app.per_capita_income(),
-        "financial_assets_per_capita": (app.financial_assets / members).quantize(Decimal("0.01")),
-        "vehicles": app.vehicles,
-        "extra_housing": app.extra_housing,
-        "members": members,
+        "per_capita_income": economy.per_capita_income,
+        "financial_assets_per_capita": economy.financial_assets_per_capita,
+        "vehicles": economy.vehicles,
+        "extra_housing": economy.extra_housing,
+        "members": economy.members,
         "has_income_source": app.has_income_source,
         "has_able_supporter": app.has_able_supporter,
         "expense_amount": app.expense_amount,

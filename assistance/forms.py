@@ -3,6 +3,8 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MinValueValidator, validate_email
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.accounts.access import log_access
@@ -13,7 +15,7 @@ from civilaffairs.lib.masked_fields import WriteOnlyNumbers
 from civilaffairs.lib.masking import mask_bank_account
 from civilaffairs.rules.exceptions import MissingParameter
 
-from .actions import benefit_for
+from .actions import benefit_for, linshi_range, review_basis, review_field
 from .models import AssistanceApplication, IncomeKind, Objection
 
 PHONE = re.compile(r"\+?[0-9][0-9 \-]{5,19}")
@@ -303,8 +305,229 @@ class ObjectionFindingForm(StepForm):
 
 
 class ReviewForm(StepForm):
-    """The "complete_review" step (the amount is recomputed from the current data)."""
+    """The "complete_review" step: each member's income and the household's assets collected
+    again (pre-filled with what the amount is worked out from now), the review's date and
+    findings. The handler applies the rules in force to them and recalculates the amount; a
+    household that no longer qualifies is refused here (suspend or terminate instead)."""
+
+    layout = "assistance/_review_step.html"
+    KINDS = tuple(IncomeKind.countable())
+
+    reviewed_on = forms.DateField(label=_("Review date"), widget=DatePicker())
+    financial_assets = forms.DecimalField(
+        label=_("Savings and other financial assets of the household (yuan)"),
+        **MONEY,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+        error_messages={"min_value": _("The amount cannot be negative.")},
+    )
+    vehicles = forms.IntegerField(
+        label=_("Motor vehicles owned"),
+        min_value=0,
+        max_value=99,
+        initial=0,
+        error_messages={"min_value": _("The number cannot be negative.")},
+    )
+    extra_housing = forms.IntegerField(
+        label=_("Homes owned besides the one lived in"),
+        min_value=0,
+        max_value=99,
+        initial=0,
+        error_messages={"min_value": _("The number cannot be negative.")},
+    )
+    findings = forms.CharField(
+        label=_("What the review found"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Please write what the review found.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        self.kind_labels = [IncomeKind(kind).label for kind in self.KINDS]
+        app = getattr(self.case, "assistance", None) if self.case is not None else None
+        self.app = app
+        if app is None:
+            return
+        for membership in review_members(self.case):
+            person = membership.person
+            fields = []
+            for kind in self.KINDS:
+                name = review_field(person.pk, kind)
+                self.fields[name] = forms.DecimalField(
+                    label=_("%(name)s: %(kind)s")
+                    % {"name": person.name, "kind": IncomeKind(kind).label},
+                    required=False,
+                    max_digits=12,
+                    decimal_places=2,
+                    min_value=Decimal("0"),
+                    widget=forms.NumberInput(
+                        attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}
+                    ),
+                    error_messages={"min_value": _("An income cannot be negative.")},
+                )
+                fields.append(self[name])
+            self.rows.append({"person": person, "membership": membership, "fields": fields})
+
+    def initial_for(self, case) -> dict:
+        """What the amount is worked out from now: the last review's incomes and assets, else
+        the application's."""
+        return {"reviewed_on": timezone.localdate(), **review_basis(case.assistance)}
+
+    def clean_reviewed_on(self):
+        day = self.cleaned_data["reviewed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The review date cannot be in the future."))
+        return day
+
+    def clean(self):
+        data = super().clean()
+        incomes = []
+        for row in self.rows:
+            for bound in row["fields"]:
+                kind = bound.name.split("_", 1)[1]
+                incomes.append((row["person"], kind, data.get(bound.name) or Decimal(0)))
+        data["incomes"] = incomes
+        return data
+
+    def current(self) -> dict:
+        """What the layout shows above the fields: the figures the amount follows now."""
+        if self.app is None:
+            return {}
+        economy = self.app.economy()
+        return {
+            "economy": economy,
+            "review": self.app.latest_review,
+            "amount": self.app.monthly_amount,
+        }
+
+
+def review_members(case) -> list:
+    """The household's members today, head first (a review counts who lives there now), or
+    the applicant alone when there is no household."""
+    from civilaffairs.people.models import Membership
+
+    if case.household_id:
+        return list(
+            case.household.current_members()
+            .select_related("person")
+            .order_by("relation", "person__birth_date", "pk")
+        )
+    return [Membership(person=case.applicant, relation=Membership.Relation.HEAD)]
+
+
+# --------------------------------------------------------------------------- 临时救助
+
+
+class LinshiAmountForm(StepForm):
+    """The "propose_amount" step of temporary assistance: what the township found, the amount
+    within the configured range and why. Who approves follows from the amount."""
+
+    instructions = _(
+        "Check the household's situation (documents, a call or a visit), then set the amount "
+        "within the range and say why: what the hardship costs, what other help there is."
+    )
 
     findings = forms.CharField(
-        label=_("What the review found"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("What you checked and found"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Please write what you checked and found.")},
+    )
+    amount = forms.DecimalField(
+        label=_("Amount of temporary assistance (yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+        error_messages={
+            "required": _("Please set the amount."),
+            "min_value": _("The amount must be more than 0."),
+        },
+    )
+    justification = forms.CharField(
+        label=_("Why this amount"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Please say why this amount is right.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.range = None
+        app = getattr(self.case, "assistance", None) if self.case is not None else None
+        if app is None:
+            return
+        try:
+            self.range = linshi_range(app)
+        except MissingParameter:
+            self.fields["amount"].help_text = _(
+                "No range for temporary assistance is set for this area: ask the administrator."
+            )
+            return
+        r = self.range
+        self.fields["amount"].help_text = _(
+            "Between %(low)s and %(high)s yuan. Up to %(limit)s yuan the township approves; "
+            "above it, the county."
+        ) % {"low": r.low, "high": r.high, "limit": r.township_limit}
+        if app.expense_amount:
+            self.instructions = format_lazy(
+                "{} {}",
+                self.instructions,
+                _("The expense declared: %(expense)s yuan (%(type)s).")
+                % {"expense": app.expense_amount, "type": app.get_emergency_type_display()},
+            )
+
+    def initial_for(self, case) -> dict:
+        app = case.assistance
+        return {
+            "findings": app.findings,
+            "amount": app.one_off_amount or None,
+            "justification": app.justification,
+        }
+
+
+class PayFirstForm(LinshiAmountForm):
+    """The "pay_first" step (先行救助): in a sudden emergency the township grants and pays at
+    once, up to what it may approve; the papers follow and a reviewer confirms."""
+
+    instructions = _(
+        "For a sudden emergency only: the township grants the help and it is paid at once. Set "
+        "the amount (no more than the township may approve) and say why; the papers follow and a "
+        "reviewer confirms them."
+    )
+
+
+class LinshiApproveForm(StepForm):
+    """The "approve" step of temporary assistance: the amount the township set and why, shown
+    to the approver of the level the amount calls for."""
+
+    amount = forms.CharField(label=_("Amount (yuan)"), required=False, disabled=True)
+    justification = forms.CharField(
+        label=_("Why this amount"),
+        required=False,
+        disabled=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def initial_for(self, case) -> dict:
+        app = case.assistance
+        return {
+            "amount": _("%(amount)s, once") % {"amount": app.one_off_amount},
+            "justification": app.justification or "—",
+        }
+
+
+class PapersForm(StepForm):
+    """The "papers_in" step: what the household handed in after an emergency payment (the
+    scans are on the case's documents)."""
+
+    papers = forms.CharField(
+        label=_("Papers handed in"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "E.g. the hospital bill, the fire brigade's certificate. Add the scans to the documents below."
+        ),
+        error_messages={"required": _("Please list the papers handed in.")},
     )

@@ -1,5 +1,7 @@
 """What the assistance steps write besides the case's state (Transition.handler)."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +19,15 @@ from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.months import add_months, first_of_next_month
 
 from . import actions
-from .models import AssistanceApplication, Objection
+from .models import (
+    CENT,
+    AssistanceApplication,
+    Economy,
+    IncomeKind,
+    Objection,
+    Review,
+    ReviewIncome,
+)
 
 
 def hold_payments(case, data, acting_user):
@@ -162,25 +172,251 @@ def approve(case, data, acting_user):
 
 
 def complete_review(case, data, acting_user):
-    """The periodic review found the household still eligible: the amount is recomputed and
-    put on the ledger from next month, the next review date set."""
+    """The periodic review: what it found (each member's income, the assets) is kept in a
+    review of its own beside the investigation, which it never overwrites. The rules in force
+    are applied to it and the amount recalculated; the new amount goes on the ledger from next
+    month. A household that no longer qualifies is refused here, nothing saved: the caseworker
+    suspends or terminates instead."""
+    from civilaffairs.casework.actions import do_record_screening
+
     app = _application(case)
-    before = app.monthly_amount
-    actions.calculate(app)
-    if app.monthly_amount <= 0 and app.kind == AssistanceApplication.Kind.DIBAO:
+    incomes = data["incomes"]
+    countable = set(IncomeKind.countable())
+    members = max(len({person.pk for person, _kind, _amount in incomes}), 1)
+    found = Economy(
+        members=members,
+        monthly_income=sum(
+            (amount for _person, kind, amount in incomes if kind in countable), Decimal(0)
+        ).quantize(CENT),
+        financial_assets=data["financial_assets"],
+        vehicles=data["vehicles"],
+        extra_housing=data["extra_housing"],
+        verified=True,
+    )
+    screening = actions.review_screening(app, found)
+    monthly, _one_off, covered = actions.benefit_for(app, economy=found)
+    failed = screening is not None and screening.outcome == "fail"
+    if failed or (app.kind == AssistanceApplication.Kind.DIBAO and monthly <= 0):
+        reasons = screening.reasons() if screening is not None else []
         raise ValidationError(
-            _("The household's income is now above the standard: suspend or terminate instead.")
+            _(
+                "The household no longer qualifies under the rules in force: %(reasons)s "
+                "Nothing was saved. Suspend or terminate the allowance instead."
+            )
+            % {"reasons": " ".join(reasons) or _("its income is not below the standard.")}
         )
-    app.findings = data["findings"].strip()
+    before = app.monthly_amount
+    review = _save(
+        Review(
+            application=app,
+            reviewed_on=data["reviewed_on"],
+            findings=data["findings"].strip(),
+            members=found.members,
+            monthly_income=found.monthly_income,
+            financial_assets=found.financial_assets,
+            vehicles=found.vehicles,
+            extra_housing=found.extra_housing,
+            amount_before=before,
+            amount_after=monthly,
+            screening_outcome=screening.outcome if screening is not None else "",
+            screening_reasons=screening.reasons() if screening is not None else [],
+            ruleset_version=screening.ruleset_version if screening is not None else None,
+            reviewed_by=acting_user,
+        ),
+        acting_user,
+        "review",
+    )
+    with_income = {person.pk for person, _kind, amount in incomes if amount > 0}
+    for person, kind, amount in incomes:
+        # Each income found; a member without any keeps one row at 0 (counted as a member).
+        if amount > 0 or (kind == IncomeKind.WAGES and person.pk not in with_income):
+            _save(
+                ReviewIncome(review=review, person=person, kind=kind, monthly_amount=amount),
+                acting_user,
+            )
+    app.monthly_amount, app.people_covered = monthly, covered
     app.next_review_on = add_months(timezone.localdate(), actions.review_months(app))
     _save(app, acting_user, "review")
-    actions.reprice(app, acting_user, "review")
-    amount, following = app.monthly_amount, app.next_review_on
+    app.__dict__.pop("latest_review", None)
+    actions.record_economy(app, acting_user, verified=True, economy=found)
+    if screening is not None:
+        do_record_screening(
+            case,
+            program=app.kind,
+            result=screening,
+            reason="review",
+            acting_user=acting_user,
+            announce=False,
+        )
+        case.screening_outcome = screening.outcome  # the engine saves this instance next
+    if monthly != before:
+        actions.reprice(app, acting_user, "review")
+    following = app.next_review_on
+    outcome = review.screening_outcome
     return {
         "message": lambda: (
             _(
-                "Review done. Monthly amount: %(amount)s yuan (before: %(before)s). Next review: %(next)s."
+                "Periodic review done. Monthly amount: %(before)s → %(amount)s yuan, from "
+                "%(month)s. Rules in force: %(outcome)s. Next review: %(next)s."
             )
-            % {"amount": amount, "before": before, "next": following}
+            % {
+                "amount": monthly,
+                "before": before,
+                "month": first_of_next_month(timezone.localdate()).strftime("%Y-%m"),
+                "outcome": Review(screening_outcome=outcome).screening_label,
+                "next": following,
+            }
+        ),
+        "data": {"review": review.pk, "before": str(before), "after": str(monthly)},
+    }
+
+
+# --------------------------------------------------------------------------- 临时救助
+
+
+def _set_linshi_amount(app, data):
+    """The amount the caseworker set, checked against the range configured for the area today,
+    with what was checked and why (kept on the application)."""
+    from civilaffairs.rules.exceptions import MissingParameter
+
+    try:
+        allowed = actions.linshi_range(app)
+    except MissingParameter:
+        raise ValidationError(
+            _("No range for temporary assistance is set for this area: ask the administrator.")
+        ) from None
+    problem = allowed.check(data["amount"])
+    if problem:
+        raise ValidationError({"amount": problem})
+    app.findings = data["findings"].strip()
+    app.justification = data["justification"].strip()
+    app.one_off_amount = data["amount"]
+    app.monthly_amount = Decimal(0)
+    app.people_covered = app.members_count()
+    return allowed
+
+
+def _pay_once(case, app, acting_user, reason: str):
+    """The one-off payment on the one benefits ledger, scheduled now for this month."""
+    app.benefit_from = timezone.localdate().replace(day=1)
+    app.next_review_on = None
+    do_grant(
+        case,
+        acting_user=acting_user,
+        person=case.beneficiary or case.applicant,
+        program=case.service,
+        monthly_amount=app.one_off_amount,
+        start_month=app.benefit_from,
+        kind=Entitlement.Kind.ONE_OFF,
+        reason=reason,
+        bank_name=app.bank_name,
+        bank_account=app.bank_account,
+    )
+
+
+def _level_name(level) -> str:
+    from civilaffairs.accounts.models import Office
+
+    return _("the township") if level == Office.Level.TOWNSHIP else _("the county")
+
+
+def propose_linshi(case, data, acting_user):
+    """The township sets the amount of temporary assistance and says why; the township
+    approves it up to its limit, the county above (workflow: route_to_level)."""
+    app = _application(case)
+    allowed = _set_linshi_amount(app, data)
+    _save(app, acting_user, "amount proposed")
+    amount, level = app.one_off_amount, allowed.level_for(app.one_off_amount)
+    return {
+        "message": lambda: (
+            _(
+                "The township office proposes %(amount)s yuan of temporary assistance; %(who)s decides."
+            )
+            % {"amount": amount, "who": _level_name(level)}
+        ),
+        "data": {"amount": str(amount), "level": int(level)},
+    }
+
+
+def pay_first(case, data, acting_user):
+    """先行救助: in a sudden emergency the township grants and pays at once, up to the amount it
+    may approve; the case stays open until the papers are in and a reviewer confirms."""
+    app = _application(case)
+    if app.emergency_type != AssistanceApplication.EmergencyType.EMERGENCY:
+        raise ValidationError(
+            _(
+                "Only a sudden emergency is paid first. Set the amount and send it for approval "
+                "instead."
+            )
+        )
+    allowed = _set_linshi_amount(app, data)
+    if app.one_off_amount > allowed.township_limit:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "The township may pay first up to %(limit)s yuan; a larger amount needs the "
+                    "county's approval: propose it instead."
+                )
+                % {"limit": allowed.township_limit}
+            }
+        )
+    app.paid_first_on, app.paid_first_by = timezone.localdate(), acting_user
+    _pay_once(case, app, acting_user, "paid first")
+    _save(app, acting_user, "paid first")
+    amount = app.one_off_amount
+    return {
+        "message": lambda: (
+            _(
+                "Because of the emergency, %(amount)s yuan is paid at once. Please hand in the "
+                "papers the township office asks for."
+            )
+            % {"amount": amount}
+        ),
+        "data": {"amount": str(amount)},
+    }
+
+
+def approve_linshi(case, data, acting_user):
+    """Approval of the amount set (who may approve follows from the amount: workflow); paid
+    once, this month, through the ledger."""
+    from civilaffairs.rules.exceptions import MissingParameter
+
+    app = _application(case)
+    if app.one_off_amount <= 0:
+        raise ValidationError(_("No amount has been set: send the case back to the township."))
+    try:
+        problem = actions.linshi_range(app).check(app.one_off_amount)
+    except MissingParameter:
+        problem = _(
+            "No range for temporary assistance is set for this area: ask the administrator."
+        )
+    if problem:
+        raise ValidationError(
+            _("%(problem)s Send the case back to the township to change the amount.")
+            % {"problem": problem}
+        )
+    _pay_once(case, app, acting_user, "approved")
+    _save(app, acting_user, "approved")
+    amount = app.one_off_amount
+    return {
+        "message": lambda: (
+            _("Approved: %(amount)s yuan of temporary assistance, paid once.") % {"amount": amount}
+        ),
+        "data": {"amount": str(amount)},
+    }
+
+
+def papers_in(case, data, acting_user):
+    papers = data["papers"].strip()
+    return {
+        "message": lambda: _("The papers are in: %(papers)s") % {"papers": papers},
+        "data": {"papers": papers},
+    }
+
+
+def confirm_paid_first(case, data, acting_user):
+    return {
+        "message": lambda: _(
+            "The papers are checked: the help paid because of the emergency is confirmed."
         )
     }

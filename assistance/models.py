@@ -2,6 +2,7 @@
 declared and verified economic situation, the public notice, objections and payments."""
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
@@ -80,6 +81,13 @@ class AssistanceApplication(models.Model):
     one_off_amount = models.DecimalField(
         _("one-off amount (yuan)"), max_digits=10, decimal_places=2, default=0
     )
+    # 临时救助: the caseworker sets the amount within the configured range and says why; in an
+    # emergency the township may pay first (先行救助) and the papers follow.
+    justification = models.TextField(_("why this amount"), blank=True)
+    paid_first_on = models.DateField(_("paid first on"), null=True, blank=True)
+    paid_first_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     benefit_from = models.DateField(_("paid from"), null=True, blank=True)
     benefit_until = models.DateField(_("paid until"), null=True, blank=True)
     next_review_on = models.DateField(_("next review"), null=True, blank=True)
@@ -138,8 +146,60 @@ class AssistanceApplication(models.Model):
         application afresh (actions._lock), so a change of incomes is never read stale."""
         return list(self.incomes.select_related("person"))
 
+    @property
+    def citizen_steps(self) -> list[dict]:
+        """The temporary-assistance process as the applicant reads it, step by step, each
+        done, current or still to come (the other programs show their state's label)."""
+        if self.kind != self.Kind.LINSHI:
+            return []
+        return linshi_citizen_steps(self.case.state, paid_first=self.paid_first_on is not None)
+
+    @cached_property
+    def latest_review(self) -> "Review | None":
+        """The last periodic review, whose incomes and assets replace what was declared and
+        verified before it (the investigation itself stays as it was)."""
+        history = self.__dict__.get("review_history")
+        if history is not None:
+            return history[0] if history else None
+        return self.reviews.order_by("-pk").first()
+
+    @cached_property
+    def review_history(self) -> list:
+        """Every periodic review, the latest first, each with its incomes and who did it, in a
+        fixed number of queries (the case page lists them)."""
+        return list(
+            self.reviews.select_related("reviewed_by__person")
+            .prefetch_related("incomes__person")
+            .order_by("-pk")
+        )
+
+    def economy(self) -> "Economy":
+        """The household's economic situation the amount and the rules work from: the last
+        review's when there is one, else the application's (with the income verified at the
+        home visit taking precedence over the declared one)."""
+        review = self.latest_review
+        if review is not None:
+            return Economy(
+                members=review.members,
+                monthly_income=review.monthly_income,
+                financial_assets=review.financial_assets,
+                vehicles=review.vehicles,
+                extra_housing=review.extra_housing,
+                verified=True,
+            )
+        members = max(len({r.person_id for r in self.declared_incomes}), 1)
+        verified = self.verified_income is not None
+        return Economy(
+            members=members,
+            monthly_income=self.verified_income if verified else self.countable_monthly_income(),
+            financial_assets=self.financial_assets,
+            vehicles=self.vehicles,
+            extra_housing=self.extra_housing,
+            verified=verified,
+        )
+
     def members_count(self) -> int:
-        return max(len({r.person_id for r in self.declared_incomes}), 1)
+        return self.economy().members
 
     def countable_monthly_income(self) -> Decimal:
         countable = set(IncomeKind.countable())
@@ -149,17 +209,33 @@ class AssistanceApplication(models.Model):
         return total.quantize(CENT)
 
     def per_capita_income(self) -> Decimal:
-        income = (
-            self.verified_income
-            if self.verified_income is not None
-            else self.countable_monthly_income()
-        )
-        return per_capita(income, self.members_count())
+        return self.economy().per_capita_income
 
 
 def per_capita(income: Decimal, members: int) -> Decimal:
     """Income per person, to the fen, half up (the one rounding every 低保 figure uses)."""
     return (income / members).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Economy:
+    """A household's income and assets as the amount and the rules read them: from the
+    application (declared, or verified at the home visit) or from a periodic review."""
+
+    members: int
+    monthly_income: Decimal  # countable, the whole household's
+    financial_assets: Decimal
+    vehicles: int
+    extra_housing: int
+    verified: bool = False
+
+    @property
+    def per_capita_income(self) -> Decimal:
+        return per_capita(self.monthly_income, max(self.members, 1))
+
+    @property
+    def financial_assets_per_capita(self) -> Decimal:
+        return (self.financial_assets / max(self.members, 1)).quantize(CENT)
 
 
 class IncomeKind(models.TextChoices):
@@ -291,6 +367,135 @@ class Objection(models.Model):
             local, _at, domain = self.contact.partition("@")
             return f"{local[:1]}***@{domain}"
         return mask_phone(self.contact)
+
+
+class Review(models.Model):
+    """A periodic review (复核) of a grant: the incomes and assets collected again, the rules in
+    force applied to them, the amount before and after. Kept beside the first investigation,
+    which it never overwrites; the latest review is what the amount is worked out from."""
+
+    application = models.ForeignKey(
+        AssistanceApplication, on_delete=models.CASCADE, related_name="reviews"
+    )
+    reviewed_on = models.DateField(_("review date"))
+    findings = models.TextField(_("what the review found"))
+    members = models.PositiveSmallIntegerField(_("household members"), default=1)
+    monthly_income = models.DecimalField(
+        _("countable monthly household income (yuan)"), max_digits=12, decimal_places=2
+    )
+    financial_assets = models.DecimalField(
+        _("savings and other financial assets (yuan)"), max_digits=14, decimal_places=2, default=0
+    )
+    vehicles = models.PositiveSmallIntegerField(_("motor vehicles owned"), default=0)
+    extra_housing = models.PositiveSmallIntegerField(
+        _("homes owned besides the one lived in"), default=0
+    )
+    amount_before = models.DecimalField(
+        _("monthly amount before (yuan)"), max_digits=10, decimal_places=2
+    )
+    amount_after = models.DecimalField(
+        _("monthly amount after (yuan)"), max_digits=10, decimal_places=2
+    )
+    screening_outcome = models.CharField(_("result of the rules"), max_length=8, blank=True)
+    screening_reasons = models.JSONField(default=list, blank=True)
+    ruleset_version = models.PositiveIntegerField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("periodic review")
+        verbose_name_plural = _("periodic reviews")
+        ordering = ["-pk"]
+
+    def __str__(self):
+        return f"{self.application_id} {self.reviewed_on}"
+
+    @property
+    def per_capita_income(self) -> Decimal:
+        return per_capita(self.monthly_income, max(self.members, 1))
+
+    @property
+    def screening_label(self) -> str:
+        return {
+            "pass": _("Met"),
+            "fail": _("Not met"),
+            "refer": _("Needs a person to decide"),
+        }.get(self.screening_outcome, "—")
+
+
+class ReviewIncome(models.Model):
+    """One member's monthly income of one kind, as the review found it."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="incomes")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind of income"), max_length=20, choices=IncomeKind.choices)
+    monthly_amount = models.DecimalField(
+        _("monthly amount (yuan)"), max_digits=12, decimal_places=2, default=0
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("income found at a review")
+        verbose_name_plural = _("incomes found at reviews")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.person_id} {self.kind} {self.monthly_amount}"
+
+
+class Linshi:
+    """The states of temporary assistance's own process (workflow.linshi_workflow), named once
+    here so the citizen's steps below and the workflow agree."""
+
+    DRAFT, SUBMITTED, SCREENED, ACCEPTED = "draft", "submitted", "screened", "accepted"
+    APPROVAL, GRANTED, REFUSED, WITHDRAWN = "approval", "granted", "refused", "withdrawn"
+    PAID_FIRST, PAPERS_IN, NOT_CONFIRMED = "paid_first", "papers_in", "not_confirmed"
+    TERMINATED = "terminated"  # cases ended before temporary assistance had its own process
+
+
+def linshi_citizen_steps(state: str, *, paid_first: bool) -> list[dict]:
+    """[{label, status: done | current | todo}], in plain words: the usual way (the township
+    looks into it, the amount is set and approved, paid once) or, after an emergency, pay
+    first and papers after."""
+    L = Linshi
+    if paid_first or state in (L.PAID_FIRST, L.PAPERS_IN, L.NOT_CONFIRMED):
+        steps = [
+            (_("Your application is received"), (L.SUBMITTED, L.SCREENED, L.ACCEPTED)),
+            (_("Because of the emergency, the township pays the help at once"), (L.PAID_FIRST,)),
+            (
+                _("You hand in the papers afterwards; the township office tells you which"),
+                (L.PAPERS_IN,),
+            ),
+            (_("The papers are checked and the help is confirmed"), (L.GRANTED, L.NOT_CONFIRMED)),
+        ]
+    else:
+        steps = [
+            (_("Your application is received"), (L.SUBMITTED,)),
+            (_("The township office looks into your situation"), (L.SCREENED, L.ACCEPTED)),
+            (
+                _(
+                    "The amount is set and approved (by the township, or by the county for larger amounts)"
+                ),
+                (L.APPROVAL,),
+            ),
+            (_("The help is paid once, to your bank account"), (L.GRANTED,)),
+        ]
+    current = next((i for i, (_label, states) in enumerate(steps) if state in states), None)
+    if current is None:  # a draft, or ended on the way: the page says so in its status
+        return []
+    rows = []
+    for i, (label, _states) in enumerate(steps):
+        if i < current or (i == current and state in (L.GRANTED, L.NOT_CONFIRMED)):
+            status = "done"
+        else:
+            status = "current" if i == current else "todo"
+        rows.append({"label": label, "status": status})
+    return rows
 
 
 def public_notice_name(person) -> str:

@@ -31,7 +31,12 @@ PARAMETERS = [
     ("review_months_with_workers", None, "640000", "6", "复核周期（有劳动能力成员的家庭）", "月"),
     ("dibao_min_benefit", "dibao", "640000", "60", "低保最低保障金", "元/人·月"),
     ("tekun_standard", "tekun", "640000", "1040", "特困基本生活标准", "元/人·月"),
-    ("linshi_multiple", "linshi", "640000", "3", "临时救助倍数（低保标准的倍数）", "倍"),
+    # 临时救助: the amount the caseworker sets lies between these multiples of the monthly 低保
+    # standard (DOMAIN.md: e.g. 2-6×); up to the limit (yuan) the township approves, above it
+    # the county.
+    ("linshi_min_multiple", "linshi", "640000", "2", "临时救助最低金额（低保标准的倍数）", "倍"),
+    ("linshi_max_multiple", "linshi", "640000", "6", "临时救助最高金额（低保标准的倍数）", "倍"),
+    ("linshi_township_limit", "linshi", "640000", "3000", "乡镇审批临时救助的金额上限", "元"),
 ]
 
 RULES = {
@@ -182,7 +187,8 @@ NAMES = {"dibao": "最低生活保障", "tekun": "特困人员救助供养", "li
 def seed_programs(acting_user=None, log=print) -> bool:
     """Create the three programs with their parameters and an active rule set. Idempotent."""
     if Program.objects.filter(code="dibao").exists():
-        log("assistance rules: present, unchanged")
+        added = _add_missing_parameters(acting_user)
+        log(f"assistance rules: present; {added} new parameter(s) added")
         return False
     programs = {
         code: do_create_program(
@@ -222,6 +228,31 @@ def seed_programs(acting_user=None, log=print) -> bool:
         do_activate_ruleset(ruleset, acting_user=acting_user)
     log("assistance rules: 3 programs with parameters and active rule sets")
     return True
+
+
+def _add_missing_parameters(acting_user) -> int:
+    """Parameters added to PARAMETERS after a database was seeded (the range of temporary
+    assistance), set where the key has no value at all yet; values an administrator set are
+    never touched."""
+    from civilaffairs.rules.models import Parameter
+
+    programs = {p.code: p for p in Program.objects.filter(code__in=NAMES)}
+    added = 0
+    for key, program, region, value, label, unit in PARAMETERS:
+        if Parameter.objects.filter(key=key).exists() or (program and program not in programs):
+            continue
+        do_set_parameter(
+            acting_user=acting_user,
+            key=key,
+            region=Region.objects.get(code=region),
+            value=Decimal(value),
+            valid_from=FROM,
+            program=programs[program] if program else None,
+            label=label,
+            unit=unit,
+        )
+        added += 1
+    return added
 
 
 def seed_demo_cases(rng, log=print) -> int:

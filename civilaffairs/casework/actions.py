@@ -286,8 +286,9 @@ def do_transition(
         now = timezone.now()
         case.submitted_at = now
         case.due_at = due_at_for(case.service_def, now, case.region_id)
-    if t.route_to_level is not None:
-        office = route_office(case, level=t.route_to_level)
+    level = t.route_to_level(case) if callable(t.route_to_level) else t.route_to_level
+    if level is not None:
+        office = route_office(case, level=level)
         if office is None:
             raise ValidationError(
                 _("No office handles this service for the area at the next level.")
@@ -404,9 +405,17 @@ def do_route_case(case: Case, *, acting_user=None) -> Case:
 
 @transaction.atomic
 def do_record_screening(
-    case: Case, *, program: str, result, reason: str = "submitted", acting_user=None
+    case: Case,
+    *,
+    program: str,
+    result,
+    reason: str = "submitted",
+    acting_user=None,
+    announce: bool = True,
 ) -> Screening:
-    """Store the full screening (rule versions, facts, parameters, every rule's outcome)."""
+    """Store the full screening (rule versions, facts, parameters, every rule's outcome). With
+    `announce` (at submission) the applicant is told the pre-check's result; a step that
+    screens again (a periodic review) tells its own result in its own event instead."""
     case = _lock(case)
     payload = result.to_json()
     screening = Screening.objects.create(
@@ -422,6 +431,8 @@ def do_record_screening(
     )
     case.screening_outcome = payload["outcome"]
     _save(case, acting_user, "screened")
+    if not announce:
+        return screening
     # The applicant reads this on their page: written in their language, not in whatever
     # language the worker's thread last served.
     person = case.applicant or case.beneficiary

@@ -63,8 +63,10 @@ class Transition:
     # A precondition no form can satisfy (the public notice has not ended, an objection is
     # open): case -> error message or None. Checked after `who`, before the form.
     guard: Callable | None = field(default=None, compare=False)
-    # After the change, hand the case to the covering office of this level and clear the assignee.
-    route_to_level: int | None = None
+    # After the change, hand the case to the covering office of this level and clear the assignee;
+    # a callable (case) -> level or None when the level depends on what the handler wrote (a
+    # temporary-assistance amount is approved by the township or by the county).
+    route_to_level: int | Callable | None = field(default=None, compare=False)
     # Parties told besides the workflow's own (Workflow.parties): case -> person(s).
     notify: tuple[Callable, ...] = field(default=(), compare=False)
     # Follow-ups, called on commit with the case id (enqueue a task, send a letter, ...).
