@@ -219,7 +219,7 @@ def complete_review(case, data, acting_user):
             amount_before=before,
             amount_after=monthly,
             screening_outcome=screening.outcome if screening is not None else "",
-            screening_reasons=screening.reasons() if screening is not None else [],
+            screening_reasons=screening.reasons_in_languages() if screening is not None else [],
             ruleset_version=screening.ruleset_version if screening is not None else None,
             reviewed_by=acting_user,
         ),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from civilaffairs.lib.masking import mask_bank_account, mask_name, mask_phone
+from civilaffairs.rules.engine import reason_of
 
 CENT = Decimal("0.01")
 
@@ -417,6 +418,11 @@ class Review(models.Model):
     @property
     def per_capita_income(self) -> Decimal:
         return per_capita(self.monthly_income, max(self.members, 1))
+
+    @property
+    def reasons(self) -> list[str]:
+        """The rules' reasons in the reader's language (kept in every language)."""
+        return [reason_of(r) for r in self.screening_reasons]
 
     @property
     def screening_label(self) -> str:

@@ -18,6 +18,7 @@ from civilaffairs.accounts.access import grants_for
 from civilaffairs.accounts.models import Office, StaffRole
 from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.outage import Outage
+from civilaffairs.rules.engine import reason_of
 
 from .calendar import due_at_for
 from .forms import step_form
@@ -433,17 +434,13 @@ def do_record_screening(
     _save(case, acting_user, "screened")
     if not announce:
         return screening
-    # The applicant reads this on their page: written in their language, not in whatever
-    # language the worker's thread last served.
-    person = case.applicant or case.beneficiary
-    with translation.override(_user_language(person) if person else settings.LANGUAGE_CODE):
-        summary = screening_summary(payload)
+    # Read by the applicant and by staff, each in their own language: kept in every language.
     add_event(
         case,
         CaseEvent.Kind.SCREENING,
         actor=acting_user,
         public=True,
-        message=summary,
+        message=lambda: screening_summary(payload),
         data={"screening": screening.pk, "outcome": payload["outcome"]},
     )
     return screening
@@ -461,7 +458,7 @@ def screening_summary(payload: dict) -> str:
         )
     else:
         head = _("Automatic pre-check: a caseworker needs to look at some points.")
-    reasons = [r["reason"] for r in payload.get("results", []) if r.get("reason")]
+    reasons = [reason_of(r) for r in payload.get("results", []) if r.get("reason")]
     return "\n".join([head, *reasons])
 
 

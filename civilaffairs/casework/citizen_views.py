@@ -90,7 +90,7 @@ def _detail_context(request, case: Case, upload_form=None) -> dict:
             {"at": e.at, "title": _title(e, case), "who": _who(e, user), "message": e.text}
             for e in events
         ],
-        "screening_message": screening.message if screening else "",
+        "screening_message": screening.text if screening else "",
         "documents": case.documents.filter(shared_with_applicant=True).order_by(
             "uploaded_at", "id"
         ),

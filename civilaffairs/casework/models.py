@@ -517,3 +517,10 @@ class Screening(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.program} {self.outcome}"
+
+    @property
+    def rows(self) -> list[dict]:
+        """Each rule's result with its reason in the reader's language."""
+        from civilaffairs.rules.engine import reason_of
+
+        return [{**r, "reason": reason_of(r)} for r in self.results]

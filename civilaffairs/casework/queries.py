@@ -324,6 +324,20 @@ class QueueRow:
     state_label: str = ""
     priority_label: str = ""
     is_overdue: bool = False
+    # Calendar days to the promised date (negative once overdue), as on the case page.
+    days_left: int | None = None
+
+    @property
+    def is_due_soon(self) -> bool:
+        return (
+            self.days_left is not None
+            and 0 <= self.days_left <= Case.DUE_SOON_DAYS
+            and not self.is_overdue
+        )
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_left if self.is_overdue and self.days_left else 0
 
     @property
     def pk(self):
@@ -372,6 +386,7 @@ def queue_page(user, which: str, filters: dict, *, after: str | None, size: int)
     them up through the template engine for every row cost more than the rest of the list."""
     labels: dict[tuple, str] = {}
     now = timezone.now()
+    today = timezone.localdate(now)
 
     def label(key: tuple, text) -> str:
         if key not in labels:
@@ -381,6 +396,7 @@ def queue_page(user, which: str, filters: dict, *, after: str | None, size: int)
     def row(**values) -> QueueRow:
         service, state, priority = values["service"], values["state"], values["priority"]
         workflow = all_workflows().get(service)
+        due_at, is_open = values["due_at"], values["closed_at"] is None
         return QueueRow(
             **values,
             service_name=label(("service", service), lambda: get_service(service).name),
@@ -389,9 +405,8 @@ def queue_page(user, which: str, filters: dict, *, after: str | None, size: int)
                 lambda: workflow.states[state].label if workflow else state,
             ),
             priority_label=label(("priority", priority), lambda: Case.Priority(priority).label),
-            is_overdue=values["closed_at"] is None
-            and values["due_at"] is not None
-            and values["due_at"] < now,
+            is_overdue=is_open and due_at is not None and due_at < now,
+            days_left=(timezone.localdate(due_at) - today).days if is_open and due_at else None,
         )
 
     rows = queue_rows(user, which, filters)

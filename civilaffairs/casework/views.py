@@ -50,6 +50,7 @@ from .queries import (
     related_cases,
 )
 from .registry import all_services
+from .scope import Scope
 from .workflow import all_workflows
 
 PAGE_SIZE = 25
@@ -122,6 +123,9 @@ def _queue(request, which: str):
             "counts_query": query.urlencode(),
             "filter_query": filter_query,
             "can_bulk": can_bulk,
+            # A row's "Take" is offered for the cases of the offices the user works in.
+            "my_offices": Scope.of(user).offices if which == "office" else (),
+            "columns": 7 + can_bulk + (which == "office"),
         },
     )
 
@@ -291,7 +295,7 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
         "screening": screening,
         "screening_rows": [
             {**r, "outcome_label": _outcome_label(r.get("outcome", ""))}
-            for r in (screening.results if screening else [])
+            for r in (screening.rows if screening else [])
         ],
         "events": _timeline(case),
         "field_history": case_field_history(case),

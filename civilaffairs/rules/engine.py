@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     BooleanField,
@@ -177,13 +178,44 @@ class Screening:
         return self.outcome == Outcome.PASS
 
     def reasons(self) -> list[str]:
-        """The reasons of the rules not met, in rule order."""
-        return [r["reason"] for r in self.results if r["outcome"] != Outcome.PASS]
+        """The reasons of the rules not met, in rule order, in the reader's language."""
+        return [reason_of(r) for r in self.results if r["outcome"] != Outcome.PASS]
+
+    def reasons_in_languages(self) -> list[dict]:
+        """The same reasons, each in every language of the site ({code: text}), for a record
+        that is read later by people of either language (reason_of reads one back)."""
+        return [
+            r.get("reasons") or {settings.LANGUAGE_CODE: r["reason"]}
+            for r in self.results
+            if r["outcome"] != Outcome.PASS
+        ]
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["as_of"] = self.as_of.isoformat()
         return data
+
+
+def in_languages(make) -> dict[str, str]:
+    """What `make()` writes, in each language of the site: a screening is read later by the
+    citizen and by staff, each in their own language, so its reasons are kept in all."""
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            texts[code] = str(make() or "")
+    return texts
+
+
+def reason_of(result, language: str | None = None) -> str:
+    """A reason in `language` (by default the reader's), from a rule result (a dict with
+    "reason" and, since reasons are kept in every language, "reasons"), from a dict of texts
+    by language (Screening.reasons_in_languages), or a text kept before that."""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    if isinstance(result, str):
+        return result
+    if "reason" in result:
+        return (result.get("reasons") or {}).get(language) or result["reason"]
+    return result.get(language) or result.get(settings.LANGUAGE_CODE) or ""
 
 
 class _Values(dict):
@@ -274,7 +306,7 @@ def evaluate(
                     "rule_id": None,
                     "rule_name": "",
                     "outcome": Outcome.REFER.value,
-                    "reason": str(NoRulesInForce(program, ctx.as_of)),
+                    **_reason_fields(lambda: str(NoRulesInForce(program, ctx.as_of))),
                     "jsonlogic": None,
                 }
             ],
@@ -293,8 +325,6 @@ def evaluate(
     data = jsonlogic_data(facts, kinds)
     shown = {k: display(v) for k, v in params.items()}
     shown.update({name: _display_fact(name, value) for name, value in facts.items()})
-    language = translation.get_language()
-
     results = []
     for rule in rules:
         missing_facts = sorted(f for f in rule.used_facts() if facts.get(f) is None)
@@ -302,18 +332,24 @@ def evaluate(
         logic = None
         if missing_facts or missing_params:
             outcome = Outcome.REFER
-            reason = _missing_reason(missing_facts, missing_params)
+            reason = _reason_fields(lambda f=missing_facts, p=missing_params: _missing_reason(f, p))
         else:
             logic = compile_jsonlogic(rule.condition, params)
             met = bool(jsonLogic(logic, data))
             outcome = Outcome.PASS if met else Outcome(rule.on_fail)
-            reason = "" if met else _fill(rule.reason_in(language), shown)
+            reason = (
+                {"reason": ""}
+                if met
+                else _reason_fields(
+                    lambda rule=rule: _fill(rule.reason_in(translation.get_language()), shown)
+                )
+            )
         results.append(
             {
                 "rule_id": rule.pk,
                 "rule_name": rule.name,
                 "outcome": str(outcome),
-                "reason": reason,
+                **reason,
                 "jsonlogic": logic,
             }
         )
@@ -354,6 +390,16 @@ def _is_fact(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def _reason_fields(make) -> dict:
+    """A result's reason: in every language ("reasons") and in the language of the moment
+    ("reason", which readers of older screenings also find)."""
+    texts = in_languages(make)
+    return {
+        "reason": texts.get(translation.get_language() or "", "") or str(make()),
+        "reasons": texts,
+    }
 
 
 def _missing_reason(missing_facts, missing_params) -> str:

@@ -95,3 +95,57 @@ def test_the_case_page_shows_the_days_left_and_when_it_is_overdue(client, assist
     assert "text-bg-warning" in page and "剩余 2 天" in page_text(client.get(url))
     Case.objects.filter(pk=queued.pk).update(due_at=now - dt.timedelta(days=3))
     assert "已超期 3 天" in page_text(client.get(url))
+
+
+def _row(html: str, reference: str) -> str:
+    """The queue row (<tr>…</tr>) that holds a case's reference."""
+    at = html.index(reference)
+    return html[html.rindex("<tr", 0, at) : html.index("</tr>", at)]
+
+
+def test_the_office_queue_offers_each_case_to_take_with_its_days_left(
+    client, assistance_setup, queued
+):
+    p = assistance_setup
+    claim = reverse("casework:case-claim", args=[queued.pk])
+    sign_in(client, p.caseworker)
+    html = page_text(client.get(reverse("casework:queue-office")))
+    row = _row(html, queued.reference)
+    assert f'formaction="{claim}"' in row and 'form="take-form"' in row
+    assert f"剩余 {queued.days_left} 天" in row and "text-bg-light" in row
+    # The button posts the page's own form (a form cannot sit inside the bulk-assign form).
+    assert 'id="take-form"' in html
+    # Due soon, then overdue, said in the row as on the case page.
+    Case.objects.filter(pk=queued.pk).update(due_at=timezone.now() + dt.timedelta(days=1))
+    row = _row(page_text(client.get(reverse("casework:queue-office"))), queued.reference)
+    assert "剩余 1 天" in row and "text-bg-warning" in row
+    Case.objects.filter(pk=queued.pk).update(due_at=timezone.now() - dt.timedelta(days=2))
+    row = _row(page_text(client.get(reverse("casework:queue-office"))), queued.reference)
+    assert "已超期 2 天" in row and "text-bg-danger" in row
+    # Taken from its row: the case is the caseworker's, out of the office queue, in theirs.
+    response = client.post(claim)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "casework:case-detail", args=[queued.pk]
+    )
+    queued.refresh_from_db()
+    assert queued.assignee == p.caseworker
+    assert queued.reference not in page_text(client.get(reverse("casework:queue-office")))
+    assert queued.reference in page_text(client.get(reverse("casework:queue-mine")))
+
+
+def test_the_queue_offers_take_only_to_the_staff_of_the_handling_office(
+    client, assistance_setup, queued
+):
+    p = assistance_setup
+    claim = reverse("casework:case-claim", args=[queued.pk])
+    # The city supervisor sees the township's case in the queue but does not work there.
+    sign_in(client, p.supervisor)
+    html = page_text(client.get(reverse("casework:queue-office")))
+    assert queued.reference in html and claim not in html
+    sign_in(client, p.caseworker)
+    html = page_text(client.get(reverse("casework:queue-office")))
+    assert claim in html
+    # In English, the row's button and its days left speak English.
+    client.cookies["lang"] = "en"
+    row = _row(page_text(client.get(reverse("casework:queue-office"))), queued.reference)
+    assert ">Take<" in row and f"{queued.days_left} days left" in row

@@ -256,3 +256,41 @@ def test_a_due_review_reopens_the_case_and_completing_it_sets_the_next_date(
     app.refresh_from_db()
     assert app.case.state == "approved"
     assert app.next_review_on > dt.date.today()
+
+
+def test_screening_reasons_are_read_in_each_readers_language(client, assistance_setup, household):
+    """The worker screens in whatever language its thread last served; the citizen and the
+    staff each read the reasons in their own (issue #16, item 13)."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    from tests.auth import sign_in
+    from tests.pages import page_text
+
+    p = assistance_setup
+    app = submitted_dibao(p, household, income=Decimal("2000"))
+    with translation.override("en"):  # the worker's thread happens to be in English
+        do_screen_and_route(app.case.pk)
+    screening = Screening.objects.get(case=app.case)
+    [failed] = [r for r in screening.results if r["outcome"] == "fail"]
+    assert "不低于当地低保标准" in failed["reasons"]["zh-hans"]
+    assert "not below the local standard" in failed["reasons"]["en"]
+    zh, en = "不低于当地低保标准", "not below the local standard"
+    # The citizen (Chinese by default), then in English.
+    sign_in(client, p.citizen)
+    mine = reverse("cases:case-detail", args=[app.case.pk])
+    page = page_text(client.get(mine))
+    assert zh in page and en not in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = page_text(client.get(mine))
+    assert en in page and zh not in page
+    # The caseworker's case page, in each language.
+    sign_in(client, p.caseworker)
+    staff_page = reverse("casework:case-detail", args=[app.case.pk])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = page_text(client.get(staff_page))
+    assert zh in page and en not in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = page_text(client.get(staff_page))
+    assert en in page and zh not in page

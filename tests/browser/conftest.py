@@ -4,11 +4,13 @@ Never `playwright install` and never the network: the browser is /usr/bin/chromi
 page comes from pytest-django's live server.
 """
 
+import contextlib
 import os
 import re
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -58,6 +60,55 @@ def page(context):
     pg = context.new_page()
     yield pg
     pg.close()
+
+
+@pytest.fixture
+def contexts(browser, live_server):
+    """Opens a fresh browser context per person (cookies of their own), in the language given:
+    `open_context("en")` returns its page."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with contextlib.ExitStack() as stack:
+
+        def open_context(language: str):
+            ctx = browser.new_context(
+                base_url=live_server.url,
+                viewport={"width": 1280, "height": 900},
+                locale="zh-CN",
+                accept_downloads=True,
+            )
+            stack.callback(ctx.close)
+            ctx.set_default_timeout(TIMEOUT_MS)
+            ctx.add_cookies([{"name": "lang", "value": language, "url": live_server.url}])
+            return ctx.new_page()
+
+        yield open_context
+
+
+def log_in(page, username, language, landing=None):
+    """Log in through the form (on `landing`'s way, when given) and pass the second factor."""
+    from civilaffairs.accounts.forms import LoginForm
+    from tests.auth import pass_second_factor
+    from tests.factories import PASSWORD
+
+    page.goto(landing or reverse("accounts:login"))
+    page.get_by_label(label_pattern(label_of(LoginForm, "username", language))).fill(username)
+    page.get_by_label(label_pattern(label_of(LoginForm, "password", language))).fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name=t("Log in", language), exact=True).click()
+    pass_second_factor(page, username)
+
+
+def press(page, name):
+    """Press a button of the page's main content and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name=name, exact=True).click()
+
+
+def field(scope, form_class, name, language):
+    """A form field found by its label as the page shows it in `language`."""
+    return scope.get_by_label(label_pattern(label_of(form_class, name, language)))
 
 
 def load_axe(page) -> None:

@@ -5,7 +5,6 @@ the finding and the answer, and puts the household on a new notice; the answer r
 neighbour by e-mail; when the new notice is over the county approver (in English) approves.
 Before, nothing could resolve the objection and the case was blocked for good."""
 
-import contextlib
 import datetime as dt
 import re
 from zoneinfo import ZoneInfo
@@ -28,7 +27,7 @@ from tests.assistance.test_process import submitted_dibao, walk_to_county
 from tests.auth import pass_second_factor
 from tests.factories import PASSWORD
 
-from .conftest import TIMEOUT_MS, label_of, label_pattern, t
+from .conftest import field, label_of, label_pattern, t
 from .test_assistance_journey import (
     fresh,
     step_form,
@@ -39,28 +38,6 @@ pytestmark = [pytest.mark.browser]
 
 ZH, EN = "zh-hans", "en"
 OBJECTION = "该户在村口经营一家小卖部，收入没有申报。"
-
-
-@pytest.fixture
-def contexts(browser, live_server):
-    """A fresh browser context per person, in the language given."""
-    expect.set_options(timeout=TIMEOUT_MS)
-    with contextlib.ExitStack() as stack:
-
-        def open_context(language: str):
-            ctx = browser.new_context(
-                base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="zh-CN"
-            )
-            stack.callback(ctx.close)
-            ctx.set_default_timeout(TIMEOUT_MS)
-            ctx.add_cookies([{"name": "lang", "value": language, "url": live_server.url}])
-            return ctx.new_page()
-
-        yield open_context
-
-
-def field(scope, form_class, name, language):
-    return scope.get_by_label(label_pattern(label_of(form_class, name, language)))
 
 
 def test_an_objection_is_answered_and_the_case_goes_on_to_approval(contexts, personas_tx):

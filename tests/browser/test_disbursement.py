@@ -4,7 +4,6 @@ and downloads the bank file; the clerk reads the bank's result file (one paid, o
 account closed); 王秀英 (in Chinese) sees her payment paid, the other recipient (in English)
 sees hers failed and is told; the clerk gives the new account and the next batch pays it."""
 
-import contextlib
 import dataclasses
 import datetime as dt
 import re
@@ -13,7 +12,6 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from civilaffairs.accounts.forms import LoginForm
 from civilaffairs.accounts.models import StaffRole
 from civilaffairs.benefits import bankfile
 from civilaffairs.benefits.forms import AccountForm, PrepareBatchForm, ResultFileForm
@@ -21,48 +19,13 @@ from civilaffairs.benefits.models import DisbursementBatch, Payment
 from civilaffairs.people.models import Region
 from tests.assistance.conftest import citizen_household, setup_assistance
 from tests.assistance.test_process import approved_dibao
-from tests.auth import pass_second_factor
-from tests.factories import PASSWORD, PersonFactory, UserFactory, make_household, staff
+from tests.factories import PersonFactory, UserFactory, make_household, staff
 
-from .conftest import TIMEOUT_MS, label_of, label_pattern, t
+from .conftest import label_of, label_pattern, log_in, press, t
 
 pytestmark = [pytest.mark.browser]
 
 ZH, EN = "zh-hans", "en"
-
-
-@pytest.fixture
-def contexts(browser, live_server):
-    expect.set_options(timeout=TIMEOUT_MS)
-    with contextlib.ExitStack() as stack:
-
-        def open_context(language: str):
-            ctx = browser.new_context(
-                base_url=live_server.url,
-                viewport={"width": 1280, "height": 900},
-                locale="zh-CN",
-                accept_downloads=True,
-            )
-            stack.callback(ctx.close)
-            ctx.set_default_timeout(TIMEOUT_MS)
-            ctx.add_cookies([{"name": "lang", "value": language, "url": live_server.url}])
-            return ctx.new_page()
-
-        yield open_context
-
-
-def log_in(page, username, language, landing=None):
-    page.goto(landing or reverse("accounts:login"))
-    page.get_by_label(label_pattern(label_of(LoginForm, "username", language))).fill(username)
-    page.get_by_label(label_pattern(label_of(LoginForm, "password", language))).fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("main").get_by_role("button", name=t("Log in", language), exact=True).click()
-    pass_second_factor(page, username)
-
-
-def press(page, name):
-    with page.expect_navigation():
-        page.locator("main").get_by_role("button", name=name, exact=True).click()
 
 
 def test_a_batch_is_paid_by_the_bank_and_each_recipient_sees_what_happened(

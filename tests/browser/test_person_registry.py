@@ -4,7 +4,6 @@ makes a household with her as head and adds her husband, then finds the record o
 was made without a document and merges the two side by side, keeping the phone number of the
 other record."""
 
-import contextlib
 import datetime as dt
 import re
 
@@ -17,39 +16,12 @@ from civilaffairs.people.forms import AddMemberForm, HouseholdForm, MergeForm, P
 from civilaffairs.people.models import Household, Membership, Person, PersonMerge, Region
 from tests.factories import PersonFactory, valid_id
 
-from .conftest import TIMEOUT_MS, label_of, label_pattern, t
+from .conftest import field, label_of, press, t
 from .test_assistance_objection import EN, ZH, staff_log_in
 
 pytestmark = [pytest.mark.browser]
 
 HOME = "640104001002"
-
-
-@pytest.fixture
-def contexts(browser, live_server):
-    """A fresh browser context per person, in the language given."""
-    expect.set_options(timeout=TIMEOUT_MS)
-    with contextlib.ExitStack() as stack:
-
-        def open_context(language: str):
-            ctx = browser.new_context(
-                base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="zh-CN"
-            )
-            stack.callback(ctx.close)
-            ctx.set_default_timeout(TIMEOUT_MS)
-            ctx.add_cookies([{"name": "lang", "value": language, "url": live_server.url}])
-            return ctx.new_page()
-
-        yield open_context
-
-
-def field(scope, form_class, name, language):
-    return scope.get_by_label(label_pattern(label_of(form_class, name, language)))
-
-
-def press(page, label):
-    with page.expect_navigation():
-        page.locator("main").get_by_role("button", name=label, exact=True).click()
 
 
 def follow(page, label):
