@@ -23,3 +23,19 @@ def test_every_booking_step_title_is_translated():
         titles = [str(t) for t in STEP_TITLES.values()]
     assert "核对并预约" in titles
     assert not any(t.isascii() for t in titles), titles
+
+
+def test_a_person_has_a_xingming_and_a_place_a_mingcheng():
+    """A person's name is 姓名 wherever a form or the admin labels it (Person.name); places,
+    offices and organisations keep 名称."""
+    from django.utils import translation
+
+    from civilaffairs.accounts.models import Office
+    from civilaffairs.people.models import Person, Region
+
+    with translation.override("zh-hans"):
+        assert str(Person._meta.get_field("name").verbose_name) == "姓名"
+        assert str(Region._meta.get_field("name").verbose_name) == "名称"
+        assert str(Office._meta.get_field("name").verbose_name) == "名称"
+    with translation.override("en"):
+        assert str(Person._meta.get_field("name").verbose_name) == "name"

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from civilaffairs.lib import idnumber
@@ -238,7 +239,7 @@ class Person(models.Model):
     )
     # NULL rather than '' so that the unique constraint ignores people without a number.
     id_number = models.CharField(_("ID number"), max_length=32, null=True, blank=True)  # noqa: DJ001
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("date of birth"))
     ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
