@@ -11,6 +11,7 @@ from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -347,12 +348,32 @@ class Case(models.Model):
         left = self.days_left
         return left is not None and 0 <= left <= self.DUE_SOON_DAYS and not self.is_overdue
 
+    @property
+    def due_note(self) -> tuple[str, str] | None:
+        return due_note(self.days_left, self.is_overdue)
+
     def details(self):
         """The domain's one-to-one details row, whatever the domain."""
         for rel in self._meta.related_objects:
             if rel.one_to_one and hasattr(self, rel.get_accessor_name()):
                 return getattr(self, rel.get_accessor_name())
         return None
+
+
+def due_note(days_left: int | None, is_overdue: bool) -> tuple[str, str] | None:
+    """How close an open case is to its promised date, as the case page and the queue rows
+    say it: (colour, words): overdue by n days, due soon (Case.DUE_SOON_DAYS), or days left."""
+    if is_overdue:
+        late = -days_left if days_left and days_left < 0 else 0
+        if not late:
+            return "danger", gettext("Overdue")
+        return "danger", ngettext("Overdue by %(n)s day", "Overdue by %(n)s days", late) % {
+            "n": late
+        }
+    if days_left is None:
+        return None
+    colour = "warning" if 0 <= days_left <= Case.DUE_SOON_DAYS else "light"
+    return colour, ngettext("%(n)s day left", "%(n)s days left", days_left) % {"n": days_left}
 
 
 class CaseEvent(models.Model):
@@ -477,6 +498,9 @@ class Notification(models.Model):
     )
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    # What the system wrote, in every language of the site ({code: {"title", "body"}}), read
+    # back in the reader's (title_text, body_text); None when written as given.
+    translations = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -493,6 +517,17 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    def _in_reader_language(self) -> dict:
+        return (self.translations or {}).get(translation.get_language() or "") or {}
+
+    @property
+    def title_text(self) -> str:
+        return self._in_reader_language().get("title") or self.title
+
+    @property
+    def body_text(self) -> str:
+        return self._in_reader_language().get("body", self.body)
 
 
 class Screening(models.Model):

@@ -8,7 +8,10 @@ backends named in settings, and each sets its own `*_at` stamp when it went out.
 Titles and bodies are written in the recipient's language, not in whatever language the
 request or the worker thread happens to speak: pass lazy strings or callables, which are
 evaluated under the recipient's language (`lambda: _("Paid: %(n)s") % {"n": n}`; a lazy string
-formatted with % is evaluated at once, in the current language, so it must be wrapped).
+formatted with % is evaluated at once, in the current language, so it must be wrapped). A
+callable is also kept in every language of the site (`Notification.translations`): a reader
+who switches language reads their inbox in the new one; the copies that left the system were
+written in the recipient's.
 """
 
 import logging
@@ -33,6 +36,18 @@ def language_of(person) -> str:
     return (getattr(account, "language", "") or "") or settings.LANGUAGE_CODE
 
 
+def _in_languages(title, body) -> dict | None:
+    """Title and body in each language of the site, when the system writes them (callables
+    or lazy strings); None for text kept as given."""
+    if isinstance(title, str) and isinstance(body, str):
+        return None
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            texts[code] = {"title": _text(title)[:200], "body": _text(body)}
+    return texts
+
+
 def _text(value) -> str:
     if callable(value):
         value = value()
@@ -55,7 +70,10 @@ def notify(
         return None
     with translation.override(language_of(person)):
         title_text, body_text = _text(title)[:200], _text(body)
-    fields = {"case": case if case is not None else getattr(event, "case", None)}
+    fields = {
+        "case": case if case is not None else getattr(event, "case", None),
+        "translations": _in_languages(title, body),
+    }
     if event is not None:
         note, created = Notification.objects.get_or_create(
             event=event,

@@ -31,7 +31,7 @@ from civilaffairs.lib.lookup import get_or_404
 from civilaffairs.lib.paging import KeysetPage, keyset_page
 from civilaffairs.people.models import Membership
 
-from .models import QUEUE_ORDER, Case, Document, Notification
+from .models import QUEUE_ORDER, Case, Document, Notification, due_note
 from .registry import get_service
 from .scope import Scope
 from .workflow import all_workflows, queued_by_service
@@ -328,16 +328,8 @@ class QueueRow:
     days_left: int | None = None
 
     @property
-    def is_due_soon(self) -> bool:
-        return (
-            self.days_left is not None
-            and 0 <= self.days_left <= Case.DUE_SOON_DAYS
-            and not self.is_overdue
-        )
-
-    @property
-    def days_overdue(self) -> int:
-        return -self.days_left if self.is_overdue and self.days_left else 0
+    def due_note(self) -> tuple[str, str] | None:
+        return due_note(self.days_left, self.is_overdue)
 
     @property
     def pk(self):

@@ -135,3 +135,15 @@ def label_of(form_class, field: str, language: str = "zh-hans") -> str:
 def label_pattern(text: str) -> re.Pattern:
     """A field's accessible name: its label text plus the required-field asterisk."""
     return re.compile(rf"^\s*{re.escape(text)}\s*\*?\s*$")
+
+
+@pytest.fixture
+def demo_world(transactional_db):
+    """`manage.py load_demo`: the live server reads committed rows, so the package-wide `world`
+    of tests/security (one rolled-back transaction) cannot serve it."""
+    from civilaffairs.portal import demo
+    from tests.conftest import ensure_holidays, ensure_regions
+
+    ensure_regions()
+    ensure_holidays()
+    demo.load(log=lambda *args: None)

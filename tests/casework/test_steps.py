@@ -262,3 +262,31 @@ def test_a_handlers_refusal_is_shown_on_the_form_and_undoes_its_writes(world):
         )
     assert caught.value.form.errors["amount"] == ["Above the ceiling for this area."]
     assert not case.events.filter(message="half-way").exists()
+
+
+def test_the_inbox_reads_what_the_system_wrote_in_the_readers_language(client, world):
+    """A message the system writes (a callable) is kept in every language: the citizen who
+    switches to English reads it in English; what was typed stays as typed (issue #16, 13)."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from civilaffairs.casework.notify import notify
+    from tests.pages import page_text
+
+    citizen = UserFactory(username="13800009999", person=PersonFactory(name="赵敏"))
+    written = notify(citizen.person, lambda: _("Report received."))
+    typed = notify(citizen.person, "请携带户口簿原件。")
+    assert written.title == "已收到报告。" and written.translations["en"]["title"] == (
+        "Report received."
+    )
+    assert typed.translations is None
+    sign_in(client, citizen)
+    inbox = reverse("cases:inbox")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = page_text(client.get(inbox))
+    assert "已收到报告。" in page and "请携带户口簿原件。" in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = page_text(client.get(inbox))
+    assert "Report received." in page and "已收到报告。" not in page
+    assert "请携带户口簿原件。" in page
