@@ -174,7 +174,9 @@ def do_setup_registry(
 def do_generate_slots(registry=None, *, today: dt.date | None = None, acting_user=None) -> int:
     """Slots for every working day from tomorrow up to each registry's booking horizon, from
     its opening periods (a make-up working day on a weekend opens like a Monday). Idempotent:
-    existing slots are left as they are, so a capacity changed in the admin stays."""
+    existing slots are left as they are, so a capacity changed in the admin stays. No slot is
+    opened in a year whose holidays are not loaded (its holidays would look like working days):
+    they open once an administrator adds them, the next time this runs."""
     today = today or timezone.localdate()
     calendar = working_calendar()
     registries = RegistrationOffice.objects.bookable().prefetch_related("periods")
@@ -189,7 +191,7 @@ def do_generate_slots(registry=None, *, today: dt.date | None = None, acting_use
         rows = []
         for offset in range(1, reg.booking_days + 1):
             day = today + dt.timedelta(days=offset)
-            if not calendar.is_workday(day):
+            if not calendar.covers(day) or not calendar.is_workday(day):
                 continue
             weekday = day.weekday() if day.weekday() < 5 else 0
             for period in by_day.get(weekday, []):
@@ -224,6 +226,15 @@ def _lock_slot_with_room(slot: Slot, registry: RegistrationOffice, today: dt.dat
         raise ValidationError(_("This time belongs to another registry."))
     if slot.date <= today:
         raise ValidationError(_("Appointments can be booked from tomorrow on."))
+    if not working_calendar().covers(slot.date):
+        raise ValidationError(
+            _(
+                "Appointments in %(year)d cannot be booked yet: the public holidays of %(year)d "
+                "are not in the calendar. Please choose an earlier day or come back later."
+            )
+            % {"year": slot.date.year},
+            code="holidays",
+        )
     taken = (
         Appointment.objects.filter(slot=slot)
         .filter(

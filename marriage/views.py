@@ -18,8 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civilaffairs.accounts.access import log_access
-from civilaffairs.accounts.models import AccessLog
+from civilaffairs.casework.calendar import working_calendar
 from civilaffairs.casework.models import Case
 from civilaffairs.casework.views import step_forms
 from civilaffairs.lib.feedback import error_messages
@@ -68,8 +67,17 @@ def my_marriage(request):
 
 
 def _booking_window(registry):
+    """From tomorrow to the registry's horizon, but not into a year whose holidays are not
+    loaded (marriage.actions books no slot there): the year cut off, or None."""
     today = timezone.localdate()
-    return today + dt.timedelta(days=1), today + dt.timedelta(days=registry.booking_days)
+    first, last = today + dt.timedelta(days=1), today + dt.timedelta(days=registry.booking_days)
+    calendar = working_calendar()
+    if calendar.covers(last):
+        return first, last, None
+    closed = next(
+        y for y in range(first.year, last.year + 1) if not calendar.covers(dt.date(y, 1, 1))
+    )
+    return first, min(last, dt.date(closed - 1, 12, 31)), closed
 
 
 def _pick(request, *, start=None, end=None):
@@ -89,9 +97,9 @@ def _pick(request, *, start=None, end=None):
             .filter(pk=registry_id)
             .first()
         )
-    days, day, slots = [], None, []
+    days, day, slots, closed_year = [], None, [], None
     if registry is not None:
-        first, last = _booking_window(registry)
+        first, last, closed_year = _booking_window(registry)
         first, last = max(first, start or first), min(last, end or last)
         free = queries.free_slots(registry, start=first, end=last)
         days = sorted({s.date for s in free})
@@ -106,6 +114,7 @@ def _pick(request, *, start=None, end=None):
         "days": days,
         "day": day,
         "slots": slots,
+        "closed_year": closed_year,
     }
 
 
