@@ -15,7 +15,9 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from civilaffairs.accounts.access import log_access
 from civilaffairs.accounts.actions import do_update_office
+from civilaffairs.accounts.models import AccessLog
 from civilaffairs.casework.actions import (
     add_event,
     do_create_case,
@@ -809,6 +811,22 @@ def issue_certificates(app, record, kind, *, acting_user, day, number=None) -> l
         )
         for person in (record.man, record.woman)
     ]
+
+
+def do_print_certificate(certificate: Certificate, *, acting_user, request=None) -> AccessLog:
+    """A registrar of the registry that issued the certificate prints it, with both parties'
+    full ID numbers and birth dates (a certificate is a legal document): one reveal in the
+    platform's access log, naming the registrar, the case (the certificate itself when it has
+    none, as for records older than the portal) and why."""
+    _require_registrar(acting_user, certificate.registry_id)
+    target = certificate.application.case if certificate.application_id else certificate
+    return log_access(
+        acting_user,
+        AccessLog.Action.REVEAL_ID,
+        target,
+        detail=f"printed certificate {certificate.number}: full ID numbers of both parties",
+        request=request,
+    )
 
 
 def do_divorce_deadlines(*, today: dt.date | None = None) -> dict:

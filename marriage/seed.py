@@ -18,8 +18,9 @@ from .models import Certificate, MarriageRecord, RegistrationOffice
 
 CITY = "6401"  # 银川市
 REGISTRAR_HOME = "640104"  # 兴庆区: the `registrar` demo login works there
-# The permission group of registrars: a marriage or divorce certificate carries both parties'
-# full ID numbers and birth dates, so printing one is a logged reveal (marriage.views.certificate).
+# The permission group of registrars: the reveal permission of the person pages. (A marriage or
+# divorce certificate carries both parties' full ID numbers and birth dates whatever the group:
+# its registry's registrars print it, each print a logged reveal, marriage.views.certificate.)
 REGISTRARS_GROUP = "婚姻登记员"
 STANDARD_HOURS = [(weekday, dt.time(9, 0), dt.time(12, 0)) for weekday in range(5)] + [
     (weekday, dt.time(13, 30), dt.time(17, 0)) for weekday in range(5)
