@@ -745,16 +745,31 @@ def store_checks(app, results, acting_user):
     )
 
 
+def too_early(app: MarriageApplication, today: dt.date | None = None) -> str | None:
+    """Why the couple cannot be checked in today: their appointment is on a later day (on the
+    day itself, at any hour, they can). None when they may be."""
+    day = app.appointment_day()
+    if day is not None and day > (today or timezone.localdate()):
+        return _(
+            "The appointment is on %(day)s: the couple can be checked in on that day, not "
+            "before. If they want an earlier day, they change the appointment."
+        ) % {"day": day.isoformat()}
+    return None
+
+
 @transaction.atomic
 def do_check_in(app: MarriageApplication, *, acting_user) -> MarriageApplication:
     """The couple is at the counter. On the day they apply, the application is submitted (the
     platform's SLA clock starts) and checked in: the appointment is attended and every legal
     check runs (the "check_in" step, marriage.handlers); a possible prohibited relation then
     stops a marriage registration for review ("refer"). On the day they collect a divorce
-    certificate, the checks run again on the marriage to be dissolved."""
+    certificate, the checks run again on the marriage to be dissolved. Never before the day of
+    their appointment."""
     app = lock_app(app)
     if not is_registrar(acting_user, app.registry_id):
         raise PermissionDenied
+    if (early := too_early(app)) is not None:
+        raise ValidationError(early, code="early")
     case = app.case
     if case.state == "booked":
         do_submit_case(

@@ -491,6 +491,22 @@ class MarriageApplication(models.Model):
             self.kind == self.Kind.DIVORCE and state in ("cooling_off", "collection")
         )
 
+    def appointment_day(self) -> dt.date | None:
+        """The day of the couple's appointment for the visit at hand (to apply, while the case
+        is booked or just submitted; to collect a divorce certificate, afterwards): the earliest
+        one still held, or None when they hold none."""
+        purpose = (
+            Appointment.Purpose.APPLY
+            if self.case.state in ("booked", "submitted")
+            else Appointment.Purpose.COLLECT
+        )
+        return (
+            self.appointments.filter(purpose=purpose, status__in=Appointment.HOLDING)
+            .order_by("slot__date")
+            .values_list("slot__date", flat=True)
+            .first()
+        )
+
     def check_outcome(self) -> str:
         outcomes = {c.get("outcome") for c in self.checks}
         if "fail" in outcomes:

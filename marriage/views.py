@@ -380,6 +380,8 @@ def _counter_context(request, app):
         "overall": app.check_outcome(),
         "today": timezone.localdate(),
         "can_check_in": app.can_check_in,
+        # Before the appointment's day the counter says when, instead of the button.
+        "check_in_from": app.appointment_day() if app.can_check_in else None,
         "transition_forms": step_forms(case, request.user),
         "next_url": request.path,
     }

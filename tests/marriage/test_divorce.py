@@ -24,6 +24,7 @@ from tests.marriage.conftest import (
     SH,
     book_divorce,
     citizen,
+    on_the_day,
     receive_divorce,
     receive_step,
     refuse,
@@ -199,6 +200,7 @@ def test_a_divorce_needs_a_marriage_between_the_two_in_the_records(reg, fixed_cl
 
 def test_receipt_needs_the_written_agreement(reg, married, fixed_clock):
     ap = book_divorce(reg, *married)
+    on_the_day(ap)
     app = actions.do_check_in(ap.application, acting_user=reg.registrar)
     with pytest.raises(ValidationError) as exc:
         receive_step(
@@ -312,3 +314,24 @@ def test_both_parties_hear_of_a_withdrawal_in_its_own_transaction_and_by_email(
         callback()
     assert Notification.objects.get(event=event, person=b.person).emailed_at is not None
     assert ["partner@example.cn"] in [m.to for m in mail.outbox]
+
+
+def test_the_couple_is_not_checked_in_days_before_their_collection_visit(
+    reg, married, received, fixed_clock
+):
+    from marriage.models import Slot
+
+    a, b = married
+    actions.do_generate_slots(reg.home, today=dt.date(2026, 4, 1))
+    slot = Slot.objects.filter(registry=reg.home, date=dt.date(2026, 4, 9)).first()
+    ap = actions.do_book_collection(received, acting_user=a, slot=slot)
+    actions.do_confirm_appointment(ap, acting_user=b)
+    fixed_clock.move_to(at(dt.date(2026, 4, 7), 9))  # in the period, two days early
+    with pytest.raises(ValidationError, match="2026-04-09"):
+        actions.do_check_in(refresh(received), acting_user=reg.registrar)
+    ap.refresh_from_db()
+    assert ap.status == Appointment.Status.CONFIRMED
+    fixed_clock.move_to(at(dt.date(2026, 4, 9), 16))
+    actions.do_check_in(refresh(received), acting_user=reg.registrar)
+    ap.refresh_from_db()
+    assert ap.status == Appointment.Status.ATTENDED

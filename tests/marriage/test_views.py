@@ -22,6 +22,7 @@ from tests.marriage.conftest import (
     book,
     citizen,
     next_slot,
+    on_the_day,
     refuse,
     register,
     register_marriage,
@@ -159,8 +160,8 @@ def test_the_refused_couple_reads_the_refusal_letter(client, reg):
 
 def test_my_page_keeps_a_fixed_number_of_queries(client, reg, couple):
     a, b = couple
+    on_the_day(book(reg, a, b))  # (the clock first: a move ends the session)
     sign_in(client, a)
-    book(reg, a, b)
     with CaptureQueriesContext(connection) as one:
         page(client.get(reverse("marriage:my")))
     register_app = MarriageApplication.objects.get()
@@ -299,8 +300,18 @@ def test_the_registrar_checks_in_registers_and_prints_through_the_pages(client, 
     ap = book(reg, a, b)
     sign_in(client, reg.registrar)
     counter = reverse("marriage:counter", args=[ap.application_id])
+    check_in = reverse("marriage:counter-check-in", args=[ap.application_id])
+    # Days before the appointment the counter says from when, and a check-in is refused.
     html = page(client.get(counter))
-    assert reverse("marriage:counter-check-in", args=[ap.application_id]) in html
+    assert check_in not in html
+    assert f"预约日期为{ap.slot.date:%Y-%m-%d}" in html
+    response = client.post(check_in, follow=True)
+    assert f"预约日期为{ap.slot.date:%Y-%m-%d}" in page(response)
+    assert Case.objects.get(pk=ap.application.case_id).state == "booked"
+    on_the_day(ap)
+    sign_in(client, reg.registrar)  # a new day, a new session
+    html = page(client.get(counter))
+    assert check_in in html
     # The parties' ages are what the counter checks; their birth dates are not shown.
     assert f"{a.person.birth_date:%Y-%m-%d}" not in html and f"{a.person.age}岁" in html
     assert (
@@ -402,6 +413,7 @@ def test_divorce_at_the_counter_pages(client, reg, couple, fixed_clock):
     a, b = couple
     register(reg, a, b, fixed_clock)
     ap = book_divorce(reg, a, b)
+    on_the_day(ap)
     sign_in(client, reg.registrar)
     pk = ap.application_id
     client.post(reverse("marriage:counter-check-in", args=[pk]))
