@@ -15,7 +15,9 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from civilaffairs.accounts.access import log_access
 from civilaffairs.accounts.actions import do_update_office
+from civilaffairs.accounts.models import AccessLog
 from civilaffairs.casework.actions import (
     add_event,
     do_create_case,
@@ -174,7 +176,9 @@ def do_setup_registry(
 def do_generate_slots(registry=None, *, today: dt.date | None = None, acting_user=None) -> int:
     """Slots for every working day from tomorrow up to each registry's booking horizon, from
     its opening periods (a make-up working day on a weekend opens like a Monday). Idempotent:
-    existing slots are left as they are, so a capacity changed in the admin stays."""
+    existing slots are left as they are, so a capacity changed in the admin stays. No slot is
+    opened in a year whose holidays are not loaded (its holidays would look like working days):
+    they open once an administrator adds them, the next time this runs."""
     today = today or timezone.localdate()
     calendar = working_calendar()
     registries = RegistrationOffice.objects.bookable().prefetch_related("periods")
@@ -189,7 +193,7 @@ def do_generate_slots(registry=None, *, today: dt.date | None = None, acting_use
         rows = []
         for offset in range(1, reg.booking_days + 1):
             day = today + dt.timedelta(days=offset)
-            if not calendar.is_workday(day):
+            if not calendar.covers(day) or not calendar.is_workday(day):
                 continue
             weekday = day.weekday() if day.weekday() < 5 else 0
             for period in by_day.get(weekday, []):
@@ -224,6 +228,15 @@ def _lock_slot_with_room(slot: Slot, registry: RegistrationOffice, today: dt.dat
         raise ValidationError(_("This time belongs to another registry."))
     if slot.date <= today:
         raise ValidationError(_("Appointments can be booked from tomorrow on."))
+    if not working_calendar().covers(slot.date):
+        raise ValidationError(
+            _(
+                "Appointments in %(year)d cannot be booked yet: the public holidays of %(year)d "
+                "are not in the calendar. Please choose an earlier day or come back later."
+            )
+            % {"year": slot.date.year},
+            code="holidays",
+        )
     taken = (
         Appointment.objects.filter(slot=slot)
         .filter(
@@ -732,16 +745,31 @@ def store_checks(app, results, acting_user):
     )
 
 
+def too_early(app: MarriageApplication, today: dt.date | None = None) -> str | None:
+    """Why the couple cannot be checked in today: their appointment is on a later day (on the
+    day itself, at any hour, they can). None when they may be."""
+    day = app.appointment_day()
+    if day is not None and day > (today or timezone.localdate()):
+        return _(
+            "The appointment is on %(day)s: the couple can be checked in on that day, not "
+            "before. If they want an earlier day, they change the appointment."
+        ) % {"day": day.isoformat()}
+    return None
+
+
 @transaction.atomic
 def do_check_in(app: MarriageApplication, *, acting_user) -> MarriageApplication:
     """The couple is at the counter. On the day they apply, the application is submitted (the
     platform's SLA clock starts) and checked in: the appointment is attended and every legal
     check runs (the "check_in" step, marriage.handlers); a possible prohibited relation then
     stops a marriage registration for review ("refer"). On the day they collect a divorce
-    certificate, the checks run again on the marriage to be dissolved."""
+    certificate, the checks run again on the marriage to be dissolved. Never before the day of
+    their appointment."""
     app = lock_app(app)
     if not is_registrar(acting_user, app.registry_id):
         raise PermissionDenied
+    if (early := too_early(app)) is not None:
+        raise ValidationError(early, code="early")
     case = app.case
     if case.state == "booked":
         do_submit_case(
@@ -798,6 +826,22 @@ def issue_certificates(app, record, kind, *, acting_user, day, number=None) -> l
         )
         for person in (record.man, record.woman)
     ]
+
+
+def do_print_certificate(certificate: Certificate, *, acting_user, request=None) -> AccessLog:
+    """A registrar of the registry that issued the certificate prints it, with both parties'
+    full ID numbers and birth dates (a certificate is a legal document): one reveal in the
+    platform's access log, naming the registrar, the case (the certificate itself when it has
+    none, as for records older than the portal) and why."""
+    _require_registrar(acting_user, certificate.registry_id)
+    target = certificate.application.case if certificate.application_id else certificate
+    return log_access(
+        acting_user,
+        AccessLog.Action.REVEAL_ID,
+        target,
+        detail=f"printed certificate {certificate.number}: full ID numbers of both parties",
+        request=request,
+    )
 
 
 def do_divorce_deadlines(*, today: dt.date | None = None) -> dict:

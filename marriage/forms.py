@@ -165,6 +165,15 @@ class RefuseForm(StepForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A marriage is refused for marriage reasons, a divorce for divorce reasons.
+        if self.case is not None:
+            self.fields["refusal"].choices = [
+                ("", "---------"),
+                *self.case.marriage.refusal_choices(),
+            ]
+
     def initial_for(self, case) -> dict:
         failed = _failed_check(case.marriage)
         if failed is not None and failed.get("refusal"):

@@ -363,7 +363,53 @@ class MarriageApplication(models.Model):
             ),
         )
         NOT_IN_PERSON = "not_in_person", _("Both parties must appear in person")
+        NOT_VOLUNTARY = (
+            "not_voluntary",
+            _("Not the free will of both parties (Civil Code Art. 1046, 1076)"),
+        )
+        CAPACITY = (
+            "capacity",
+            _(
+                "A party lacks full civil capacity: a divorce is then decided by a court, not "
+                "registered by agreement"
+            ),
+        )
+        NOT_MAINLAND = (
+            "not_mainland",
+            _(
+                "The marriage was not registered in the Chinese mainland: the divorce is not "
+                "registered here"
+            ),
+        )
         OTHER = "other", _("Other reason")
+
+    # The legal reasons a registrar may refuse each kind of application for: a marriage is
+    # refused for what stops a marriage (Civil Code Art. 1046-1051), a divorce by agreement for
+    # what the law asks of one (Art. 1076 and the Marriage Registration Regulations: both in
+    # person and willing, a written agreement, full civil capacity, a marriage registered in
+    # the mainland and on record).
+    REFUSALS = {
+        Kind.REGISTRATION: (
+            Refusal.UNDER_AGE,
+            Refusal.MARRIED,
+            Refusal.RELATION,
+            Refusal.SAME_SEX,
+            Refusal.IDENTITY,
+            Refusal.NOT_IN_PERSON,
+            Refusal.NOT_VOLUNTARY,
+            Refusal.OTHER,
+        ),
+        Kind.DIVORCE: (
+            Refusal.NOT_IN_PERSON,
+            Refusal.NOT_VOLUNTARY,
+            Refusal.AGREEMENT,
+            Refusal.CAPACITY,
+            Refusal.NOT_MAINLAND,
+            Refusal.NO_MARRIAGE,
+            Refusal.IDENTITY,
+            Refusal.OTHER,
+        ),
+    }
 
     case = models.OneToOneField("casework.Case", on_delete=models.CASCADE, related_name="marriage")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
@@ -489,6 +535,26 @@ class MarriageApplication(models.Model):
         state = self.case.state
         return state == "booked" or (
             self.kind == self.Kind.DIVORCE and state in ("cooling_off", "collection")
+        )
+
+    def refusal_choices(self) -> list[tuple[str, str]]:
+        """The legal reasons this kind of application may be refused for."""
+        return [(r.value, r.label) for r in self.REFUSALS.get(self.kind, ())]
+
+    def appointment_day(self) -> dt.date | None:
+        """The day of the couple's appointment for the visit at hand (to apply, while the case
+        is booked or just submitted; to collect a divorce certificate, afterwards): the earliest
+        one still held, or None when they hold none."""
+        purpose = (
+            Appointment.Purpose.APPLY
+            if self.case.state in ("booked", "submitted")
+            else Appointment.Purpose.COLLECT
+        )
+        return (
+            self.appointments.filter(purpose=purpose, status__in=Appointment.HOLDING)
+            .order_by("slot__date")
+            .values_list("slot__date", flat=True)
+            .first()
         )
 
     def check_outcome(self) -> str:

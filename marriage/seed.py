@@ -18,8 +18,9 @@ from .models import Certificate, MarriageRecord, RegistrationOffice
 
 CITY = "6401"  # 银川市
 REGISTRAR_HOME = "640104"  # 兴庆区: the `registrar` demo login works there
-# The permission group of registrars: a marriage or divorce certificate carries both parties'
-# full ID numbers and birth dates, so printing one is a logged reveal (marriage.views.certificate).
+# The permission group of registrars: the reveal permission of the person pages. (A marriage or
+# divorce certificate carries both parties' full ID numbers and birth dates whatever the group:
+# its registry's registrars print it, each print a logged reveal, marriage.views.certificate.)
 REGISTRARS_GROUP = "婚姻登记员"
 STANDARD_HOURS = [(weekday, dt.time(9, 0), dt.time(12, 0)) for weekday in range(5)] + [
     (weekday, dt.time(13, 30), dt.time(17, 0)) for weekday in range(5)
@@ -250,7 +251,18 @@ def demo_divorce(registries, log) -> int:
         for p in (record.woman, record.man)
     ]
     ap = do_book_divorce(acting_user=users[0], registry=home, slot=slot)
-    do_confirm_appointment(ap, acting_user=users[1])
+    ap = do_confirm_appointment(ap, acting_user=users[1])
+    # The demo has no past: as if they had booked days ago, their appointment is today (at an
+    # extra opening when today is a rest day), for a couple is checked in on its day only.
+    today_slot, _made = Slot.objects.get_or_create(
+        registry=home,
+        date=timezone.localdate(),
+        start=dt.time(9, 0),
+        defaults={"end": dt.time(9, 30), "capacity": home.slot_capacity},
+    )
+    ap.slot = today_slot
+    ap._history_user = users[0]
+    ap.save()
     app = do_check_in(ap.application, acting_user=registrar)
     do_transition(
         app.case,

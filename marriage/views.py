@@ -18,8 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civilaffairs.accounts.access import log_access
-from civilaffairs.accounts.models import AccessLog
+from civilaffairs.casework.calendar import working_calendar
 from civilaffairs.casework.models import Case
 from civilaffairs.casework.views import step_forms
 from civilaffairs.lib.feedback import error_messages
@@ -68,8 +67,17 @@ def my_marriage(request):
 
 
 def _booking_window(registry):
+    """From tomorrow to the registry's horizon, but not into a year whose holidays are not
+    loaded (marriage.actions books no slot there): the year cut off, or None."""
     today = timezone.localdate()
-    return today + dt.timedelta(days=1), today + dt.timedelta(days=registry.booking_days)
+    first, last = today + dt.timedelta(days=1), today + dt.timedelta(days=registry.booking_days)
+    calendar = working_calendar()
+    if calendar.covers(last):
+        return first, last, None
+    closed = next(
+        y for y in range(first.year, last.year + 1) if not calendar.covers(dt.date(y, 1, 1))
+    )
+    return first, min(last, dt.date(closed - 1, 12, 31)), closed
 
 
 def _pick(request, *, start=None, end=None):
@@ -89,9 +97,9 @@ def _pick(request, *, start=None, end=None):
             .filter(pk=registry_id)
             .first()
         )
-    days, day, slots = [], None, []
+    days, day, slots, closed_year = [], None, [], None
     if registry is not None:
-        first, last = _booking_window(registry)
+        first, last, closed_year = _booking_window(registry)
         first, last = max(first, start or first), min(last, end or last)
         free = queries.free_slots(registry, start=first, end=last)
         days = sorted({s.date for s in free})
@@ -106,6 +114,7 @@ def _pick(request, *, start=None, end=None):
         "days": days,
         "day": day,
         "slots": slots,
+        "closed_year": closed_year,
     }
 
 
@@ -371,6 +380,8 @@ def _counter_context(request, app):
         "overall": app.check_outcome(),
         "today": timezone.localdate(),
         "can_check_in": app.can_check_in,
+        # Before the appointment's day the counter says when, instead of the button.
+        "check_in_from": app.appointment_day() if app.can_check_in else None,
         "transition_forms": step_forms(case, request.user),
         "next_url": request.path,
     }
@@ -412,26 +423,18 @@ def staff_refusal_letter(request, pk):
 @login_required
 @require_GET
 def certificate(request, pk):
-    """The printable certificate (print CSS): one booklet, for one holder."""
+    """The printable certificate (print CSS): one booklet, for one holder. A certificate is a
+    legal document and carries both parties' full ID numbers and birth dates, so only a
+    registrar of the registry that issued it opens it (queries.access_certificate: 403 for
+    other staff and citizens, 404 for another registry's registrar), never a masked copy; each
+    print is one reveal in the access log (actions.do_print_certificate)."""
     cert = queries.access_certificate(request.user, pk)
+    actions.do_print_certificate(cert, acting_user=request.user, request=request)
     record = cert.record
-    parties = [record.man, record.woman]
-    # The booklet carries the full ID numbers and birth dates (either gives the other back,
-    # lib/masking.py): only for staff allowed to see them, logged.
-    full_ids = request.user.has_perm("accounts.reveal_id_number")
-    if full_ids:
-        for person in parties:
-            log_access(
-                request.user,
-                AccessLog.Action.REVEAL_ID,
-                person,
-                detail=f"certificate {cert.number}",
-                request=request,
-            )
     return render(
         request,
         "marriage/certificate.html",
-        {"cert": cert, "record": record, "parties": parties, "full_ids": full_ids},
+        {"cert": cert, "record": record, "parties": [record.man, record.woman]},
     )
 
 

@@ -50,6 +50,11 @@ def _release(case_id: int):
     actions.do_after_close(case_id)
 
 
+def _on_appointment_day(case):
+    """Checking in waits for the day of the couple's appointment."""
+    return actions.too_early(case.marriage)
+
+
 def _relation_flagged(case):
     if case.marriage.check_outcome() != "refer":
         return _("Only a possible prohibited relation found by the checks stops for review.")
@@ -171,6 +176,7 @@ def registration() -> Workflow:
             "checking",
             _("Check in at the counter"),
             who=at_registry,
+            guard=_on_appointment_day,
             handler=handlers.check_in,
         ),
         # The platform's screening fires this on a case left in "submitted"; the counter never
@@ -284,6 +290,7 @@ def divorce() -> Workflow:
             "checking",
             _("Check in at the counter"),
             who=at_registry,
+            guard=_on_appointment_day,
             handler=handlers.check_in,
         ),
         Transition("screen", ("submitted",), "checking", _("Checks"), system=True),

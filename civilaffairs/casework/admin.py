@@ -2,15 +2,18 @@
 
 Cases, events, documents, screenings and notifications are read-only here: a state changes only
 through casework.actions, which lock the row, check the right and write the timeline. Holidays
-are configuration and are edited here; saving one clears the cached working calendar.
+are configuration and are edited here; saving one clears the cached working calendar. While
+this year's or next year's holidays are missing, the holiday list says so: nothing that must
+avoid a holiday (a marriage registry's appointments) is opened in a year not loaded.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.lib.masking import mask_name
 
-from .calendar import forget_calendar
+from .calendar import forget_calendar, missing_holiday_years
 from .forms import state_choices
 from .models import Case, CaseEvent, Document, Holiday, Notification, Screening
 from .registry import get_service, service_choices
@@ -183,6 +186,20 @@ class HolidayAdmin(admin.ModelAdmin):
     list_filter = ("is_workday",)
     date_hierarchy = "date"
     ordering = ("-date",)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            for year in missing_holiday_years():
+                messages.warning(
+                    request,
+                    gettext(
+                        "The public holidays of %(year)d are not loaded. Until they are, no "
+                        "appointments are offered on days in %(year)d and periods counted into "
+                        "it miss its holidays: add them from the State Council's notice."
+                    )
+                    % {"year": year},
+                )
+        return super().changelist_view(request, extra_context)
 
     # Saving configuration and forgetting the cached calendar built from it: no business logic.
     def save_model(self, request, obj, form, change):

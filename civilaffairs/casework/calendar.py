@@ -16,7 +16,7 @@ def cache_key() -> str:
     """Per database: two sites (or two parallel test runs) sharing one Redis keep apart."""
     from django.db import connection
 
-    return f"casework:calendar:v1:{connection.settings_dict['NAME']}"
+    return f"casework:calendar:v2:{connection.settings_dict['NAME']}"
 
 
 def working_calendar() -> Calendar:
@@ -25,9 +25,24 @@ def working_calendar() -> Calendar:
     if cached is not None:
         return cached
     rows = list(Holiday.objects.values_list("date", "is_workday"))
-    cal = Calendar.of(holidays=[d for d, w in rows if not w], workdays=[d for d, w in rows if w])
+    cal = Calendar.of(
+        holidays=[d for d, w in rows if not w],
+        workdays=[d for d, w in rows if w],
+        years={d.year for d, _w in rows},
+    )
     cache.set(cache_key(), cal, 3600)
     return cal
+
+
+def missing_holiday_years(today: dt.date | None = None) -> list[int]:
+    """This year and next, where their holidays are not loaded yet: nothing that must avoid a
+    holiday (an appointment) is planned in them until an administrator adds them (the holiday
+    admin warns)."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    calendar = working_calendar()
+    return [y for y in (today.year, today.year + 1) if not calendar.covers(dt.date(y, 1, 1))]
 
 
 def forget_calendar():

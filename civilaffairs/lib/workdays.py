@@ -1,6 +1,10 @@
 """Working-day arithmetic for SLA clocks and statutory periods (e.g. the 7-working-day public
 notice). Weekends are rest days unless listed as make-up working days (调休); public holidays
-are rest days. The caller passes the calendar (casework.calendar reads the Holiday table)."""
+are rest days. The caller passes the calendar (casework.calendar reads the Holiday table).
+
+A calendar knows the holidays of the years whose State Council notice is loaded (`years`); in
+any other year a weekday may well be a holiday nobody has entered yet, so what must not fall on
+a holiday (an appointment) is not planned there (`covers`)."""
 
 import datetime as dt
 from collections.abc import Iterable
@@ -11,10 +15,25 @@ from dataclasses import dataclass, field
 class Calendar:
     holidays: frozenset[dt.date] = field(default_factory=frozenset)
     workdays: frozenset[dt.date] = field(default_factory=frozenset)  # weekend days worked
+    years: frozenset[int] = field(default_factory=frozenset)  # whose holidays are loaded
 
     @classmethod
-    def of(cls, holidays: Iterable[dt.date] = (), workdays: Iterable[dt.date] = ()) -> "Calendar":
-        return cls(frozenset(holidays), frozenset(workdays))
+    def of(
+        cls,
+        holidays: Iterable[dt.date] = (),
+        workdays: Iterable[dt.date] = (),
+        years: Iterable[int] = (),
+    ) -> "Calendar":
+        return cls(frozenset(holidays), frozenset(workdays), frozenset(years))
+
+    @property
+    def last_year(self) -> int | None:
+        """The last year whose holidays are loaded (None: none are)."""
+        return max(self.years, default=None)
+
+    def covers(self, day: dt.date) -> bool:
+        """Whether the holidays of `day`'s year are loaded."""
+        return day.year in self.years
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self.workdays:

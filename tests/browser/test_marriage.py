@@ -3,13 +3,15 @@ partner confirms, the registrar checks them in and registers them, and the certi
 renders (on screen and for print). The citizen pages pass axe-core with no serious or
 critical violation.
 
-The clock is not moved here: the live server sets session cookies the browser must accept.
+The clock moves only forward here (to an appointment's day, for the couple is checked in on
+that day and not before): the live server sets session cookies the browser must accept.
 """
 
 import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -22,7 +24,7 @@ from marriage.models import Appointment, Certificate, MarriageRecord
 from tests.auth import pass_second_factor
 from tests.conftest import ensure_holidays, ensure_regions
 from tests.factories import PASSWORD, PersonFactory, UserFactory, office_for, staff
-from tests.marriage.conftest import receive_step, refuse, register_marriage
+from tests.marriage.conftest import SH, receive_step, refuse, register_marriage
 
 from .conftest import label_of, label_pattern, t
 from .test_portal import describe, run_axe
@@ -79,7 +81,7 @@ def assert_accessible(pg, where):
 
 
 def test_a_couple_books_the_registrar_registers_them_and_the_certificate_renders(
-    world, browser, live_server
+    world, browser, live_server, request
 ):
     man, woman = world["man"], world["woman"]
 
@@ -121,10 +123,22 @@ def test_a_couple_books_the_registrar_registers_them_and_the_certificate_renders
     assert appointment.status == Appointment.Status.CONFIRMED
     pg.context.close()
 
-    # 3. The registrar opens the day's list, checks them in and registers them.
+    # 3. Days before, the registrar's counter says when the couple can be checked in; on the
+    # day the registrar opens the day's list, checks them in and registers them.
+    reference = appointment.application.case.reference
+    counter = reverse("marriage:counter", args=[appointment.application_id])
+    pg = log_in(browser, live_server, "registrar")
+    pg.goto(counter)
+    expect(pg.locator("main .check-in-later")).to_contain_text(f"{appointment.slot.date:%Y-%m-%d}")
+    expect(pg.get_by_role("button", name=t("Check in and run the checks"))).to_have_count(0)
+    pg.context.close()
+    clock = time_machine.travel(
+        dt.datetime.combine(appointment.slot.date, appointment.slot.start, tzinfo=SH), tick=True
+    )
+    clock.start()
+    request.addfinalizer(clock.stop)
     pg = log_in(browser, live_server, "registrar")
     pg.goto(reverse("marriage:staff-appointments") + f"?date={appointment.slot.date:%Y-%m-%d}")
-    reference = appointment.application.case.reference
     pg.get_by_role("link", name=reference).click()
     with pg.expect_navigation():
         pg.get_by_role("button", name=t("Check in and run the checks")).click()
@@ -150,6 +164,9 @@ def test_a_couple_books_the_registrar_registers_them_and_the_certificate_renders
     expect(pg.locator(".certificate__number")).to_have_text(record.certificate_number)
     expect(pg.locator(".certificate")).to_contain_text("张伟")
     expect(pg.locator(".certificate")).to_contain_text("李娜")
+    # A legal document: both full ID numbers, for the registrar who prints it.
+    expect(pg.locator(".certificate")).to_contain_text(woman.person.id_number)
+    expect(pg.locator(".certificate")).to_contain_text(man.person.id_number)
     pg.emulate_media(media="print")
     expect(pg.locator(".site-header")).to_be_hidden()
     expect(pg.locator(".certificate")).to_be_visible()
@@ -161,19 +178,25 @@ def test_a_couple_books_the_registrar_registers_them_and_the_certificate_renders
     assert man.person.marital_status == woman.person.marital_status == "married"
 
 
-def test_the_refusal_letter_and_the_divorce_countdown_pass_axe(world, browser, live_server):
+def test_the_refusal_letter_and_the_divorce_countdown_pass_axe(
+    world, browser, live_server, request
+):
     """The citizen pages of a refused registration and of a divorce in its cooling-off."""
     man, woman = world["man"], world["woman"]
     registry, registrar = world["registry"], world["registrar"]
     from marriage.models import MarriageApplication, Slot
 
     slots = list(Slot.objects.filter(registry=registry).order_by("date", "start")[:2])
+    # The couples are checked in on their appointments' day: the clock goes there (forward).
+    clock = time_machine.travel(
+        dt.datetime.combine(slots[1].date, slots[1].start, tzinfo=SH), tick=True
+    )
     # A young man refused for his age, to read the letter.
     young = UserFactory(
         username="13900000013",
-        # 20 or 21 whatever the day: under the men's minimum of 22.
+        # 19 or 20 whatever the day (the clock moves a few days on): under the men's 22.
         person=PersonFactory(
-            name="刘洋", sex="M", birth_date=dt.date(dt.date.today().year - 21, 1, 1)
+            name="刘洋", sex="M", birth_date=dt.date(dt.date.today().year - 20, 6, 1)
         ),
     )
     other = UserFactory(
@@ -188,8 +211,7 @@ def test_the_refusal_letter_and_the_divorce_countdown_pass_axe(world, browser, l
         partner_id_number=other.person.id_number,
         declaration=True,
     )
-    app = actions.do_check_in(ap.application, acting_user=registrar)
-    refuse(app, acting_user=registrar)
+    young_app = ap.application
     # 张伟 and 李娜 married, then filed a divorce.
     ap = actions.do_book_registration(
         acting_user=man,
@@ -199,9 +221,16 @@ def test_the_refusal_letter_and_the_divorce_countdown_pass_axe(world, browser, l
         partner_id_number=woman.person.id_number,
         declaration=True,
     )
+    traveller = clock.start()
+    request.addfinalizer(clock.stop)
+    app = actions.do_check_in(young_app, acting_user=registrar)
+    refuse(app, acting_user=registrar)
     app = actions.do_check_in(ap.application, acting_user=registrar)
     register_marriage(app, acting_user=registrar, photos_checked=True, declarations_signed=True)
-    ap = actions.do_book_divorce(acting_user=woman, registry=registry, slot=slots[1])
+    actions.do_generate_slots(registry)  # the daily task, on the new day
+    later = Slot.objects.filter(registry=registry, date__gt=slots[1].date).order_by("date").first()
+    ap = actions.do_book_divorce(acting_user=woman, registry=registry, slot=later)
+    traveller.move_to(dt.datetime.combine(later.date, later.start, tzinfo=SH))
     app = actions.do_check_in(ap.application, acting_user=registrar)
     receive_step(
         app,

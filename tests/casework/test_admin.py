@@ -1,11 +1,14 @@
 """The admin shows the case engine read-only; holidays are edited there and reset the calendar."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 
 from civilaffairs.casework.actions import do_assign_case
-from civilaffairs.casework.calendar import cache_key, working_calendar
+from civilaffairs.casework.calendar import cache_key, forget_calendar, working_calendar
 from civilaffairs.casework.document_actions import do_add_document
 from civilaffairs.casework.models import Case, Holiday
 from tests.auth import sign_in
@@ -72,3 +75,21 @@ def test_saving_a_holiday_in_the_admin_clears_the_cached_calendar(admin_client, 
     assert response.status_code == 302
     assert Holiday.objects.filter(date="2031-10-01").exists()
     assert cache.get(cache_key()) is None
+
+
+def test_the_holiday_list_warns_while_next_years_holidays_are_not_loaded(admin_client):
+    """Appointments are not offered in a year whose holidays are not loaded: the administrator
+    reads so on the holiday list until they add next year's."""
+    url = reverse("admin:casework_holiday_changelist")
+    with time_machine.travel(dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC)):
+        Holiday.objects.filter(date__year=2027).delete()
+        forget_calendar()
+        html = admin_client.get(url).content.decode()
+        assert "The public holidays of 2027 are not loaded" in html
+        assert "The public holidays of 2026" not in html
+        admin_client.post(
+            reverse("admin:casework_holiday_add"),
+            {"date": "2027-01-01", "name": "元旦", "is_workday": ""},
+        )
+        html = admin_client.get(url).content.decode()
+        assert "are not loaded" not in html

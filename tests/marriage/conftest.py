@@ -41,10 +41,25 @@ def english():
         yield
 
 
+# The clock of the test running (fixed_clock), which the helpers move to an appointment's day.
+_clock = None
+
+
 @pytest.fixture(autouse=True)
 def fixed_clock():
+    global _clock
     with time_machine.travel(START, tick=True) as traveller:
-        yield traveller
+        _clock = traveller
+        try:
+            yield traveller
+        finally:
+            _clock = None
+
+
+def on_the_day(ap: Appointment, traveller=None):
+    """The clock moved to the appointment's time: a couple is checked in on its day only."""
+    traveller = traveller or _clock
+    traveller.move_to(dt.datetime.combine(ap.slot.date, ap.slot.start, tzinfo=SH))
 
 
 @dataclass
@@ -121,10 +136,10 @@ def book(reg, a, b, *, registry=None, slot=None) -> Appointment:
 
 
 def at_counter(reg, a, b, traveller=None) -> MarriageApplication:
-    """Booked, confirmed, and the couple checked in on the appointment day."""
+    """Booked, confirmed, and the couple checked in on the appointment day (the clock moves
+    there)."""
     ap = book(reg, a, b)
-    if traveller is not None:
-        traveller.move_to(dt.datetime.combine(ap.slot.date, ap.slot.start, tzinfo=SH))
+    on_the_day(ap, traveller)
     app = MarriageApplication.objects.get(pk=ap.application_id)
     return actions.do_check_in(app, acting_user=reg.registrar)
 
@@ -183,7 +198,7 @@ def book_divorce(reg, a, b, *, registry=None) -> Appointment:
 
 def receive_divorce(reg, a, b, traveller) -> MarriageApplication:
     ap = book_divorce(reg, a, b)
-    traveller.move_to(dt.datetime.combine(ap.slot.date, ap.slot.start, tzinfo=SH))
+    on_the_day(ap, traveller)
     app = MarriageApplication.objects.get(pk=ap.application_id)
     actions.do_check_in(app, acting_user=reg.registrar)
     return receive_step(

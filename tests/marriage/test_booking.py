@@ -9,10 +9,13 @@ import time
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.urls import reverse
 
-from civilaffairs.casework.models import Case, Notification
+from civilaffairs.casework.calendar import forget_calendar
+from civilaffairs.casework.models import Case, Holiday, Notification
 from marriage import actions
 from marriage.models import Appointment, MarriageApplication, Slot
+from tests.auth import sign_in
 from tests.marriage.conftest import SH, book, citizen, next_slot, setup_registries
 
 
@@ -320,3 +323,80 @@ def test_opening_hours_read_as_grouped_days():
     with translation.override("en"):
         text = RegistrationOffice().hours_text(periods)
     assert text == "Monday–Friday 09:00-12:00; Saturday 09:00-11:00"
+
+
+@pytest.fixture
+def next_year_not_loaded(fixed_clock):
+    """20 December 2026, and the holidays of 2027 not loaded yet."""
+    Holiday.objects.filter(date__year=2027).delete()
+    forget_calendar()
+    fixed_clock.move_to(dt.datetime(2026, 12, 20, 9, 0, tzinfo=SH))
+
+
+@pytest.mark.django_db
+class TestHolidaysNotLoaded:
+    """A weekday of a year whose holidays nobody has entered may be a holiday: no appointment
+    is offered in it until they are."""
+
+    def test_no_slot_opens_in_that_year_until_its_holidays_are_loaded(
+        self, reg, next_year_not_loaded
+    ):
+        actions.do_generate_slots(reg.home)  # the daily task: its horizon reaches 10 January
+        days = set(
+            Slot.objects.filter(registry=reg.home, date__gt=dt.date(2026, 12, 20)).values_list(
+                "date", flat=True
+            )
+        )
+        assert max(days) == dt.date(2026, 12, 31)
+        Holiday.objects.create(date=dt.date(2027, 1, 1), name="元旦")
+        forget_calendar()
+        assert actions.do_generate_slots(reg.home) > 0  # the next run opens them
+        days = set(Slot.objects.filter(registry=reg.home).values_list("date", flat=True))
+        assert dt.date(2027, 1, 4) in days and dt.date(2027, 1, 1) not in days
+
+    def test_a_slot_in_that_year_is_not_booked_even_when_added_by_hand(
+        self, reg, couple, next_year_not_loaded
+    ):
+        a, b = couple
+        extra = Slot.objects.create(
+            registry=reg.home,
+            date=dt.date(2027, 1, 5),
+            start=dt.time(9, 0),
+            end=dt.time(9, 30),
+            capacity=2,
+        )
+        with pytest.raises(ValidationError) as exc:
+            actions.do_book_registration(
+                acting_user=a,
+                registry=reg.home,
+                slot=extra,
+                partner_name=b.person.name,
+                partner_id_number=b.person.id_number,
+                declaration=True,
+            )
+        assert exc.value.messages == [
+            "Appointments in 2027 cannot be booked yet: the public holidays of 2027 are not in "
+            "the calendar. Please choose an earlier day or come back later."
+        ]
+        assert not Appointment.objects.exists() and not MarriageApplication.objects.exists()
+
+    def test_the_booking_page_offers_no_day_of_that_year_and_says_why(
+        self, client, reg, couple, next_year_not_loaded
+    ):
+        Slot.objects.create(
+            registry=reg.home,
+            date=dt.date(2027, 1, 5),
+            start=dt.time(9, 0),
+            end=dt.time(9, 30),
+            capacity=2,
+        )
+        actions.do_generate_slots(reg.home)
+        sign_in(client, couple[0])
+        url = reverse("marriage:book-registration")
+        response = client.get(url, {"registry": reg.home.pk})
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "date=2026-12-21" in html and "date=2027-" not in html
+        assert "2027年的法定节假日" in html
+        response = client.get(url, {"registry": reg.home.pk, "date": "2027-01-05"})
+        assert 'name="slot"' not in response.content.decode()

@@ -4,6 +4,7 @@ certificate together, else deemed withdrawn by the daily task. Marital status in
 record follows the marriage records through marriage, divorce and remarriage."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +25,7 @@ from tests.marriage.conftest import (
     SH,
     book_divorce,
     citizen,
+    on_the_day,
     receive_divorce,
     receive_step,
     refuse,
@@ -199,6 +201,7 @@ def test_a_divorce_needs_a_marriage_between_the_two_in_the_records(reg, fixed_cl
 
 def test_receipt_needs_the_written_agreement(reg, married, fixed_clock):
     ap = book_divorce(reg, *married)
+    on_the_day(ap)
     app = actions.do_check_in(ap.application, acting_user=reg.registrar)
     with pytest.raises(ValidationError) as exc:
         receive_step(
@@ -312,3 +315,69 @@ def test_both_parties_hear_of_a_withdrawal_in_its_own_transaction_and_by_email(
         callback()
     assert Notification.objects.get(event=event, person=b.person).emailed_at is not None
     assert ["partner@example.cn"] in [m.to for m in mail.outbox]
+
+
+def test_the_couple_is_not_checked_in_days_before_their_collection_visit(
+    reg, married, received, fixed_clock
+):
+    from marriage.models import Slot
+
+    a, b = married
+    actions.do_generate_slots(reg.home, today=dt.date(2026, 4, 1))
+    slot = Slot.objects.filter(registry=reg.home, date=dt.date(2026, 4, 9)).first()
+    ap = actions.do_book_collection(received, acting_user=a, slot=slot)
+    actions.do_confirm_appointment(ap, acting_user=b)
+    fixed_clock.move_to(at(dt.date(2026, 4, 7), 9))  # in the period, two days early
+    with pytest.raises(ValidationError, match="2026-04-09"):
+        actions.do_check_in(refresh(received), acting_user=reg.registrar)
+    ap.refresh_from_db()
+    assert ap.status == Appointment.Status.CONFIRMED
+    fixed_clock.move_to(at(dt.date(2026, 4, 9), 16))
+    actions.do_check_in(refresh(received), acting_user=reg.registrar)
+    ap.refresh_from_db()
+    assert ap.status == Appointment.Status.ATTENDED
+
+
+MARRIAGE_ONLY = {"under_age", "married", "relation", "same_sex"}
+DIVORCE_ONLY = {"agreement", "capacity", "not_mainland", "no_marriage"}
+
+
+def refusal_options(client, app) -> set[str]:
+    html = client.get(reverse("marriage:counter", args=[app.pk])).content.decode()
+    select = re.search(r'<select name="t-refuse-refusal".*?</select>', html, re.S).group(0)
+    return set(re.findall(r'<option value="([^"]+)"', select))
+
+
+def test_a_divorce_is_refused_for_divorce_reasons_only(client, reg, married, fixed_clock):
+    """The divorce's refusal offers what the law asks of a divorce by agreement (both in
+    person and willing, a written agreement, full civil capacity, a marriage registered in the
+    mainland and on record), never the grounds that stop a marriage."""
+    ap = book_divorce(reg, *married)
+    on_the_day(ap)
+    app = actions.do_check_in(ap.application, acting_user=reg.registrar)
+    sign_in(client, reg.registrar)
+    offered = refusal_options(client, app)
+    assert DIVORCE_ONLY | {"not_in_person", "not_voluntary", "identity", "other"} == offered
+    assert not offered & MARRIAGE_ONLY
+    # A marriage reason posted anyway is refused on the form; nothing changes.
+    with pytest.raises(ValidationError) as exc:
+        refuse(app, acting_user=reg.registrar, refusal="under_age", reason="未满法定婚龄")
+    assert "refusal" in exc.value.error_dict
+    assert Case.objects.get(pk=app.case_id).state == "checking"
+    app = refuse(
+        app,
+        acting_user=reg.registrar,
+        refusal=MarriageApplication.Refusal.CAPACITY,
+        reason="一方为限制民事行为能力人，须经诉讼离婚",
+    )
+    assert app.refusal == "capacity" and app.case.state == "refused"
+
+
+def test_a_marriage_is_refused_for_marriage_reasons_only(client, reg, couple):
+    from tests.marriage.conftest import at_counter
+
+    app = at_counter(reg, *couple)
+    sign_in(client, reg.registrar)
+    offered = refusal_options(client, app)
+    assert MARRIAGE_ONLY | {"not_in_person", "not_voluntary", "identity", "other"} == offered
+    assert not offered & DIVORCE_ONLY

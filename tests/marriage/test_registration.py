@@ -10,15 +10,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.test import override_settings
 
+from civilaffairs.casework.actions import do_transition
 from civilaffairs.casework.models import Case
 from civilaffairs.people.models import Membership, Person, Region
 from marriage import actions
-from marriage.models import Certificate, MarriageApplication, MarriageRecord
+from marriage.models import Appointment, Certificate, MarriageApplication, MarriageRecord
 from tests.factories import make_household
 from tests.marriage.conftest import (
+    SH,
     at_counter,
+    book,
     citizen,
     clear_review,
+    on_the_day,
     refuse,
     register,
     register_marriage,
@@ -179,10 +183,9 @@ def test_a_deceased_partner_fails_the_identity_check(reg, couple):
     from civilaffairs.people.actions import do_record_death
 
     a, b = couple
-    from tests.marriage.conftest import book
-
     ap = book(reg, a, b)
     do_record_death(b.person, acting_user=None, date_of_death=dt.date(2026, 3, 1))
+    on_the_day(ap)
     app = actions.do_check_in(ap.application, acting_user=reg.registrar)
     failed = [c for c in app.checks if c["outcome"] == "fail"]
     assert [c["code"] for c in failed] == [f"identity-{b.person_id}"]
@@ -317,3 +320,31 @@ def test_marriage_services_keep_records_permanently():
 def test_a_registry_handles_the_marriage_services(reg):
     assert {"marriage.registration", "marriage.divorce"} <= set(reg.home.office.services)
     assert Region.objects.get(code=reg.home.office.region_id).level == Region.Level.COUNTY
+
+
+def test_a_couple_is_checked_in_on_their_appointment_day_not_before(reg, couple, fixed_clock):
+    """Days before the appointment, even the evening before, the registrar cannot check the
+    couple in (nor take the step on the case page); on the day, at any hour, they can."""
+    from civilaffairs.casework.actions import do_submit_case
+
+    ap = book(reg, *couple)
+    app = MarriageApplication.objects.get(pk=ap.application_id)
+    day = ap.slot.date
+    fixed_clock.move_to(dt.datetime.combine(day - dt.timedelta(days=1), dt.time(20, 0), SH))
+    with pytest.raises(ValidationError) as exc:
+        actions.do_check_in(app, acting_user=reg.registrar)
+    assert exc.value.messages == [
+        f"The appointment is on {day:%Y-%m-%d}: the couple can be checked in on that day, not "
+        "before. If they want an earlier day, they change the appointment."
+    ]
+    app = MarriageApplication.objects.get(pk=app.pk)
+    assert app.case.state == "booked" and app.checks == []
+    assert app.appointments.get().status == Appointment.Status.CONFIRMED
+    # The step itself waits for the day too (a case left submitted by a crash).
+    with pytest.raises(ValidationError, match="not before"), transaction.atomic():
+        do_submit_case(app.case, acting_user=reg.registrar)
+        do_transition(app.case, "check_in", acting_user=reg.registrar)
+    fixed_clock.move_to(dt.datetime.combine(day, dt.time(8, 0), SH))  # before the slot's hour
+    app = actions.do_check_in(app, acting_user=reg.registrar)
+    assert app.case.state == "checking"
+    assert app.appointments.get().status == Appointment.Status.ATTENDED
