@@ -28,7 +28,7 @@ from civilaffairs.casework.actions import (
 )
 from civilaffairs.casework.calendar import working_calendar
 from civilaffairs.casework.models import Case, CaseEvent
-from civilaffairs.casework.notify import language_of, notify
+from civilaffairs.casework.notify import notify
 from civilaffairs.lib import idnumber
 from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.people.models import Person
@@ -42,6 +42,7 @@ from .models import (
     OpeningPeriod,
     RegistrationOffice,
     Slot,
+    checks_shown,
 )
 from .queries import is_registrar
 
@@ -81,7 +82,8 @@ def _require_party(app: MarriageApplication, user) -> Person:
 
 
 def _notify(person, case, title, body):
-    """A message in one person's inbox, with its e-mail copy (casework.notify)."""
+    """A message in one person's inbox, with its e-mail copy (casework.notify): title and body
+    are callables, written in the recipient's language and kept in every language."""
     return notify(person, title, body, case=case)
 
 
@@ -318,21 +320,26 @@ def _book_slot(app, slot, *, acting_user, purpose, booker: Person | None) -> App
 def _tell_partner_to_confirm(app, appointment, booker):
     partner = app.other_party(booker.pk)
     case = app.case
-    with translation.override(language_of(partner)):
-        title = _("%(name)s booked %(service)s: please confirm") % {
-            "name": booker.name,
-            "service": case.service_def.name,
-        }
-        body = _(
-            "%(name)s booked an appointment at %(registry)s on %(slot)s (reference %(ref)s). "
-            "Please confirm it under “My marriage registration”; both of you must confirm."
-        ) % {
-            "name": booker.name,
-            "registry": app.registry.name,
-            "slot": appointment.slot.label(),
-            "ref": case.reference,
-        }
-    _notify(partner, case, str(title), str(body))
+    _notify(
+        partner,
+        case,
+        lambda: (
+            _("%(name)s booked %(service)s: please confirm")
+            % {"name": booker.name, "service": case.service_def.name}
+        ),
+        lambda: (
+            _(
+                "%(name)s booked an appointment at %(registry)s on %(slot)s (reference %(ref)s). "
+                "Please confirm it under “My marriage registration”; both of you must confirm."
+            )
+            % {
+                "name": booker.name,
+                "registry": app.registry.name,
+                "slot": appointment.slot.label(),
+                "ref": case.reference,
+            }
+        ),
+    )
 
 
 @transaction.atomic
@@ -653,25 +660,26 @@ def do_send_reminders(*, today: dt.date | None = None) -> int:
             if ap.reminded_at is not None:
                 continue
             case = ap.application.case
+            pending = ap.status == Appointment.Status.PENDING
+
+            def title(ap=ap):
+                return _("Reminder: appointment tomorrow at %(time)s") % {
+                    "time": f"{ap.slot.start:%H:%M}"
+                }
+
+            def body(ap=ap, pending=pending):
+                return _(
+                    "Your appointment at %(registry)s (%(address)s) is tomorrow, %(slot)s. "
+                    "Both of you come in person with your resident ID cards.%(note)s"
+                ) % {
+                    "registry": ap.slot.registry.name,
+                    "address": ap.slot.registry.address,
+                    "slot": ap.slot.label(),
+                    "note": _(" Your partner has not confirmed yet.") if pending else "",
+                }
+
             for person in ap.application.parties():
-                with translation.override(language_of(person)):
-                    if ap.status == Appointment.Status.PENDING:
-                        note = _(" Your partner has not confirmed yet.")
-                    else:
-                        note = ""
-                    title = _("Reminder: appointment tomorrow at %(time)s") % {
-                        "time": f"{ap.slot.start:%H:%M}"
-                    }
-                    body = _(
-                        "Your appointment at %(registry)s (%(address)s) is tomorrow, %(slot)s. "
-                        "Both of you come in person with your resident ID cards.%(note)s"
-                    ) % {
-                        "registry": ap.slot.registry.name,
-                        "address": ap.slot.registry.address,
-                        "slot": ap.slot.label(),
-                        "note": note,
-                    }
-                _notify(person, case, str(title), str(body))
+                _notify(person, case, title, body)
             ap.reminded_at = timezone.now()
             _save(ap, None, "reminded")
             sent += 1
@@ -719,14 +727,20 @@ def run_checks(app: MarriageApplication, a: Person, b: Person) -> list[dict]:
     if app.kind == MarriageApplication.Kind.REGISTRATION:
         results = legal.registration_checks(a, b, timezone.localdate())
         if app.relation_cleared_at is not None:
+            day = timezone.localdate(app.relation_cleared_at).isoformat()
             for c in results:
                 if c["code"] == "relation" and c["outcome"] == legal.REFER:
                     c["outcome"] = legal.PASS
-                    c["reason"] = _("Reviewed on %(day)s: %(finding)s (before: %(before)s)") % {
-                        "day": timezone.localdate(app.relation_cleared_at).isoformat(),
-                        "finding": app.relation_clearance,
-                        "before": c["reason"],
-                    }
+                    for code, texts in c["texts"].items():
+                        with translation.override(code):
+                            texts["reason"] = _(
+                                "Reviewed on %(day)s: %(finding)s (before: %(before)s)"
+                            ) % {
+                                "day": day,
+                                "finding": app.relation_clearance,
+                                "before": texts["reason"],
+                            }
+                    c["reason"] = checks_shown([c])[0]["reason"]
         return results
     return legal.divorce_checks(a, b)
 
@@ -740,7 +754,9 @@ def store_checks(app, results, acting_user):
         CaseEvent.Kind.SCREENING,
         actor=acting_user,
         public=False,
-        message="\n".join(f"{c['label']}: {c['outcome']} — {c['reason']}" for c in results),
+        message=lambda: "\n".join(
+            f"{c['label']}: {c['outcome']} — {c['reason']}" for c in checks_shown(results)
+        ),
         data={"checks": results, "outcome": legal.overall(results)},
     )
 
@@ -900,20 +916,24 @@ def do_divorce_deadlines(*, today: dt.date | None = None) -> dict:
             app = lock_app(app)
             if app.window_reminded_at is not None:
                 continue
+
+            def title(app=app):
+                return _("Divorce certificate: collect it by %(end)s") % {
+                    "end": app.collection_ends.isoformat()
+                }
+
+            def body(app=app):
+                return _(
+                    "Both of you must come together to %(registry)s by %(end)s, or the "
+                    "divorce application %(ref)s is deemed withdrawn."
+                ) % {
+                    "registry": app.registry.name,
+                    "end": app.collection_ends.isoformat(),
+                    "ref": app.case.reference,
+                }
+
             for person in app.parties():
-                with translation.override(language_of(person)):
-                    title = _("Divorce certificate: collect it by %(end)s") % {
-                        "end": app.collection_ends.isoformat()
-                    }
-                    body = _(
-                        "Both of you must come together to %(registry)s by %(end)s, or the "
-                        "divorce application %(ref)s is deemed withdrawn."
-                    ) % {
-                        "registry": app.registry.name,
-                        "end": app.collection_ends.isoformat(),
-                        "ref": app.case.reference,
-                    }
-                _notify(person, app.case, str(title), str(body))
+                _notify(person, app.case, title, body)
             app.window_reminded_at = timezone.now()
             _save(app, None, "reminded")
             done["reminded"] += 1
@@ -960,14 +980,16 @@ def do_replace_certificate(
             record=record,
             holder=holder,
             checked_at=timezone.now(),
-            checks=[
-                legal.Check(
-                    f"identity-{holder.pk}",
-                    _("Identity of %(name)s") % {"name": holder.name},
-                    legal.PASS,
-                    identity.reason,
-                ).as_dict()
-            ],
+            checks=legal.in_languages(
+                lambda: [
+                    legal.Check(
+                        f"identity-{holder.pk}",
+                        _("Identity of %(name)s") % {"name": holder.name},
+                        legal.PASS,
+                        identity.reason,
+                    )
+                ]
+            ),
         ),
         acting_user,
     )

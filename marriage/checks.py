@@ -2,12 +2,18 @@
 
 A check says "pass", "fail" (the registration is refused for this reason) or "refer" (a person
 must look: the registration is stopped for review). Results are plain dicts so they can be
-stored on the application and shown to the registrar exactly as they were when decided.
+stored on the application and shown to the registrar exactly as they were when decided; each
+keeps its name and reason in every language of the site ("texts"), and `shown()` reads them
+back in the reader's. The checks are built once per language (the records adapter is asked
+once per language: an adapter to another department's system answers from what it fetched
+for the first).
 """
 
 import datetime as dt
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civilaffairs.people.models import Membership, Person
@@ -28,6 +34,23 @@ class Check:
 
     def as_dict(self):
         return asdict(self)
+
+
+def in_languages(build) -> list[dict]:
+    """The checks `build()` makes, as dicts in the current language, each with its label and
+    reason in every language of the site ("texts")."""
+    current = translation.get_language() or settings.LANGUAGE_CODE
+    built = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            built[code] = [c.as_dict() for c in build()]
+    results = built.get(current) or built[settings.LANGUAGE_CODE]
+    for i, check in enumerate(results):
+        check["texts"] = {
+            code: {"label": checks[i]["label"], "reason": checks[i]["reason"]}
+            for code, checks in built.items()
+        }
+    return results
 
 
 def overall(checks: list[dict]) -> str:
@@ -256,23 +279,28 @@ def registration_checks(a: Person, b: Person, on: dt.date, adapter=None) -> list
     Marriage Registration Regulations 2025): identity, age, not married, one man and one
     woman, no prohibited kinship."""
     adapter = adapter or get_adapter()
-    checks = [
-        _identity(a, adapter),
-        _identity(b, adapter),
-        _sexes(a, b),
-        _age(a, on),
-        _age(b, on),
-        _not_married(a, adapter),
-        _not_married(b, adapter),
-        _relation(a, b),
-    ]
-    return [c.as_dict() for c in checks]
+    return in_languages(
+        lambda: [
+            _identity(a, adapter),
+            _identity(b, adapter),
+            _sexes(a, b),
+            _age(a, on),
+            _age(b, on),
+            _not_married(a, adapter),
+            _not_married(b, adapter),
+            _relation(a, b),
+        ]
+    )
 
 
 def divorce_checks(a: Person, b: Person, adapter=None) -> list[dict]:
     """Before a divorce application is received and before the certificate is issued: both
     identities, and a marriage in force between exactly these two people."""
     adapter = adapter or get_adapter()
+    return in_languages(lambda: _divorce_checks(a, b, adapter))
+
+
+def _divorce_checks(a: Person, b: Person, adapter) -> list[Check]:
     checks = [_identity(a, adapter), _identity(b, adapter)]
     info = adapter.current_marriage_of(a)
     label = _("Married to each other")
@@ -304,4 +332,4 @@ def divorce_checks(a: Person, b: Person, adapter=None) -> list[dict]:
                 MarriageApplication.Refusal.NO_MARRIAGE,
             )
         )
-    return [c.as_dict() for c in checks]
+    return checks

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -557,6 +557,10 @@ class MarriageApplication(models.Model):
             .first()
         )
 
+    @property
+    def checks_shown(self) -> list[dict]:
+        return checks_shown(self.checks)
+
     def check_outcome(self) -> str:
         outcomes = {c.get("outcome") for c in self.checks}
         if "fail" in outcomes:
@@ -564,6 +568,14 @@ class MarriageApplication(models.Model):
         if "refer" in outcomes:
             return "refer"
         return "pass" if self.checks else ""
+
+
+def checks_shown(checks: list[dict], language: str | None = None) -> list[dict]:
+    """Stored legal checks (marriage.checks) with their label and reason in `language` (by
+    default the reader's); checks stored before they kept every language are shown as they
+    were written."""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    return [{**c, **(c.get("texts") or {}).get(language, {})} for c in checks]
 
 
 class Appointment(models.Model):

@@ -316,7 +316,7 @@ def _refusal_context(app):
         "case": app.case,
         "registry": app.registry,
         "decided_on": timezone.localdate(app.case.closed_at) if app.case.closed_at else None,
-        "failed": [c for c in app.checks if c["outcome"] != checks.PASS],
+        "failed": [c for c in app.checks_shown if c["outcome"] != checks.PASS],
     }
 
 

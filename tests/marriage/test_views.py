@@ -397,14 +397,14 @@ def test_a_refusal_through_the_counter_page_and_its_letter(client, reg):
     app = at_counter(reg, a, b)
     sign_in(client, reg.registrar)
     html = page(client.get(reverse("marriage:counter", args=[app.pk])))
-    assert "1047" in html  # the failed check and its reason are shown
+    assert "第一千零四十七条" in html  # the failed check and its reason, in the reader's language
     response = client.post(
         reverse("casework:case-transition", args=[app.case_id, "refuse"]),
         {"t-refuse-refusal": "under_age", "t-refuse-reason": ""},
     )
     assert response.status_code == 302
     html = page(client.get(reverse("marriage:staff-refusal-letter", args=[app.pk])))
-    assert "1047" in html and "21" in html
+    assert "第一千零四十七条" in html and "21" in html
 
 
 def test_divorce_at_the_counter_pages(client, reg, couple, fixed_clock):
@@ -566,3 +566,30 @@ def test_the_admin_lists_registries_and_read_only_records(client, reg, registere
         ).status_code
         == 200
     )
+
+
+def test_the_legal_checks_and_the_partners_message_are_read_in_the_readers_language(
+    client, reg, couple
+):
+    """The checks run in the registrar's language of the moment; the counter shows them in
+    the reader's (issue #16, item 13); the partner's request to confirm is kept in both."""
+    from django.conf import settings
+
+    from civilaffairs.casework.models import Notification
+
+    a, b = couple
+    app = at_counter(reg, a, b)  # the checks ran in English (the module's language)
+    identity = next(c for c in app.checks if c["code"] == f"identity-{a.person.pk}")
+    assert identity["texts"]["zh-hans"]["label"] == "张伟身份核验"
+    assert identity["texts"]["en"]["label"] == "Identity of 张伟"
+    sign_in(client, reg.registrar)
+    counter = reverse("marriage:counter", args=[app.pk])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = page(client.get(counter))
+    assert "张伟身份核验" in html and "Identity of" not in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = page(client.get(counter))
+    assert "Identity of 张伟" in html and "张伟身份核验" not in html
+    ask = Notification.objects.get(person=b.person, case=app.case, event__isnull=True)
+    assert ask.translations["zh-hans"]["title"].startswith("张伟")
+    assert "please confirm" in ask.translations["en"]["title"]
