@@ -28,6 +28,9 @@ from civilaffairs.people.models import Membership, Region
 # Bookings are made in whole slots of this many minutes; a worker's time is held slot by slot
 # (WorkerSlot), which is what lets a plain unique constraint refuse double-booking.
 SLOT_MINUTES = 30
+# A worker may check in this many minutes before the booked start (arriving a little early);
+# earlier than that the visit cannot start, so the times on record are the real ones.
+CHECK_IN_EARLY_MINUTES = 30
 CENT = Decimal("0.01")
 
 
@@ -558,6 +561,19 @@ class Booking(models.Model):
     @property
     def can_be_rated(self):
         return self.status == self.Status.COMPLETED and not hasattr(self, "rating")
+
+    @property
+    def check_in_from(self) -> dt.datetime:
+        """The earliest moment the worker may check in (CHECK_IN_EARLY_MINUTES before the start)."""
+        return self.starts_at - dt.timedelta(minutes=CHECK_IN_EARLY_MINUTES)
+
+    @property
+    def minutes_on_site(self) -> int | None:
+        """How long the worker really stayed: from check-in to check-out (not the booked
+        length), in whole minutes; None until the visit is finished."""
+        if self.checked_in_at is None or self.checked_out_at is None:
+            return None
+        return int((self.checked_out_at - self.checked_in_at).total_seconds() // 60)
 
     def slot_starts(self) -> list[dt.datetime]:
         out, t = [], self.starts_at
