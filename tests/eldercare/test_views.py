@@ -116,10 +116,14 @@ def test_the_provider_works_a_booking_through_its_pages(client, world):
     assert "10:30" in page_text(client.get(response.url))
     booking.refresh_from_db()
     assert booking.status == Booking.Status.ASSIGNED
+    # On the day (signed in again: a session does not last until tomorrow).
     with time_machine.travel(booking.starts_at - dt.timedelta(minutes=3), tick=False):
+        login(client, world.provider_user)
         act("check-in")
     with time_machine.travel(booking.starts_at + dt.timedelta(minutes=44), tick=False):
+        login(client, world.provider_user)
         act("check-out")
+    login(client, world.provider_user)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.COMPLETED and booking.checked_out_at
     # The time on site is the real one (47 minutes), not the hour booked.
