@@ -47,6 +47,7 @@ urlpatterns = [
     ),
     path("staff/alerts/", staff_views.alerts, name="staff-alerts"),
     path("staff/alerts/<id:pk>/handled/", staff_views.alert_handle, name="staff-alert-handle"),
+    path("staff/visits/<id:pk>/phone/", staff_views.visit_phone, name="staff-visit-phone"),
     path("staff/institutions/", staff_views.institutions, name="staff-institutions"),
     path("staff/providers/", staff_views.providers, name="staff-providers"),
     path("staff/providers/<id:pk>/", staff_views.provider_detail, name="staff-provider"),
