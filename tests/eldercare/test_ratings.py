@@ -152,9 +152,7 @@ def test_each_office_counts_only_the_ratings_of_its_own_elders(client, world, ra
 
     village = Region.objects.filter(code__startswith="640106", level=Region.Level.VILLAGE).first()
     elder = PersonFactory(residence_region=village, hukou_region=village)
-    booking = accepted(
-        world, book(world, by=jinfeng, elder=elder, starts_at=at(tomorrow(), 10))
-    )
+    booking = accepted(world, book(world, by=jinfeng, elder=elder, starts_at=at(tomorrow(), 10)))
     actions.do_assign_worker(booking, world.workers[1], acting_user=world.provider_user)
     check_in(world, booking)
     check_out(world, booking)

@@ -97,9 +97,7 @@ def test_the_family_and_the_timeline_read_the_value_as_people_write_it(client, w
     assert "SOS button pressed" in note.translations["en"]
 
 
-def test_the_urgent_visit_names_the_elder_in_the_queue_and_on_the_case_page(
-    client, world, token
-):
+def test_the_urgent_visit_names_the_elder_in_the_queue_and_on_the_case_page(client, world, token):
     case = post(client, token, "fall").visit_case
     assert case.applicant == world.elder and case.beneficiary == world.elder
     sign_in(client, world.p.caseworker)
