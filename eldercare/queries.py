@@ -289,10 +289,11 @@ def list_providers_for_staff(user):
     in_scope = _ratings_in_scope_q(user, "bookings__")
     served = Booking.objects.filter(_ratings_in_scope_q(user)).values("provider_id")
     rated = Q(bookings__rating__isnull=False) & in_scope
+    registered = scope_q(user, region_field="region_id", roles=STAFF_ROLES)
+    # An empty Q is the administrator's (everything); `Q(...) | Q()` would narrow it instead.
+    mine = Q(pk__in=served) | registered if registered else Q()
     return (
-        Provider.objects.filter(
-            Q(pk__in=served) | scope_q(user, region_field="region_id", roles=STAFF_ROLES)
-        )
+        Provider.objects.filter(mine)
         .select_related("region")
         .annotate(
             rating_count=Count("bookings__rating", filter=rated),
