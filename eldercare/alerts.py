@@ -7,8 +7,6 @@ a severity; the thresholds are read with the same nearest-ancestor parameter loo
 import datetime as dt
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from civilaffairs.rules.models import Parameter, Program
 
 from .facts import ALERT_PROGRAM
@@ -31,33 +29,31 @@ def thresholds(region_code: str, as_of: dt.date) -> dict[str, Decimal]:
 
 
 def classify(kind: str, value: Decimal | None, region_code: str, as_of: dt.date):
-    """(severity, message) for a reading, or None when it needs no alert."""
-    if kind == ReadingKind.FALL:
-        return Alert.Severity.SEVERE, _("The device detected a fall.")
-    if kind == ReadingKind.SOS:
-        return Alert.Severity.SEVERE, _("The SOS button was pressed.")
+    """The severity a reading calls for, or None when it needs no alert. What the alert says is
+    not decided here: it keeps the kind and the value, put in words when read
+    (models.reading_text)."""
+    if kind in (ReadingKind.FALL, ReadingKind.SOS):
+        return Alert.Severity.SEVERE
     limits = thresholds(region_code, as_of)
     if kind == ReadingKind.HEART_RATE and value is not None:
         high_severe = limits.get("heart_rate_high_severe")
         low_severe = limits.get("heart_rate_low_severe")
         high_warning = limits.get("heart_rate_high_warning")
         low_warning = limits.get("heart_rate_low_warning")
-        text = _("Heart rate %(value)s beats per minute.") % {"value": value.normalize()}
         if (high_severe is not None and value >= high_severe) or (
             low_severe is not None and value <= low_severe
         ):
-            return Alert.Severity.SEVERE, text
+            return Alert.Severity.SEVERE
         if (high_warning is not None and value >= high_warning) or (
             low_warning is not None and value <= low_warning
         ):
-            return Alert.Severity.WARNING, text
+            return Alert.Severity.WARNING
         return None
     if kind == ReadingKind.INACTIVITY and value is not None:
-        text = _("No activity for %(value)s hours.") % {"value": value.normalize()}
         severe = limits.get("inactivity_severe_hours")
         warning = limits.get("inactivity_warning_hours")
         if severe is not None and value >= severe:
-            return Alert.Severity.SEVERE, text
+            return Alert.Severity.SEVERE
         if warning is not None and value >= warning:
-            return Alert.Severity.WARNING, text
+            return Alert.Severity.WARNING
     return None

@@ -6,6 +6,7 @@ import datetime as dt
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.casework.forms import StepForm
@@ -103,9 +104,27 @@ class ProviderForm(forms.Form):
 
     def __init__(self, *args, providers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"].choices = [
-            (str(p.pk), f"{p.name}{' · ' + p.phone if p.phone else ''}") for p in providers
-        ]
+        self.fields["provider"].choices = [(str(p.pk), self.label_of(p)) for p in providers]
+
+    @staticmethod
+    def label_of(provider) -> str:
+        """Name, phone, and what elders thought of it (eldercare.queries.with_ratings)."""
+        parts = [provider.name]
+        if provider.phone:
+            parts.append(provider.phone)
+        count = getattr(provider, "rating_count", 0)
+        if count:
+            parts.append(
+                ngettext(
+                    "rated %(average)s out of 5 by %(n)s elder or family",
+                    "rated %(average)s out of 5 by %(n)s elders or families",
+                    count,
+                )
+                % {"average": f"{provider.rating_average:.1f}", "n": count}
+            )
+        else:
+            parts.append(gettext("no ratings yet"))
+        return " · ".join(parts)
 
 
 class ConfirmForm(forms.Form):

@@ -9,6 +9,7 @@ by `eldercare.actions`.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -28,6 +30,9 @@ from civilaffairs.people.models import Membership, Region
 # Bookings are made in whole slots of this many minutes; a worker's time is held slot by slot
 # (WorkerSlot), which is what lets a plain unique constraint refuse double-booking.
 SLOT_MINUTES = 30
+# A worker may check in this many minutes before the booked start (arriving a little early);
+# earlier than that the visit cannot start, so the times on record are the real ones.
+CHECK_IN_EARLY_MINUTES = 30
 CENT = Decimal("0.01")
 
 
@@ -559,6 +564,19 @@ class Booking(models.Model):
     def can_be_rated(self):
         return self.status == self.Status.COMPLETED and not hasattr(self, "rating")
 
+    @property
+    def check_in_from(self) -> dt.datetime:
+        """The earliest moment the worker may check in (CHECK_IN_EARLY_MINUTES before the start)."""
+        return self.starts_at - dt.timedelta(minutes=CHECK_IN_EARLY_MINUTES)
+
+    @property
+    def minutes_on_site(self) -> int | None:
+        """How long the worker really stayed: from check-in to check-out (not the booked
+        length), in whole minutes; None until the visit is finished."""
+        if self.checked_in_at is None or self.checked_out_at is None:
+            return None
+        return int((self.checked_out_at - self.checked_in_at).total_seconds() // 60)
+
     def slot_starts(self) -> list[dt.datetime]:
         out, t = [], self.starts_at
         while t < self.ends_at:
@@ -869,6 +887,26 @@ class ReadingKind(models.TextChoices):
     INACTIVITY = "inactivity", _("No activity")
 
 
+def _plain_number(value) -> str:
+    """A measured value as people write it: 150, 37.5 (never 1.5E+2, never 150.00)."""
+    return f"{Decimal(str(value)).normalize():f}"
+
+
+def reading_text(kind: str, value) -> str:
+    """What a reading says, with its unit, in the active language ("心率 150 次/分", "Heart rate
+    150 bpm"). Alerts keep only the kind and the value and are put in words when read, so each
+    reader reads them in their own language."""
+    if kind == ReadingKind.HEART_RATE and value is not None:
+        return gettext("Heart rate %(value)s bpm") % {"value": _plain_number(value)}
+    if kind == ReadingKind.INACTIVITY and value is not None:
+        return ngettext(
+            "No activity for %(value)s hour", "No activity for %(value)s hours", int(value)
+        ) % {"value": _plain_number(value)}
+    if kind in ReadingKind.values:
+        return str(ReadingKind(kind).label)
+    return str(kind)
+
+
 class DeviceReading(models.Model):
     """One reading as posted by a device platform. Never changed after it is stored (so it has
     no history table); the (platform, event id) pair makes a repeated post a no-op."""
@@ -922,9 +960,11 @@ class Alert(models.Model):
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     # The elder's residence when the alert was raised: jurisdiction and routing key on it.
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    # What the alert says is kept as the reading's kind and value (a code and a number) and put
+    # in words in the reader's language when shown (`text`, models.reading_text).
     kind = models.CharField(max_length=12, choices=ReadingKind.choices)
+    value = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices)
-    message = models.CharField(_("message"), max_length=300)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
@@ -949,6 +989,11 @@ class Alert(models.Model):
 
     def __str__(self):
         return f"{self.person} {self.get_kind_display()} {self.get_severity_display()}"
+
+    @property
+    def text(self) -> str:
+        """What happened, with its unit, in the active language: "心率 150 次/分"."""
+        return reading_text(self.kind, self.value)
 
 
 class HomeVisit(models.Model):
@@ -979,3 +1024,54 @@ class HomeVisit(models.Model):
 
     def __str__(self):
         return self.case.reference
+
+    def contacts(self) -> list["VisitContact"]:
+        """Whom the visiting staff may need to call: the elder, then each family member whose
+        link is confirmed (the emergency contacts the family gave themselves)."""
+        elder = self.case.beneficiary
+        out = [VisitContact("elder", elder.name, gettext("The elder"), elder.phone or "", elder)]
+        links = (
+            FamilyLink.objects.confirmed()
+            .filter(elder_id=elder.pk)
+            .select_related("family__person")
+            .order_by("requested_at", "pk")
+        )
+        for link in links:
+            family = link.family
+            who = family.person or family
+            phone = (family.person.phone if family.person else "") or family.phone or ""
+            out.append(
+                VisitContact(
+                    f"link-{link.pk}",
+                    family.display_name,
+                    gettext("Emergency contact (%(relation)s)")
+                    % {"relation": link.get_relation_display()},
+                    phone,
+                    who,
+                )
+            )
+        return out
+
+    def may_reveal_phones(self, user) -> bool:
+        """Full numbers are for the staff who must go: those who may record this visit, while it
+        is still to be made (the step's own predicate, casework.who). Everyone else who sees
+        the case reads them masked."""
+        case = self.case
+        step = case.workflow.transitions["record_visit"]
+        return user is not None and case.state in step.sources and bool(step.who(case, user))
+
+
+@dataclass(frozen=True)
+class VisitContact:
+    """Someone to call about an urgent visit. `phone` is the full number: a page shows
+    `masked_phone` unless the reader revealed it (logged against `subject`)."""
+
+    key: str
+    name: str
+    role: str
+    phone: str
+    subject: object
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)

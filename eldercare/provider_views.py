@@ -21,6 +21,7 @@ from .queries import (
     access_provider_worker,
     list_bookings_for_provider,
     list_workers_for_provider,
+    provider_rating_summary,
     require_provider,
 )
 
@@ -107,6 +108,19 @@ def booking_action(request, pk, action):
     else:
         messages.success(request, done)
     return redirect("eldercare:provider-booking", booking.pk)
+
+
+@login_required
+@require_GET
+def ratings(request):
+    """What elders and their families thought of the provider's visits: the average, how many,
+    and the latest ratings with their comments."""
+    provider = require_provider(request.user)
+    return render(
+        request,
+        "eldercare/provider_ratings.html",
+        {"provider": provider, "summary": provider_rating_summary(request.user)},
+    )
 
 
 @login_required

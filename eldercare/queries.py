@@ -11,7 +11,11 @@ Who sees what:
   `accounts.access.scope_q`.
 """
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import Avg, Count, Max, Q
 from django.http import Http404
 
 from civilaffairs.accounts.access import is_staff_member, require_role, scope_q
@@ -25,10 +29,12 @@ from .models import (
     AgeAllowanceInvitation,
     Alert,
     Booking,
+    BookingRating,
     CarePlan,
     FamilyLink,
     HomeVisit,
     Institution,
+    Provider,
     Worker,
 )
 
@@ -68,11 +74,13 @@ def access_elder(user, pk) -> Person:
 
 
 def list_bookings_for_citizen(user):
-    return Booking.objects.for_citizen(user).select_related(*BOOKING_ROW)
+    """The user's bookings and those of the elders they act for, each with its rating (the
+    family sees how the elder rated a visit, and the other way round)."""
+    return Booking.objects.for_citizen(user).select_related(*BOOKING_ROW, "rating__rated_by")
 
 
 def access_citizen_booking(user, pk) -> Booking:
-    return get_or_404(list_bookings_for_citizen(user).select_related("rating"), pk)
+    return get_or_404(list_bookings_for_citizen(user), pk)
 
 
 def list_links_for_family(user):
@@ -218,3 +226,95 @@ def access_person_for_staff(user, pk) -> Person:
 
     require_staff(user)
     return access_person(user, pk)
+
+
+# ----------------------------------------------------------------------------- ratings
+# Who reads ratings: the elder and their confirmed family (each visit's, on their bookings),
+# citizens choosing a provider (its average and count), the provider (its own summary with the
+# recent comments), and the civil-affairs staff (a summary per provider of the ratings given by
+# elders living in their jurisdiction, and nothing of any other area).
+
+RECENT_RATINGS = 10
+LOW_SCORE = 2  # a rating of 1 or 2 ("dissatisfied"): the office looks at these first
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    count: int
+    average: Decimal | None  # one decimal; None without ratings
+    low: int
+    recent: list  # the latest ratings (BookingRating), newest first
+
+
+def _one_decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"))
+
+
+def _summary(ratings) -> RatingSummary:
+    agg = ratings.aggregate(
+        count=Count("pk"), average=Avg("score"), low=Count("pk", filter=Q(score__lte=LOW_SCORE))
+    )
+    recent = list(
+        ratings.select_related("booking__service_type", "booking__elder").order_by(
+            "-rated_at", "-pk"
+        )[:RECENT_RATINGS]
+    )
+    return RatingSummary(agg["count"], _one_decimal(agg["average"]), agg["low"], recent)
+
+
+def with_ratings(providers):
+    """Providers with the average (`rating_average`) and number (`rating_count`) of all their
+    ratings: what a citizen choosing one reads. Annotated on a plain queryset of the same rows,
+    so that a join of the caller's (the areas served) does not count a rating twice."""
+    return Provider.objects.filter(pk__in=providers.values("pk")).annotate(
+        rating_average=Avg("bookings__rating__score"),
+        rating_count=Count("bookings__rating"),
+    )
+
+
+def provider_rating_summary(user) -> RatingSummary:
+    """The provider's own ratings, all of them."""
+    provider = require_provider(user)
+    return _summary(BookingRating.objects.filter(booking__provider=provider))
+
+
+def _ratings_in_scope_q(user, prefix: str = "") -> Q:
+    return scope_q(user, region_field=f"{prefix}region_id", roles=STAFF_ROLES)
+
+
+def list_providers_for_staff(user):
+    """Providers registered in the user's jurisdiction or with bookings of elders living in it,
+    each with a summary of the ratings those elders gave (never another area's)."""
+    require_staff(user)
+    in_scope = _ratings_in_scope_q(user, "bookings__")
+    served = Booking.objects.filter(_ratings_in_scope_q(user)).values("provider_id")
+    rated = Q(bookings__rating__isnull=False) & in_scope
+    registered = scope_q(user, region_field="region_id", roles=STAFF_ROLES)
+    # An empty Q is the administrator's (everything); `Q(...) | Q()` would narrow it instead.
+    mine = Q(pk__in=served) | registered if registered else Q()
+    return (
+        Provider.objects.filter(mine)
+        .select_related("region")
+        .annotate(
+            rating_count=Count("bookings__rating", filter=rated),
+            rating_average=Avg("bookings__rating__score", filter=rated),
+            rating_low=Count(
+                "bookings__rating", filter=rated & Q(bookings__rating__score__lte=LOW_SCORE)
+            ),
+            rated_last=Max("bookings__rating__rated_at", filter=rated),
+        )
+    )
+
+
+def access_provider_for_staff(user, pk) -> Provider:
+    return get_or_404(list_providers_for_staff(user), pk)
+
+
+def provider_ratings_for_staff(user, provider: Provider) -> RatingSummary:
+    """The provider's ratings given by elders in the user's jurisdiction."""
+    require_staff(user)
+    return _summary(
+        BookingRating.objects.filter(booking__provider=provider).filter(
+            _ratings_in_scope_q(user, "booking__")
+        )
+    )

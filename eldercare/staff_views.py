@@ -27,10 +27,14 @@ from .queries import (
     access_link_for_staff,
     access_person_for_staff,
     access_plan,
+    access_provider_for_staff,
+    access_visit,
     list_alerts_for_staff,
     list_bookings_for_staff,
     list_institutions_for_staff,
     list_links_for_staff,
+    list_providers_for_staff,
+    provider_ratings_for_staff,
     require_staff,
 )
 
@@ -110,6 +114,49 @@ def alert_handle(request, pk):
     else:
         messages.success(request, _("Marked as handled."))
     return redirect("eldercare:staff-alerts")
+
+
+@login_required
+@require_GET
+def providers(request):
+    """The home-care providers of the area, each with a summary of the ratings the area's elders
+    gave it."""
+    page = keyset_page(
+        list_providers_for_staff(request.user),
+        order=("name", "id"),
+        after=get_cursor(request),
+        size=25,
+    )
+    return render(request, "eldercare/staff_provider_list.html", {"page": page})
+
+
+@login_required
+@require_GET
+def provider_detail(request, pk):
+    provider = access_provider_for_staff(request.user, pk)
+    return render(
+        request,
+        "eldercare/staff_provider_detail.html",
+        {"provider": provider, "summary": provider_ratings_for_staff(request.user, provider)},
+    )
+
+
+@login_required
+@require_POST
+def visit_phone(request, pk):
+    """One full phone number for the staff who must make an urgent visit (the elder's or an
+    emergency contact's), shown once and logged; everyone else reads them masked."""
+    visit = access_visit(request.user, pk)
+    key = request.POST.get("whose", "elder")
+    try:
+        contact = actions.do_reveal_visit_phone(
+            visit, acting_user=request.user, key=key, request=request
+        )
+    except ValidationError as exc:
+        error_messages(request, exc)
+        return redirect("casework:case-detail", visit.case_id)
+    template = "eldercare/_visit_phone.html" if request.htmx else "eldercare/visit_phone.html"
+    return render(request, template, {"visit": visit, "contact": contact})
 
 
 @login_required

@@ -29,6 +29,7 @@ urlpatterns = [
         provider_views.booking_action,
         name="provider-booking-action",
     ),
+    path("provider/ratings/", provider_views.ratings, name="provider-ratings"),
     path("provider/workers/", provider_views.worker_list, name="provider-workers"),
     path(
         "provider/workers/<id:pk>/active/",
@@ -46,7 +47,10 @@ urlpatterns = [
     ),
     path("staff/alerts/", staff_views.alerts, name="staff-alerts"),
     path("staff/alerts/<id:pk>/handled/", staff_views.alert_handle, name="staff-alert-handle"),
+    path("staff/visits/<id:pk>/phone/", staff_views.visit_phone, name="staff-visit-phone"),
     path("staff/institutions/", staff_views.institutions, name="staff-institutions"),
+    path("staff/providers/", staff_views.providers, name="staff-providers"),
+    path("staff/providers/<id:pk>/", staff_views.provider_detail, name="staff-provider"),
     path(
         "staff/people/<id:person_pk>/care-plan/",
         staff_views.careplan_assisted,

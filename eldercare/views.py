@@ -51,6 +51,7 @@ from .queries import (
     list_invitations_for,
     list_links_for_elder,
     list_links_for_family,
+    with_ratings,
 )
 
 SESSION_KEY = "eldercare_booking"
@@ -219,7 +220,11 @@ def book_step(request, step):
         )
         key = "time"
     elif step == "provider":
-        providers = list(actions.providers_for(resolved["elder"], resolved["service"]))
+        providers = list(
+            with_ratings(actions.providers_for(resolved["elder"], resolved["service"])).order_by(
+                "name", "pk"
+            )
+        )
         form = ProviderForm(post, providers=providers, initial={"provider": data.get("provider")})
         key = "provider"
     else:

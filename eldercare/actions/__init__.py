@@ -55,6 +55,7 @@ from .devices import (  # noqa: F401
     do_receive_readings,
     do_register_device,
     do_register_platform,
+    do_reveal_visit_phone,
     do_rotate_platform_token,
     hash_token,
     platform_for_token,

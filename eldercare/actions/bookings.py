@@ -15,6 +15,7 @@ from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.people.models import Person
 
 from ..models import (
+    CHECK_IN_EARLY_MINUTES,
     SLOT_MINUTES,
     Booking,
     BookingRating,
@@ -190,8 +191,22 @@ def do_check_in(booking: Booking, *, acting_user) -> Booking:
     _require_provider(booking, acting_user)
     if booking.status != Booking.Status.ASSIGNED:
         raise ValidationError(_("Only a visit with an assigned worker can start."))
+    now = timezone.now()
+    if now < booking.check_in_from:
+        start = timezone.localtime(booking.starts_at)
+        raise ValidationError(
+            _(
+                "This visit is booked for %(day)s %(time)s: the worker can check in from "
+                "%(minutes)s minutes before."
+            )
+            % {
+                "day": start.date().isoformat(),
+                "time": f"{start:%H:%M}",
+                "minutes": CHECK_IN_EARLY_MINUTES,
+            }
+        )
     booking.status = Booking.Status.IN_PROGRESS
-    booking.checked_in_at = timezone.now()
+    booking.checked_in_at = now
     return _save(booking, acting_user, "checked in")
 
 
@@ -199,10 +214,15 @@ def do_check_in(booking: Booking, *, acting_user) -> Booking:
 def do_check_out(booking: Booking, *, acting_user) -> Booking:
     booking = _lock_booking(booking)
     _require_provider(booking, acting_user)
-    if booking.status != Booking.Status.IN_PROGRESS:
-        raise ValidationError(_("Only a visit in progress can be finished."))
+    if booking.status != Booking.Status.IN_PROGRESS or booking.checked_in_at is None:
+        raise ValidationError(_("Check in first: a visit is finished only after it has started."))
+    now = timezone.now()
+    if now < booking.checked_in_at:
+        raise ValidationError(_("A visit cannot finish before the worker checked in."))
     booking.status = Booking.Status.COMPLETED
-    booking.checked_out_at = max(timezone.now(), booking.checked_in_at)
+    # The real times: what the worker was on site is check-out minus check-in
+    # (Booking.minutes_on_site), whatever length was booked.
+    booking.checked_out_at = now
     booking.closed_at = booking.checked_out_at
     return _save(booking, acting_user, "checked out")
 

@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civilaffairs.accounts.access import log_access
+from civilaffairs.accounts.models import AccessLog
 from civilaffairs.casework.actions import (
     add_event,
     do_create_case,
@@ -27,6 +29,7 @@ from ..models import (
     DeviceReading,
     FamilyLink,
     HomeVisit,
+    VisitContact,
 )
 from ..services import URGENT_VISIT
 from .common import _lock
@@ -109,20 +112,19 @@ def do_receive_readings(platform: DevicePlatform, readings: list[dict]) -> dict:
 
 def _raise_alert(reading: DeviceReading) -> Alert | None:
     person = Person.objects.get(pk=reading.person_id)
-    verdict = alerts.classify(
+    severity = alerts.classify(
         reading.kind, reading.value, person.residence_region_id, timezone.localdate()
     )
-    if verdict is None:
+    if severity is None:
         return None
-    severity, message = verdict
     alert = _save(
         Alert(
             reading=reading,
             person=person,
             region_id=person.residence_region_id,
             kind=reading.kind,
+            value=reading.value,
             severity=severity,
-            message=message,
         ),
         None,
     )
@@ -147,14 +149,16 @@ def _open_or_join_visit(alert: Alert, person: Person) -> Case:
         add_event(
             existing,
             CaseEvent.Kind.NOTE,
-            message=_("Another alert: %(message)s") % {"message": alert.message},
+            message=lambda: _("Another alert: %(message)s") % {"message": alert.text},
             data={"alert": alert.pk},
         )
         return existing
+    # The elder is the case's subject: the queue and the case page name them.
     case = do_create_case(
         acting_user=None,
         service=URGENT_VISIT,
         region=person.residence_region,
+        applicant=person,
         beneficiary=person,
         channel=Case.Channel.PROACTIVE,
         priority=Case.Priority.URGENT,
@@ -163,8 +167,10 @@ def _open_or_join_visit(alert: Alert, person: Person) -> Case:
     do_submit_case(
         case,
         acting_user=None,
-        message=_("Your health device raised an alert (%(message)s). Someone will visit you.")
-        % {"message": alert.message},
+        message=lambda: (
+            _("Your health device raised an alert (%(message)s). Someone will visit you.")
+            % {"message": alert.text}
+        ),
     )
     do_screen_and_route(case.pk)
     return case
@@ -177,7 +183,7 @@ def _notify_family(alert: Alert, person: Person, case: Case):
     def body():
         return _(
             "%(message)s (%(time)s). The community office has been asked to visit (%(ref)s)."
-        ) % {"message": alert.message, "time": f"{local:%Y-%m-%d %H:%M}", "ref": case.reference}
+        ) % {"message": alert.text, "time": f"{local:%Y-%m-%d %H:%M}", "ref": case.reference}
 
     for link in links:
         if link.family.person_id:
@@ -198,3 +204,23 @@ def do_handle_alert(alert: Alert, *, acting_user) -> Alert:
         raise ValidationError(_("This alert has already been handled."))
     alert.status = Alert.Status.HANDLED
     return _save(alert, acting_user, "handled")
+
+
+def do_reveal_visit_phone(visit: HomeVisit, *, acting_user, key: str, request=None) -> VisitContact:
+    """The full phone number of one person the visiting staff must call (the elder, or a
+    confirmed family member), for the staff who may record the visit while it is to be made
+    (HomeVisit.may_reveal_phones); each reveal writes one access-log entry against the person
+    whose number it shows."""
+    if not visit.may_reveal_phones(acting_user):
+        raise PermissionDenied
+    contact = next((c for c in visit.contacts() if c.key == key), None)
+    if contact is None or not contact.phone:
+        raise ValidationError(_("There is no phone number to show for this person."))
+    log_access(
+        acting_user,
+        AccessLog.Action.REVEAL_PHONE,
+        contact.subject,
+        detail=f"urgent visit {visit.case.reference}",
+        request=request,
+    )
+    return contact

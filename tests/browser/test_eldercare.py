@@ -1,6 +1,7 @@
 """Elder care in a real browser, in large-type mode: a family member books a meal for her
-mother one question per page, the provider accepts, assigns a worker, checks in and out, and
-the mother rates the visit. axe-core finds no serious or critical violation on any page of
+mother one question per page, the provider accepts, assigns a worker, cannot check in a day
+early, checks in and out on the day, the mother rates the visit, and the daughter, the provider
+and the township office read the rating. axe-core finds no serious or critical violation on any page of
 the journey, and every page has guidance for the voice guide."""
 
 import datetime as dt
@@ -133,12 +134,28 @@ def test_family_books_a_meal_provider_completes_it_and_the_elder_rates_it(world,
     page.get_by_label(label_pattern(t("Worker"))).select_option(label=world.workers[0].name)
     press(page, "Assign")
     check_page(page, "provider booking (assigned)", checked)
+    # Tomorrow's visit cannot start today: refused, with the time it can.
+    press(page, "Check in: the worker has arrived")
+    expect(page.locator(".messages")).to_contain_text("11:00")
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.ASSIGNED and booking.checked_in_at is None
+    # The day comes (the visit is moved to the slot that has just begun).
+    now = timezone.localtime()
+    start = now.replace(minute=now.minute // 30 * 30, second=0, microsecond=0)
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=start, ends_at=start + dt.timedelta(minutes=60)
+    )
+    page.reload()
     press(page, "Check in: the worker has arrived")
     press(page, "Check out: the visit is finished")
+    expect(page.locator("main")).to_contain_text(t("Time on site"))
     check_page(page, "provider booking (completed)", checked)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.COMPLETED
     assert booking.checked_in_at and booking.checked_out_at
+    assert booking.minutes_on_site == int(
+        (booking.checked_out_at - booking.checked_in_at).total_seconds() // 60
+    )
 
     # 3. The mother rates the visit.
     log_in(page, live_server, world.p.citizen)
@@ -156,7 +173,38 @@ def test_family_books_a_meal_provider_completes_it_and_the_elder_rates_it(world,
 
     booking.refresh_from_db()
     assert booking.rating.score == 5 and booking.rating.rated_by == world.p.citizen
-    assert len(checked) == 15
+
+    # 4. The daughter reads her mother's rating, on the list and on the visit's page.
+    five = t("%(score)s out of 5") % {"score": 5}
+    log_in(page, live_server, world.family)
+    page.goto(live_server.url + reverse("eldercare:booking-list"))
+    row = page.locator("main tbody tr").filter(has_text=world.meal.name)
+    expect(row).to_contain_text(five)
+    expect(row).to_contain_text("送餐准时")
+    check_page(page, "bookings (family, rated)", checked)
+    page.goto(live_server.url + reverse("eldercare:booking-detail", args=[booking.pk]))
+    expect(page.locator("main .booking-rating")).to_contain_text(five)
+    expect(page.locator("main")).to_contain_text(world.p.citizen.display_name)
+
+    # 5. The provider reads its summary with the comment.
+    log_in(page, live_server, world.provider_user)
+    page.goto(live_server.url + reverse("eldercare:provider-bookings"))
+    with page.expect_navigation():
+        page.locator("main").get_by_role("link", name=t("Ratings"), exact=True).click()
+    expect(page.locator("main .rating-summary")).to_contain_text("5.0")
+    expect(page.locator("main")).to_contain_text("送餐准时，饭菜可口。")
+    check_page(page, "provider ratings", checked)
+
+    # 6. The township caseworker reads the provider's ratings of the area.
+    log_in(page, live_server, world.p.caseworker)
+    page.goto(live_server.url + reverse("eldercare:staff-providers"))
+    row = page.locator("main tbody tr").filter(has_text=world.provider.name)
+    expect(row).to_contain_text("5.0")
+    with page.expect_navigation():
+        row.get_by_role("link", name=world.provider.name).click()
+    expect(page.locator("main")).to_contain_text("送餐准时，饭菜可口。")
+    check_page(page, "staff: provider ratings", checked)
+    assert len(checked) == 18
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from civilaffairs.accounts.actions import do_update_office
@@ -94,3 +95,16 @@ def book(world, *, by=None, elder=None, service=None, starts_at=None, provider=N
 
 def accepted(world, booking):
     return actions.do_accept_booking(booking, acting_user=world.provider_user)
+
+
+def check_in(world, booking, *, minutes: int = 0):
+    """The worker checks in `minutes` after the booked start (before it when negative): the
+    clock is taken to that moment, as a visit starts only near its booked time."""
+    with time_machine.travel(booking.starts_at + dt.timedelta(minutes=minutes), tick=False):
+        return actions.do_check_in(booking, acting_user=world.provider_user)
+
+
+def check_out(world, booking, *, minutes: int = 60):
+    """The worker checks out `minutes` after the booked start."""
+    with time_machine.travel(booking.starts_at + dt.timedelta(minutes=minutes), tick=False):
+        return actions.do_check_out(booking, acting_user=world.provider_user)

@@ -9,10 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from eldercare import actions
-from eldercare.models import Booking, BookingRating, FamilyLink, WorkerSlot
+from eldercare.models import CHECK_IN_EARLY_MINUTES, Booking, BookingRating, FamilyLink, WorkerSlot
 from tests.factories import PersonFactory, UserFactory
 
-from .conftest import accepted, at, book, setup_eldercare, tomorrow
+from .conftest import accepted, at, book, check_in, check_out, setup_eldercare, tomorrow
 
 
 def test_a_booking_goes_from_request_to_rating_with_every_time_recorded(world):
@@ -27,8 +27,8 @@ def test_a_booking_goes_from_request_to_rating_with_every_time_recorded(world):
 
     actions.do_accept_booking(booking, acting_user=world.provider_user)
     actions.do_assign_worker(booking, world.workers[0], acting_user=world.provider_user)
-    actions.do_check_in(booking, acting_user=world.provider_user)
-    actions.do_check_out(booking, acting_user=world.provider_user)
+    check_in(world, booking, minutes=-5)
+    check_out(world, booking, minutes=50)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.COMPLETED
     assert booking.accepted_at <= booking.assigned_at <= booking.checked_in_at
@@ -135,10 +135,10 @@ def test_a_visit_is_rated_only_after_check_out(world):
     with pytest.raises(ValidationError):
         actions.do_rate_booking(booking, acting_user=world.p.citizen, score=4)
     actions.do_assign_worker(booking, world.workers[0], acting_user=world.provider_user)
-    actions.do_check_in(booking, acting_user=world.provider_user)
+    check_in(world, booking)
     with pytest.raises(ValidationError):
         actions.do_rate_booking(booking, acting_user=world.p.citizen, score=4)
-    actions.do_check_out(booking, acting_user=world.provider_user)
+    check_out(world, booking)
     actions.do_rate_booking(booking, acting_user=world.family, score=4)
     with pytest.raises(ValidationError):
         actions.do_rate_booking(booking, acting_user=world.p.citizen, score=5)
@@ -148,8 +148,8 @@ def test_a_visit_is_rated_only_after_check_out(world):
 def _completed(world):
     booking = accepted(world, book(world))
     actions.do_assign_worker(booking, world.workers[0], acting_user=world.provider_user)
-    actions.do_check_in(booking, acting_user=world.provider_user)
-    return actions.do_check_out(booking, acting_user=world.provider_user)
+    check_in(world, booking)
+    return check_out(world, booking)
 
 
 def test_only_the_elder_or_a_confirmed_family_member_may_rate(world):
@@ -242,3 +242,38 @@ def test_a_death_cancels_the_visits_at_once_and_the_daily_run_changes_nothing(wo
     actions.do_extend_plans()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
+
+
+# ----------------------------------------------------------------------------- issue #16 item 11
+
+
+def test_a_visit_cannot_start_long_before_its_booked_time(world):
+    """Tomorrow's 11:00 visit cannot be checked in today, nor at 10:29; from 10:30 it can
+    (CHECK_IN_EARLY_MINUTES), and nothing is written by a refusal."""
+    booking = accepted(world, book(world))  # tomorrow 11:00
+    actions.do_assign_worker(booking, world.workers[0], acting_user=world.provider_user)
+    with pytest.raises(ValidationError, match="11:00"):
+        actions.do_check_in(booking, acting_user=world.provider_user)
+    with pytest.raises(ValidationError):
+        check_in(world, booking, minutes=-CHECK_IN_EARLY_MINUTES - 1)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.ASSIGNED and booking.checked_in_at is None
+    check_in(world, booking, minutes=-CHECK_IN_EARLY_MINUTES)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.IN_PROGRESS
+    assert booking.checked_in_at == booking.starts_at - dt.timedelta(minutes=30)
+
+
+def test_a_visit_is_finished_only_after_check_in_and_lasts_what_it_really_lasted(world):
+    booking = accepted(world, book(world))  # a meal visit booked for 60 minutes
+    actions.do_assign_worker(booking, world.workers[0], acting_user=world.provider_user)
+    with pytest.raises(ValidationError):  # not started: cannot be completed
+        check_out(world, booking, minutes=10)
+    assert booking.minutes_on_site is None
+    check_in(world, booking, minutes=5)
+    check_out(world, booking, minutes=52)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.COMPLETED
+    assert booking.checked_out_at - booking.checked_in_at == dt.timedelta(minutes=47)
+    assert booking.minutes_on_site == 47  # not the 60 booked
+    assert (booking.ends_at - booking.starts_at) == dt.timedelta(minutes=60)

@@ -6,10 +6,12 @@ checked for a fixed number of queries."""
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from civilaffairs.casework.models import Case
 from eldercare import actions
@@ -109,10 +111,26 @@ def test_the_provider_works_a_booking_through_its_pages(client, world):
 
     act("accept")
     act("assign", worker=world.workers[0].pk)
-    act("check-in")
-    act("check-out")
+    # Tomorrow's visit cannot start today: the page says from when it can.
+    response = act("check-in")
+    assert "10:30" in page_text(client.get(response.url))
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.ASSIGNED
+    # On the day (signed in again: a session does not last until tomorrow).
+    with time_machine.travel(booking.starts_at - dt.timedelta(minutes=3), tick=False):
+        login(client, world.provider_user)
+        act("check-in")
+    with time_machine.travel(booking.starts_at + dt.timedelta(minutes=44), tick=False):
+        login(client, world.provider_user)
+        act("check-out")
+    login(client, world.provider_user)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.COMPLETED and booking.checked_out_at
+    # The time on site is the real one (47 minutes), not the hour booked.
+    detail = page_text(client.get(reverse("eldercare:provider-booking", args=[booking.pk])))
+    with translation.override("zh-hans"):
+        on_site = ngettext("%(n)s minute on site", "%(n)s minutes on site", 47) % {"n": 47}
+    assert on_site in detail and "实际" in on_site
 
     client.logout()
     login(client, world.p.citizen)

@@ -311,6 +311,10 @@ def eldercare(s: Samples, users, p: Places):
     s.add("booking", "theirs", theirs, NOBODY)
     s.add("provider_booking", "ours", mine, {"provider"})
     s.add("provider_booking", "another provider's", theirs, NOBODY)
+    # A provider is the staff's when registered in their area or serving its elders: 兴庆区's
+    # serves 王秀英 (凤凰北街街道), 西夏区's the 西夏区 elder.
+    s.add("staff_provider", "here", provider, TOWN & CASEWORK)
+    s.add("staff_provider", "there", other_provider, XIXIA)
 
     def ask_link(elder):
         stranger = account(resident(elder.residence_region, name="亲属"))

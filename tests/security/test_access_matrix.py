@@ -248,6 +248,7 @@ TABLE: dict[str, Row] = {
     "eldercare:provider-booking-action": action(
         {"provider"}, sample="provider_booking", fixed={"action": "accept"}
     ),
+    "eldercare:provider-ratings": page({"provider"}),
     "eldercare:provider-workers": Row(get=rule({"provider"}), post=rule({"provider"})),
     "eldercare:provider-worker-active": action({"provider"}, sample="worker"),
     # ------------------------------------------------------------------ elder care: staff
@@ -258,6 +259,17 @@ TABLE: dict[str, Row] = {
     "eldercare:staff-alerts": page(CASEWORK_STAFF),
     "eldercare:staff-alert-handle": action(CASEWORK_STAFF, sample="elder_alert"),
     "eldercare:staff-institutions": page(CASEWORK_STAFF),
+    # Providers with the ratings of the area's elders: another county's provider is 404.
+    "eldercare:staff-providers": page(CASEWORK_STAFF),
+    "eldercare:staff-provider": page(CASEWORK_STAFF, sample="staff_provider"),
+    # The full numbers to call, for the staff who may record the visit (a caseworker or a
+    # supervisor of the area; the county approver reads the case but does not go).
+    "eldercare:staff-visit-phone": action(
+        {"caseworker", "caseworker_xixia", "supervisor", "admin"},
+        200,
+        sample="visit",
+        reads=CASEWORK_STAFF,
+    ),
     "eldercare:careplan-assisted": Row(
         sample="person",
         key="person_pk",
