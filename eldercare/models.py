@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -178,7 +178,7 @@ class ProviderMember(models.Model):
 
 class Worker(models.Model):
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="workers")
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     qualifications = models.CharField(_("qualifications"), max_length=200, blank=True)
     services = models.ManyToManyField(
