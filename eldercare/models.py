@@ -177,7 +177,9 @@ class ProviderMember(models.Model):
 
 
 class Worker(models.Model):
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="workers")
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="workers", verbose_name=_("provider")
+    )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     qualifications = models.CharField(_("qualifications"), max_length=200, blank=True)
@@ -231,10 +233,16 @@ class FamilyLink(models.Model):
         STAFF = "staff", _("Confirmed by staff")
 
     elder = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="family_links"
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="family_links",
+        verbose_name=_("elder"),
     )
     family = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="elder_links"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="elder_links",
+        verbose_name=_("family member"),
     )
     relation = models.CharField(
         _("relation to the elder"), max_length=2, choices=Membership.Relation.choices
@@ -620,13 +628,15 @@ class BookingRating(models.Model):
     """The elder's (or their family's) rating of one visit: one per booking, after check-out.
     Five levels as in the government-service rating scheme (GB/T 39734-2020)."""
 
-    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="rating")
+    booking = models.OneToOneField(
+        Booking, on_delete=models.CASCADE, related_name="rating", verbose_name=_("booking")
+    )
     score = models.PositiveSmallIntegerField(_("rating"))
     comment = models.TextField(_("comment"), blank=True)
     rated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    rated_at = models.DateTimeField(auto_now_add=True)
+    rated_at = models.DateTimeField(auto_now_add=True, verbose_name=_("rated at"))
 
     history = HistoricalRecords()
 
@@ -655,7 +665,10 @@ class AgeAllowance(models.Model):
         STAFF = "staff", _("Opened by staff")
 
     case = models.OneToOneField(
-        "casework.Case", on_delete=models.CASCADE, related_name="age_allowance"
+        "casework.Case",
+        on_delete=models.CASCADE,
+        related_name="age_allowance",
+        verbose_name=_("case"),
     )
     person = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="age_allowances"
@@ -694,14 +707,17 @@ class AgeAllowanceInvitation(models.Model):
         DECLINED = "declined", _("Declined")
 
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="age_allowance_invitations"
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="age_allowance_invitations",
+        verbose_name=_("person"),
     )
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     threshold = models.PositiveSmallIntegerField(_("age reached"))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    sent_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(auto_now_add=True, verbose_name=_("sent at"))
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -838,7 +854,7 @@ class DevicePlatform(models.Model):
     token_hint = models.CharField(_("token starts with"), max_length=8)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
 
     # No history table: a platform holds no personal data and decides nothing; issuing and
     # rotating its token are logged by the admin, and last_used_at is bumped on every post.
@@ -858,9 +874,13 @@ class Device(models.Model):
         SENSOR = "sensor", _("Home sensor")
         OTHER = "other", _("Other")
 
-    platform = models.ForeignKey(DevicePlatform, on_delete=models.PROTECT, related_name="devices")
+    platform = models.ForeignKey(
+        DevicePlatform, on_delete=models.PROTECT, related_name="devices", verbose_name=_("platform")
+    )
     external_id = models.CharField(_("device number"), max_length=64)
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="devices")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="devices", verbose_name=_("person")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.WATCH)
     is_active = models.BooleanField(_("active"), default=True)
     installed_on = models.DateField(_("installed on"), default=dt.date.today)
@@ -911,13 +931,20 @@ class DeviceReading(models.Model):
     """One reading as posted by a device platform. Never changed after it is stored (so it has
     no history table); the (platform, event id) pair makes a repeated post a no-op."""
 
-    platform = models.ForeignKey(DevicePlatform, on_delete=models.PROTECT, related_name="readings")
-    event_id = models.CharField(max_length=100)
+    platform = models.ForeignKey(
+        DevicePlatform,
+        on_delete=models.PROTECT,
+        related_name="readings",
+        verbose_name=_("platform"),
+    )
+    event_id = models.CharField(max_length=100, verbose_name=_("event id"))
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="readings")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=12, choices=ReadingKind.choices)
-    value = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
-    recorded_at = models.DateTimeField()
+    kind = models.CharField(max_length=12, choices=ReadingKind.choices, verbose_name=_("kind"))
+    value = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, verbose_name=_("value")
+    )
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -957,12 +984,14 @@ class Alert(models.Model):
         HANDLED = "handled", _("Handled")
 
     reading = models.OneToOneField(DeviceReading, on_delete=models.PROTECT, related_name="alert")
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
     # The elder's residence when the alert was raised: jurisdiction and routing key on it.
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     # What the alert says is kept as the reading's kind and value (a code and a number) and put
     # in words in the reader's language when shown (`text`, models.reading_text).
-    kind = models.CharField(max_length=12, choices=ReadingKind.choices)
+    kind = models.CharField(max_length=12, choices=ReadingKind.choices, verbose_name=_("kind"))
     value = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices)
     status = models.CharField(
@@ -976,7 +1005,7 @@ class Alert(models.Model):
     visit_case = models.ForeignKey(
         "casework.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     history = HistoricalRecords()
     objects = AlertQuerySet.as_manager()

@@ -155,7 +155,12 @@ class SlotQuerySet(models.QuerySet):
 class Slot(models.Model):
     """A time at a registry with room for `capacity` couples."""
 
-    registry = models.ForeignKey(RegistrationOffice, on_delete=models.CASCADE, related_name="slots")
+    registry = models.ForeignKey(
+        RegistrationOffice,
+        on_delete=models.CASCADE,
+        related_name="slots",
+        verbose_name=_("registry"),
+    )
     date = models.DateField(_("date"))
     start = models.TimeField(_("from"))
     end = models.TimeField(_("to"))
@@ -411,7 +416,9 @@ class MarriageApplication(models.Model):
         ),
     }
 
-    case = models.OneToOneField("casework.Case", on_delete=models.CASCADE, related_name="marriage")
+    case = models.OneToOneField(
+        "casework.Case", on_delete=models.CASCADE, related_name="marriage", verbose_name=_("case")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     registry = models.ForeignKey(
         RegistrationOffice,
@@ -596,9 +603,14 @@ class Appointment(models.Model):
     HOLDING = (Status.PENDING, Status.CONFIRMED)
 
     application = models.ForeignKey(
-        MarriageApplication, on_delete=models.CASCADE, related_name="appointments"
+        MarriageApplication,
+        on_delete=models.CASCADE,
+        related_name="appointments",
+        verbose_name=_("application"),
     )
-    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="appointments")
+    slot = models.ForeignKey(
+        Slot, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("time slot")
+    )
     purpose = models.CharField(
         _("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.APPLY
     )

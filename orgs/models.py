@@ -206,10 +206,16 @@ class OrgAccount(models.Model):
         STAFF = "staff", _("Staff")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="org_accounts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="org_accounts",
+        verbose_name=_("user"),
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="accounts"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="accounts",
+        verbose_name=_("organization"),
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
     is_active = models.BooleanField(_("active"), default=True)
@@ -245,7 +251,10 @@ class OrgApplication(models.Model):
     CHANGEABLE = ("name", "legal_representative", "domicile_region", "address", "scope")
 
     case = models.OneToOneField(
-        "casework.Case", on_delete=models.CASCADE, related_name="orgs_application"
+        "casework.Case",
+        on_delete=models.CASCADE,
+        related_name="orgs_application",
+        verbose_name=_("case"),
     )
     kind = models.CharField(_("kind of application"), max_length=12, choices=Kind.choices)
     organization = models.ForeignKey(
@@ -373,7 +382,12 @@ class AnnualReport(models.Model):
     case = models.OneToOneField(
         "casework.Case", on_delete=models.CASCADE, related_name="orgs_report"
     )
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="reports")
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("organization"),
+    )
     year = models.PositiveSmallIntegerField(_("year reported on"))
     activities = models.TextField(_("activities during the year"), blank=True)
     income = models.DecimalField(_("income (yuan)"), max_digits=14, decimal_places=2, default=0)
@@ -415,7 +429,10 @@ class LateFiling(models.Model):
     """The flag raised when an organization has not filed its report by the deadline."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="late_filings"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="late_filings",
+        verbose_name=_("organization"),
     )
     year = models.PositiveSmallIntegerField(_("year reported on"))
     deadline = models.DateField(_("deadline"))
@@ -554,8 +571,8 @@ class Need(models.Model):
     )
     # Kept by the actions under the row lock: promised (proposed or accepted, or received on a
     # match that is over) and received (confirmed deliveries).
-    committed = models.PositiveIntegerField(default=0)
-    received = models.PositiveIntegerField(default=0)
+    committed = models.PositiveIntegerField(default=0, verbose_name=_("committed"))
+    received = models.PositiveIntegerField(default=0, verbose_name=_("received"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -634,8 +651,8 @@ class Offer(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
-    committed = models.PositiveIntegerField(default=0)
-    received = models.PositiveIntegerField(default=0)
+    committed = models.PositiveIntegerField(default=0, verbose_name=_("committed"))
+    received = models.PositiveIntegerField(default=0, verbose_name=_("received"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -680,16 +697,20 @@ class Match(models.Model):
 
     OPEN_STATUSES = (Status.PROPOSED, Status.ACCEPTED)
 
-    need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="matches")
-    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="matches")
+    need = models.ForeignKey(
+        Need, on_delete=models.PROTECT, related_name="matches", verbose_name=_("need")
+    )
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="matches", verbose_name=_("offer")
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     status = models.CharField(
         _("status"), max_length=14, choices=Status.choices, default=Status.PROPOSED
     )
     # Why this offer: region depth shared, share of the need covered, etc.
     score = models.JSONField(default=dict, blank=True)
-    sent = models.PositiveIntegerField(default=0)
-    received = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0, verbose_name=_("sent"))
+    received = models.PositiveIntegerField(default=0, verbose_name=_("received"))
     proposed_at = models.DateTimeField(_("proposed"))
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -738,7 +759,9 @@ class DeliveryQuerySet(models.QuerySet):
 class Delivery(models.Model):
     """Goods sent against an accepted match; counted once the needing side confirms receipt."""
 
-    match = models.ForeignKey(Match, on_delete=models.PROTECT, related_name="deliveries")
+    match = models.ForeignKey(
+        Match, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("match")
+    )
     quantity = models.PositiveIntegerField(_("quantity sent"))
     sent_on = models.DateField(_("sent on"))
     note = models.CharField(_("note (e.g. courier number)"), max_length=200, blank=True)

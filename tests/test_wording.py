@@ -39,3 +39,30 @@ def test_a_person_has_a_xingming_and_a_place_a_mingcheng():
         assert str(Office._meta.get_field("name").verbose_name) == "名称"
     with translation.override("en"):
         assert str(Person._meta.get_field("name").verbose_name) == "name"
+
+
+def test_every_admin_column_and_filter_of_the_portal_is_named_in_chinese():
+    """The admin's column headers and filters come from the models' field names unless given
+    one: each of the portal's is a translated name (issue #16, item 13). Third-party admins
+    (django-axes, auth, the second factor) bring their own catalogues."""
+    import re
+
+    from django.contrib import admin
+    from django.contrib.admin.utils import label_for_field
+    from django.utils import translation
+
+    ours = {"accounts", "people", "casework", "rules", "benefits", "assistance", "eldercare"}
+    ours |= {"childwelfare", "marriage", "orgs"}
+    untranslated = []
+    with translation.override("zh-hans"):
+        for model, model_admin in admin.site._registry.items():
+            if model._meta.app_label not in ours:
+                continue
+            names = [n for n in model_admin.list_display if n != "__str__"]
+            # A filter through a relation ("office__level") is titled by its last field.
+            names += [n for n in model_admin.list_filter if isinstance(n, str) and "__" not in n]
+            for name in names:
+                label = str(label_for_field(name, model, model_admin))
+                if label != "ID" and not re.search(r"[\u4e00-\u9fff]", label):
+                    untranslated.append(f"{model._meta.label}.{name}: {label}")
+    assert not untranslated, untranslated

@@ -234,13 +234,17 @@ class AccessLog(models.Model):
         EXPORT = "export", _("Exported a list")
         RESET_SECOND_FACTOR = "reset_otp", _("Reset a user's second factor")
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=20, choices=Action.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.CharField(max_length=64)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    action = models.CharField(max_length=20, choices=Action.choices, verbose_name=_("action"))
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, verbose_name=_("kind of record")
+    )
+    object_id = models.CharField(max_length=64, verbose_name=_("record number"))
     detail = models.CharField(max_length=200, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
+    at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("time"))
 
     class Meta:
         verbose_name = _("access log entry")

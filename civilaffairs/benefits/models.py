@@ -41,7 +41,12 @@ class Entitlement(models.Model):
         MONTHLY = "monthly", _("Monthly")
         ONE_OFF = "one_off", _("One-off")
 
-    case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="entitlements")
+    case = models.ForeignKey(
+        "casework.Case",
+        on_delete=models.PROTECT,
+        related_name="entitlements",
+        verbose_name=_("case"),
+    )
     person = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="entitlements"
     )
@@ -112,13 +117,18 @@ class Payment(models.Model):
         RETURNED = "returned", _("Returned by the bank")
         STOPPED = "stopped", _("Stopped")
 
-    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="payments")
+    entitlement = models.ForeignKey(
+        Entitlement,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("entitlement"),
+    )
     month = models.DateField(_("month"))  # the first day of the month paid for
     amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
     )
-    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
     note = models.CharField(max_length=200, blank=True)
     # A failed or returned payment waits for a new account or a decision to try the same one
     # again before a batch takes it (benefits.actions.do_change_account / do_retry_payment).

@@ -455,20 +455,24 @@ class Document(models.Model):
         AGREEMENT = "agreement", _("Agreement or declaration")
         OTHER = "other", _("Other")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="documents", verbose_name=_("case")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     file = models.FileField(upload_to=document_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=120)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=40, verbose_name=_("file type"))
+    size = models.PositiveIntegerField(verbose_name=_("size (bytes)"))
     sha256 = models.CharField(max_length=64)
     confidentiality = models.PositiveSmallIntegerField(
-        choices=Confidentiality.choices, default=Confidentiality.CONFIDENTIAL
+        choices=Confidentiality.choices,
+        default=Confidentiality.CONFIDENTIAL,
+        verbose_name=_("confidentiality"),
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
     # The applicant sees their own uploads; staff decide for theirs (a home-visit report may name
     # neighbours who spoke in confidence).
     shared_with_applicant = models.BooleanField(_("shown to the applicant"), default=True)
@@ -490,20 +494,25 @@ class Notification(models.Model):
         "people.Person", on_delete=models.CASCADE, related_name="notifications"
     )
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        Case,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("case"),
     )
     # The timeline event this tells of; each party to the case hears of it once.
     event = models.ForeignKey(
         CaseEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, verbose_name=_("title"))
     body = models.TextField(blank=True)
     # What the system wrote, in every language of the site ({code: {"title", "body"}}), read
     # back in the reader's (title_text, body_text); None when written as given.
     translations = models.JSONField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
+    emailed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("e-mailed at"))
     sms_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -534,16 +543,18 @@ class Screening(models.Model):
     """One automated pre-screening of a case: which rule versions, facts and outcomes, kept so
     a decision can be explained to the citizen and to an auditor years later."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="screenings")
-    program = models.CharField(max_length=40)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="screenings", verbose_name=_("case")
+    )
+    program = models.CharField(max_length=40, verbose_name=_("program"))
     ruleset_id = models.PositiveIntegerField(null=True)
-    ruleset_version = models.PositiveIntegerField(null=True)
-    outcome = models.CharField(max_length=8)
+    ruleset_version = models.PositiveIntegerField(null=True, verbose_name=_("rule set version"))
+    outcome = models.CharField(max_length=8, verbose_name=_("outcome"))
     facts = models.JSONField(default=dict)
     parameters = models.JSONField(default=dict)
     results = models.JSONField(default=list)
-    reason = models.CharField(max_length=40, default="submitted")
-    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=40, default="submitted", verbose_name=_("why screened"))
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("time"))
 
     class Meta:
         verbose_name = _("screening")

@@ -79,7 +79,12 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=100)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent area"),
     )
     # Retired codes stay: ID numbers issued under them are valid for life.
     is_current = models.BooleanField(_("current"), default=True)
@@ -400,7 +405,7 @@ class Household(models.Model):
     hukou_type = models.CharField(
         _("hukou type"), max_length=10, choices=HukouType.choices, default=HukouType.URBAN
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     history = HistoricalRecords()
 
@@ -459,12 +464,18 @@ class Membership(models.Model):
 class PersonMerge(models.Model):
     """A record of a merge of two person records, kept for audit."""
 
-    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_in")
-    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_out")
-    acting_user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    survivor = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="merges_in", verbose_name=_("kept record")
+    )
+    merged = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="merges_out", verbose_name=_("merged record")
+    )
+    acting_user = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("done by")
+    )
     reason = models.CharField(_("reason"), max_length=200)
     moved = models.JSONField(default=dict)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("time"))
 
     class Meta:
         verbose_name = _("person merge")

@@ -22,10 +22,9 @@ from tests.assistance.test_process import approved_dibao
 
 from .conftest import label_of, label_pattern, t
 from .test_assistance_journey import fresh, step_form, take_step
-from .test_assistance_objection import (  # noqa: F401 (contexts: the fixture, used by name)
+from .test_assistance_objection import (
     EN,
     ZH,
-    contexts,
     log_in,
     staff_log_in,
     staff_status,
