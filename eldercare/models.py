@@ -509,7 +509,7 @@ class Booking(models.Model):
     provider = models.ForeignKey(
         Provider, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("provider")
     )
-    starts_at = models.DateTimeField(_("from"))
+    starts_at = models.DateTimeField(pgettext_lazy("time of day", "from"))
     ends_at = models.DateTimeField(_("until"))
     address = models.CharField(_("address"), max_length=200, blank=True)
     note = models.CharField(_("note for the worker"), max_length=300, blank=True)

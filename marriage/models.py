@@ -24,6 +24,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 # The legal minimum age to marry (Civil Code Art. 1047), by sex.
@@ -119,8 +120,8 @@ class OpeningPeriod(models.Model):
         RegistrationOffice, on_delete=models.CASCADE, related_name="periods"
     )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
-    start = models.TimeField(_("from"))
-    end = models.TimeField(_("to"))
+    start = models.TimeField(pgettext_lazy("time of day", "from"))
+    end = models.TimeField(pgettext_lazy("time of day", "to"))
 
     class Meta:
         verbose_name = _("opening period")
@@ -162,8 +163,8 @@ class Slot(models.Model):
         verbose_name=_("registry"),
     )
     date = models.DateField(_("date"))
-    start = models.TimeField(_("from"))
-    end = models.TimeField(_("to"))
+    start = models.TimeField(pgettext_lazy("time of day", "from"))
+    end = models.TimeField(pgettext_lazy("time of day", "to"))
     capacity = models.PositiveSmallIntegerField(_("capacity"))
 
     objects = SlotQuerySet.as_manager()

@@ -66,3 +66,18 @@ def test_every_admin_column_and_filter_of_the_portal_is_named_in_chinese():
                 if label != "ID" and not re.search(r"[\u4e00-\u9fff]", label):
                     untranslated.append(f"{model._meta.label}.{name}: {label}")
     assert not untranslated, untranslated
+
+
+def test_a_word_shared_by_fields_is_translated_for_what_each_field_holds():
+    """"code" of a region is 区划代码, of a program 代码; a slot's "from" is a time of day."""
+    from django.utils import translation
+
+    from civilaffairs.people.models import Region
+    from civilaffairs.rules.models import Program
+    from marriage.models import Slot
+
+    with translation.override("zh-hans"):
+        assert str(Region._meta.get_field("code").verbose_name) == "区划代码"
+        assert str(Program._meta.get_field("code").verbose_name) == "代码"
+        assert str(Slot._meta.get_field("start").verbose_name) == "开始时间"
+        assert str(Slot._meta.get_field("end").verbose_name) == "结束时间"

@@ -75,7 +75,7 @@ class Region(models.Model):
     # Significant digits of a code at each level: a subtree is "code starts with these".
     PREFIX_LENGTH = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
 
-    code = models.CharField(_("code"), max_length=12, primary_key=True)
+    code = models.CharField(pgettext_lazy("region", "code"), max_length=12, primary_key=True)
     name = models.CharField(_("name"), max_length=100)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     parent = models.ForeignKey(
