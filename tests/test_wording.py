@@ -69,7 +69,7 @@ def test_every_admin_column_and_filter_of_the_portal_is_named_in_chinese():
 
 
 def test_a_word_shared_by_fields_is_translated_for_what_each_field_holds():
-    """"code" of a region is 区划代码, of a program 代码; a slot's "from" is a time of day."""
+    """ "code" of a region is 区划代码, of a program 代码; a slot's "from" is a time of day."""
     from django.utils import translation
 
     from civilaffairs.people.models import Region

@@ -127,25 +127,6 @@ def do_revoke_role(grant: StaffRole, *, acting_user) -> StaffRole:
     return grant
 
 
-@transaction.atomic
-def do_join_permission_group(user: User, name: str, permissions, *, acting_user):
-    """Put the user in the permission group `name` (created with `permissions`, given as
-    "app_label.codename", if it does not exist yet). Groups are how an administrator hands out
-    a permission such as revealing ID numbers to a whole line of work (the registrars who print
-    certificates); the demo loader uses it for the demo registrars."""
-    from django.contrib.auth.models import Group, Permission
-
-    group, created = Group.objects.get_or_create(name=name)
-    if created:
-        for label in permissions:
-            app_label, codename = label.split(".", 1)
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-    user.groups.add(group)
-    return group
-
-
 def do_reveal_id_number(person: Person, *, acting_user, request=None) -> str:
     """The full number, for a user with the permission; every reveal is logged."""
     if not acting_user.has_perm("accounts.reveal_id_number"):

@@ -1,7 +1,7 @@
 """The demo registrar prints certificates as a registrar does: both parties' full ID numbers and
-birth dates on the booklet, each print one logged reveal. (The registrars' group, which an
-administrator manages in the admin, gives them the reveal permission of the person pages; the
-certificate needs only the registrar's role at the registry that issued it.)"""
+birth dates on the booklet, each print one logged reveal. The certificate needs only the
+registrar's role at the registry that issued it: registrars are not given the permission to
+reveal anyone's number on the person pages (least privilege)."""
 
 from django.urls import reverse
 
@@ -14,7 +14,7 @@ def test_the_demo_registrar_prints_a_certificate_with_full_numbers_and_it_is_log
     world, db, client
 ):
     registrar = world.user("registrar")
-    assert registrar.has_perm("accounts.reveal_id_number")
+    assert not registrar.has_perm("accounts.reveal_id_number")
     cert = Certificate.objects.filter(registry__office__region_id="640104").order_by("pk").first()
     record = cert.record
     sign_in(client, registrar)
@@ -30,5 +30,8 @@ def test_the_demo_registrar_prints_a_certificate_with_full_numbers_and_it_is_log
     assert cert.number in logged.get().detail
 
 
-def test_a_caseworker_is_not_in_the_registrars_group(world, db):
-    assert not world.user("caseworker").has_perm("accounts.reveal_id_number")
+def test_only_the_administrator_of_the_demo_may_reveal_on_the_person_pages(world, db):
+    from civilaffairs.accounts.models import User
+
+    revealers = {u.username for u in User.objects.all() if u.has_perm("accounts.reveal_id_number")}
+    assert revealers == {"admin"}
