@@ -570,3 +570,28 @@ class Screening(models.Model):
         from civilaffairs.rules.engine import reason_of
 
         return [{**r, "reason": reason_of(r)} for r in self.results]
+
+    @property
+    def fact_rows(self) -> list[tuple[str, str, object]]:
+        """(label in the reader's language, name, value) of each fact the rules read."""
+        from civilaffairs.rules.facts import get_fact
+
+        def label(name):
+            try:
+                return str(get_fact(name).label)
+            except KeyError:
+                return name
+
+        return [(label(name), name, value) for name, value in self.facts.items()]
+
+    @property
+    def parameter_rows(self) -> list[tuple[str, str, object]]:
+        """(label as the administrator named it, key, value) of each parameter used."""
+        from civilaffairs.rules.models import Parameter
+
+        labels = dict(
+            Parameter.objects.filter(key__in=self.parameters, program__code=self.program)
+            .exclude(label="")
+            .values_list("key", "label")
+        )
+        return [(labels.get(key, key), key, value) for key, value in self.parameters.items()]

@@ -291,6 +291,10 @@ def test_screening_reasons_are_read_in_each_readers_language(client, assistance_
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     page = page_text(client.get(staff_page))
     assert zh in page and en not in page
+    with translation.override("zh-hans"):
+        zh_fact = translation.gettext("Monthly income per person")
+    assert zh_fact in page  # the facts read by the rules, by their names, not their codes
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = page_text(client.get(staff_page))
     assert en in page and zh not in page
+    assert "Monthly income per person" in page and zh_fact not in page
