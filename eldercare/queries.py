@@ -18,11 +18,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Max, Q
 from django.http import Http404
 
-from civilaffairs.accounts.access import is_staff_member, require_role, scope_q
+from civilaffairs.accounts.access import grants_for, is_staff_member, require_role, scope_q
 from civilaffairs.accounts.models import CASEWORK_ROLES
 from civilaffairs.casework.models import Case
 from civilaffairs.lib.lookup import get_or_404
 from civilaffairs.people.models import Person
+from civilaffairs.rules.models import ancestor_codes
 
 from .actions import provider_of
 from .models import (
@@ -282,16 +283,32 @@ def _ratings_in_scope_q(user, prefix: str = "") -> Q:
     return scope_q(user, region_field=f"{prefix}region_id", roles=STAFF_ROLES)
 
 
+def _covering_q(user) -> Q:
+    """Providers whose service area reaches the user's jurisdiction: an area within it, or an
+    area above it (a provider serving the whole county serves each of its townships)."""
+    above = {
+        code
+        for g in grants_for(user)
+        if g.role in STAFF_ROLES
+        for code in ancestor_codes(g.region_prefix)
+    }
+    return scope_q(user, region_field="coverage__code", roles=STAFF_ROLES) | Q(
+        coverage__code__in=above
+    )
+
+
 def list_providers_for_staff(user):
-    """Providers registered in the user's jurisdiction or with bookings of elders living in it,
-    each with a summary of the ratings those elders gave (never another area's)."""
+    """Providers registered in the user's jurisdiction, serving it or with bookings of elders
+    living in it, each with a summary of the ratings those elders gave (never another area's)."""
     require_staff(user)
     in_scope = _ratings_in_scope_q(user, "bookings__")
     served = Booking.objects.filter(_ratings_in_scope_q(user)).values("provider_id")
+    # Through a subquery: joined here, the coverage rows would multiply the counts below.
+    covering = Provider.objects.filter(_covering_q(user)).values("pk")
     rated = Q(bookings__rating__isnull=False) & in_scope
     registered = scope_q(user, region_field="region_id", roles=STAFF_ROLES)
     # An empty Q is the administrator's (everything); `Q(...) | Q()` would narrow it instead.
-    mine = Q(pk__in=served) | registered if registered else Q()
+    mine = Q(pk__in=served) | Q(pk__in=covering) | registered if registered else Q()
     return (
         Provider.objects.filter(mine)
         .select_related("region")

@@ -134,9 +134,24 @@ def test_the_office_reads_a_summary_per_provider_of_its_own_area_only(client, wo
         client.logout()
 
 
+def test_the_township_sees_the_providers_serving_its_area_before_any_visit(client, world):
+    """A provider registered at the county, covering the county, is on each of its townships'
+    lists from the start (not only once it has served someone there); not on another
+    county's."""
+    assert world.provider.region_id == "640104"
+    sign_in(client, world.p.caseworker)  # 凤凰北街街道, a township of 兴庆区
+    listing = page_text(client.get(reverse("eldercare:staff-providers")))
+    assert world.provider.name in listing
+    detail = reverse("eldercare:staff-provider", args=[world.provider.pk])
+    assert client.get(detail).status_code == 200
+    sign_in(client, world.p.other_caseworker)  # a township of 西夏区
+    assert world.provider.name not in page_text(client.get(reverse("eldercare:staff-providers")))
+    assert client.get(detail).status_code == 404
+
+
 def test_each_office_counts_only_the_ratings_of_its_own_elders(client, world, rated):
     """The 兴庆区 provider also serves 金凤区: a 金凤区 elder's rating is 金凤区's office's to
-    read (with the provider on its list), and does not enter 兴庆区's summary."""
+    read, and does not enter 兴庆区's summary."""
     from civilaffairs.accounts.actions import do_grant_role
     from civilaffairs.accounts.models import StaffRole
     from civilaffairs.people.models import Region
@@ -146,8 +161,10 @@ def test_each_office_counts_only_the_ratings_of_its_own_elders(client, world, ra
     do_grant_role(jinfeng, office_for("640106"), StaffRole.Role.CASEWORKER, acting_user=None)
     detail_url = reverse("eldercare:staff-provider", args=[world.provider.pk])
     sign_in(client, jinfeng)
-    assert world.provider.name not in page_text(client.get(reverse("eldercare:staff-providers")))
-    assert client.get(detail_url).status_code == 404  # nobody of 金凤区 was served yet
+    # Listed from the start (its service area covers 金凤区), with nothing rated yet.
+    assert world.provider.name in page_text(client.get(reverse("eldercare:staff-providers")))
+    detail = page_text(client.get(detail_url))
+    assert "护理员很耐心" not in detail
     client.logout()
 
     village = Region.objects.filter(code__startswith="640106", level=Region.Level.VILLAGE).first()
