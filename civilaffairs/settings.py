@@ -66,6 +66,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",  # its system checks catch a policy in the pre-4.0 format
+    # The inter-agency API (civilaffairs/exchange): REST framework, its OpenAPI schema and
+    # offline documentation, OAuth2 client credentials for each department.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "oauth2_provider",
     # The platform
     "civilaffairs.lib",
     "civilaffairs.people",
@@ -73,6 +79,7 @@ INSTALLED_APPS = [
     "civilaffairs.casework",
     "civilaffairs.benefits",
     "civilaffairs.rules",
+    "civilaffairs.exchange",
     "civilaffairs.portal",
     # The domains
     "assistance",
@@ -368,6 +375,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "civilaffairs.accounts.tasks.purge_access_logs_task",
         "schedule": crontab(hour=3, minute=41),
     },
+    "purge-old-api-calls": {
+        "task": "civilaffairs.exchange.tasks.purge_api_calls_task",
+        "schedule": crontab(hour=3, minute=47),
+    },
 }
 # Each domain adds its own periodic tasks (casework.registry.register_beat), merged in when
 # beat starts (civilaffairs/celery.py).
@@ -380,6 +391,45 @@ BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 
 # Network logs are kept at least 6 months (Cybersecurity Law Art. 21); we keep a year.
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=400)
+
+# The inter-agency API (civilaffairs/exchange, docs/api.md). Every call is logged and the log
+# kept as long as the access log (at least 6 months, Cybersecurity Law Art. 21).
+API_LOG_RETENTION_DAYS = max(183, env.int("API_LOG_RETENTION_DAYS", default=400))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["civilaffairs.exchange.auth.ClientAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["civilaffairs.exchange.auth.GrantAllows"],
+    "DEFAULT_THROTTLE_CLASSES": ["civilaffairs.exchange.auth.ClientThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "civilaffairs.exchange.errors.handle",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "智慧民政 inter-agency API / 民政数据共享接口",
+    "DESCRIPTION": (
+        "Reads and writes other departments exchange with the civil-affairs portal. Every call"
+        " authenticates with OAuth2 client credentials and states its purpose (X-Purpose, and"
+        " X-Reference where the purpose asks for one). Data elements: /standards/."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    # Client credentials only: a department's system, not a person, holds the token.
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("API_TOKEN_SECONDS", default=3600),
+    "SCOPES": {"api": "The inter-agency API, as far as the client's grant allows"},
+    "DEFAULT_SCOPES": ["api"],
+    "PKCE_REQUIRED": False,
+}
 
 # The demo province: the one whose townships and villages ship with the region data and where
 # the demo offices, staff and people live. 宁夏回族自治区.

@@ -12,6 +12,12 @@ class MarriageConfig(AppConfig):
         from civilaffairs.casework.registry import register_beat, register_domain
 
         register_domain("marriage", _("Marriage registration"), order=4, urls="marriage.urls")
+
+        from civilaffairs.exchange.registry import register_marital_check
+
+        from .receivers import marriage_in_force
+
+        register_marital_check(marriage_in_force)
         # Periodic tasks, merged into Celery beat's schedule when beat starts.
         register_beat(
             "marriage-divorce-deadlines", "marriage.divorce_deadlines_task", crontab(minute=20)

@@ -37,3 +37,14 @@ def refuse_two_marriages_in_force(survivor, duplicate):
         raise ValidationError(
             _("Both records have a marriage in force: they cannot be merged automatically.")
         )
+
+
+def marriage_in_force(person):
+    """The registry's own check (the records adapter the registrar's counter uses), lent to
+    the inter-agency API: a marriage in force, or None."""
+    from .adapters import get_adapter
+
+    found = get_adapter().current_marriage_of(person)
+    if found is None:
+        return None
+    return {"registered_on": found.registered_on, "registry": found.registry_name}

@@ -59,6 +59,8 @@ DEMO_ACCOUNTS = [
 # DEMO_TOTP_SECRET (this script runs before Django, so it cannot import it).
 DEMO_TOTP_SECRET = "MINZ HENG DEMO TOTP SECR ETFO RSTA FF22"
 OTP_COMMAND = ".venv/bin/python manage.py demo_otp_code"
+# The demo department's API client: civilaffairs/exchange/demo.py.
+DEMO_API_CLIENT = ("demo-gongan", "demo-gongan-secret-2026")
 
 GUNICORN_WORKERS = 2
 STOP_TIMEOUT = 20  # seconds the children get to finish after SIGTERM
@@ -339,6 +341,8 @@ def banner(url: str) -> str:
         f"    {OTP_COMMAND}",
         "  或在身份验证器应用中添加演示密钥：",
         f"    {DEMO_TOTP_SECRET}",
+        f"数据共享接口（演示客户端 {DEMO_API_CLIENT[0]}，密钥 {DEMO_API_CLIENT[1]}）：",
+        f"    {url}api/v1/docs/    数据标准：{url}standards/",
         "按 Ctrl-C 停止。",
         "",
         f"Civil-affairs portal running at {url}",
@@ -354,6 +358,8 @@ def banner(url: str) -> str:
         f"    {OTP_COMMAND}",
         "  or add this demo key to an authenticator app:",
         f"    {DEMO_TOTP_SECRET}",
+        f"Data-sharing API (demo client {DEMO_API_CLIENT[0]}, secret {DEMO_API_CLIENT[1]}):",
+        f"    {url}api/v1/docs/    data standard: {url}standards/",
         "Press Ctrl-C to stop.",
     ]
     inner = max(width(line) for line in lines) + 2

@@ -11,6 +11,7 @@ import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -50,6 +51,41 @@ def grants_sql(user_id_sql: str) -> str:
         f" FROM {StaffRole._meta.db_table} r JOIN {Office._meta.db_table} o ON o.id = r.office_id"
         f" WHERE r.user_id = {user_id_sql} AND r.is_active AND o.is_active"
     )
+
+
+# The role an API client's grant holds: it works no service's queue and writes nothing through
+# the staff pages; what it may read or send is its grant's endpoints (require_endpoint).
+API_ROLE = "api"
+
+
+@dataclass(frozen=True)
+class ServicePrincipal:
+    """Another department's system calling the API (civilaffairs/exchange), limited exactly as
+    a staff member is: its grant is a Grant of the role API_ROLE over a region subtree up to a
+    confidentiality level, so scope_q, person_scope_q and every queryset built on them limit
+    it with the same code that limits staff. What it may call is its grant's endpoints."""
+
+    client_id: str
+    department: str
+    grant: Grant
+    endpoints: frozenset[str]
+    may_see_id_number: bool
+
+    is_authenticated: ClassVar[bool] = True
+    is_anonymous: ClassVar[bool] = False
+    is_superuser: ClassVar[bool] = False
+    pk: ClassVar[None] = None
+
+    @property
+    def _grants_cache(self) -> tuple[Grant, ...]:
+        return (self.grant,)
+
+
+def require_endpoint(principal, endpoint: str):
+    """PermissionDenied unless the caller is an API client whose grant names `endpoint`
+    (e.g. "persons:read"). A staff member's session never opens the API."""
+    if not isinstance(principal, ServicePrincipal) or endpoint not in principal.endpoints:
+        raise PermissionDenied
 
 
 def _grants(text: str) -> tuple[Grant, ...]:

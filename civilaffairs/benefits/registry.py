@@ -37,3 +37,8 @@ def get_program(code: str) -> Program:
 def program_label(code: str) -> str:
     found = _programs.get(code)
     return str(found.label) if found is not None else code
+
+
+def all_programs() -> tuple[Program, ...]:
+    """Every registered program, by code (the data standard lists them)."""
+    return tuple(p for _c, p in sorted(_programs.items()))

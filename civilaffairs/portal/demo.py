@@ -21,6 +21,7 @@ from civilaffairs.accounts import second_factor
 from civilaffairs.accounts.actions import do_create_office, do_grant_role, do_update_office
 from civilaffairs.accounts.models import Office, StaffRole, User
 from civilaffairs.casework.registry import all_services
+from civilaffairs.exchange.demo import create_demo_client
 from civilaffairs.lib import idnumber
 from civilaffairs.people.models import Household, Membership, Person, Region
 
@@ -449,6 +450,7 @@ def load(log=print) -> None:
         create_staff(admin, offices, log)
     create_people(admin, rng, log)
     bind_citizen(log)
+    create_demo_client(log)
     for step in _demo_steps:
         step(rng=random.Random(f"{SEED}-{step.__module__}"), log=log)
     give_staff_the_demo_second_factor(log)

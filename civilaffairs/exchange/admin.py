@@ -1,0 +1,176 @@
+"""The administrator creates each department's client (django-oauth-toolkit's application,
+client credentials) and its grant here, rotates a secret (shown once), and reads the call log
+and its monthly report per client."""
+
+import csv
+import datetime as dt
+import io
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import get_application_model
+
+from .actions import do_rotate_secret
+from .endpoints import ENDPOINTS
+from .models import ApiCall, ApiGrant, ApiPurpose
+
+
+class ApiPurposeInline(admin.TabularInline):
+    model = ApiPurpose
+    extra = 1
+
+
+class ApiGrantForm(forms.ModelForm):
+    endpoints = forms.MultipleChoiceField(
+        label=_("endpoints"),
+        choices=[(e.code, e.label) for e in ENDPOINTS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = ApiGrant
+        fields = [
+            "application",
+            "department",
+            "endpoints",
+            "region",
+            "max_confidentiality",
+            "may_see_id_number",
+            "per_minute",
+            "per_day",
+            "valid_from",
+            "expires_at",
+            "is_active",
+        ]
+
+    def clean_application(self):
+        app = self.cleaned_data["application"]
+        Application = get_application_model()
+        if (
+            app.authorization_grant_type != Application.GRANT_CLIENT_CREDENTIALS
+            or app.client_type != Application.CLIENT_CONFIDENTIAL
+        ):
+            raise forms.ValidationError(
+                _("A department's client must be confidential and use client credentials.")
+            )
+        return app
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("valid_from"), data.get("expires_at")
+        if start and end and end <= start:
+            self.add_error("expires_at", _("The grant must expire after it starts."))
+        return data
+
+
+@admin.register(ApiGrant)
+class ApiGrantAdmin(admin.ModelAdmin):
+    form = ApiGrantForm
+    inlines = [ApiPurposeInline]
+    list_display = (
+        "department",
+        "application",
+        "region",
+        "max_confidentiality",
+        "expires_at",
+        "is_active",
+    )
+    list_filter = ("is_active", "max_confidentiality")
+    search_fields = ("department", "application__name", "application__client_id")
+    raw_id_fields = ("region",)
+    actions = ["rotate_secret"]
+
+    @admin.action(description=_("Rotate the client secret (the new one is shown once)"))
+    def rotate_secret(self, request, queryset):
+        for grant in queryset.select_related("application"):
+            secret = do_rotate_secret(grant.application, acting_user=request.user)
+            self.message_user(
+                request,
+                gettext("New secret of %(client)s (client id %(id)s), shown only now: %(secret)s")
+                % {"client": grant.department, "id": grant.application.client_id, "secret": secret},
+                messages.WARNING,
+            )
+
+
+def _month(value: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        today = dt.date.today()
+        return today.replace(day=1)
+
+
+@admin.register(ApiCall)
+class ApiCallAdmin(admin.ModelAdmin):
+    list_display = ("at", "department", "endpoint", "purpose", "status", "error_code")
+    list_filter = ("department", "endpoint", "status")
+    date_hierarchy = "at"
+    search_fields = ("reference",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "report/", self.admin_site.admin_view(self.report), name="exchange_apicall_report"
+            ),
+            *super().get_urls(),
+        ]
+
+    def report(self, request):
+        """Calls per client in one month: answered, refused, people looked up; as a page or
+        CSV (?format=csv)."""
+        month = _month(request.GET.get("month", ""))
+        following = (month + dt.timedelta(days=32)).replace(day=1)
+        rows = list(
+            ApiCall.objects.filter(at__date__gte=month, at__date__lt=following)
+            .values("department", "endpoint")
+            .annotate(
+                calls=Count("id"),
+                answered=Count("id", filter=Q(status__lt=300)),
+                refused=Count("id", filter=Q(status__gte=400)),
+            )
+            .order_by("department", "endpoint")
+        )
+        if request.GET.get("format") == "csv":
+            out = io.StringIO()
+            out.write("\ufeff")
+            writer = csv.writer(out)
+            writer.writerow(
+                [
+                    gettext("department"),
+                    gettext("endpoint"),
+                    gettext("calls"),
+                    gettext("calls answered"),
+                    gettext("calls refused"),
+                ]
+            )
+            for r in rows:
+                writer.writerow(
+                    [r["department"], r["endpoint"], r["calls"], r["answered"], r["refused"]]
+                )
+            response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="api-calls-{month:%Y-%m}.csv"'
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("API calls per client, %(month)s") % {"month": f"{month:%Y-%m}"},
+            "rows": rows,
+            "month": f"{month:%Y-%m}",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/exchange/report.html", context)

@@ -1,0 +1,24 @@
+"""/api/v1/: the token endpoint, the schema and its documentation, and the endpoints."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from oauth2_provider import views as oauth2_views
+
+from . import views
+
+app_name = "api"
+
+urlpatterns = [
+    # Client credentials only; the other grant types are refused by the application's type.
+    path("oauth/token/", oauth2_views.TokenView.as_view(), name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view: Swagger UI's start-up script is a file, not inline, so the page keeps
+    # the portal's Content-Security-Policy.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("persons/lookup/", views.PersonView.as_view(), name="person"),
+    path("persons/household/", views.HouseholdView.as_view(), name="household"),
+    path("persons/benefits/", views.BenefitsView.as_view(), name="benefits"),
+    path("persons/marital-status/", views.MaritalStatusView.as_view(), name="marital-status"),
+    path("cases/<str:reference>/", views.CaseStatusView.as_view(), name="case"),
+    path("recipients/", views.RecipientsView.as_view(), name="recipients"),
+]

@@ -1,0 +1,134 @@
+"""A department's grant (what its API client may do) and the log of every call."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.settings import oauth2_settings
+
+from civilaffairs.lib.confidentiality import Confidentiality
+from civilaffairs.people.models import Region
+
+from .endpoints import ENDPOINTS
+
+
+class ApiGrantQuerySet(models.QuerySet):
+    def in_force(self, now=None):
+        now = now or timezone.now()
+        return self.filter(is_active=True, valid_from__lte=now, expires_at__gt=now)
+
+
+class ApiGrant(models.Model):
+    """What one department's system may do through the API: the endpoints, the region subtree,
+    the highest confidentiality level, whether full ID numbers are shown, the purposes it may
+    state, its rate and daily quota, and until when. Created by an administrator beside the
+    OAuth2 application that holds the client's credentials."""
+
+    application = models.OneToOneField(
+        oauth2_settings.APPLICATION_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_grant",
+        verbose_name=_("API client"),
+    )
+    department = models.CharField(_("department"), max_length=100)
+    endpoints = ArrayField(
+        models.CharField(max_length=40, choices=[(e.code, e.label) for e in ENDPOINTS]),
+        default=list,
+        blank=True,
+        verbose_name=_("endpoints"),
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    max_confidentiality = models.PositiveSmallIntegerField(
+        _("highest confidentiality level"),
+        choices=Confidentiality.choices,
+        default=Confidentiality.INTERNAL,
+    )
+    may_see_id_number = models.BooleanField(_("shown full ID numbers"), default=False)
+    per_minute = models.PositiveIntegerField(_("calls per minute"), default=60)
+    per_day = models.PositiveIntegerField(_("calls per day"), default=10_000)
+    valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ApiGrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API grant")
+        verbose_name_plural = _("API grants")
+
+    def __str__(self):
+        return self.department
+
+
+class ApiPurpose(models.Model):
+    """A purpose a client may state (X-Purpose): why the law lets this department ask. Some
+    purposes need a case or document reference (X-Reference) with each call."""
+
+    grant = models.ForeignKey(ApiGrant, on_delete=models.CASCADE, related_name="purposes")
+    code = models.SlugField(_("code"), max_length=40)
+    description = models.CharField(_("description"), max_length=200)
+    legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+    needs_reference = models.BooleanField(_("needs a case or document reference"), default=False)
+
+    class Meta:
+        verbose_name = _("purpose")
+        verbose_name_plural = _("purposes")
+        constraints = [
+            models.UniqueConstraint(fields=["grant", "code"], name="exchange_purpose_code_once")
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class ApiCall(models.Model):
+    """One call to the API, kept API_LOG_RETENTION_DAYS: who called, what for, about whom,
+    which data elements went out, and the answer. The citizen's "who used my data" page reads
+    it by subject."""
+
+    application = models.ForeignKey(
+        oauth2_settings.APPLICATION_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("API client"),
+    )
+    department = models.CharField(_("department"), max_length=100, blank=True)
+    endpoint = models.CharField(_("endpoint"), max_length=40, blank=True)
+    method = models.CharField(_("method"), max_length=8)
+    path = models.CharField(_("path"), max_length=200)
+    purpose = models.CharField(_("purpose"), max_length=40, blank=True)
+    # The purpose in words as the grant described it then (the citizen's page shows it).
+    purpose_text = models.CharField(_("purpose described"), max_length=200, blank=True)
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    subjects = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    fields = ArrayField(
+        models.CharField(max_length=60), default=list, blank=True, verbose_name=_("data elements")
+    )
+    status = models.PositiveSmallIntegerField(_("status"))
+    error_code = models.CharField(_("error"), max_length=40, blank=True)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("API call")
+        verbose_name_plural = _("API calls")
+        ordering = ["-at"]
+        indexes = [
+            GinIndex(fields=["subjects"], name="exchange_call_subjects"),
+            models.Index(fields=["application", "-at"], name="exchange_call_client_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.department} {self.endpoint} {self.status}"
+
+
+def retention_cutoff(now=None):
+    import datetime as dt
+
+    return (now or timezone.now()) - dt.timedelta(days=settings.API_LOG_RETENTION_DAYS)

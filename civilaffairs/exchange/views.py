@@ -1,0 +1,341 @@
+"""The API's views: thin, each naming its endpoint; the grant, purpose and quota are checked
+before the view runs (auth.py), every read is scoped (queries.py) and every call is logged
+(finalize_response), whatever its answer."""
+
+import datetime as dt
+import logging
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from civilaffairs.lib import idnumber
+from civilaffairs.people.models import Region
+
+from . import queries
+from .errors import ApiInvalid
+from .models import ApiCall
+from .registry import marital_check
+from .serializers import BenefitOut, CaseOut, HouseholdOut, PersonOut, RecipientOut
+
+log = logging.getLogger(__name__)
+
+PURPOSE_HEADERS = [
+    OpenApiParameter(
+        "X-Purpose",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        required=True,
+        description="A purpose code from the client's grant.",
+    ),
+    OpenApiParameter(
+        "X-Reference",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        required=False,
+        description="A case or document reference, where the purpose needs one.",
+    ),
+]
+ERRORS = {
+    code: inline_serializer(
+        name=f"Error{code}",
+        fields={
+            "code": serializers.CharField(),
+            "message": serializers.DictField(child=serializers.CharField()),
+            "errors": serializers.ListField(child=serializers.DictField(), required=False),
+        },
+    )
+    for code in (400, 401, 403, 404, 429)
+}
+
+
+class ExchangeView(APIView):
+    endpoint = ""
+
+    def initial(self, request, *args, **kwargs):
+        request.api_subjects = []
+        request.api_sent = set()
+        super().initial(request, *args, **kwargs)
+
+    def context(self, **extra):
+        return {"principal": self.request.user, "sent": self.request.api_sent, **extra}
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        grant = getattr(request, "api_grant", None)
+        try:
+            ApiCall.objects.create(
+                application_id=grant.application_id if grant else None,
+                department=grant.department if grant else "",
+                endpoint=self.endpoint,
+                method=request.method[:8],
+                path=request.path[:200],
+                purpose=getattr(request, "api_purpose", ""),
+                purpose_text=getattr(request, "api_purpose_text", ""),
+                reference=getattr(request, "api_reference", ""),
+                subjects=getattr(request, "api_subjects", []) if response.status_code < 300 else [],
+                fields=sorted(getattr(request, "api_sent", ()))
+                if response.status_code < 300
+                else [],
+                status=response.status_code,
+                error_code=getattr(request, "api_error_code", ""),
+            )
+        except Exception:
+            # The answer is not sent without its log line: a call that cannot be logged fails.
+            log.exception("API call could not be logged")
+            raise
+        return response
+
+
+IdNumberIn = inline_serializer(name="IdNumberIn", fields={"id_number": serializers.CharField()})
+
+
+class PersonLookupView(ExchangeView):
+    """The ID number travels in the body, never in the address, so no web server's log
+    holds it."""
+
+    def person(self, request):
+        body = request.data if isinstance(request.data, dict) else {}
+        unknown = sorted(set(body) - {"id_number"})
+        problems = [("body", "unknown_field", _unknown_field(k)) for k in unknown]
+        raw = body.get("id_number")
+        if not isinstance(raw, str) or not raw.strip():
+            problems.append(("id_number", "required", _required()))
+        else:
+            value = idnumber.normalize(raw)
+            try:
+                idnumber.parse(value)
+            except ValidationError:
+                problems.append(("id_number", "invalid", _bad_id()))
+        if problems:
+            raise ApiInvalid(problems)
+        person = queries.person_by_id_number(request.user, value)
+        request.api_subjects.append(person.pk)
+        return person
+
+
+def _unknown_field(name):
+    return lambda: _("Unknown field %(name)s.") % {"name": name}
+
+
+def _required():
+    return lambda: _("This field is required.")
+
+
+def _bad_id():
+    return lambda: _("Not a valid resident ID number.")
+
+
+class PersonView(PersonLookupView):
+    endpoint = "persons:read"
+
+    @extend_schema(
+        request=IdNumberIn,
+        responses={200: PersonOut, **ERRORS},
+        parameters=PURPOSE_HEADERS,
+        summary="A person by ID number",
+    )
+    def post(self, request):
+        person = self.person(request)
+        return Response(PersonOut(person, context=self.context()).data)
+
+
+class HouseholdView(PersonLookupView):
+    endpoint = "households:read"
+
+    @extend_schema(
+        request=IdNumberIn,
+        responses={200: HouseholdOut, **ERRORS},
+        parameters=PURPOSE_HEADERS,
+        summary="The household a person belongs to now, with its members",
+    )
+    def post(self, request):
+        person = self.person(request)
+        household, members = queries.household_of(person)
+        if household is None:
+            raise Http404
+        request.api_subjects.extend(m.person_id for m in members if m.person_id != person.pk)
+        return Response(HouseholdOut(household, context=self.context(members=members)).data)
+
+
+class BenefitsView(PersonLookupView):
+    endpoint = "benefits:read"
+
+    @extend_schema(
+        request=IdNumberIn,
+        responses={
+            200: inline_serializer(
+                name="BenefitStatus",
+                fields={"as_of": serializers.DateField(), "benefits": BenefitOut(many=True)},
+            ),
+            **ERRORS,
+        },
+        parameters=PURPOSE_HEADERS,
+        summary="Benefits a person receives or received: since when, how much",
+    )
+    def post(self, request):
+        person = self.person(request)
+        today = timezone.localdate()
+        month = today.replace(day=1)
+        rows = queries.benefits_of(person, today)
+        data = BenefitOut(rows, many=True, context=self.context(month=month)).data
+        return Response({"as_of": today.isoformat(), "benefits": data})
+
+
+class MaritalStatusView(PersonLookupView):
+    endpoint = "marriage:read"
+
+    @extend_schema(
+        request=IdNumberIn,
+        responses={
+            200: inline_serializer(
+                name="MaritalStatus",
+                fields={
+                    "marital_status": serializers.CharField(allow_null=True),
+                    "married_now": serializers.BooleanField(),
+                    "registered_on": serializers.DateField(allow_null=True),
+                    "registry": serializers.CharField(allow_blank=True),
+                },
+            ),
+            **ERRORS,
+        },
+        parameters=PURPOSE_HEADERS,
+        summary="Marital status: the master record and the registry's check of a marriage in force",
+    )
+    def post(self, request):
+        from .catalogue import code_lists
+
+        person = self.person(request)
+        check = marital_check()
+        found = check(person) if check is not None else None
+        request.api_sent.add("person.marital_status")
+        return Response(
+            {
+                "marital_status": code_lists()["GB/T 2261.2"].to_code(person.marital_status),
+                "married_now": found is not None,
+                "registered_on": found["registered_on"].isoformat()
+                if found and found.get("registered_on")
+                else None,
+                "registry": found.get("registry", "") if found else "",
+            }
+        )
+
+
+class CaseStatusView(ExchangeView):
+    endpoint = "cases:read"
+
+    @extend_schema(
+        responses={200: CaseOut, **ERRORS},
+        parameters=PURPOSE_HEADERS,
+        summary="A case's status by its reference number",
+    )
+    def get(self, request, reference):
+        case = queries.case_by_reference(request.user, reference[:32])
+        if case.applicant_id:
+            request.api_subjects.append(case.applicant_id)
+        return Response(CaseOut(case, context=self.context()).data)
+
+
+RECIPIENT_FILTERS = {"program", "region", "month", "after", "limit"}
+
+
+class RecipientsView(ExchangeView):
+    endpoint = "recipients:read"
+
+    @extend_schema(
+        parameters=[
+            *PURPOSE_HEADERS,
+            OpenApiParameter("program", OpenApiTypes.STR, required=True),
+            OpenApiParameter("region", OpenApiTypes.STR, required=True),
+            OpenApiParameter("month", OpenApiTypes.STR, required=True, description="YYYY-MM"),
+            OpenApiParameter("after", OpenApiTypes.INT, required=False),
+            OpenApiParameter("limit", OpenApiTypes.INT, required=False, description="1-1000"),
+        ],
+        responses={
+            200: inline_serializer(
+                name="RecipientPage",
+                fields={
+                    "results": RecipientOut(many=True),
+                    "next_after": serializers.IntegerField(allow_null=True),
+                },
+            ),
+            **ERRORS,
+        },
+        summary="The recipients a program pays for a month in a region (keyset-paged)",
+    )
+    def get(self, request):
+        from civilaffairs.benefits.registry import all_programs
+
+        params = request.query_params
+        problems = []
+        for name in sorted(set(params) - RECIPIENT_FILTERS):
+            problems.append((name, "unknown_filter", _unknown_filter(name)))
+        for name in sorted(RECIPIENT_FILTERS & set(params)):
+            if len(params.getlist(name)) > 1:
+                problems.append((name, "repeated", _repeated(name)))
+        program = params.get("program", "")
+        if program not in {p.code for p in all_programs()}:
+            problems.append(("program", "invalid", _bad_value("program")))
+        region = Region.objects.filter(code=params.get("region", "")).first()
+        if region is None:
+            problems.append(("region", "invalid", _bad_value("region")))
+        month = _month(params.get("month", ""))
+        if month is None:
+            problems.append(("month", "invalid", _bad_value("month")))
+        after = _int(params.get("after", "0"), 0, 2**62)
+        if after is None:
+            problems.append(("after", "invalid", _bad_value("after")))
+        limit = _int(params.get("limit", "100"), 1, 1000)
+        if limit is None:
+            problems.append(("limit", "invalid", _bad_value("limit")))
+        if problems:
+            raise ApiInvalid(problems)
+        rows = list(
+            queries.recipients(
+                request.user,
+                program=program,
+                region_prefix=region.prefix,
+                month=month,
+                after=after,
+            )[: limit + 1]
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        request.api_subjects.extend(r.person_id for r in rows)
+        data = RecipientOut(rows, many=True, context=self.context()).data
+        return Response({"results": data, "next_after": rows[-1].pk if more else None})
+
+
+def _month(text: str):
+    try:
+        return dt.datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        return None
+
+
+def _int(text: str, low: int, high: int):
+    if not text.isdigit():
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def _unknown_filter(name):
+    return lambda: (
+        _("Unknown filter %(name)s: nothing is returned for a filter this API does not know.")
+        % {"name": name}
+    )
+
+
+def _repeated(name):
+    return lambda: _("The filter %(name)s is given more than once.") % {"name": name}
+
+
+def _bad_value(name):
+    return lambda: _("The value of %(name)s is not valid.") % {"name": name}
