@@ -3,9 +3,11 @@
 import secrets
 
 from django.db import transaction
+from django.utils import timezone
 from oauth2_provider.models import get_application_model
 
-from .models import ApiCall, retention_cutoff
+from .auth import principal_of
+from .models import ApiCall, InboundNotice, retention_cutoff
 
 
 def do_purge_api_calls(now=None) -> int:
@@ -25,3 +27,98 @@ def do_rotate_secret(application, *, acting_user) -> str:
     app.client_secret = secret  # hashed on save (django-oauth-toolkit's ClientSecretField)
     app.save(update_fields=["client_secret"])
     return secret
+
+
+def _matching_person(principal, id_number: str):
+    from civilaffairs.people.models import Person
+
+    return (
+        Person.objects.visible_to(principal)
+        .select_for_update(of=("self",))
+        .filter(id_number=id_number)
+        .first()
+    )
+
+
+def _apply_death(notice, person) -> None:
+    """Record the death when the notice names the person the record names; otherwise hold it
+    for a person to check (a mistyped number must not end someone's benefits)."""
+    from civilaffairs.people.actions import do_record_death
+
+    notice.person = person
+    if person.name != notice.name:
+        notice.status = InboundNotice.Status.HELD
+        notice.note = "name differs from the master record"
+        return
+    # acting_user None: the system acts on the department's notice, kept as this row.
+    do_record_death(person, acting_user=None, date_of_death=notice.occurred_on)
+    notice.status = InboundNotice.Status.APPLIED
+    notice.applied_at = timezone.now()
+
+
+@transaction.atomic
+def do_receive_death_notice(grant, principal, *, event_id, id_number, name, date_of_death):
+    """A death notice from public security: recorded on the master record (every domain
+    hears of it through people.events.person_died: payments and allowances stop, open cases
+    are flagged), held when the name differs, kept unmatched when no person of the client's
+    region has the number. Returns (notice, created); a resent event id returns the first
+    notice unchanged."""
+    notice, created = InboundNotice.objects.get_or_create(
+        application_id=grant.application_id,
+        kind=InboundNotice.Kind.DEATH,
+        event_id=event_id,
+        defaults={
+            "department": grant.department,
+            "id_number": id_number,
+            "name": name,
+            "occurred_on": date_of_death,
+            "status": InboundNotice.Status.UNMATCHED,
+        },
+    )
+    if not created:
+        return notice, False
+    person = _matching_person(principal, id_number)
+    if person is not None:
+        _apply_death(notice, person)
+    notice.save()
+    return notice, True
+
+
+@transaction.atomic
+def do_match_notices(*, acting_user=None) -> int:
+    """Try every unmatched notice again (a person registered since, say). Returns how many
+    found their person."""
+    del acting_user
+    found = 0
+    pending = (
+        InboundNotice.objects.select_for_update(of=("self",))
+        .filter(status=InboundNotice.Status.UNMATCHED)
+        .select_related("application__api_grant__region")
+    )
+    for notice in pending:
+        grant = getattr(notice.application, "api_grant", None)
+        if grant is None:
+            continue
+        person = _matching_person(principal_of(grant), notice.id_number)
+        if person is None:
+            continue
+        _apply_death(notice, person)
+        notice.save()
+        found += 1
+    return found
+
+
+@transaction.atomic
+def do_apply_held_notice(notice, *, acting_user) -> InboundNotice:
+    """A person checked a held notice (the name differed) and confirms it is this person."""
+    from civilaffairs.people.actions import do_record_death
+
+    notice = InboundNotice.objects.select_for_update().get(pk=notice.pk)
+    if notice.status != InboundNotice.Status.HELD or notice.person_id is None:
+        return notice
+    do_record_death(notice.person, acting_user=acting_user, date_of_death=notice.occurred_on)
+    notice.status = InboundNotice.Status.APPLIED
+    notice.applied_at = timezone.now()
+    notice.note = "confirmed by a person"
+    notice.save()
+    return notice

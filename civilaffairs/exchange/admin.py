@@ -16,9 +16,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import get_application_model
 
-from .actions import do_rotate_secret
+from civilaffairs.lib.masking import mask_id_number
+
+from .actions import do_apply_held_notice, do_match_notices, do_rotate_secret
 from .endpoints import ENDPOINTS
-from .models import ApiCall, ApiGrant, ApiPurpose
+from .models import ApiCall, ApiGrant, ApiPurpose, InboundNotice
 
 
 class ApiPurposeInline(admin.TabularInline):
@@ -174,3 +176,46 @@ class ApiCallAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/exchange/report.html", context)
+
+
+@admin.register(InboundNotice)
+class InboundNoticeAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "department", "kind", "event_id", "masked_id", "name", "status")
+    list_filter = ("status", "kind", "department")
+    search_fields = ("event_id",)
+    fields = (
+        "received_at",
+        "department",
+        "kind",
+        "event_id",
+        "masked_id",
+        "name",
+        "occurred_on",
+        "status",
+        "person",
+        "note",
+        "applied_at",
+    )
+    readonly_fields = fields
+    actions = ["match_again", "apply_held"]
+
+    @admin.display(description=_("ID number"))
+    def masked_id(self, notice):
+        return mask_id_number(notice.id_number)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Look again for the people of unmatched notices"))
+    def match_again(self, request, queryset):
+        found = do_match_notices(acting_user=request.user)
+        self.message_user(request, gettext("%(n)d notices found their person.") % {"n": found})
+
+    @admin.action(description=_("Apply held notices (the person was checked)"))
+    def apply_held(self, request, queryset):
+        for notice in queryset.filter(status=InboundNotice.Status.HELD):
+            do_apply_held_notice(notice, acting_user=request.user)
+        self.message_user(request, gettext("Held notices applied."))

@@ -21,4 +21,5 @@ urlpatterns = [
     path("persons/marital-status/", views.MaritalStatusView.as_view(), name="marital-status"),
     path("cases/<str:reference>/", views.CaseStatusView.as_view(), name="case"),
     path("recipients/", views.RecipientsView.as_view(), name="recipients"),
+    path("notices/deaths/", views.DeathNoticeView.as_view(), name="death-notices"),
 ]

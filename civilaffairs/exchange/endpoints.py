@@ -19,5 +19,6 @@ ENDPOINTS = (
     Endpoint("marriage:read", _("Marital status (read)")),
     Endpoint("cases:read", _("Case status by reference number (read)")),
     Endpoint("recipients:read", _("Monthly recipient lists (read)")),
+    Endpoint("deaths:write", _("Death notices (write)"), writes=True),
 )
 BY_CODE = {e.code: e for e in ENDPOINTS}

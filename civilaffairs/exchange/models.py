@@ -6,10 +6,11 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from oauth2_provider.settings import oauth2_settings
 
 from civilaffairs.lib.confidentiality import Confidentiality
-from civilaffairs.people.models import Region
+from civilaffairs.people.models import Person, Region
 
 from .endpoints import ENDPOINTS
 
@@ -126,6 +127,60 @@ class ApiCall(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.department} {self.endpoint} {self.status}"
+
+
+class InboundNotice(models.Model):
+    """A notice another department sent (a death, say), kept whatever became of it: applied to
+    the master record, held for a person to check (the name differs from the record), or
+    unmatched (no such ID number in the client's region yet: kept for matching, never
+    dropped). The sender's event id makes a resend change nothing."""
+
+    class Kind(models.TextChoices):
+        DEATH = "death", _("Death notice")
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        HELD = "held", _("Held for checking")
+        UNMATCHED = "unmatched", _("No matching person yet")
+
+    application = models.ForeignKey(
+        oauth2_settings.APPLICATION_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("API client"),
+    )
+    department = models.CharField(_("department"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    event_id = models.CharField(_("sender's event id"), max_length=64)
+    id_number = models.CharField(_("ID number"), max_length=18)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
+    occurred_on = models.DateField(_("date"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notice from a department")
+        verbose_name_plural = _("notices from departments")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "kind", "event_id"], name="exchange_notice_once"
+            )
+        ]
+        indexes = [models.Index(fields=["id_number", "status"], name="exchange_notice_id_status")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.event_id}"
 
 
 def retention_cutoff(now=None):

@@ -7,6 +7,7 @@ import io
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor
@@ -15,6 +16,7 @@ from . import catalogue, queries, standard
 from .endpoints import BY_CODE as ENDPOINTS
 
 
+@require_GET
 def standards(request):
     lists = catalogue.code_lists()
     values = {}
@@ -30,6 +32,7 @@ def standards(request):
     )
 
 
+@require_GET
 def standards_json(request):
     body = {"elements": standard.rows(), "code_lists": standard.code_list_rows()}
     response = JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})
@@ -37,6 +40,7 @@ def standards_json(request):
     return response
 
 
+@require_GET
 def standards_csv(request):
     out = io.StringIO()
     out.write("\ufeff")  # so spreadsheet programs read the Chinese names as UTF-8
@@ -55,6 +59,7 @@ def standards_csv(request):
 
 
 @login_required
+@require_GET
 def my_data_uses(request):
     """Every look-up of the signed-in citizen's record by another department, in plain words:
     which department, why, when, which data."""

@@ -22,6 +22,7 @@ ALL = [
     "marriage:read",
     "cases:read",
     "recipients:read",
+    "deaths:write",
 ]
 
 

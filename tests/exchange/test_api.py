@@ -218,6 +218,7 @@ ENDPOINT_CALLS = [
     ("marriage:read", "post", "/api/v1/persons/marital-status/"),
     ("cases:read", "get", "/api/v1/cases/{ref}/"),
     ("recipients:read", "get", "/api/v1/recipients/"),
+    ("deaths:write", "post", "/api/v1/notices/deaths/"),
 ]
 
 

@@ -32,6 +32,7 @@ from tests.security.access_matrix import (
     ADMIN_LOGIN,
     LOGIN,
     Row,
+    Rule,
     Runner,
     answer,
     is_admin,
@@ -92,7 +93,31 @@ def transition_name(sample) -> str:
     return next(iter(sample.obj.workflow.transitions))
 
 
+# The inter-agency API answers a token, never a session: every role of the site, signed in or
+# not, is 401 there (tests/exchange tries each endpoint with clients' grants).
+API_ONLY = Rule(frozenset(), others=401, anonymous=401)
+API_ROW = Row(get=API_ONLY, post=API_ONLY)
+
 TABLE: dict[str, Row] = {
+    # ------------------------------------------------------------------ data sharing
+    # A token request without a grant type is 400 (RFC 6749 §5.2), whoever sends it.
+    "api:token": Row(
+        get=Rule(frozenset(), others=405, anonymous=405),
+        post=Rule(frozenset(), others=400, anonymous=400),
+    ),
+    "api:schema": PUBLIC_PAGE,
+    "api:docs": PUBLIC_PAGE,
+    "api:person": API_ROW,
+    "api:household": API_ROW,
+    "api:benefits": API_ROW,
+    "api:marital-status": API_ROW,
+    "api:case": Row(get=API_ONLY, post=API_ONLY, fixed={"reference": "DB-640104-2026-000001"}),
+    "api:recipients": API_ROW,
+    "api:death-notices": API_ROW,
+    "standards": PUBLIC_PAGE,
+    "standards-json": PUBLIC_PAGE,
+    "standards-csv": PUBLIC_PAGE,
+    "my-data-uses": page(SIGNED_IN),
     # ------------------------------------------------------------------ portal and accounts
     "portal:home": PUBLIC_PAGE,
     "portal:accessibility": PUBLIC_PAGE,
