@@ -375,6 +375,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "civilaffairs.accounts.tasks.purge_access_logs_task",
         "schedule": crontab(hour=3, minute=41),
     },
+    "send-due-webhooks": {
+        "task": "civilaffairs.exchange.tasks.send_due_deliveries_task",
+        "schedule": 60.0,
+    },
     "purge-old-api-calls": {
         "task": "civilaffairs.exchange.tasks.purge_api_calls_task",
         "schedule": crontab(hour=3, minute=47),
@@ -422,6 +426,13 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# Webhooks (civilaffairs/exchange/webhooks.py): retries after base × 2^(n-1) seconds.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Subscribers inside our own network (loopback, private addresses) only where allowed: tests,
+# and a deployment whose departments sit on a government private network.
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=False)
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {
     # Client credentials only: a department's system, not a person, holds the token.

@@ -11,6 +11,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civilaffairs.exchange.models import EventKind
+from civilaffairs.exchange.publishing import publish
+from civilaffairs.exchange.serializers import mask_for_api
+from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.people.actions import do_update_person
 from civilaffairs.people.models import Person
@@ -104,6 +108,7 @@ def register_marriage(case, data, acting_user):
     app.photos_checked = True
     app.declarations_signed = True
     _save(app, acting_user, "registered")
+    _tell_subscribers(record, app.registry)
     return {
         "message": lambda: (
             _("Your marriage is registered. Certificate number %(number)s.") % {"number": number}
@@ -215,3 +220,26 @@ def register_divorce(case, data, acting_user):
         ),
         "data": {"certificate": number},
     }
+
+
+def _tell_subscribers(record, registry):
+    """Departments subscribed to marriages (public security's household registers, say) hear
+    of it after commit, each with what its grant lets it read."""
+
+    def data_for(principal):
+        def shown(number):
+            return number if principal.may_see_id_number else mask_for_api(number)
+
+        return {
+            "registered_on": record.registered_on.isoformat(),
+            "registry": registry.office.name,
+            "certificate_number": record.certificate_number,
+            "id_numbers": [shown(record.man.id_number), shown(record.woman.id_number)],
+        }
+
+    publish(
+        EventKind.MARRIAGE_REGISTERED,
+        region_code=registry.office.region_id,
+        level=Confidentiality.INTERNAL,
+        data_for=data_for,
+    )

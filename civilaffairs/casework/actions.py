@@ -20,6 +20,7 @@ from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.outage import Outage
 from civilaffairs.rules.engine import reason_of
 
+from . import events
 from .calendar import due_at_for
 from .forms import step_form
 from .models import Case, CaseEvent, Notification, Screening
@@ -321,6 +322,8 @@ def do_transition(
         case.outcome_reason = reason
         case.due_at = None
     _save(case, acting_user, "submitted" if t.name == "submit" else t.name)
+    if target.outcome and (target.decided or target.terminal) and case.outcome:
+        events.case_decided.send(Case, case=case, acting_user=acting_user)
     message = public_message or written.get("message") or reason
     if t.name == "submit" and not message:
         message = _received_message(case)

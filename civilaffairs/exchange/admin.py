@@ -5,6 +5,7 @@ and its monthly report per client."""
 import csv
 import datetime as dt
 import io
+import secrets
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,9 +19,24 @@ from oauth2_provider.models import get_application_model
 
 from civilaffairs.lib.masking import mask_id_number
 
-from .actions import do_apply_held_notice, do_match_notices, do_rotate_secret
+from .actions import (
+    do_apply_held_notice,
+    do_match_notices,
+    do_rotate_secret,
+)
 from .endpoints import ENDPOINTS
-from .models import ApiCall, ApiGrant, ApiPurpose, InboundNotice
+from .models import (
+    EVENT_NEEDS,
+    ApiCall,
+    ApiGrant,
+    ApiPurpose,
+    Delivery,
+    EventKind,
+    InboundNotice,
+    Subscription,
+)
+from .publishing import do_resend_deliveries
+from .webhooks import address_allowed
 
 
 class ApiPurposeInline(admin.TabularInline):
@@ -219,3 +235,91 @@ class InboundNoticeAdmin(admin.ModelAdmin):
         for notice in queryset.filter(status=InboundNotice.Status.HELD):
             do_apply_held_notice(notice, acting_user=request.user)
         self.message_user(request, gettext("Held notices applied."))
+
+
+class SubscriptionForm(forms.ModelForm):
+    kinds = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=EventKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Subscription
+        fields = ["grant", "url", "kinds", "is_active"]
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if not address_allowed(url):
+            raise forms.ValidationError(
+                _("Give an http or https address outside this portal's own network.")
+            )
+        return url
+
+    def clean(self):
+        data = super().clean()
+        grant, kinds = data.get("grant"), data.get("kinds") or []
+        if grant is not None:
+            missing = [k for k in kinds if EVENT_NEEDS[k] not in grant.endpoints]
+            if missing:
+                self.add_error(
+                    "kinds",
+                    _("The grant does not allow reading what these events tell: %(kinds)s")
+                    % {"kinds": ", ".join(missing)},
+                )
+        return data
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    form = SubscriptionForm
+    list_display = ("grant", "url", "is_active", "created_at")
+    list_filter = ("is_active",)
+    actions = ["new_signing_secret"]
+
+    def save_model(self, request, obj, form, change):
+        fresh = not obj.signing_secret
+        if fresh:
+            obj.signing_secret = secrets.token_urlsafe(40)
+        super().save_model(request, obj, form, change)
+        if fresh:
+            self._show_secret(request, obj)
+
+    def _show_secret(self, request, sub):
+        self.message_user(
+            request,
+            gettext("Signing secret of %(sub)s, shown only now: %(secret)s")
+            % {"sub": sub, "secret": sub.signing_secret},
+            messages.WARNING,
+        )
+
+    @admin.action(description=_("New signing secret (shown once)"))
+    def new_signing_secret(self, request, queryset):
+        for sub in queryset:
+            sub.signing_secret = secrets.token_urlsafe(40)
+            sub.save(update_fields=["signing_secret"])
+            self._show_secret(request, sub)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "subscription",
+        "kind",
+        "status",
+        "attempts",
+        "last_status",
+        "last_error",
+    )
+    list_filter = ("status", "kind")
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Send again"))
+    def send_again(self, request, queryset):
+        ids = do_resend_deliveries(queryset, acting_user=request.user)
+        self.message_user(request, gettext("%(n)d deliveries queued.") % {"n": len(ids)})

@@ -183,6 +183,98 @@ class InboundNotice(models.Model):
         return f"{self.get_kind_display()} {self.event_id}"
 
 
+class EventKind(models.TextChoices):
+    """What a subscriber can be told, each readable only with the read endpoint beside it."""
+
+    CASE_DECIDED = "case.decided", _("A case was decided")
+    BENEFIT_STARTED = "benefit.started", _("A benefit started")
+    BENEFIT_STOPPED = "benefit.stopped", _("A benefit stopped")
+    PERSON_DIED = "person.died", _("A death was recorded")
+    MARRIAGE_REGISTERED = "marriage.registered", _("A marriage was registered")
+
+
+# The endpoint a grant must hold to be told of each kind: an event tells what a read would.
+EVENT_NEEDS = {
+    EventKind.CASE_DECIDED: "cases:read",
+    EventKind.BENEFIT_STARTED: "benefits:read",
+    EventKind.BENEFIT_STOPPED: "benefits:read",
+    EventKind.PERSON_DIED: "persons:read",
+    EventKind.MARRIAGE_REGISTERED: "marriage:read",
+}
+
+
+class Subscription(models.Model):
+    """A client's address to be told of events as they happen. Deliveries are signed with the
+    subscription's own signing secret (HMAC-SHA256): the client's OAuth2 secret is kept only
+    as a hash, so it cannot sign anything."""
+
+    grant = models.ForeignKey(
+        ApiGrant,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("API grant"),
+    )
+    url = models.URLField(_("address"), max_length=300)
+    kinds = ArrayField(
+        models.CharField(max_length=40, choices=EventKind.choices),
+        default=list,
+        verbose_name=_("events"),
+    )
+    signing_secret = models.CharField(_("signing secret"), max_length=80, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+
+    def __str__(self):
+        return f"{self.grant.department}: {self.url}"
+
+
+class Delivery(models.Model):
+    """One event for one subscription, until the subscriber accepts it (2xx) or the attempts
+    run out. Made in the transaction that caused the event, so none is lost; sent after
+    commit, retried with exponential backoff, re-queued by beat if a task was lost."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed (attempts used up)")
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.UUIDField(_("event id"))
+    kind = models.CharField(_("event"), max_length=40, choices=EventKind.choices)
+    body = models.JSONField(_("body"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_status = models.PositiveSmallIntegerField(_("last answer"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="exchange_delivery_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "event_id"], name="exchange_delivery_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.event_id}"
+
+
 def retention_cutoff(now=None):
     import datetime as dt
 

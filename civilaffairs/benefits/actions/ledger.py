@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.months import first_of_month
 
+from .. import events
 from ..models import Entitlement, Payment
 from ..registry import get_program
 
@@ -64,6 +65,7 @@ def do_grant(
         _schedule(entitlement, start, acting_user, amount=monthly_amount)
     else:
         do_schedule_due(entitlement, acting_user=acting_user, through=pay_through)
+    events.entitlement_started.send(Entitlement, entitlement=entitlement, acting_user=acting_user)
     return entitlement
 
 
@@ -144,6 +146,9 @@ def do_stop(entitlement: Entitlement, *, acting_user, on: dt.date, reason: str) 
         if entitlement.end_month is None or entitlement.end_month > month:
             entitlement.end_month = max(month, entitlement.start_month)
         _save(entitlement, acting_user, "stopped")
+        events.entitlement_stopped.send(
+            Entitlement, entitlement=entitlement, acting_user=acting_user
+        )
     return _stop_payments_after(
         entitlement, first_of_month(entitlement.stopped_on), acting_user, entitlement.stop_reason
     )
