@@ -14,7 +14,7 @@ class ExchangeConfig(AppConfig):
         from civilaffairs.casework.registry import register_link
         from civilaffairs.people import events as people_events
 
-        from . import receivers
+        from . import receivers, schema  # noqa: F401 (schema: registers its extensions)
 
         # After the domains' own receivers (they connect in their ready(), which runs later,
         # but the order does not matter: deliveries are sent only after commit).

@@ -21,6 +21,9 @@ MESSAGES = {
         "This purpose needs a case or document reference in the X-Reference header."
     ),
     "not_found": _("Nothing was found that this client may see."),
+    "bad_input": _(
+        "The request holds characters no field may hold (a NUL, say); nothing was read."
+    ),
     "invalid": _("The request is not valid; each problem is listed under errors."),
     "parse_error": _("The request body is not valid JSON."),
     "method_not_allowed": _("This method is not allowed here."),
@@ -125,3 +128,11 @@ def handle(exc, context):
     if request is not None:
         request.api_error_code = code
     return response
+
+
+def bad_input_response():
+    """What the portal's bad-input guard answers on the API (before any view runs)."""
+    from django.http import JsonResponse
+
+    body = {"code": "bad_input", "message": both(MESSAGES["bad_input"])}
+    return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})

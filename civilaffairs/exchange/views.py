@@ -99,7 +99,11 @@ class ExchangeView(APIView):
         return response
 
 
-IdNumberIn = inline_serializer(name="IdNumberIn", fields={"id_number": serializers.CharField()})
+def _id_number_field():
+    return serializers.RegexField(r"^[0-9]{17}[0-9Xx]$", min_length=18, max_length=18)
+
+
+IdNumberIn = inline_serializer(name="IdNumberIn", fields={"id_number": _id_number_field()})
 
 
 class PersonLookupView(ExchangeView):
@@ -351,7 +355,7 @@ DeathNoticeIn = inline_serializer(
     name="DeathNoticeIn",
     fields={
         "event_id": serializers.CharField(max_length=64),
-        "id_number": serializers.CharField(),
+        "id_number": _id_number_field(),
         "name": serializers.CharField(max_length=60),
         "date_of_death": serializers.DateField(),
     },

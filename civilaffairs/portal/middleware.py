@@ -81,6 +81,11 @@ class BadInputMiddleware:
             from django.http import HttpResponseBadRequest
             from django.template.loader import render_to_string
 
+            if request.path.startswith("/api/"):
+                # A department's system reads JSON, in the API's error format.
+                from civilaffairs.exchange.errors import bad_input_response
+
+                return bad_input_response()
             return HttpResponseBadRequest(render_to_string("400.html"))
         if self._drill_down_out_of_range(request):
             from django.contrib.admin.views.main import ERROR_FLAG

@@ -325,3 +325,10 @@ def test_the_schema_and_its_documentation_are_served_offline(client):
     html = docs.content.decode()
     assert "http://" not in html.replace("http://testserver", "") and "https://" not in html
     assert "swagger-ui" in html
+
+
+def test_a_nul_anywhere_is_refused_in_json_before_any_view(dept):
+    r = dept.get("/api/v1/recipients/", {"program": "a\x00b"})
+    assert r.status_code == 400
+    assert r["Content-Type"].startswith("application/json")
+    assert r.json()["code"] == "bad_input" and set(r.json()["message"]) == {"zh-hans", "en"}
