@@ -12,6 +12,14 @@ class AssistanceConfig(AppConfig):
         from civilaffairs.casework.registry import register_beat, register_domain
 
         register_domain("assistance", _("Social assistance"), order=1, urls="assistance.urls")
+
+        from civilaffairs.exchange import events as exchange_events
+
+        from .receivers import rescreen_on_reported_income
+
+        exchange_events.income_reported.connect(
+            rescreen_on_reported_income, dispatch_uid="assistance-reported-income"
+        )
         # Periodic tasks, merged into Celery beat's schedule when beat starts.
         register_beat("assistance-end-notices", "assistance.end_notices_task", crontab(minute=5))
         register_beat(

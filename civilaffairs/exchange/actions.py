@@ -1,11 +1,15 @@
 """The exchange's state changes."""
 
 import secrets
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import get_application_model
 
+from civilaffairs.people.actions import do_record_death
+
+from . import events
 from .auth import principal_of
 from .models import ApiCall, InboundNotice, retention_cutoff
 
@@ -40,18 +44,66 @@ def _matching_person(principal, id_number: str):
     )
 
 
-def _apply_death(notice, person) -> None:
+def _apply_income(notice, person, acting_user=None) -> None:
+    notice.person = person
+    if person.name != notice.name:
+        notice.status = InboundNotice.Status.HELD
+        notice.note = "name differs from the master record"
+        return
+    events.income_reported.send(
+        InboundNotice,
+        person=person,
+        kind=notice.details["kind"],
+        monthly_amount=Decimal(notice.details["monthly_amount"]),
+        month=notice.occurred_on,
+        department=notice.department,
+        acting_user=acting_user,
+    )
+    notice.status = InboundNotice.Status.APPLIED
+    notice.applied_at = timezone.now()
+
+
+@transaction.atomic
+def do_receive_income_notice(
+    grant, principal, *, event_id, id_number, name, kind, monthly_amount, month
+):
+    """A person's income of one kind for a month, from human resources and social security:
+    announced to the domains (exchange.events.income_reported: assistance re-screens the
+    household's cases and tells the caseworker what changed). Held when the name differs,
+    kept unmatched when no person of the client's region has the number. A resent event id
+    returns the first notice unchanged."""
+    notice, created = InboundNotice.objects.get_or_create(
+        application_id=grant.application_id,
+        kind=InboundNotice.Kind.INCOME,
+        event_id=event_id,
+        defaults={
+            "department": grant.department,
+            "id_number": id_number,
+            "name": name,
+            "occurred_on": month,
+            "status": InboundNotice.Status.UNMATCHED,
+            "details": {"kind": kind, "monthly_amount": str(monthly_amount)},
+        },
+    )
+    if not created:
+        return notice, False
+    person = _matching_person(principal, id_number)
+    if person is not None:
+        _apply_income(notice, person)
+    notice.save()
+    return notice, True
+
+
+def _apply_death(notice, person, acting_user=None) -> None:
     """Record the death when the notice names the person the record names; otherwise hold it
     for a person to check (a mistyped number must not end someone's benefits)."""
-    from civilaffairs.people.actions import do_record_death
-
     notice.person = person
     if person.name != notice.name:
         notice.status = InboundNotice.Status.HELD
         notice.note = "name differs from the master record"
         return
     # acting_user None: the system acts on the department's notice, kept as this row.
-    do_record_death(person, acting_user=None, date_of_death=notice.occurred_on)
+    do_record_death(person, acting_user=acting_user, date_of_death=notice.occurred_on)
     notice.status = InboundNotice.Status.APPLIED
     notice.applied_at = timezone.now()
 
@@ -102,23 +154,24 @@ def do_match_notices(*, acting_user=None) -> int:
         person = _matching_person(principal_of(grant), notice.id_number)
         if person is None:
             continue
-        _apply_death(notice, person)
+        APPLY[notice.kind](notice, person)
         notice.save()
         found += 1
     return found
 
 
+APPLY = {InboundNotice.Kind.DEATH: _apply_death, InboundNotice.Kind.INCOME: _apply_income}
+
+
 @transaction.atomic
 def do_apply_held_notice(notice, *, acting_user) -> InboundNotice:
     """A person checked a held notice (the name differed) and confirms it is this person."""
-    from civilaffairs.people.actions import do_record_death
-
     notice = InboundNotice.objects.select_for_update().get(pk=notice.pk)
     if notice.status != InboundNotice.Status.HELD or notice.person_id is None:
         return notice
-    do_record_death(notice.person, acting_user=acting_user, date_of_death=notice.occurred_on)
-    notice.status = InboundNotice.Status.APPLIED
-    notice.applied_at = timezone.now()
+    person = notice.person
+    notice.name = person.name  # the person checked it is they, whatever the sender wrote
+    APPLY[notice.kind](notice, person, acting_user)
     notice.note = "confirmed by a person"
     notice.save()
     return notice

@@ -14,7 +14,13 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view: Swagger UI's start-up script is a file, not inline, so the page keeps
     # the portal's Content-Security-Policy.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="exchange/swagger_ui.html"
+        ),
+        name="docs",
+    ),
     path("persons/lookup/", views.PersonView.as_view(), name="person"),
     path("persons/household/", views.HouseholdView.as_view(), name="household"),
     path("persons/benefits/", views.BenefitsView.as_view(), name="benefits"),
@@ -22,4 +28,5 @@ urlpatterns = [
     path("cases/<str:reference>/", views.CaseStatusView.as_view(), name="case"),
     path("recipients/", views.RecipientsView.as_view(), name="recipients"),
     path("notices/deaths/", views.DeathNoticeView.as_view(), name="death-notices"),
+    path("notices/incomes/", views.IncomeNoticeView.as_view(), name="income-notices"),
 ]

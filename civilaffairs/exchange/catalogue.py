@@ -63,6 +63,17 @@ def _case_states():
     return tuple(sorted(seen.items()))
 
 
+# Kinds of countable income another department may report (human resources and social
+# security: wages, pensions, unemployment insurance; tax: business and property income).
+INCOME_KINDS = (
+    ("wages", _("Wages")),
+    ("business", _("Net business income")),
+    ("property", _("Property income (rent, interest)")),
+    ("transfer", _("Transfers (pensions, maintenance)")),
+    ("agriculture", _("Farming income")),
+)
+
+
 def code_lists() -> dict[str, CodeList]:
     """Built when asked (the registries fill as apps load; labels stay lazy)."""
     return {
@@ -124,6 +135,12 @@ def code_lists() -> dict[str, CodeList]:
                 values=_choices("people.Household", "hukou_type"),
             ),
             CodeList("program", _("Benefit program"), _("This portal"), values=_programs()),
+            CodeList(
+                "income-kind",
+                _("Kind of income"),
+                _("This portal (income counted by the minimum living allowance rules)"),
+                values=INCOME_KINDS,
+            ),
             CodeList("case-state", _("Case state"), _("This portal"), values=_case_states()),
             CodeList(
                 "confidentiality",

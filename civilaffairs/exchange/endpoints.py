@@ -20,5 +20,6 @@ ENDPOINTS = (
     Endpoint("cases:read", _("Case status by reference number (read)")),
     Endpoint("recipients:read", _("Monthly recipient lists (read)")),
     Endpoint("deaths:write", _("Death notices (write)"), writes=True),
+    Endpoint("incomes:write", _("Income records (write)"), writes=True),
 )
 BY_CODE = {e.code: e for e in ENDPOINTS}

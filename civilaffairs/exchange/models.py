@@ -137,6 +137,7 @@ class InboundNotice(models.Model):
 
     class Kind(models.TextChoices):
         DEATH = "death", _("Death notice")
+        INCOME = "income", _("Income record")
 
     class Status(models.TextChoices):
         APPLIED = "applied", _("Applied")
@@ -165,6 +166,8 @@ class InboundNotice(models.Model):
         verbose_name=_("person"),
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # What the notice says beyond who and when (an income's kind and amount).
+    details = models.JSONField(_("details"), default=dict, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
 

@@ -4,6 +4,7 @@ before the view runs (auth.py), every read is scoped (queries.py) and every call
 
 import datetime as dt
 import logging
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
@@ -20,6 +21,8 @@ from civilaffairs.lib import idnumber
 from civilaffairs.people.models import Region
 
 from . import queries
+from .actions import do_receive_death_notice, do_receive_income_notice
+from .catalogue import INCOME_KINDS
 from .errors import ApiInvalid
 from .models import ApiCall
 from .registry import marital_check
@@ -360,45 +363,46 @@ DeathNoticeIn = inline_serializer(
         "date_of_death": serializers.DateField(),
     },
 )
-NOTICE_FIELDS = {"event_id", "id_number", "name", "date_of_death"}
+IncomeNoticeIn = inline_serializer(
+    name="IncomeNoticeIn",
+    fields={
+        "event_id": serializers.CharField(max_length=64),
+        "id_number": _id_number_field(),
+        "name": serializers.CharField(max_length=60),
+        "kind": serializers.ChoiceField(choices=[c for c, _label in INCOME_KINDS]),
+        "monthly_amount": serializers.DecimalField(
+            max_digits=12, decimal_places=2, min_value=0, coerce_to_string=True
+        ),
+        "month": serializers.RegexField(r"^[0-9]{4}-[0-9]{2}$"),
+    },
+)
+NoticeReceived = inline_serializer(
+    name="NoticeReceived",
+    fields={
+        "event_id": serializers.CharField(),
+        "status": serializers.ChoiceField(choices=["applied", "held", "unmatched"]),
+        "repeated": serializers.BooleanField(),
+    },
+)
 
 
-class DeathNoticeView(ExchangeView):
-    """Public security tells the portal of a death. Every problem of the body is listed and
-    nothing is stored; a resent event id answers as the first time and changes nothing."""
+class NoticeView(ExchangeView):
+    """A notice another department sends. Every problem of the body is listed and nothing is
+    stored; a resent event id answers as the first time (200, "repeated") and changes
+    nothing."""
 
-    endpoint = "deaths:write"
+    fields: frozenset = frozenset()
 
-    @extend_schema(
-        request=DeathNoticeIn,
-        responses={
-            201: inline_serializer(
-                name="NoticeReceived",
-                fields={
-                    "event_id": serializers.CharField(),
-                    "status": serializers.ChoiceField(choices=["applied", "held", "unmatched"]),
-                    "repeated": serializers.BooleanField(),
-                },
-            ),
-            200: inline_serializer(
-                name="NoticeRepeated",
-                fields={
-                    "event_id": serializers.CharField(),
-                    "status": serializers.CharField(),
-                    "repeated": serializers.BooleanField(),
-                },
-            ),
-            **ERRORS,
-        },
-        parameters=PURPOSE_HEADERS,
-        summary="A death notice (public security)",
-    )
+    def read(self, body, problems) -> dict:
+        raise NotImplementedError
+
+    def receive(self, request, common, values):
+        raise NotImplementedError
+
     def post(self, request):
-        from .actions import do_receive_death_notice
-
         body = request.data if isinstance(request.data, dict) else {}
         problems = [
-            ("body", "unknown_field", _unknown_field(k)) for k in sorted(set(body) - NOTICE_FIELDS)
+            ("body", "unknown_field", _unknown_field(k)) for k in sorted(set(body) - self.fields)
         ]
         event_id = body.get("event_id")
         if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 64:
@@ -412,25 +416,81 @@ class DeathNoticeView(ExchangeView):
         name = body.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 60:
             problems.append(("name", "invalid", _bad_value("name")))
-        died = _date(body.get("date_of_death"))
-        if died is None or died > timezone.localdate():
-            problems.append(("date_of_death", "invalid", _bad_value("date_of_death")))
+        values = self.read(body, problems)
         if problems:
             raise ApiInvalid(problems)
-        notice, created = do_receive_death_notice(
-            request.api_grant,
-            request.user,
-            event_id=event_id.strip(),
-            id_number=id_number,
-            name=name.strip(),
-            date_of_death=died,
-        )
+        common = {"event_id": event_id.strip(), "id_number": id_number, "name": name.strip()}
+        notice, created = self.receive(request, common, values)
         if notice.person_id:
             request.api_subjects.append(notice.person_id)
         return Response(
             {"event_id": notice.event_id, "status": notice.status, "repeated": not created},
             status=201 if created else 200,
         )
+
+
+class DeathNoticeView(NoticeView):
+    endpoint = "deaths:write"
+    fields = frozenset({"event_id", "id_number", "name", "date_of_death"})
+
+    def read(self, body, problems):
+        died = _date(body.get("date_of_death"))
+        if died is None or died > timezone.localdate():
+            problems.append(("date_of_death", "invalid", _bad_value("date_of_death")))
+        return {"date_of_death": died}
+
+    def receive(self, request, common, values):
+        return do_receive_death_notice(request.api_grant, request.user, **common, **values)
+
+    @extend_schema(
+        request=DeathNoticeIn,
+        responses={201: NoticeReceived, 200: NoticeReceived, **ERRORS},
+        parameters=PURPOSE_HEADERS,
+        summary="A death notice (public security)",
+    )
+    def post(self, request):
+        return super().post(request)
+
+
+class IncomeNoticeView(NoticeView):
+    endpoint = "incomes:write"
+    fields = frozenset({"event_id", "id_number", "name", "kind", "monthly_amount", "month"})
+
+    def read(self, body, problems):
+        kind = body.get("kind")
+        if kind not in {c for c, _label in INCOME_KINDS}:
+            problems.append(("kind", "invalid", _bad_value("kind")))
+        amount = _money(body.get("monthly_amount"))
+        if amount is None:
+            problems.append(("monthly_amount", "invalid", _bad_value("monthly_amount")))
+        month = _month(body.get("month")) if isinstance(body.get("month"), str) else None
+        if month is None or month > timezone.localdate():
+            problems.append(("month", "invalid", _bad_value("month")))
+        return {"kind": kind, "monthly_amount": amount, "month": month}
+
+    def receive(self, request, common, values):
+        return do_receive_income_notice(request.api_grant, request.user, **common, **values)
+
+    @extend_schema(
+        request=IncomeNoticeIn,
+        responses={201: NoticeReceived, 200: NoticeReceived, **ERRORS},
+        parameters=PURPOSE_HEADERS,
+        summary="An income record (human resources and social security)",
+    )
+    def post(self, request):
+        return super().post(request)
+
+
+def _money(value):
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+        return None
+    return amount.quantize(Decimal("0.01"))
 
 
 def _date(value):

@@ -32,7 +32,8 @@ logger = logging.getLogger(__name__)
 
 # Pages personal to whoever opens them, signed in or not (the login form carries a CSRF token
 # for this browser; a staff or admin URL answered to a visitor is still a staff URL).
-PRIVATE_PREFIXES = ("/staff/", "/admin/", "/my/", "/accounts/")
+# The API's answers hold personal data for the department that asked: never kept either.
+PRIVATE_PREFIXES = ("/staff/", "/admin/", "/my/", "/accounts/", "/api/")
 
 
 def idle_notice(minutes: int) -> str:

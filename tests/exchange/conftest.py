@@ -23,6 +23,7 @@ ALL = [
     "cases:read",
     "recipients:read",
     "deaths:write",
+    "incomes:write",
 ]
 
 

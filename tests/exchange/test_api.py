@@ -219,6 +219,7 @@ ENDPOINT_CALLS = [
     ("cases:read", "get", "/api/v1/cases/{ref}/"),
     ("recipients:read", "get", "/api/v1/recipients/"),
     ("deaths:write", "post", "/api/v1/notices/deaths/"),
+    ("incomes:write", "post", "/api/v1/notices/incomes/"),
 ]
 
 

@@ -114,6 +114,7 @@ TABLE: dict[str, Row] = {
     "api:case": Row(get=API_ONLY, post=API_ONLY, fixed={"reference": "DB-640104-2026-000001"}),
     "api:recipients": API_ROW,
     "api:death-notices": API_ROW,
+    "api:income-notices": API_ROW,
     "standards": PUBLIC_PAGE,
     "standards-json": PUBLIC_PAGE,
     "standards-csv": PUBLIC_PAGE,

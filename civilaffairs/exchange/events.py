@@ -1,0 +1,12 @@
+"""What the exchange announces when another department tells the portal something a domain
+must act on (domains connect in their AppConfig.ready, as to people.events). Sent inside the
+receiving action's transaction: a receiver that fails undoes the notice.
+
+    income_reported(person, kind, monthly_amount, month, department, acting_user)
+        human resources and social security report a person's income of one kind for a month
+        (kind: a code of the "income-kind" code list)
+"""
+
+from django.dispatch import Signal
+
+income_reported = Signal()
