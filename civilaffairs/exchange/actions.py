@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import get_application_model
 
-from civilaffairs.people.actions import do_record_death
+from civilaffairs.people.actions import do_record_death, do_update_person
 
 from . import events
 from .auth import principal_of
@@ -72,26 +72,16 @@ def do_receive_income_notice(
     household's cases and tells the caseworker what changed). Held when the name differs,
     kept unmatched when no person of the client's region has the number. A resent event id
     returns the first notice unchanged."""
-    notice, created = InboundNotice.objects.get_or_create(
-        application_id=grant.application_id,
-        kind=InboundNotice.Kind.INCOME,
+    return _receive(
+        grant,
+        principal,
+        InboundNotice.Kind.INCOME,
         event_id=event_id,
-        defaults={
-            "department": grant.department,
-            "id_number": id_number,
-            "name": name,
-            "occurred_on": month,
-            "status": InboundNotice.Status.UNMATCHED,
-            "details": {"kind": kind, "monthly_amount": str(monthly_amount)},
-        },
+        id_number=id_number,
+        name=name,
+        occurred_on=month,
+        details={"kind": kind, "monthly_amount": str(monthly_amount)},
     )
-    if not created:
-        return notice, False
-    person = _matching_person(principal, id_number)
-    if person is not None:
-        _apply_income(notice, person)
-    notice.save()
-    return notice, True
 
 
 def _apply_death(notice, person, acting_user=None) -> None:
@@ -115,25 +105,16 @@ def do_receive_death_notice(grant, principal, *, event_id, id_number, name, date
     are flagged), held when the name differs, kept unmatched when no person of the client's
     region has the number. Returns (notice, created); a resent event id returns the first
     notice unchanged."""
-    notice, created = InboundNotice.objects.get_or_create(
-        application_id=grant.application_id,
-        kind=InboundNotice.Kind.DEATH,
+    return _receive(
+        grant,
+        principal,
+        InboundNotice.Kind.DEATH,
         event_id=event_id,
-        defaults={
-            "department": grant.department,
-            "id_number": id_number,
-            "name": name,
-            "occurred_on": date_of_death,
-            "status": InboundNotice.Status.UNMATCHED,
-        },
+        id_number=id_number,
+        name=name,
+        occurred_on=date_of_death,
+        details={},
     )
-    if not created:
-        return notice, False
-    person = _matching_person(principal, id_number)
-    if person is not None:
-        _apply_death(notice, person)
-    notice.save()
-    return notice, True
 
 
 @transaction.atomic
@@ -160,7 +141,71 @@ def do_match_notices(*, acting_user=None) -> int:
     return found
 
 
-APPLY = {InboundNotice.Kind.DEATH: _apply_death, InboundNotice.Kind.INCOME: _apply_income}
+def _apply_disability(notice, person, acting_user=None) -> None:
+    """The grade the disabled persons' federation certified, on the master record (every
+    domain hears of the change through people.events.disability_changed)."""
+    notice.person = person
+    if person.name != notice.name:
+        notice.status = InboundNotice.Status.HELD
+        notice.note = "name differs from the master record"
+        return
+    do_update_person(
+        person,
+        acting_user=acting_user,
+        reason=f"disability grade certified {notice.occurred_on:%Y-%m-%d}",
+        disability_grade=notice.details["grade"],
+    )
+    notice.status = InboundNotice.Status.APPLIED
+    notice.applied_at = timezone.now()
+
+
+@transaction.atomic
+def do_receive_disability_notice(
+    grant, principal, *, event_id, id_number, name, disability_grade, certified_on
+):
+    """A disability grade certified by the disabled persons' federation (GB/T 26341; 0: the
+    certificate was withdrawn). Held when the name differs, kept unmatched when no person of
+    the client's region has the number; a resent event id changes nothing."""
+    return _receive(
+        grant,
+        principal,
+        InboundNotice.Kind.DISABILITY,
+        event_id=event_id,
+        id_number=id_number,
+        name=name,
+        occurred_on=certified_on,
+        details={"grade": disability_grade},
+    )
+
+
+def _receive(grant, principal, kind, *, event_id, id_number, name, occurred_on, details):
+    notice, created = InboundNotice.objects.get_or_create(
+        application_id=grant.application_id,
+        kind=kind,
+        event_id=event_id,
+        defaults={
+            "department": grant.department,
+            "id_number": id_number,
+            "name": name,
+            "occurred_on": occurred_on,
+            "status": InboundNotice.Status.UNMATCHED,
+            "details": details,
+        },
+    )
+    if not created:
+        return notice, False
+    person = _matching_person(principal, id_number)
+    if person is not None:
+        APPLY[kind](notice, person)
+    notice.save()
+    return notice, True
+
+
+APPLY = {
+    InboundNotice.Kind.DEATH: _apply_death,
+    InboundNotice.Kind.INCOME: _apply_income,
+    InboundNotice.Kind.DISABILITY: _apply_disability,
+}
 
 
 @transaction.atomic

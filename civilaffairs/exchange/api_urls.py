@@ -29,4 +29,9 @@ urlpatterns = [
     path("recipients/", views.RecipientsView.as_view(), name="recipients"),
     path("notices/deaths/", views.DeathNoticeView.as_view(), name="death-notices"),
     path("notices/incomes/", views.IncomeNoticeView.as_view(), name="income-notices"),
+    path(
+        "notices/disabilities/",
+        views.DisabilityNoticeView.as_view(),
+        name="disability-notices",
+    ),
 ]

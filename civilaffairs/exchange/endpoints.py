@@ -21,5 +21,6 @@ ENDPOINTS = (
     Endpoint("recipients:read", _("Monthly recipient lists (read)")),
     Endpoint("deaths:write", _("Death notices (write)"), writes=True),
     Endpoint("incomes:write", _("Income records (write)"), writes=True),
+    Endpoint("disabilities:write", _("Disability grades (write)"), writes=True),
 )
 BY_CODE = {e.code: e for e in ENDPOINTS}

@@ -138,6 +138,7 @@ class InboundNotice(models.Model):
     class Kind(models.TextChoices):
         DEATH = "death", _("Death notice")
         INCOME = "income", _("Income record")
+        DISABILITY = "disability", _("Disability grade")
 
     class Status(models.TextChoices):
         APPLIED = "applied", _("Applied")

@@ -21,7 +21,11 @@ from civilaffairs.lib import idnumber
 from civilaffairs.people.models import Region
 
 from . import queries
-from .actions import do_receive_death_notice, do_receive_income_notice
+from .actions import (
+    do_receive_death_notice,
+    do_receive_disability_notice,
+    do_receive_income_notice,
+)
 from .catalogue import INCOME_KINDS
 from .errors import ApiInvalid
 from .models import ApiCall
@@ -476,6 +480,44 @@ class IncomeNoticeView(NoticeView):
         responses={201: NoticeReceived, 200: NoticeReceived, **ERRORS},
         parameters=PURPOSE_HEADERS,
         summary="An income record (human resources and social security)",
+    )
+    def post(self, request):
+        return super().post(request)
+
+
+DisabilityNoticeIn = inline_serializer(
+    name="DisabilityNoticeIn",
+    fields={
+        "event_id": serializers.CharField(max_length=64),
+        "id_number": _id_number_field(),
+        "name": serializers.CharField(max_length=60),
+        "disability_grade": serializers.IntegerField(min_value=0, max_value=4),
+        "certified_on": serializers.DateField(),
+    },
+)
+
+
+class DisabilityNoticeView(NoticeView):
+    endpoint = "disabilities:write"
+    fields = frozenset({"event_id", "id_number", "name", "disability_grade", "certified_on"})
+
+    def read(self, body, problems):
+        grade = body.get("disability_grade")
+        if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 4:
+            problems.append(("disability_grade", "invalid", _bad_value("disability_grade")))
+        day = _date(body.get("certified_on"))
+        if day is None or day > timezone.localdate():
+            problems.append(("certified_on", "invalid", _bad_value("certified_on")))
+        return {"disability_grade": grade, "certified_on": day}
+
+    def receive(self, request, common, values):
+        return do_receive_disability_notice(request.api_grant, request.user, **common, **values)
+
+    @extend_schema(
+        request=DisabilityNoticeIn,
+        responses={201: NoticeReceived, 200: NoticeReceived, **ERRORS},
+        parameters=PURPOSE_HEADERS,
+        summary="A disability grade (disabled persons' federation, GB/T 26341)",
     )
     def post(self, request):
         return super().post(request)

@@ -24,6 +24,7 @@ ALL = [
     "recipients:read",
     "deaths:write",
     "incomes:write",
+    "disabilities:write",
 ]
 
 

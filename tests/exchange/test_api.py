@@ -220,6 +220,7 @@ ENDPOINT_CALLS = [
     ("recipients:read", "get", "/api/v1/recipients/"),
     ("deaths:write", "post", "/api/v1/notices/deaths/"),
     ("incomes:write", "post", "/api/v1/notices/incomes/"),
+    ("disabilities:write", "post", "/api/v1/notices/disabilities/"),
 ]
 
 

@@ -104,3 +104,43 @@ def test_a_wrong_notice_lists_every_problem_and_stores_nothing(dept):
     fields = sorted(e["field"] for e in r.json()["errors"])
     assert fields == ["body", "date_of_death", "event_id", "id_number", "name"]
     assert InboundNotice.objects.count() == 0
+
+
+def test_a_disability_grade_reaches_the_master_record_and_every_domain(dept, family):
+    from civilaffairs.people import events
+
+    heard = []
+
+    def listener(sender, *, person, before, after, **kwargs):
+        heard.append((person.pk, before, after))
+
+    events.disability_changed.connect(listener)
+    try:
+        r = dept.post(
+            "/api/v1/notices/disabilities/",
+            {
+                "event_id": "CDPF-7",
+                "id_number": family["head"].id_number,
+                "name": "王晓明",
+                "disability_grade": 2,
+                "certified_on": f"{timezone.localdate()}",
+            },
+        )
+    finally:
+        events.disability_changed.disconnect(listener)
+    assert r.status_code == 201 and r.json()["status"] == "applied"
+    family["head"].refresh_from_db()
+    assert family["head"].disability_grade == 2
+    assert heard == [(family["head"].pk, 0, 2)]
+    bad = dept.post(
+        "/api/v1/notices/disabilities/",
+        {
+            "event_id": "CDPF-8",
+            "id_number": family["head"].id_number,
+            "name": "王晓明",
+            "disability_grade": 7,
+            "certified_on": "tomorrow",
+        },
+    )
+    assert bad.status_code == 400
+    assert sorted(e["field"] for e in bad.json()["errors"]) == ["certified_on", "disability_grade"]
