@@ -959,6 +959,20 @@ def write_report(report):
             f"from a sample): {r['per_object_extrapolated_s']} s → **{r['ratio_preview']}×** and "
             f"**{r['ratio_rescreen']}×** faster in SQL (targets ≤ 30 s, ≥ 20×).",
         ]
+    a = report.get("api")
+    if a:
+        lines += [
+            "",
+            "## Inter-agency API",
+            "",
+            f"Person by ID number (token, grant, purpose and log line each time): p50 "
+            f"**{a['lookup_p50_ms']} ms**, p95 **{a['lookup_p95_ms']} ms** over {a['n']} "
+            f"look-ups; the same row in raw SQL p50 {a['sql_p50_ms']} ms "
+            f"(× **{a['ratio_to_sql']}**).",
+            f"Reconciliation list (低保 recipients of the province this month, pages of 1,000): "
+            f"{a['recipients_rows']:,} rows in {a['recipients_pages']} pages, "
+            f"{a['recipients_seconds']} s = **{a['recipients_rows_per_s']:,} rows/s**.",
+        ]
     i = report.get("import")
     if i:
         lines += [
@@ -1070,6 +1084,10 @@ def main():
         print("submit → screened …", flush=True)
         report["screening"] = submit_to_screened(60 if args.quick else 500)
         settle(queue)
+        print("inter-agency API …", flush=True)
+        from bench.api import measure_api
+
+        report["api"] = measure_api(port, n)
         print("whole registry …", flush=True)
         report["registry"] = whole_registry(sample=300 if args.quick else 2000)
         report["cpu_check_ms"]["end"] = cpu_check()

@@ -18,6 +18,14 @@ class MarriageConfig(AppConfig):
         from .receivers import marriage_in_force
 
         register_marital_check(marriage_in_force)
+
+        from civilaffairs.exchange import events as exchange_events
+
+        from .receivers import attach_premarital_check
+
+        exchange_events.premarital_check_reported.connect(
+            attach_premarital_check, dispatch_uid="marriage-premarital-check"
+        )
         # Periodic tasks, merged into Celery beat's schedule when beat starts.
         register_beat(
             "marriage-divorce-deadlines", "marriage.divorce_deadlines_task", crontab(minute=20)

@@ -724,3 +724,40 @@ class CertificateCounter(models.Model):
 
     def __str__(self):
         return f"{self.kind}{self.registry_id}-{self.year}:{self.last}"
+
+
+class PremaritalCheck(models.Model):
+    """A premarital medical check's result as health reported it through the inter-agency API,
+    attached to the person's open application: health data, shown to the registrar at the
+    counter only. The check is voluntary; its advice informs, it never refuses a registration
+    by itself (Civil Code Art. 1053: a party with a serious illness must tell the other)."""
+
+    application = models.ForeignKey(
+        MarriageApplication,
+        on_delete=models.CASCADE,
+        related_name="premarital_checks",
+        verbose_name=_("application"),
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    advice = models.CharField(_("medical advice"), max_length=20)
+    checked_on = models.DateField(_("checked on"))
+    institution = models.CharField(_("institution"), max_length=100)
+    department = models.CharField(_("reported by"), max_length=100)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("premarital check")
+        verbose_name_plural = _("premarital checks")
+        ordering = ["-checked_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.person_id} {self.checked_on}"
+
+    def advice_label(self) -> str:
+        from civilaffairs.exchange.catalogue import PREMARITAL_ADVICE
+
+        return str(dict(PREMARITAL_ADVICE).get(self.advice, self.advice))

@@ -7,7 +7,7 @@ from civilaffairs.lib.history import save_with_history
 from civilaffairs.people.actions import do_update_person
 from civilaffairs.people.models import Person
 
-from .models import MarriageRecord
+from .models import MarriageApplication, MarriageRecord, PremaritalCheck
 
 
 def end_marriage_at_death(sender, *, person, date_of_death, acting_user, **kwargs):
@@ -48,3 +48,27 @@ def marriage_in_force(person):
     if found is None:
         return None
     return {"registered_on": found.registered_on, "registry": found.registry_name}
+
+
+def attach_premarital_check(
+    sender, *, person, advice, checked_on, institution, department, acting_user, **kwargs
+):
+    """Health's report of a premarital check goes onto each open marriage application of the
+    person (kept nowhere else: without an application there is no purpose to keep it)."""
+    for app in (
+        MarriageApplication.objects.of_person(person)
+        .open()
+        .filter(kind=MarriageApplication.Kind.REGISTRATION)
+    ):
+        save_with_history(
+            PremaritalCheck(
+                application=app,
+                person=person,
+                advice=advice,
+                checked_on=checked_on,
+                institution=institution[:100],
+                department=department[:100],
+            ),
+            acting_user,
+            "reported by health",
+        )

@@ -376,6 +376,7 @@ def _counter_context(request, app):
         "app": app,
         "case": case,
         "appointments": list(app.appointments.select_related("slot").order_by("-slot__date")),
+        "premarital_checks": list(app.premarital_checks.select_related("person")),
         "certificates": list(app.certificates.select_related("holder").order_by("id")),
         "overall": app.check_outcome(),
         "today": timezone.localdate(),

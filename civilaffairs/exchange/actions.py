@@ -178,6 +178,44 @@ def do_receive_disability_notice(
     )
 
 
+def _apply_premarital(notice, person, acting_user=None) -> None:
+    """Health's premarital check result, told to the registry (exchange.events
+    .premarital_check_reported): it is attached to the person's open marriage application and
+    shown to the registrar only."""
+    notice.person = person
+    if person.name != notice.name:
+        notice.status = InboundNotice.Status.HELD
+        notice.note = "name differs from the master record"
+        return
+    events.premarital_check_reported.send(
+        InboundNotice,
+        person=person,
+        advice=notice.details["advice"],
+        checked_on=notice.occurred_on,
+        institution=notice.details["institution"],
+        department=notice.department,
+        acting_user=acting_user,
+    )
+    notice.status = InboundNotice.Status.APPLIED
+    notice.applied_at = timezone.now()
+
+
+@transaction.atomic
+def do_receive_premarital_notice(
+    grant, principal, *, event_id, id_number, name, advice, checked_on, institution
+):
+    return _receive(
+        grant,
+        principal,
+        InboundNotice.Kind.PREMARITAL,
+        event_id=event_id,
+        id_number=id_number,
+        name=name,
+        occurred_on=checked_on,
+        details={"advice": advice, "institution": institution},
+    )
+
+
 def _receive(grant, principal, kind, *, event_id, id_number, name, occurred_on, details):
     notice, created = InboundNotice.objects.get_or_create(
         application_id=grant.application_id,
@@ -205,6 +243,7 @@ APPLY = {
     InboundNotice.Kind.DEATH: _apply_death,
     InboundNotice.Kind.INCOME: _apply_income,
     InboundNotice.Kind.DISABILITY: _apply_disability,
+    InboundNotice.Kind.PREMARITAL: _apply_premarital,
 }
 
 

@@ -34,4 +34,9 @@ urlpatterns = [
         views.DisabilityNoticeView.as_view(),
         name="disability-notices",
     ),
+    path(
+        "notices/premarital-checks/",
+        views.PremaritalNoticeView.as_view(),
+        name="premarital-notices",
+    ),
 ]

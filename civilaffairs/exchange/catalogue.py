@@ -74,6 +74,16 @@ INCOME_KINDS = (
 )
 
 
+# The medical advice of a premarital check (母婴保健法 Art. 9-10; the check itself is voluntary
+# since the 2003 marriage registration regulations).
+PREMARITAL_ADVICE = (
+    ("no_finding", _("No medical reason against marrying was found")),
+    ("postpone", _("Advised to postpone the marriage")),
+    ("not_to_bear", _("Advised not to have children")),
+    ("measures", _("Advised to take medical measures")),
+)
+
+
 def code_lists() -> dict[str, CodeList]:
     """Built when asked (the registries fill as apps load; labels stay lazy)."""
     return {
@@ -135,6 +145,12 @@ def code_lists() -> dict[str, CodeList]:
                 values=_choices("people.Household", "hukou_type"),
             ),
             CodeList("program", _("Benefit program"), _("This portal"), values=_programs()),
+            CodeList(
+                "premarital-advice",
+                _("Premarital check advice"),
+                _("Maternal and Infant Health Care Law, Art. 9-10"),
+                values=PREMARITAL_ADVICE,
+            ),
             CodeList(
                 "income-kind",
                 _("Kind of income"),

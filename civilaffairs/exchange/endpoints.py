@@ -22,5 +22,6 @@ ENDPOINTS = (
     Endpoint("deaths:write", _("Death notices (write)"), writes=True),
     Endpoint("incomes:write", _("Income records (write)"), writes=True),
     Endpoint("disabilities:write", _("Disability grades (write)"), writes=True),
+    Endpoint("premarital:write", _("Premarital check results (write)"), writes=True),
 )
 BY_CODE = {e.code: e for e in ENDPOINTS}

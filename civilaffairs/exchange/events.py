@@ -5,8 +5,11 @@ receiving action's transaction: a receiver that fails undoes the notice.
     income_reported(person, kind, monthly_amount, month, department, acting_user)
         human resources and social security report a person's income of one kind for a month
         (kind: a code of the "income-kind" code list)
+    premarital_check_reported(person, advice, checked_on, institution, department, acting_user)
+        health reports a premarital medical check (advice: a code of "premarital-advice")
 """
 
 from django.dispatch import Signal
 
 income_reported = Signal()
+premarital_check_reported = Signal()

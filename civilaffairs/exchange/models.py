@@ -139,6 +139,7 @@ class InboundNotice(models.Model):
         DEATH = "death", _("Death notice")
         INCOME = "income", _("Income record")
         DISABILITY = "disability", _("Disability grade")
+        PREMARITAL = "premarital", _("Premarital medical check")
 
     class Status(models.TextChoices):
         APPLIED = "applied", _("Applied")

@@ -25,8 +25,9 @@ from .actions import (
     do_receive_death_notice,
     do_receive_disability_notice,
     do_receive_income_notice,
+    do_receive_premarital_notice,
 )
-from .catalogue import INCOME_KINDS
+from .catalogue import INCOME_KINDS, PREMARITAL_ADVICE
 from .errors import ApiInvalid
 from .models import ApiCall
 from .registry import marital_check
@@ -518,6 +519,52 @@ class DisabilityNoticeView(NoticeView):
         responses={201: NoticeReceived, 200: NoticeReceived, **ERRORS},
         parameters=PURPOSE_HEADERS,
         summary="A disability grade (disabled persons' federation, GB/T 26341)",
+    )
+    def post(self, request):
+        return super().post(request)
+
+
+PremaritalNoticeIn = inline_serializer(
+    name="PremaritalNoticeIn",
+    fields={
+        "event_id": serializers.CharField(max_length=64),
+        "id_number": _id_number_field(),
+        "name": serializers.CharField(max_length=60),
+        "advice": serializers.ChoiceField(choices=[c for c, _label in PREMARITAL_ADVICE]),
+        "checked_on": serializers.DateField(),
+        "institution": serializers.CharField(max_length=100),
+    },
+)
+
+
+class PremaritalNoticeView(NoticeView):
+    endpoint = "premarital:write"
+    fields = frozenset({"event_id", "id_number", "name", "advice", "checked_on", "institution"})
+
+    def read(self, body, problems):
+        advice = body.get("advice")
+        if advice not in {c for c, _label in PREMARITAL_ADVICE}:
+            problems.append(("advice", "invalid", _bad_value("advice")))
+        day = _date(body.get("checked_on"))
+        if day is None or day > timezone.localdate():
+            problems.append(("checked_on", "invalid", _bad_value("checked_on")))
+        institution = body.get("institution")
+        if not isinstance(institution, str) or not institution.strip() or len(institution) > 100:
+            problems.append(("institution", "invalid", _bad_value("institution")))
+        return {
+            "advice": advice,
+            "checked_on": day,
+            "institution": institution.strip() if isinstance(institution, str) else "",
+        }
+
+    def receive(self, request, common, values):
+        return do_receive_premarital_notice(request.api_grant, request.user, **common, **values)
+
+    @extend_schema(
+        request=PremaritalNoticeIn,
+        responses={201: NoticeReceived, 200: NoticeReceived, **ERRORS},
+        parameters=PURPOSE_HEADERS,
+        summary="A premarital medical check's result (health)",
     )
     def post(self, request):
         return super().post(request)

@@ -25,6 +25,7 @@ ALL = [
     "deaths:write",
     "incomes:write",
     "disabilities:write",
+    "premarital:write",
 ]
 
 

@@ -221,6 +221,7 @@ ENDPOINT_CALLS = [
     ("deaths:write", "post", "/api/v1/notices/deaths/"),
     ("incomes:write", "post", "/api/v1/notices/incomes/"),
     ("disabilities:write", "post", "/api/v1/notices/disabilities/"),
+    ("premarital:write", "post", "/api/v1/notices/premarital-checks/"),
 ]
 
 

@@ -116,6 +116,7 @@ TABLE: dict[str, Row] = {
     "api:death-notices": API_ROW,
     "api:income-notices": API_ROW,
     "api:disability-notices": API_ROW,
+    "api:premarital-notices": API_ROW,
     "standards": PUBLIC_PAGE,
     "standards-json": PUBLIC_PAGE,
     "standards-csv": PUBLIC_PAGE,
