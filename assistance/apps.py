@@ -15,10 +15,13 @@ class AssistanceConfig(AppConfig):
 
         from civilaffairs.exchange import events as exchange_events
 
-        from .receivers import rescreen_on_reported_income
+        from .receivers import rescreen_on_reported_income, take_economic_check_answer
 
         exchange_events.income_reported.connect(
             rescreen_on_reported_income, dispatch_uid="assistance-reported-income"
+        )
+        exchange_events.economic_check_answered.connect(
+            take_economic_check_answer, dispatch_uid="assistance-economic-check"
         )
         # Periodic tasks, merged into Celery beat's schedule when beat starts.
         register_beat("assistance-end-notices", "assistance.end_notices_task", crontab(minute=5))

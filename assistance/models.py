@@ -174,6 +174,18 @@ class AssistanceApplication(models.Model):
             .order_by("-pk")
         )
 
+    @cached_property
+    def economic_check(self):
+        """The latest household economic-status check of this case, with its answers."""
+        from civilaffairs.exchange.models import EconomicCheck
+
+        return (
+            EconomicCheck.objects.filter(case_id=self.case_id)
+            .prefetch_related("answers")
+            .order_by("-requested_at", "-pk")
+            .first()
+        )
+
     def economy(self) -> "Economy":
         """The household's economic situation the amount and the rules work from: the last
         review's when there is one, else the application's (with the income verified at the

@@ -12,4 +12,9 @@ urlpatterns = [
     path("notices/", views.public_notices, name="notices"),
     path("notices/<id:pk>/objection/", views.objection, name="objection"),
     path("staff/assisted/<id:person_pk>/", views.assisted_start, name="assisted-start"),
+    path(
+        "staff/cases/<id:pk>/economic-check/",
+        views.request_economic_check,
+        name="economic-check",
+    ),
 ]

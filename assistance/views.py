@@ -11,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from civilaffairs.accounts.access import access_person
 from civilaffairs.casework.models import Case
+from civilaffairs.casework.queries import access_case
 from civilaffairs.lib.feedback import error_messages
 from civilaffairs.lib.masking import mask_name
 from civilaffairs.lib.paging import keyset_page
@@ -212,6 +213,23 @@ def assisted_start(request, person_pk):
         error_messages(request, exc)
         return redirect("assistance:assisted-start", person_pk=person.pk)
     return redirect("assistance:application-step", pk=app.pk, step=1)
+
+
+@login_required
+@require_POST
+def request_economic_check(request, pk):
+    """The caseworker sends the household economic-status check to the departments."""
+    case = access_case(request.user, pk)
+    app = case.details()
+    if not isinstance(app, AssistanceApplication):
+        raise Http404
+    try:
+        actions.do_request_economic_check(app, acting_user=request.user)
+    except ValidationError as exc:
+        error_messages(request, exc)
+    else:
+        messages.success(request, _("The economic-status check was sent to the departments."))
+    return redirect("casework:case-detail", pk=case.pk)
 
 
 # Public

@@ -426,6 +426,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# The household economic-status check: departments answer within this many working days;
+# after that a missing answer is a warning on the case page.
+ECONOMIC_CHECK_WORKING_DAYS = env.int("ECONOMIC_CHECK_WORKING_DAYS", default=5)
 # Webhooks (civilaffairs/exchange/webhooks.py): retries after base × 2^(n-1) seconds.
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)

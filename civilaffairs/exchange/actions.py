@@ -3,15 +3,26 @@
 import secrets
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from oauth2_provider.models import get_application_model
 
+from civilaffairs.casework.calendar import add_working_days
 from civilaffairs.people.actions import do_record_death, do_update_person
 
 from . import events
 from .auth import principal_of
-from .models import ApiCall, InboundNotice, retention_cutoff
+from .models import (
+    ApiCall,
+    ApiGrant,
+    EconomicCheck,
+    EconomicCheckAnswer,
+    InboundNotice,
+    retention_cutoff,
+)
 
 
 def do_purge_api_calls(now=None) -> int:
@@ -259,3 +270,52 @@ def do_apply_held_notice(notice, *, acting_user) -> InboundNotice:
     notice.note = "confirmed by a person"
     notice.save()
     return notice
+
+
+@transaction.atomic
+def do_request_economic_check(case, *, members, acting_user) -> EconomicCheck:
+    """Ask every department that answers a source of the economic-status check for the case's
+    region (an API grant in force with economic-checks:answer covering it) about these
+    members, at once; answers are due within ECONOMIC_CHECK_WORKING_DAYS working days."""
+    sources = set()
+    for grant in (
+        ApiGrant.objects.in_force()
+        .filter(endpoints__contains=["economic-checks:answer"])
+        .select_related("region")
+    ):
+        if case.region_id.startswith(grant.region.prefix):
+            sources.update(grant.check_sources)
+    if not sources:
+        raise ValidationError(
+            _("No department answers the economic-status check for this region yet.")
+        )
+    if not members:
+        raise ValidationError(_("The household has no members to check."))
+    today = timezone.localdate()
+    return EconomicCheck.objects.create(
+        case=case,
+        region_id=case.region_id,
+        members=[{"person": p.pk, "id_number": p.id_number or "", "name": p.name} for p in members],
+        sources=sorted(sources),
+        requested_by=acting_user,
+        due_on=add_working_days(today, settings.ECONOMIC_CHECK_WORKING_DAYS),
+    )
+
+
+@transaction.atomic
+def do_answer_economic_check(grant, check, *, source, values) -> EconomicCheckAnswer:
+    """One department's answer for one of its sources (values: {person pk: Decimal or None});
+    a second answer for the same source is refused. The domains hear of it
+    (exchange.events.economic_check_answered) in this transaction."""
+    check = EconomicCheck.objects.select_for_update().get(pk=check.pk)
+    if check.answers.filter(source=source).exists():
+        raise ValidationError(_("This source of the check has been answered already."))
+    answer = EconomicCheckAnswer.objects.create(
+        economic_check=check,
+        source=source,
+        application_id=grant.application_id,
+        department=grant.department,
+        values={str(k): (str(v) if v is not None else None) for k, v in values.items()},
+    )
+    events.economic_check_answered.send(EconomicCheck, check=check, answer=answer, acting_user=None)
+    return answer

@@ -39,4 +39,10 @@ urlpatterns = [
         views.PremaritalNoticeView.as_view(),
         name="premarital-notices",
     ),
+    path("economic-checks/", views.EconomicChecksView.as_view(), name="economic-checks"),
+    path(
+        "economic-checks/<int:pk>/answers/",
+        views.EconomicCheckAnswerView.as_view(),
+        name="economic-check-answer",
+    ),
 ]

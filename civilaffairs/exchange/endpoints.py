@@ -23,5 +23,10 @@ ENDPOINTS = (
     Endpoint("incomes:write", _("Income records (write)"), writes=True),
     Endpoint("disabilities:write", _("Disability grades (write)"), writes=True),
     Endpoint("premarital:write", _("Premarital check results (write)"), writes=True),
+    Endpoint(
+        "economic-checks:answer",
+        _("Household economic-status checks (read requests, answer)"),
+        writes=True,
+    ),
 )
 BY_CODE = {e.code: e for e in ENDPOINTS}

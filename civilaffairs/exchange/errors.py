@@ -21,6 +21,7 @@ MESSAGES = {
         "This purpose needs a case or document reference in the X-Reference header."
     ),
     "not_found": _("Nothing was found that this client may see."),
+    "already_answered": _("This source of the check has been answered already."),
     "bad_input": _(
         "The request holds characters no field may hold (a NUL, say); nothing was read."
     ),

@@ -7,9 +7,12 @@ receiving action's transaction: a receiver that fails undoes the notice.
         (kind: a code of the "income-kind" code list)
     premarital_check_reported(person, advice, checked_on, institution, department, acting_user)
         health reports a premarital medical check (advice: a code of "premarital-advice")
+    economic_check_answered(check, answer, acting_user)
+        a department answered one source of a household economic-status check
 """
 
 from django.dispatch import Signal
 
 income_reported = Signal()
 premarital_check_reported = Signal()
+economic_check_answered = Signal()

@@ -15,6 +15,17 @@ from civilaffairs.people.models import Person, Region
 from .endpoints import ENDPOINTS
 
 
+class CheckSource(models.TextChoices):
+    """What the household economic-status check (居民家庭经济状况核对) asks each department:
+    the value each member has, in the unit named."""
+
+    DEPOSITS = "deposits", _("Bank deposits and financial assets (yuan)")
+    VEHICLES = "vehicles", _("Motor vehicles registered (number)")
+    PROPERTY = "property", _("Homes registered (number)")
+    TAX = "tax", _("Taxable income (yuan a month)")
+    PROVIDENT_FUND = "provident_fund", _("Wage base of the housing provident fund (yuan a month)")
+
+
 class ApiGrantQuerySet(models.QuerySet):
     def in_force(self, now=None):
         now = now or timezone.now()
@@ -49,6 +60,13 @@ class ApiGrant(models.Model):
         default=Confidentiality.INTERNAL,
     )
     may_see_id_number = models.BooleanField(_("shown full ID numbers"), default=False)
+    # The economic-status check: what this department answers (with economic-checks:answer).
+    check_sources = ArrayField(
+        models.CharField(max_length=20, choices=CheckSource.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("answers the economic check for"),
+    )
     per_minute = models.PositiveIntegerField(_("calls per minute"), default=60)
     per_day = models.PositiveIntegerField(_("calls per day"), default=10_000)
     valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
@@ -278,6 +296,87 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.event_id}"
+
+
+class EconomicCheck(models.Model):
+    """One household economic-status check for a case: the members at the time it was asked,
+    sent to every department that answers a source, due within ECONOMIC_CHECK_WORKING_DAYS
+    working days. Past that date a missing answer is a warning on the case page."""
+
+    case = models.ForeignKey(
+        "casework.Case", on_delete=models.CASCADE, related_name="economic_checks"
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    members = models.JSONField(_("members"))  # [{"person": pk, "id_number": …, "name": …}]
+    sources = ArrayField(models.CharField(max_length=20, choices=CheckSource.choices))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    due_on = models.DateField(_("answers due"))
+
+    class Meta:
+        verbose_name = _("economic-status check")
+        verbose_name_plural = _("economic-status checks")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.requested_at:%Y-%m-%d}"
+
+    def missing(self) -> list[str]:
+        answered = {a.source for a in self.answers.all()}
+        return [s for s in self.sources if s not in answered]
+
+    def overdue(self, today=None) -> bool:
+        return bool(self.missing()) and (today or timezone.localdate()) > self.due_on
+
+    def missing_labels(self) -> str:
+        return ", ".join(str(CheckSource(s).label) for s in self.missing())
+
+    def source_rows(self) -> list[dict]:
+        """Each source asked, with its answer or None (waiting)."""
+        answers = {a.source: a for a in self.answers.all()}
+        return [{"label": CheckSource(s).label, "answer": answers.get(s)} for s in self.sources]
+
+    def member_rows(self) -> list[dict]:
+        """Each member with the value each answered source gave (None: no record there)."""
+        answers = {a.source: a.values for a in self.answers.all()}
+        return [
+            {
+                "name": m["name"],
+                "values": [
+                    (answers[s].get(str(m["person"])) if s in answers else "") for s in self.sources
+                ],
+            }
+            for m in self.members
+        ]
+
+
+class EconomicCheckAnswer(models.Model):
+    """One department's answer for one source: each member's value (None: no record)."""
+
+    economic_check = models.ForeignKey(
+        EconomicCheck, on_delete=models.CASCADE, related_name="answers"
+    )
+    source = models.CharField(_("source"), max_length=20, choices=CheckSource.choices)
+    application = models.ForeignKey(
+        oauth2_settings.APPLICATION_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.CharField(_("department"), max_length=100)
+    values = models.JSONField(_("values"))  # {person pk: "123.45" or None}
+    answered_at = models.DateTimeField(_("answered"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("economic-status check answer")
+        verbose_name_plural = _("economic-status check answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["economic_check", "source"], name="exchange_check_answer_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.economic_check_id} {self.source}"
 
 
 def retention_cutoff(now=None):

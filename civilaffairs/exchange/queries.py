@@ -12,7 +12,7 @@ from civilaffairs.benefits.models import Entitlement
 from civilaffairs.casework.models import Case
 from civilaffairs.people.models import Membership, Person
 
-from .models import ApiCall
+from .models import ApiCall, EconomicCheck
 
 
 def person_by_id_number(principal, id_number: str) -> Person:
@@ -79,3 +79,25 @@ def recipients(principal, *, program: str, region_prefix: str, month: dt.date, a
 def uses_of(person: Person):
     """The API calls that returned this person's data, newest first."""
     return ApiCall.objects.filter(subjects__contains=[person.pk], status__lt=300)
+
+
+def economic_checks_for(principal, grant, *, after: int):
+    """Checks of the client's region that ask for a source it answers, after `after` (by id);
+    whether each still waits for it is for the caller to see (answered_sources)."""
+    return (
+        EconomicCheck.objects.filter(scope_q(principal, region_field="region_id"))
+        .filter(sources__overlap=list(grant.check_sources), pk__gt=after)
+        .prefetch_related("answers")
+        .order_by("pk")
+    )
+
+
+def economic_check(principal, pk) -> EconomicCheck:
+    found = (
+        EconomicCheck.objects.filter(scope_q(principal, region_field="region_id"))
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found

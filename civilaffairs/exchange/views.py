@@ -22,16 +22,24 @@ from civilaffairs.people.models import Region
 
 from . import queries
 from .actions import (
+    do_answer_economic_check,
     do_receive_death_notice,
     do_receive_disability_notice,
     do_receive_income_notice,
     do_receive_premarital_notice,
 )
 from .catalogue import INCOME_KINDS, PREMARITAL_ADVICE
-from .errors import ApiInvalid
-from .models import ApiCall
+from .errors import ApiError, ApiInvalid
+from .models import ApiCall, CheckSource
 from .registry import marital_check
-from .serializers import BenefitOut, CaseOut, HouseholdOut, PersonOut, RecipientOut
+from .serializers import (
+    BenefitOut,
+    CaseOut,
+    HouseholdOut,
+    PersonOut,
+    RecipientOut,
+    mask_for_api,
+)
 
 log = logging.getLogger(__name__)
 
@@ -589,3 +597,170 @@ def _date(value):
         return dt.date.fromisoformat(value)
     except ValueError:
         return None
+
+
+CHECK_FILTERS = {"after", "limit"}
+
+
+class EconomicChecksView(ExchangeView):
+    """The economic-status checks waiting for this department's answer, oldest first."""
+
+    endpoint = "economic-checks:answer"
+
+    @extend_schema(
+        parameters=[
+            *PURPOSE_HEADERS,
+            OpenApiParameter("after", OpenApiTypes.INT, required=False),
+            OpenApiParameter("limit", OpenApiTypes.INT, required=False, description="1-200"),
+        ],
+        responses={
+            200: inline_serializer(
+                name="EconomicCheckPage",
+                fields={
+                    "results": serializers.ListField(child=serializers.DictField()),
+                    "next_after": serializers.IntegerField(allow_null=True),
+                },
+            ),
+            **ERRORS,
+        },
+        summary="Household economic-status checks waiting for this department's answer",
+    )
+    def get(self, request):
+        params = request.query_params
+        problems = [
+            (name, "unknown_filter", _unknown_filter(name))
+            for name in sorted(set(params) - CHECK_FILTERS)
+        ]
+        after = _int(params.get("after", "0"), 0, 2**62)
+        if after is None:
+            problems.append(("after", "invalid", _bad_value("after")))
+        limit = _int(params.get("limit", "50"), 1, 200)
+        if limit is None:
+            problems.append(("limit", "invalid", _bad_value("limit")))
+        if problems:
+            raise ApiInvalid(problems)
+        grant = request.api_grant
+        mine = set(grant.check_sources)
+        candidates = list(
+            queries.economic_checks_for(request.user, grant, after=after)[: limit + 1]
+        )
+        more = len(candidates) > limit
+        candidates = candidates[:limit]
+        show_id = request.user.may_see_id_number
+        results = []
+        for check in candidates:
+            answered = {a.source for a in check.answers.all()}
+            waiting = sorted((set(check.sources) & mine) - answered)
+            if not waiting:
+                continue
+            request.api_subjects.extend(m["person"] for m in check.members)
+            results.append(
+                {
+                    "id": check.pk,
+                    "requested_at": check.requested_at.isoformat(),
+                    "due_on": check.due_on.isoformat(),
+                    "sources": waiting,
+                    "members": [
+                        {
+                            "id_number": m["id_number"]
+                            if show_id
+                            else mask_for_api(m["id_number"]),
+                            "name": m["name"],
+                        }
+                        for m in check.members
+                    ],
+                }
+            )
+        if results:
+            request.api_sent.update({"person.id_number", "person.name"})
+        return Response(
+            {"results": results, "next_after": candidates[-1].pk if more and candidates else None}
+        )
+
+
+CheckAnswerIn = inline_serializer(
+    name="EconomicCheckAnswerIn",
+    fields={
+        "source": serializers.ChoiceField(choices=CheckSource.choices),
+        "values": serializers.ListField(
+            child=inline_serializer(
+                name="EconomicCheckValue",
+                fields={
+                    "id_number": _id_number_field(),
+                    "value": serializers.DecimalField(
+                        max_digits=14, decimal_places=2, min_value=0, allow_null=True
+                    ),
+                },
+            )
+        ),
+    },
+)
+
+
+class EconomicCheckAnswerView(ExchangeView):
+    """One source's answer: a value for every member of the check (null: no record)."""
+
+    endpoint = "economic-checks:answer"
+
+    @extend_schema(
+        request=CheckAnswerIn,
+        responses={
+            201: inline_serializer(
+                name="CheckAnswered",
+                fields={
+                    "source": serializers.CharField(),
+                    "missing": serializers.ListField(child=serializers.CharField()),
+                },
+            ),
+            **ERRORS,
+        },
+        parameters=PURPOSE_HEADERS,
+        summary="Answer one source of a household economic-status check",
+    )
+    def post(self, request, pk):
+        check = queries.economic_check(request.user, pk)
+        body = request.data if isinstance(request.data, dict) else {}
+        problems = [
+            ("body", "unknown_field", _unknown_field(k))
+            for k in sorted(set(body) - {"source", "values"})
+        ]
+        source = body.get("source")
+        if source not in check.sources or source not in request.api_grant.check_sources:
+            problems.append(("source", "invalid", _bad_value("source")))
+        by_number = {m["id_number"]: m["person"] for m in check.members}
+        values = {}
+        rows = body.get("values")
+        if not isinstance(rows, list):
+            problems.append(("values", "invalid", _bad_value("values")))
+            rows = []
+        for i, row in enumerate(rows):
+            number = (
+                idnumber.normalize(row.get("id_number"))
+                if isinstance(row, dict) and isinstance(row.get("id_number"), str)
+                else ""
+            )
+            value = row.get("value") if isinstance(row, dict) else None
+            if number not in by_number:
+                problems.append((f"values[{i}].id_number", "not_a_member", _bad_value("id_number")))
+                continue
+            if value is not None:
+                value = _money(value)
+                if value is None:
+                    problems.append((f"values[{i}].value", "invalid", _bad_value("value")))
+                    continue
+            values[by_number[number]] = value
+        if not problems and set(values) != set(by_number.values()):
+            problems.append(("values", "incomplete", _every_member()))
+        if problems:
+            raise ApiInvalid(problems)
+        try:
+            do_answer_economic_check(request.api_grant, check, source=source, values=values)
+        except ValidationError:
+            raise ApiError("already_answered", 409) from None
+        request.api_subjects.extend(values)
+        check.refresh_from_db()
+        return Response({"source": source, "missing": check.missing()}, status=201)
+
+
+def _every_member():
+    return lambda: _("Give a value (or null) for every member of the check.")

@@ -26,6 +26,7 @@ ALL = [
     "incomes:write",
     "disabilities:write",
     "premarital:write",
+    "economic-checks:answer",
 ]
 
 

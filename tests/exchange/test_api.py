@@ -222,6 +222,7 @@ ENDPOINT_CALLS = [
     ("incomes:write", "post", "/api/v1/notices/incomes/"),
     ("disabilities:write", "post", "/api/v1/notices/disabilities/"),
     ("premarital:write", "post", "/api/v1/notices/premarital-checks/"),
+    ("economic-checks:answer", "get", "/api/v1/economic-checks/"),
 ]
 
 

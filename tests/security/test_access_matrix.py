@@ -117,6 +117,8 @@ TABLE: dict[str, Row] = {
     "api:income-notices": API_ROW,
     "api:disability-notices": API_ROW,
     "api:premarital-notices": API_ROW,
+    "api:economic-checks": API_ROW,
+    "api:economic-check-answer": Row(get=API_ONLY, post=API_ONLY, fixed={"pk": 1}),
     "standards": PUBLIC_PAGE,
     "standards-json": PUBLIC_PAGE,
     "standards-csv": PUBLIC_PAGE,
@@ -235,6 +237,22 @@ TABLE: dict[str, Row] = {
     ),
     "assistance:notices": PUBLIC_PAGE,
     "assistance:objection": Row(sample="notice", get=rule(EVERYONE), post=rule(EVERYONE)),
+    # Only a social-assistance case has the check: another service's case is not found here.
+    "assistance:economic-check": action(
+        STAFF,
+        sample="case",
+        cells=dict.fromkeys(
+            (
+                ("supervisor", "marriage"),
+                ("registrar", "marriage"),
+                ("admin", "marriage"),
+                ("childworker", "child"),
+                ("director", "child"),
+                ("admin", "child"),
+            ),
+            404,
+        ),
+    ),
     "assistance:assisted-start": Row(
         sample="person", key="person_pk", get=rule(STAFF), post=rule(STAFF, 302)
     ),
