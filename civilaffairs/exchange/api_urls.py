@@ -45,4 +45,6 @@ urlpatterns = [
         views.EconomicCheckAnswerView.as_view(),
         name="economic-check-answer",
     ),
+    # Anything else under /api/v1/ is the API's own 404, in JSON (not the site's HTML page).
+    path("<path:rest>", views.not_found, name="not-found"),
 ]

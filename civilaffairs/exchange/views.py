@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -764,3 +765,14 @@ class EconomicCheckAnswerView(ExchangeView):
 
 def _every_member():
     return lambda: _("Give a value (or null) for every member of the check.")
+
+
+@csrf_exempt  # no session, no state: a department's POST to a wrong address is still a 404
+def not_found(request, rest=""):
+    """An address under /api/v1/ that names no endpoint (a negative number, a typo)."""
+    from django.http import JsonResponse
+
+    from .errors import MESSAGES, both
+
+    body = {"code": "not_found", "message": both(MESSAGES["not_found"])}
+    return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})

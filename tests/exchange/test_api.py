@@ -336,3 +336,14 @@ def test_a_nul_anywhere_is_refused_in_json_before_any_view(dept):
     assert r.status_code == 400
     assert r["Content-Type"].startswith("application/json")
     assert r.json()["code"] == "bad_input" and set(r.json()["message"]) == {"zh-hans", "en"}
+
+
+def test_an_address_that_names_no_endpoint_is_a_json_404(dept):
+    for path in ("/api/v1/economic-checks/-3/answers/", "/api/v1/nothing/"):
+        r = dept.get(path)
+        assert r.status_code == 404 and r.json()["code"] == "not_found"
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    r = strict.post("/api/v1/economic-checks/-3/answers/", {}, content_type="application/json")
+    assert r.status_code == 404 and r.json()["code"] == "not_found"

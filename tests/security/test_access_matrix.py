@@ -118,6 +118,11 @@ TABLE: dict[str, Row] = {
     "api:disability-notices": API_ROW,
     "api:premarital-notices": API_ROW,
     "api:economic-checks": API_ROW,
+    "api:not-found": Row(
+        get=Rule(frozenset(), others=404, anonymous=404),
+        post=Rule(frozenset(), others=404, anonymous=404),
+        fixed={"rest": "no/such/endpoint/"},
+    ),
     "api:economic-check-answer": Row(get=API_ONLY, post=API_ONLY, fixed={"pk": 1}),
     "standards": PUBLIC_PAGE,
     "standards-json": PUBLIC_PAGE,
