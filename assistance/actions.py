@@ -638,6 +638,24 @@ def do_complete_review(
     return AssistanceApplication.objects.get(pk=app.pk)
 
 
+def _screen_again(app, economy: Economy, reason: str, acting_user):
+    """The current rules on `economy`, kept as the case's screening (`reason` says why);
+    (the outcome before, the screening) or None when the program has no rules."""
+    result = review_screening(app, economy)
+    if result is None:
+        return None
+    before = app.case.screening_outcome or ""
+    screening = do_record_screening(
+        app.case,
+        program=app.kind,
+        result=result,
+        reason=reason,
+        acting_user=acting_user,
+        announce=False,
+    )
+    return before, screening
+
+
 def _reported_cases(person):
     """Open 低保 and 特困 cases (being decided, or granted and paying) of the person's
     household, or where the person applied."""
@@ -687,18 +705,10 @@ def do_take_reported_income(
         before_amount = _recorded_amount(app, person, kind)
         income = max(economy.monthly_income - before_amount + monthly_amount, Decimal(0))
         after = replace(economy, monthly_income=income.quantize(CENT))
-        result = review_screening(app, after)
-        if result is None:
+        screened = _screen_again(app, after, "reported income", acting_user)
+        if screened is None:
             continue
-        before_outcome = app.case.screening_outcome or ""
-        screening = do_record_screening(
-            app.case,
-            program=app.kind,
-            result=result,
-            reason="reported income",
-            acting_user=acting_user,
-            announce=False,
-        )
+        before_outcome, screening = screened
         kind_label = IncomeKind(kind).label
         values = {
             "department": department,
@@ -857,18 +867,10 @@ def do_take_economic_check_answer(check, answer, *, acting_user) -> None:
         return
     economy = app.economy()
     after = checked_economy(app, check, economy)
-    result = review_screening(app, after)
-    if result is None:
+    screened = _screen_again(app, after, "economic check", acting_user)
+    if screened is None:
         return
-    before_outcome = app.case.screening_outcome or ""
-    screening = do_record_screening(
-        app.case,
-        program=app.kind,
-        result=result,
-        reason="economic check",
-        acting_user=acting_user,
-        announce=False,
-    )
+    before_outcome, screening = screened
     values = {
         "pc_old": economy.per_capita_income,
         "pc_new": after.per_capita_income,

@@ -192,11 +192,25 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _check_columns(cur, table: str, columns: list[str]) -> None:
+    """Fail at once, naming them, when the table has required columns this COPY leaves out (a
+    model gained a field and the generator was not told): clearer than the first row's error."""
+    cur.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s"
+        " AND is_nullable = 'NO' AND column_default IS NULL AND is_identity = 'NO'",
+        [table],
+    )
+    missing = sorted({r[0] for r in cur.fetchall()} - set(columns))
+    if missing:
+        raise RuntimeError(f"bench/generate.py: {table} needs values for {', '.join(missing)}")
+
+
 def copy_rows(
     cur, table: str, columns: list[str], rows, progress: Progress | None = None, chunk: int = 50_000
 ):
     """COPY an iterable of tuples into `table` in chunks (our generated values never contain
     tabs, newlines or backslashes, so no escaping is needed)."""
+    _check_columns(cur, table, columns)
     buf = io.StringIO()
     n = 0
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
@@ -631,11 +645,13 @@ def generate(sizes: Sizes, *, log=print) -> dict:
                         None,
                         "terminated",
                         "",
+                        "",
+                        "",
                         now,
                     )
                 )
                 for month in months:
-                    pay_rows.append((ent_id, month, amount, "paid", None, "", "{}", now))
+                    pay_rows.append((ent_id, month, amount, "paid", None, "", False, "{}", now))
             if len(case_rows) >= 50_000:
                 _flush_cases(cur, case_rows, app_rows)
                 progress.advance(len(case_rows))
@@ -662,6 +678,8 @@ def generate(sizes: Sizes, *, log=print) -> dict:
                 "suspended_on",
                 "stop_reason",
                 "reason",
+                "bank_name",
+                "bank_account",
                 "created_at",
             ],
             ent_rows,
@@ -678,6 +696,7 @@ def generate(sizes: Sizes, *, log=print) -> dict:
                 "status",
                 "paid_at",
                 "note",
+                "held",
                 "details",
                 "created_at",
             ],
@@ -807,6 +826,7 @@ def _flush_cases(cur, case_rows, app_rows):
             "people_covered",
             "monthly_amount",
             "one_off_amount",
+            "justification",
             "findings",
             "neighbour_interviews",
         ],
@@ -831,6 +851,7 @@ def _flush_cases(cur, case_rows, app_rows):
                 1,
                 amount,
                 0,
+                "",
                 "",
                 "",
             )

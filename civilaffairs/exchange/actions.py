@@ -55,11 +55,24 @@ def _matching_person(principal, id_number: str):
     )
 
 
-def _apply_income(notice, person, acting_user=None) -> None:
+def _same_person(notice, person) -> bool:
+    """The notice names the person the record names; otherwise it is held for a person to
+    check (a mistyped number must not end someone's benefits or change their record)."""
     notice.person = person
     if person.name != notice.name:
         notice.status = InboundNotice.Status.HELD
         notice.note = "name differs from the master record"
+        return False
+    return True
+
+
+def _applied(notice) -> None:
+    notice.status = InboundNotice.Status.APPLIED
+    notice.applied_at = timezone.now()
+
+
+def _apply_income(notice, person, acting_user=None) -> None:
+    if not _same_person(notice, person):
         return
     events.income_reported.send(
         InboundNotice,
@@ -70,8 +83,7 @@ def _apply_income(notice, person, acting_user=None) -> None:
         department=notice.department,
         acting_user=acting_user,
     )
-    notice.status = InboundNotice.Status.APPLIED
-    notice.applied_at = timezone.now()
+    _applied(notice)
 
 
 @transaction.atomic
@@ -98,15 +110,11 @@ def do_receive_income_notice(
 def _apply_death(notice, person, acting_user=None) -> None:
     """Record the death when the notice names the person the record names; otherwise hold it
     for a person to check (a mistyped number must not end someone's benefits)."""
-    notice.person = person
-    if person.name != notice.name:
-        notice.status = InboundNotice.Status.HELD
-        notice.note = "name differs from the master record"
+    if not _same_person(notice, person):
         return
     # acting_user None: the system acts on the department's notice, kept as this row.
     do_record_death(person, acting_user=acting_user, date_of_death=notice.occurred_on)
-    notice.status = InboundNotice.Status.APPLIED
-    notice.applied_at = timezone.now()
+    _applied(notice)
 
 
 @transaction.atomic
@@ -155,10 +163,7 @@ def do_match_notices(*, acting_user=None) -> int:
 def _apply_disability(notice, person, acting_user=None) -> None:
     """The grade the disabled persons' federation certified, on the master record (every
     domain hears of the change through people.events.disability_changed)."""
-    notice.person = person
-    if person.name != notice.name:
-        notice.status = InboundNotice.Status.HELD
-        notice.note = "name differs from the master record"
+    if not _same_person(notice, person):
         return
     do_update_person(
         person,
@@ -166,8 +171,7 @@ def _apply_disability(notice, person, acting_user=None) -> None:
         reason=f"disability grade certified {notice.occurred_on:%Y-%m-%d}",
         disability_grade=notice.details["grade"],
     )
-    notice.status = InboundNotice.Status.APPLIED
-    notice.applied_at = timezone.now()
+    _applied(notice)
 
 
 @transaction.atomic
@@ -193,10 +197,7 @@ def _apply_premarital(notice, person, acting_user=None) -> None:
     """Health's premarital check result, told to the registry (exchange.events
     .premarital_check_reported): it is attached to the person's open marriage application and
     shown to the registrar only."""
-    notice.person = person
-    if person.name != notice.name:
-        notice.status = InboundNotice.Status.HELD
-        notice.note = "name differs from the master record"
+    if not _same_person(notice, person):
         return
     events.premarital_check_reported.send(
         InboundNotice,
@@ -207,8 +208,7 @@ def _apply_premarital(notice, person, acting_user=None) -> None:
         department=notice.department,
         acting_user=acting_user,
     )
-    notice.status = InboundNotice.Status.APPLIED
-    notice.applied_at = timezone.now()
+    _applied(notice)
 
 
 @transaction.atomic

@@ -318,6 +318,12 @@ class Person(models.Model):
             models.Index(
                 fields=["merged_into"], name="person_merged", condition=Q(merged_into__isnull=False)
             ),
+            # A person by number alone (the registry's search, the API, departments' notices):
+            # the unique constraint leads with the document type, which those lookups do not
+            # know, so without this each one read the whole table.
+            models.Index(
+                fields=["id_number"], name="person_id_number", condition=Q(id_number__isnull=False)
+            ),
             # Matching people who have no document number (find_person): only those rows.
             models.Index(
                 fields=["name", "birth_date"],
