@@ -4,6 +4,7 @@ before the view runs (auth.py), every read is scoped (queries.py) and every call
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import AnonymousUser
@@ -405,13 +406,11 @@ class NoticeView(ExchangeView):
     stored; a resent event id answers as the first time (200, "repeated") and changes
     nothing."""
 
-    fields: frozenset = frozenset()
-
-    def read(self, body, problems) -> dict:
-        raise NotImplementedError
-
-    def receive(self, request, common, values):
-        raise NotImplementedError
+    # Each kind of notice gives: the body's fields, `read(body, problems) -> dict` (its own
+    # values, appending a problem for each bad one) and `receive_with`, its do_receive_* action (not
+    # "action": REST framework reads that name as a viewset's).
+    fields: frozenset
+    receive_with: Callable
 
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
@@ -434,7 +433,7 @@ class NoticeView(ExchangeView):
         if problems:
             raise ApiInvalid(problems)
         common = {"event_id": event_id.strip(), "id_number": id_number, "name": name.strip()}
-        notice, created = self.receive(request, common, values)
+        notice, created = self.receive_with(request.api_grant, request.user, **common, **values)
         if notice.person_id:
             request.api_subjects.append(notice.person_id)
         return Response(
@@ -445,6 +444,7 @@ class NoticeView(ExchangeView):
 
 class DeathNoticeView(NoticeView):
     endpoint = "deaths:write"
+    receive_with = staticmethod(do_receive_death_notice)
     fields = frozenset({"event_id", "id_number", "name", "date_of_death"})
 
     def read(self, body, problems):
@@ -452,9 +452,6 @@ class DeathNoticeView(NoticeView):
         if died is None or died > timezone.localdate():
             problems.append(("date_of_death", "invalid", _bad_value("date_of_death")))
         return {"date_of_death": died}
-
-    def receive(self, request, common, values):
-        return do_receive_death_notice(request.api_grant, request.user, **common, **values)
 
     @extend_schema(
         request=DeathNoticeIn,
@@ -468,6 +465,7 @@ class DeathNoticeView(NoticeView):
 
 class IncomeNoticeView(NoticeView):
     endpoint = "incomes:write"
+    receive_with = staticmethod(do_receive_income_notice)
     fields = frozenset({"event_id", "id_number", "name", "kind", "monthly_amount", "month"})
 
     def read(self, body, problems):
@@ -481,9 +479,6 @@ class IncomeNoticeView(NoticeView):
         if month is None or month > timezone.localdate():
             problems.append(("month", "invalid", _bad_value("month")))
         return {"kind": kind, "monthly_amount": amount, "month": month}
-
-    def receive(self, request, common, values):
-        return do_receive_income_notice(request.api_grant, request.user, **common, **values)
 
     @extend_schema(
         request=IncomeNoticeIn,
@@ -509,6 +504,7 @@ DisabilityNoticeIn = inline_serializer(
 
 class DisabilityNoticeView(NoticeView):
     endpoint = "disabilities:write"
+    receive_with = staticmethod(do_receive_disability_notice)
     fields = frozenset({"event_id", "id_number", "name", "disability_grade", "certified_on"})
 
     def read(self, body, problems):
@@ -519,9 +515,6 @@ class DisabilityNoticeView(NoticeView):
         if day is None or day > timezone.localdate():
             problems.append(("certified_on", "invalid", _bad_value("certified_on")))
         return {"disability_grade": grade, "certified_on": day}
-
-    def receive(self, request, common, values):
-        return do_receive_disability_notice(request.api_grant, request.user, **common, **values)
 
     @extend_schema(
         request=DisabilityNoticeIn,
@@ -548,6 +541,7 @@ PremaritalNoticeIn = inline_serializer(
 
 class PremaritalNoticeView(NoticeView):
     endpoint = "premarital:write"
+    receive_with = staticmethod(do_receive_premarital_notice)
     fields = frozenset({"event_id", "id_number", "name", "advice", "checked_on", "institution"})
 
     def read(self, body, problems):
@@ -565,9 +559,6 @@ class PremaritalNoticeView(NoticeView):
             "checked_on": day,
             "institution": institution.strip() if isinstance(institution, str) else "",
         }
-
-    def receive(self, request, common, values):
-        return do_receive_premarital_notice(request.api_grant, request.user, **common, **values)
 
     @extend_schema(
         request=PremaritalNoticeIn,
