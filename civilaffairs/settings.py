@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "civilaffairs.benefits",
     "civilaffairs.rules",
     "civilaffairs.exchange",
+    "civilaffairs.imports",
     "civilaffairs.portal",
     # The domains
     "assistance",
@@ -349,6 +350,15 @@ QUEUE_COUNTS_CACHE_FROM = env.int("QUEUE_COUNTS_CACHE_FROM", default=2000)
 QUEUE_COUNTS_SECONDS = env.int("QUEUE_COUNTS_SECONDS", default=60)
 # Uploads: evidence documents (PDF, JPEG, PNG) up to this size.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Imports of legacy records (civilaffairs/imports): the largest file and row count taken, rows
+# per committed chunk (a crash loses at most one chunk's work, done again on resume), the score
+# from which a similar record is a possible duplicate (imports/matching.py), and how long a
+# batch may go without progress before beat hands it to another worker.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=300 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2_000_000)
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=5000)
+IMPORT_CANDIDATE_SCORE = env.int("IMPORT_CANDIDATE_SCORE", default=80)
+IMPORT_STALL_SECONDS = env.int("IMPORT_STALL_SECONDS", default=600)
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-submitted-cases": {

@@ -331,6 +331,9 @@ class Person(models.Model):
                 condition=Q(id_number__isnull=True),
             ),
             models.Index(fields=["phone"], name="person_phone", condition=~Q(phone="")),
+            # Possible duplicates (imports/matching.py) are looked for among people born the
+            # same day, of the same sex.
+            models.Index(fields=["birth_date", "sex"], name="person_birth_sex"),
         ]
 
     def __str__(self):
