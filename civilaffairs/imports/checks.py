@@ -246,6 +246,12 @@ def region_code(value: str) -> str:
 
 
 def _cell(value) -> str:
+    if type(value) is str:
+        # The common case, first: a plain cell of a CSV needs only its ends trimmed.
+        value = value.strip()
+        if value.isprintable() and "  " not in value:
+            return value
+        return " ".join(value.split())
     if value is None:
         return ""
     if isinstance(value, dt.datetime):

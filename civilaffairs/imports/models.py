@@ -109,6 +109,8 @@ class ImportRow(models.Model):
     hukou_type = models.CharField(max_length=10, blank=True)
     # Set in the matching phase: whether this row's candidates have been looked for.
     matched = models.BooleanField(default=False)
+    # The order the applying phase takes valid rows in (set by the checking phase).
+    seq = models.PositiveIntegerField(null=True, blank=True)
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -119,7 +121,12 @@ class ImportRow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["batch", "line"], name="import_row_line"),
         ]
-        indexes = [models.Index(fields=["batch", "state", "line"], name="import_row_state")]
+        indexes = [
+            models.Index(fields=["batch", "state", "line"], name="import_row_state"),
+            models.Index(fields=["batch", "seq"], name="import_row_seq"),
+            # Earlier lines that may be the same person (run._similar).
+            models.Index(fields=["batch", "birth_date"], name="import_row_birth"),
+        ]
 
     def __str__(self):
         return f"{self.batch_id}:{self.line}"

@@ -41,8 +41,11 @@ from .models import Candidate, ImportRow
 @require_http_methods(["GET", "POST"])
 def batch_list(request):
     require_importer(request.user)
+    posted = request.method == "POST"
     form = UploadForm(
-        request.POST or None, request.FILES or None, prefixes=import_prefixes(request.user)
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        prefixes=import_prefixes(request.user),
     )
     if request.method == "POST" and form.is_valid():
         batch = actions.do_start_import(
@@ -206,7 +209,7 @@ def review(request, pk):
     )
     note_form = NoteForm(request.POST if action in ("apart", "apply", "keep") else None)
     status = 200
-    if action:
+    if request.method == "POST":
         status = 400
         try:
             if action == "merge" and merge_form is not None and merge_form.is_valid():

@@ -334,6 +334,12 @@ class Person(models.Model):
             # Possible duplicates (imports/matching.py) are looked for among people born the
             # same day, of the same sex.
             models.Index(fields=["birth_date", "sex"], name="person_birth_sex"),
+            # …and, for an imported row with a number, among the few records without one.
+            models.Index(
+                fields=["birth_date"],
+                name="person_no_number_birth",
+                condition=Q(id_number__isnull=True),
+            ),
         ]
 
     def __str__(self):

@@ -22,6 +22,7 @@ from civilaffairs.accounts.actions import do_create_office, do_grant_role, do_up
 from civilaffairs.accounts.models import Office, StaffRole, User
 from civilaffairs.casework.registry import all_services
 from civilaffairs.exchange.demo import create_demo_client
+from civilaffairs.imports.demo import create_demo_import
 from civilaffairs.lib import idnumber
 from civilaffairs.people.models import Household, Membership, Person, Region
 
@@ -453,6 +454,7 @@ def load(log=print) -> None:
     create_demo_client(log)
     for step in _demo_steps:
         step(rng=random.Random(f"{SEED}-{step.__module__}"), log=log)
+    create_demo_import(log)
     give_staff_the_demo_second_factor(log)
 
 

@@ -643,6 +643,40 @@ def benefits(s: Samples, users, p: Places):
     s.add("payment", "here", entitlement.payments.order_by("pk").first(), TOWN & CASEWORK)
 
 
+def imports(s: Samples, users, p: Places):
+    """The demo's import of 凤凰北街街道 (by the approver, for 兴庆区) with its possible
+    duplicate; and one of 西夏区 by the administrator, with one of its own."""
+    from civilaffairs.imports.actions import do_start_import
+    from civilaffairs.imports.demo import DEMO_FILE_NAME
+    from civilaffairs.imports.models import Candidate, ImportBatch
+    from civilaffairs.imports.run import run_batch
+    from tests.imports.conftest import csv_file, row
+
+    here = ImportBatch.objects.get(file_name=DEMO_FILE_NAME)
+    s.add("import", "here", here, {"approver", "supervisor", "admin"})
+    twin = p.xixia_person
+    there = do_start_import(
+        acting_user=users["admin"],
+        region=region("640105001"),
+        upload=csv_file(
+            [
+                row(
+                    twin.name,
+                    "",
+                    "男" if twin.sex == "M" else "女",
+                    twin.birth_date.isoformat(),
+                    twin.residence_region_id,
+                    twin.residence_region_id,
+                )
+            ]
+        ),
+    )
+    run_batch(there.pk)
+    s.add("import", "there", there, XIXIA)
+    s.add("candidate", "here", Candidate.objects.get(row__batch=here), TOWN & CASEWORK)
+    s.add("candidate", "there", Candidate.objects.get(row__batch=there), XIXIA)
+
+
 def build(users) -> Samples:
     # The one admin table the demo leaves empty: a group of permissions an administrator made.
     Group.objects.get_or_create(name="审计")
@@ -655,4 +689,5 @@ def build(users) -> Samples:
     marriage(s, users, p)
     childwelfare(s, users, p)
     benefits(s, users, p)
+    imports(s, users, p)
     return s

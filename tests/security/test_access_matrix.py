@@ -70,6 +70,8 @@ NEEDING_SIDE = frozenset(
 # Marriage registrars (of their own registries) and the administrator.
 REGISTRARS = frozenset({"registrar", "admin"})
 SUPERVISES_TOWNSHIP = frozenset({"supervisor", "admin"})
+# Who may import legacy records (the demo gives the permission to the county's approver).
+IMPORTERS = frozenset({"approver", "admin"})
 # Accounts bound to a person (real-name verified): they may book for themselves, apply, …
 PERSONS = frozenset({"citizen", "family", "org", "donor"})
 
@@ -128,6 +130,19 @@ TABLE: dict[str, Row] = {
     "standards-json": PUBLIC_PAGE,
     "standards-csv": PUBLIC_PAGE,
     "my-data-uses": page(SIGNED_IN),
+    # Imports of legacy records: the import permission (the demo gives it to the county's
+    # approver) on top of a registry role; a batch is read in its area. Deciding a possible
+    # duplicate is a merge: the casework roles, in the area of the imported row.
+    "imports:list": Row(get=rule(IMPORTERS), post=rule(IMPORTERS, 400)),
+    "imports:template": page(IMPORTERS),
+    "imports:detail": page(IMPORTERS, sample="import"),
+    "imports:progress": page(IMPORTERS, sample="import"),
+    "imports:refused": page(IMPORTERS, sample="import"),
+    "imports:resume": action(IMPORTERS, sample="import"),
+    "imports:review-queue": page(CASEWORK_STAFF),
+    "imports:review": Row(
+        sample="candidate", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF, 400)
+    ),
     # ------------------------------------------------------------------ portal and accounts
     "portal:home": PUBLIC_PAGE,
     "portal:accessibility": PUBLIC_PAGE,
