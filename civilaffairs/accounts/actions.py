@@ -137,6 +137,12 @@ def do_reveal_id_number(person: Person, *, acting_user, request=None) -> str:
     return person.id_number or ""
 
 
+def do_log_look_up(person: Person, *, acting_user, request=None):
+    """A member of staff opened a person's record without a case of theirs for it: kept, and
+    shown to the person on "who used my data" (exchange.pages.my_data_uses)."""
+    return log_access(acting_user, AccessLog.Action.VIEW_RECORD, person, request=request)
+
+
 def do_reveal_phone(person: Person, *, acting_user, request=None) -> str:
     if not acting_user.has_perm("accounts.reveal_id_number"):
         from django.core.exceptions import PermissionDenied

@@ -102,6 +102,19 @@ def cases_of_person(user, person):
     )
 
 
+def works_on_cases_of(user, person) -> bool:
+    """Whether the staff member has a case of the person in hand: assigned to them, or at one of
+    their offices. Opening the person's record otherwise is a look-up outside their own cases,
+    which the person sees on "who used my data" (people.views.person_detail)."""
+    from civilaffairs.accounts.access import office_ids
+
+    return (
+        cases_of_person(user, person)
+        .filter(Q(assignee=user) | Q(office_id__in=office_ids(user)))
+        .exists()
+    )
+
+
 def case_field_history(case: Case, *, limit: int = 20) -> list:
     """The latest changes of the case and of its application (the domain's details row), field
     by field, old → new, with who and when, newest first (lib.history.field_history): personal

@@ -7,6 +7,7 @@ import io
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from civilaffairs.lib.paging import keyset_page
@@ -85,8 +86,62 @@ def my_data_uses(request):
                 ),
             }
         )
+    staff_page, staff_rows = None, []
+    if person is not None:
+        staff_page = keyset_page(
+            queries.staff_uses_of(person),
+            order=("-at", "-id"),
+            after=get_cursor(request, "staff_after"),
+            size=20,
+        )
+        staff_rows = _staff_rows(staff_page.rows, lang)
     return render(
         request,
         "exchange/my_data_uses.html",
-        {"rows": rows, "page": page, "has_person": person is not None},
+        {
+            "rows": rows,
+            "page": page,
+            "has_person": person is not None,
+            "staff_rows": staff_rows,
+            "staff_page": staff_page,
+        },
     )
+
+
+# What a staff member's use of a record was, as the person reads it.
+STAFF_USE_WORDS = {
+    "view_record": _(
+        "Opened your record in the person register (name, ID number partly hidden, where you "
+        "live, your household and your cases), without a case of yours in hand."
+    ),
+    "reveal_id": _("Saw your full ID number."),
+    "reveal_phone": _("Saw your full phone number."),
+}
+
+
+def _staff_rows(entries, lang) -> list[dict]:
+    """Each entry with the office(s) of the member of staff, not their name: the office is
+    who answers for the look-up."""
+    from civilaffairs.accounts.models import StaffRole
+
+    offices: dict[int, list[str]] = {}
+    for role in StaffRole.objects.filter(
+        user_id__in={e.user_id for e in entries}, is_active=True
+    ).select_related("office"):
+        names = offices.setdefault(role.user_id, [])
+        if role.office.name not in names:
+            names.append(role.office.name)
+    joiner = ", " if lang == "en" else "、"
+    return [
+        {
+            "at": e.at,
+            "office": joiner.join(offices.get(e.user_id, ()))
+            or (
+                _("The system administrator")
+                if e.user.is_superuser
+                else _("A civil-affairs office")
+            ),
+            "what": STAFF_USE_WORDS.get(e.action, e.get_action_display()),
+        }
+        for e in entries
+    ]

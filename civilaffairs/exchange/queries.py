@@ -81,6 +81,24 @@ def uses_of(person: Person):
     return ApiCall.objects.filter(subjects__contains=[person.pk], status__lt=300)
 
 
+# What staff did with a person's record that the person is shown (accounts.AccessLog).
+STAFF_USES = ("view_record", "reveal_id", "reveal_phone")
+
+
+def staff_uses_of(person: Person):
+    """Look-ups of the person's record by staff outside their own cases, and every reveal of
+    their full ID or phone number, newest first."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from civilaffairs.accounts.models import AccessLog
+
+    return AccessLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(Person),
+        object_id=str(person.pk),
+        action__in=STAFF_USES,
+    ).select_related("user")
+
+
 def economic_checks_for(principal, grant, *, after: int):
     """Checks of the client's region that ask for a source it answers, after `after` (by id);
     whether each still waits for it is for the caller to see (answered_sources)."""

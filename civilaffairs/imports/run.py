@@ -340,6 +340,18 @@ def _match(batch: ImportBatch, chunks: _ChunkCounter):
     _set(batch, phase=ImportBatch.Phase.APPLYING, matched_rows=batch.total_rows)
 
 
+def _conflict(row: ImportRow, person: Person) -> Candidate:
+    """The row's ID number is the person's, under another name: held for a reviewer."""
+    return Candidate(
+        row=row,
+        person=person,
+        kind=Candidate.Kind.CONFLICT,
+        score=100,
+        reasons=["same_id"],
+        region_id=row.home_region,
+    )
+
+
 def _area_q(area: str) -> Q:
     if not area:
         return Q()
@@ -362,16 +374,7 @@ def _match_chunk(batch: ImportBatch, rows: list[ImportRow], area: str):
             row.person_id = person.pk
             if person.name != row.name:
                 row.state = ImportRow.State.CONFLICT
-                new.append(
-                    Candidate(
-                        row=row,
-                        person=person,
-                        kind=Candidate.Kind.CONFLICT,
-                        score=100,
-                        reasons=["same_id"],
-                        region_id=row.home_region,
-                    )
-                )
+                new.append(_conflict(row, person))
         else:
             look.append(row)
     if look:
@@ -420,6 +423,16 @@ def _similar(batch, rows: list[ImportRow], area: str) -> list[Candidate]:
 
     out = []
     limit = matching.threshold()
+
+    def pair(row, name, regions, **other):
+        points, reasons = matching.score(row.name, row.home_region, name, regions)
+        if points >= limit:
+            out.append(
+                Candidate(
+                    row=row, score=points, reasons=reasons, region_id=row.home_region, **other
+                )
+            )
+
     for row in rows:
         key = (row.birth_date, row.sex)
         for pk, name, regions in by_day.get(key, ()):
@@ -433,34 +446,14 @@ def _similar(batch, rows: list[ImportRow], area: str) -> list[Candidate]:
             ):
                 row.person_id = pk  # the same person by the register's own rule
                 break
-            points, reasons = matching.score(row.name, row.home_region, name, regions)
-            if points >= limit:
-                out.append(
-                    Candidate(
-                        row=row,
-                        person_id=pk,
-                        score=points,
-                        reasons=reasons,
-                        region_id=row.home_region,
-                    )
-                )
+            pair(row, name, regions, person_id=pk)
         if row.person_id:
-            out = [c for c in out if c.row is not row]
+            out[:] = [c for c in out if c.row is not row]
             continue
         for pk, line, name, residence, number in earlier.get(key, ()):
             if line >= row.line or (row.id_number and number):
                 continue
-            points, reasons = matching.score(row.name, row.home_region, name, (residence,))
-            if points >= limit:
-                out.append(
-                    Candidate(
-                        row=row,
-                        earlier_row_id=pk,
-                        score=points,
-                        reasons=reasons,
-                        region_id=row.home_region,
-                    )
-                )
+            pair(row, name, (residence,), earlier_row_id=pk)
     return out
 
 
@@ -506,16 +499,8 @@ def _rematch(batch):
             row.person = person
             if person.name != row.name:
                 row.state = ImportRow.State.CONFLICT
-                Candidate.objects.get_or_create(
-                    row=row,
-                    person=person,
-                    defaults={
-                        "kind": Candidate.Kind.CONFLICT,
-                        "score": 100,
-                        "reasons": ["same_id"],
-                        "region_id": row.home_region,
-                    },
-                )
+                if not Candidate.objects.filter(row=row, person=person).exists():
+                    _conflict(row, person).save()
             row.save(update_fields=["person", "state"])
 
 

@@ -24,8 +24,12 @@ from civilaffairs.accounts.access import (
     require_role,
     require_staff,
 )
-from civilaffairs.accounts.actions import do_reveal_id_number, do_reveal_phone
-from civilaffairs.casework.queries import cases_of_person
+from civilaffairs.accounts.actions import (
+    do_log_look_up,
+    do_reveal_id_number,
+    do_reveal_phone,
+)
+from civilaffairs.casework.queries import cases_of_person, works_on_cases_of
 from civilaffairs.casework.registry import assisted_links
 from civilaffairs.lib.feedback import error_messages
 from civilaffairs.lib.history import field_history
@@ -91,6 +95,8 @@ def person_history(person: Person, *, after=None, size: int) -> tuple[list, obje
 @require_GET
 def person_detail(request, pk):
     person = access_person(request.user, pk)
+    if not works_on_cases_of(request.user, person):
+        do_log_look_up(person, acting_user=request.user, request=request)
     membership = person.current_membership()
     members = list(membership.household.current_members()) if membership else []
     cases = keyset_page(
