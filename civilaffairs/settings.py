@@ -393,6 +393,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "civilaffairs.exchange.tasks.purge_api_calls_task",
         "schedule": crontab(hour=3, minute=47),
     },
+    # An import whose worker died is taken up again where it stopped (imports/tasks.py).
+    "resume-stalled-imports": {
+        "task": "civilaffairs.imports.tasks.resume_stalled_task",
+        "schedule": 300.0,
+    },
 }
 # Each domain adds its own periodic tasks (casework.registry.register_beat), merged in when
 # beat starts (civilaffairs/celery.py).

@@ -9,15 +9,11 @@ class ImportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from civilaffairs.casework.registry import register_beat, register_link
+        from civilaffairs.casework.registry import register_link
 
         from .access import may_import, may_review
 
         register_link("staff", _("Imports of legacy records"), "imports:list", visible=may_import)
         register_link(
             "staff", _("Possible duplicates to decide"), "imports:review-queue", visible=may_review
-        )
-        # A batch whose worker died is taken up again where it stopped (tasks.py).
-        register_beat(
-            "resume-stalled-imports", "civilaffairs.imports.tasks.resume_stalled_task", 300.0
         )
