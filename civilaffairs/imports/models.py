@@ -109,8 +109,6 @@ class ImportRow(models.Model):
     hukou_type = models.CharField(max_length=10, blank=True)
     # Set in the matching phase: whether this row's candidates have been looked for.
     matched = models.BooleanField(default=False)
-    # The order the applying phase takes valid rows in (set by the checking phase).
-    seq = models.PositiveIntegerField(null=True, blank=True)
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -123,7 +121,8 @@ class ImportRow(models.Model):
         ]
         indexes = [
             models.Index(fields=["batch", "state", "line"], name="import_row_state"),
-            models.Index(fields=["batch", "seq"], name="import_row_seq"),
+            # Households, a chunk of them at a time (run._apply).
+            models.Index(fields=["batch", "household_no", "line"], name="import_row_household"),
             # Earlier lines that may be the same person (run._similar).
             models.Index(fields=["batch", "birth_date"], name="import_row_birth"),
         ]

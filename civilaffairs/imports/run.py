@@ -20,7 +20,7 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -274,20 +274,10 @@ _HOUSEHOLDS = """
 """
 
 
-_SEQUENCE = """
-    UPDATE imports_importrow r SET seq = o.seq
-      FROM (SELECT id, row_number() OVER (
-                ORDER BY household_no = '', household_no, relation <> '02', line) AS seq
-              FROM imports_importrow WHERE batch_id = %s AND state = 'valid') o
-     WHERE r.id = o.id
-"""
-
-
 @transaction.atomic
 def _check_file(batch: ImportBatch):
     """The checks that need the whole file, set-based; one transaction, so a crash here runs
-    them again from the start. Last, the valid rows are numbered in the order they are
-    applied: households together, each head before its members."""
+    them again from the start."""
     with connection.cursor() as cur:
         # Fresh statistics: without them the planner takes the new rows for a handful and
         # joins them by nested loops (minutes instead of seconds at 100,000 rows).
@@ -310,7 +300,6 @@ def _check_file(batch: ImportBatch):
                 _REFUSE.format(select=f"SELECT * FROM ({_HOUSEHOLDS}) x WHERE {where}"),  # noqa: S608
                 [code, batch.pk, batch.pk],
             )
-        cur.execute(_SEQUENCE, [batch.pk])
     _set(batch, phase=ImportBatch.Phase.MATCHING)
 
 
@@ -461,31 +450,50 @@ def _similar(batch, rows: list[ImportRow], area: str) -> list[Candidate]:
 
 
 def _apply(batch: ImportBatch, chunks: _ChunkCounter):
+    """Households first, a chunk of whole households at a time (each head before its
+    members), then the rows of no household by line; each chunk through an index, and the
+    keyset moves on only once its chunk has committed."""
     size = settings.IMPORT_CHUNK_ROWS
-    last = 0
-    while True:
-        try:
-            with transaction.atomic():
-                # In the order the checking phase numbered (households together, heads
-                # first), through the (batch, seq) index.
-                rows = list(
-                    ImportRow.objects.filter(batch=batch, seq__gt=last, state=ImportRow.State.VALID)
-                    .select_related("person")
-                    .order_by("seq")[:size]
-                )
-                if not rows:
-                    break
-                last = rows[-1].seq
-                _apply_chunk(batch, rows)
-                chunks.tick()
-                _set(batch, applied_rows=F("applied_rows") + len(rows))
-                batch.refresh_from_db(fields=["applied_rows"])
-        except IntegrityError:
-            # Someone registered one of these people while the chunk ran: the chunk was rolled
-            # back whole; the next pass finds them on the register and updates instead.
-            log.info("import %s: a chunk met a concurrent registration; trying it again", batch.pk)
-            _rematch(batch)
-            continue
+    valid = ImportRow.objects.filter(batch=batch, state=ImportRow.State.VALID)
+    head_first = Case(When(relation="02", then=Value(0)), default=Value(1))
+
+    def households(after):
+        keys = list(
+            valid.filter(household_no__gt=after)
+            .order_by("household_no")
+            .values_list("household_no", flat=True)
+            .distinct()[: max(1, size // 3)]
+        )
+        rows = valid.filter(household_no__in=keys).order_by("household_no", head_first, "line")
+        return list(rows.select_related("person")), (keys[-1] if keys else None)
+
+    def single(after):
+        rows = list(
+            valid.filter(household_no="", line__gt=after)
+            .select_related("person")
+            .order_by("line")[:size]
+        )
+        return rows, (rows[-1].line if rows else None)
+
+    for next_chunk, start in ((households, ""), (single, 0)):
+        after = start
+        while True:
+            try:
+                with transaction.atomic():
+                    rows, last = next_chunk(after)
+                    if not rows:
+                        break
+                    _apply_chunk(batch, rows)
+                    chunks.tick()
+                    _set(batch, applied_rows=F("applied_rows") + len(rows))
+                    batch.refresh_from_db(fields=["applied_rows"])
+            except IntegrityError:
+                # Someone registered one of these people while the chunk ran: the chunk was
+                # rolled back whole; the next pass finds them on the register and updates.
+                log.info("import %s: a chunk met a concurrent registration; again", batch.pk)
+                _rematch(batch)
+                continue
+            after = last
     _finish(batch)
 
 
