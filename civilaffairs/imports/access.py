@@ -54,8 +54,14 @@ def access_batch(user, pk) -> ImportBatch:
 
 
 def candidates_of(user):
-    """Pending and decided pairs whose imported row lies in the user's area."""
-    return Candidate.objects.filter(scope_q(user, region_field="region_id", roles=REGISTRY_ROLES))
+    """Pairs whose imported row lies in the user's area and whose record on the register the
+    user may open (a county's import can pair a row with someone of another township)."""
+    from civilaffairs.people.models import Person
+
+    return Candidate.objects.filter(
+        scope_q(user, region_field="region_id", roles=REGISTRY_ROLES),
+        person__in=Person.objects.visible_to(user, roles=REGISTRY_ROLES),
+    )
 
 
 def access_candidate(user, pk) -> Candidate:

@@ -24,6 +24,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from civilaffairs.lib.masking import mask_id_number, mask_phone
 from civilaffairs.people.actions import do_add_member, do_create_household, do_update_person
 from civilaffairs.people.models import Household, Membership, Person, Region
 
@@ -95,8 +96,12 @@ def run_batch(batch_id: int) -> str:
             if batch.phase == ImportBatch.Phase.APPLYING:
                 _apply(batch, chunks)
         except FileProblem as problem:
-            _set(batch, phase=ImportBatch.Phase.FAILED, failure=[problem.code, problem.params])
-            _set(batch, finished_at=timezone.now())
+            _set(
+                batch,
+                phase=ImportBatch.Phase.FAILED,
+                failure=[problem.code, problem.params],
+                finished_at=timezone.now(),
+            )
         return batch.phase
 
 
@@ -218,9 +223,18 @@ def _buffer_row(buffer, batch_id, line, fields, cells, checker):
     buffer.write("\n")
 
 
+_MASKS = {"id_number": mask_id_number, "phone": mask_phone}
+
+
 def _raw(cells, fields) -> str:
-    """The refused line as read, for the report (cut to what a person can read)."""
-    raw = [None if c is None else str(c)[:200] for c in cells[: len(fields) + 5]]
+    """The refused line as read, for the report (cut to what a person can read), with the
+    ID and phone numbers masked: the report is read by every importer of the area, and the
+    line number finds the row in the file."""
+    raw = []
+    for i, cell in enumerate(cells[: len(fields) + 5]):
+        text = None if cell is None else str(cell)[:200]
+        mask = _MASKS.get(fields[i]) if i < len(fields) else None
+        raw.append(mask(text) if mask and text else text)
     return json.dumps(raw, ensure_ascii=False)
 
 
@@ -501,8 +515,13 @@ def _rematch(batch):
     numbers = ImportRow.objects.filter(
         batch=batch, state=ImportRow.State.VALID, person__isnull=True
     ).exclude(id_number="")
-    for row in numbers:
-        person = Person.objects.active().filter(id_number=row.id_number).first()
+    rows = list(numbers)
+    known = {
+        p.id_number: p
+        for p in Person.objects.active().filter(id_number__in=[r.id_number for r in rows])
+    }
+    for row in rows:
+        person = known.get(row.id_number)
         if person is not None:
             row.person = person
             if person.name != row.name:

@@ -216,6 +216,8 @@ def test_the_refused_rows_report_says_why_in_the_readers_language(
         assert [r[0] for r in lines[1:]] == ["5", "6", "7", "8", "9"]
         assert words in lines[1][1]
         assert lines[1][2] == "孙丽"  # the row as it was read
+        # …with its ID number masked (the line number finds it in the file).
+        assert lines[1][3].startswith("640104") and "*" * 11 in lines[1][3]
 
 
 @pytest.mark.parametrize("chunk", [2, 3])

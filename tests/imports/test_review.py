@@ -227,3 +227,37 @@ def test_near_duplicates_inside_one_file_are_paired(importer):
     assert {pair.person.name, pair.row.person.name} == {"刘晓燕", "刘小燕"}
     assert "same_sound" in pair.reasons and pair.score >= 80
     assert Person.objects.filter(birth_date=dt.date(1972, 3, 3)).count() == 2
+
+
+def test_a_pair_whose_record_lies_outside_the_reviewers_area_is_not_listed(
+    client, personas, importer
+):
+    """A county's import pairs a row of one township with someone of another: the township's
+    caseworker neither sees the pair nor opens it; the county's approver does."""
+    from tests.factories import PersonFactory
+
+    approver = personas.approver
+    approver.user_permissions.add(Permission.objects.get(codename="run_import"))
+    approver = type(approver).objects.get(pk=approver.pk)
+    other_township = Region.objects.get(code="640104002001")
+    PersonFactory(
+        name="杜明",
+        sex="M",
+        birth_date=dt.date(1966, 6, 6),
+        hukou_region=other_township,
+        id_type=Person.IdType.NONE,
+        id_number=None,
+    )
+    batch = do_start_import(
+        acting_user=approver,
+        region=Region.objects.get(code="640104"),
+        upload=csv_file([row("杜明", "", "男", "1966-06-06", VILLAGE, VILLAGE)]),
+    )
+    assert run.run_batch(batch.pk) == "done"
+    pair = Candidate.objects.get(row__batch=batch)
+    sign_in(client, personas.caseworker)
+    assert "杜明" not in client.get(reverse("imports:review-queue")).content.decode()
+    assert client.get(reverse("imports:review", args=[pair.pk])).status_code == 404
+    sign_in(client, approver)
+    assert "杜明" in client.get(reverse("imports:review-queue")).content.decode()
+    assert client.get(reverse("imports:review", args=[pair.pk])).status_code == 200
