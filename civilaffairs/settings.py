@@ -139,6 +139,15 @@ TEMPLATES = [
             ],
         },
     },
+    # The rows of the hottest lists only (civilaffairs/lib/jinja.py); found by name under
+    # jinja2/, never instead of a Django template.
+    {
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "civilaffairs.lib.jinja.environment"},
+    },
 ]
 
 DATABASES = {

@@ -8,12 +8,14 @@ one learns what lies in another office's area.
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Q
+from django.db.models.functions import Now
 from django.http import Http404
 from django.utils import timezone
 
@@ -28,7 +30,7 @@ from civilaffairs.accounts.access import (
 from civilaffairs.accounts.models import StaffRole, User
 from civilaffairs.lib.history import field_history
 from civilaffairs.lib.lookup import get_or_404
-from civilaffairs.lib.paging import KeysetPage, keyset_page
+from civilaffairs.lib.paging import KeysetPage, keyset_page_sql
 from civilaffairs.people.models import Membership
 
 from .models import QUEUE_ORDER, Case, Document, Notification, due_note
@@ -306,10 +308,12 @@ def filter_queue(qs, filters: dict, *, include_state: bool = True):
         qs = qs.filter(region_id__startswith=filters["region"])
     if filters.get("priority") is not None:
         qs = qs.filter(priority=filters["priority"])
+    # The database's clock, not a value from Python: a queue's statement is kept per scope and
+    # filter (_queue_statement), and a time written into it would go stale.
     if filters.get("overdue") == "yes":
-        qs = qs.overdue()
+        qs = qs.overdue(now=Now())
     elif filters.get("overdue") == "no":
-        qs = qs.not_overdue()
+        qs = qs.not_overdue(now=Now())
     return qs
 
 
@@ -414,8 +418,26 @@ def queue_page(user, which: str, filters: dict, *, after: str | None, size: int)
             days_left=(timezone.localdate(due_at) - today).days if is_open and due_at else None,
         )
 
-    rows = queue_rows(user, which, filters)
-    return keyset_page(rows, order=QUEUE_ORDER, after=after, size=size, row=row)
+    sql, params = _queue_statement(
+        Scope.of(user), which, tuple(sorted(filters.items())), queued_by_service(), user
+    )
+    return keyset_page_sql(
+        sql, params, model=Case, order=QUEUE_ORDER, after=after, size=size, row=row
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _queue_statement(scope: Scope, which: str, filters: tuple, queued: tuple, user):
+    """The text and parameters of a queue's rows (queue_rows), kept per jurisdiction, queue,
+    filter and queued states, as claim-next's statement is: building and compiling the
+    queryset (the jurisdiction, the queued states of every service, the offices) cost twice
+    what PostgreSQL needs to run it, on every page view. The key is complete by construction:
+    the Scope holds everything visible_to and the office queue are built from (a changed grant
+    is another Scope, so another statement), the filters are the form's cleaned values and
+    name no time (filter_queue asks the database for now), `queued` is what .queued() reads,
+    and `user` adds nothing the Scope does not hold (a user compares by id; "mine" is theirs).
+    Every value stays a parameter; the keyset cursor is added around it on each page."""
+    return queue_rows(user, which, dict(filters)).query.sql_with_params()
 
 
 def assignable_staff(user, *, office_id=None, office_ids=None):

@@ -63,6 +63,47 @@ def keyset_page(
     return _page(rows, order, size)
 
 
+def keyset_page_sql(
+    sql: str,
+    params,
+    *,
+    model,
+    order: tuple[str, ...],
+    after: str | None = None,
+    size: int = 25,
+    row=None,
+) -> KeysetPage:
+    """keyset_page for a statement kept as text with its values as parameters (a queryset's
+    `query.sql_with_params()`, unordered, its columns named as `order` names them): the page
+    is read around it, `SELECT * FROM (statement) WHERE (keys) > (cursor) ORDER BY keys LIMIT`.
+    PostgreSQL pulls such a subquery up into the outer query, so the plan is the statement's own
+    with the order and the row comparison in it (the same plan keyset_page gets).
+
+    Every key of `order` must run the same way (one row comparison). Each row becomes
+    `row(**columns)`, or a dict of its columns."""
+    directions = {name.startswith("-") for name in order}
+    if len(directions) != 1:
+        raise ValueError("keyset_page_sql needs every key of the order in the same direction")
+    descending = directions.pop()
+    names = [connection.ops.quote_name(name.lstrip("-")) for name in order]
+    keys = ", ".join(f"page.{n}" for n in names)
+    way = " DESC" if descending else ""
+    parsed = _parse_cursor(model, order, after)
+    where, values = "", []
+    if parsed is not None:
+        marks = ", ".join(["%s"] * len(parsed))
+        where = f" WHERE ({keys}) {'<' if descending else '>'} ({marks})"
+        values = list(parsed)
+    ordering = ", ".join(f"page.{n}{way}" for n in names)
+    text = f"SELECT * FROM ({sql}) AS page{where} ORDER BY {ordering} LIMIT %s"  # noqa: S608 (kept statement and quoted names; every value a parameter)
+    with connection.cursor() as cursor:
+        cursor.execute(text, (*params, *values, size + 1))
+        columns = [c.name for c in cursor.description]
+        read = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+    rows = [row(**values) for values in read] if row is not None else read
+    return _page(rows, order, size)
+
+
 def _parse_cursor(model, order, after):
     """The values of a cursor, or None for none. A malformed cursor starts at the beginning
     rather than failing: it came from a URL. Each value must be what its column holds (a
@@ -109,6 +150,9 @@ def _page(rows, order, size) -> KeysetPage:
 
 def _value(obj, name):
     name = name.lstrip("-")
+    if isinstance(obj, dict):
+        value = obj[name]
+        return value.isoformat() if hasattr(value, "isoformat") else value
     if name == "pk":
         return obj.pk
     f = _field(type(obj), name) if hasattr(type(obj), "_meta") else None

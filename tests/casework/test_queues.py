@@ -15,7 +15,9 @@ from django.utils import timezone
 from civilaffairs.accounts.models import User
 from civilaffairs.casework.actions import do_claim_next, do_transition
 from civilaffairs.casework.models import QUEUE_ORDER, Case, CaseEvent
-from civilaffairs.casework.queries import _counts_key, list_unassigned_cases
+from civilaffairs.casework.queries import _counts_key, _queue_statement, list_unassigned_cases
+from civilaffairs.casework.scope import Scope
+from civilaffairs.casework.workflow import queued_by_service
 from civilaffairs.lib.paging import _after, _encode, _value, keyset_page
 from tests.auth import sign_in
 from tests.factories import staff
@@ -359,6 +361,20 @@ def test_filters_narrow_the_list_and_overdue_is_said_in_words(client, world):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("overdue", ["yes", "no"])
+def test_a_queues_kept_statement_holds_no_time(world, overdue):
+    """A queue's statement is kept per scope and filter (queries._queue_statement): the
+    overdue filter asks the database for the time, so a statement kept since the morning
+    still lists what is overdue now, not what was overdue when it was built."""
+    user = world.supervisor
+    sql, params = _queue_statement(
+        Scope.of(user), "office", (("overdue", overdue),), queued_by_service(), user
+    )
+    assert "STATEMENT_TIMESTAMP()" in sql
+    assert not [p for p in params if isinstance(p, dt.date)]
+
+
+@pytest.mark.django_db
 def test_a_supervisor_sees_the_unassigned_cases_of_every_office_they_cover(client, world):
     home = make_case()
     elsewhere = make_case(code=ELSEWHERE)
@@ -372,8 +388,8 @@ def test_a_supervisor_sees_the_unassigned_cases_of_every_office_they_cover(clien
 
 @pytest.mark.django_db
 def test_queue_rows_escape_what_people_typed_and_speak_the_pages_language(client, world):
-    """The rows (casework/case_list.html): every value is escaped, the labels follow the
-    page's language, urgent cases are bold and late ones say so."""
+    """The rows (jinja2/casework/queue_rows.jinja): every value is escaped, the labels follow
+    the page's language, urgent cases are bold and late ones say so."""
     from django.conf import settings
 
     applicant = resident(name='<script>alert("x")</script>')
@@ -383,7 +399,8 @@ def test_queue_rows_escape_what_people_typed_and_speak_the_pages_language(client
     sign_in(client, world.supervisor)
     html = page_text(client.get(reverse("casework:queue-office")))
     assert "<script>alert" not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    # Jinja2 (markupsafe) writes a double quote as &#34; where Django writes &quot;.
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     picks = re.findall(r'value="(\d+)" id="pick-\1"(.*?)</tr>', html, re.DOTALL)
     rows = {int(pk): row for pk, row in picks}
     assert set(rows) >= {late.pk, on_time.pk}
