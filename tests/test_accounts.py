@@ -193,3 +193,29 @@ def test_a_citizens_pages_do_not_ask_for_staff_roles_and_a_new_role_shows_at_onc
         page = client.get(reverse("casework:queue-office")).content.decode()
     assert _staffrole_reads(ctx) == 1
     assert f'href="{workspace}"' in page
+
+
+def test_the_signed_in_user_comes_with_their_permissions_in_one_statement(personas):
+    """The session's user is read with their grants and permissions together
+    (access.user_with_grants): has_perm, which the staff menu asks on every staff page for the
+    import link, costs no query, and answers what Django's own reading would."""
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import Group, Permission
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civilaffairs.accounts.backends import PhoneOrUsernameBackend
+
+    staff_user = personas.caseworker
+    staff_user.user_permissions.add(Permission.objects.get(codename="run_import"))
+    group = Group.objects.create(name="registry clerks")
+    group.permissions.add(Permission.objects.get(codename="view_person"))
+    staff_user.groups.add(group)
+    with CaptureQueriesContext(connection) as read:
+        user = PhoneOrUsernameBackend().get_user(staff_user.pk)
+        assert user.has_perm("imports.run_import") and user.has_perm("people.view_person")
+        assert not user.has_perm("people.delete_person")
+    assert len(read) == 1
+    fresh = User.objects.get(pk=staff_user.pk)
+    assert user.get_all_permissions() == ModelBackend().get_all_permissions(fresh)
+    assert PhoneOrUsernameBackend().get_user(personas.citizen.pk).get_all_permissions() == set()
