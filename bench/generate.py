@@ -575,10 +575,16 @@ def generate(sizes: Sizes, *, log=print) -> dict:
                 closed_at = submitted + dt.timedelta(days=rng.randint(120, 380))
                 assignee = None
             else:
-                state = rng.choices(
-                    ["screened", "accepted", "investigated", "notice", "county_review"],
-                    (40, 25, 15, 10, 10),
-                )[0]
+                # Only states of the case's own workflow: temporary assistance (临时救助) is
+                # decided at the township without an investigation or a public notice.
+                state = (
+                    rng.choices(["screened", "accepted", "approval"], (50, 30, 20))[0]
+                    if svc.code == "assistance.linshi"
+                    else rng.choices(
+                        ["screened", "accepted", "investigated", "notice", "county_review"],
+                        (40, 25, 15, 10, 10),
+                    )[0]
+                )
                 outcome, closed_at = "", None
                 office = (
                     county_office.get(village[:6])

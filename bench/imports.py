@@ -77,10 +77,12 @@ def measure_imports(quick: bool) -> dict:
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db.models import Max
+    from django.utils import timezone
 
     from civilaffairs.imports import run
     from civilaffairs.imports.models import Candidate, ImportBatch, ImportRow
-    from civilaffairs.people.models import Region
+    from civilaffairs.people.models import Household, Membership, Region
 
     rows = 100_000 if quick else 1_000_000
     print(f"  generating a legacy file of {rows:,} rows …", flush=True)
@@ -95,6 +97,12 @@ def measure_imports(quick: bool) -> dict:
     batch.save()
     chunks = run._ChunkCounter()
     timings = {}
+    # What was on the register before: _remove takes away only what the import made.
+    before = {
+        "household": Household.objects.aggregate(m=Max("id"))["m"] or 0,
+        "membership": Membership.objects.aggregate(m=Max("id"))["m"] or 0,
+        "at": timezone.now(),
+    }
     try:
         started = time.perf_counter()
         run._stage(batch, chunks)
@@ -121,7 +129,7 @@ def measure_imports(quick: bool) -> dict:
         refused = ImportRow.objects.filter(batch=batch, state="refused").count()
         created = ImportRow.objects.filter(batch=batch, state="created").count()
     finally:
-        _remove(batch)
+        _remove(batch, before)
     return {
         "rows": rows,
         "refused": refused,
@@ -141,27 +149,44 @@ def measure_imports(quick: bool) -> dict:
     }
 
 
-def _remove(batch):
-    """Everything the import made, with its history rows, then the batch."""
+def _remove(batch, before):
+    """Everything the import made, with its history rows, then the batch: the people and
+    households it created, the memberships it opened, and the memberships of people already
+    on the register that it closed (a known head or member moved into an imported household)
+    opened again. Households that existed before (a known head's own) stay as they were."""
     from django.db import connection
 
     print("  removing what the import made …", flush=True)
     made = "SELECT person_id FROM imports_importrow WHERE batch_id = %s AND state = 'created'"
-    houses = "SELECT household_id FROM imports_importhousehold WHERE batch_id = %s"
+    houses = (
+        "SELECT household_id FROM imports_importhousehold "
+        f"WHERE batch_id = %s AND household_id > {int(before['household'])}"
+    )
+    old_membership = int(before["membership"])
     with connection.cursor() as cur:
         cur.execute(
             "DELETE FROM imports_candidate c USING imports_importrow r "
             "WHERE c.row_id = r.id AND r.batch_id = %s",
             [batch.pk],
         )
-        for table, column, select in (
-            ("people_historicalmembership", "household_id", houses),
-            ("people_membership", "household_id", houses),
-            ("people_historicalmembership", "person_id", made),
-            ("people_membership", "person_id", made),
-            ("people_historicalhousehold", "id", houses),
-        ):
-            cur.execute(f"DELETE FROM {table} WHERE {column} IN ({select})", [batch.pk])  # noqa: S608
+        cur.execute(
+            "UPDATE people_membership m SET end_date = NULL "
+            f"WHERE m.id <= {old_membership} AND m.end_date IS NOT NULL AND EXISTS ("
+            "  SELECT 1 FROM people_historicalmembership h"
+            "   WHERE h.id = m.id AND h.history_date >= %s AND h.end_date IS NOT NULL)",
+            [before["at"]],
+        )
+        cur.execute(
+            "DELETE FROM people_historicalmembership "
+            f"WHERE id <= {old_membership} AND history_date >= %s",
+            [before["at"]],
+        )
+        cur.execute(f"DELETE FROM people_membership WHERE id > {old_membership}")
+        cur.execute(f"DELETE FROM people_historicalmembership WHERE id > {old_membership}")
+        cur.execute(
+            f"DELETE FROM people_historicalhousehold WHERE id IN ({houses})",  # noqa: S608
+            [batch.pk],
+        )
         cur.execute("CREATE TEMP TABLE bench_gone AS " + houses, [batch.pk])  # noqa: S608
         cur.execute("DELETE FROM imports_importhousehold WHERE batch_id = %s", [batch.pk])
         cur.execute(

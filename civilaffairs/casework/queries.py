@@ -411,7 +411,11 @@ def queue_page(user, which: str, filters: dict, *, after: str | None, size: int)
             service_name=label(("service", service), lambda: get_service(service).name),
             state_label=label(
                 ("state", service, state),
-                lambda: workflow.states[state].label if workflow else state,
+                # A state its workflow no longer has (data older than a change of the process)
+                # is shown by its name rather than failing the whole list.
+                lambda: (
+                    workflow.states[state].label if workflow and state in workflow.states else state
+                ),
             ),
             priority_label=label(("priority", priority), lambda: Case.Priority(priority).label),
             is_overdue=is_open and due_at is not None and due_at < now,

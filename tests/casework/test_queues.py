@@ -24,7 +24,7 @@ from tests.factories import staff
 from tests.pages import page_text
 from tests.sql import statements
 
-from .conftest import CW, ELSEWHERE, make_case, resident
+from .conftest import CW, ELSEWHERE, claimed_case, make_case, resident
 
 CASE_LINK = re.compile(r'href="/staff/cases/(\d+)/"')
 
@@ -372,6 +372,17 @@ def test_a_queues_kept_statement_holds_no_time(world, overdue):
     )
     assert "STATEMENT_TIMESTAMP()" in sql
     assert not [p for p in params if isinstance(p, dt.date)]
+
+
+@pytest.mark.django_db
+def test_a_case_in_a_state_its_workflow_no_longer_has_is_listed_by_the_states_name(client, world):
+    """Data older than a change of the process (a state taken out of a workflow) shows the
+    state's stored name in "my cases" instead of failing the whole list."""
+    case = claimed_case(world.caseworker)
+    Case.objects.filter(pk=case.pk).update(state="retired_state")
+    sign_in(client, world.caseworker)
+    html = page_text(client.get(reverse("casework:queue-mine")))
+    assert case.reference in html and "<td>retired_state</td>" in html
 
 
 @pytest.mark.django_db
