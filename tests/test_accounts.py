@@ -219,3 +219,11 @@ def test_the_signed_in_user_comes_with_their_permissions_in_one_statement(person
     fresh = User.objects.get(pk=staff_user.pk)
     assert user.get_all_permissions() == ModelBackend().get_all_permissions(fresh)
     assert PhoneOrUsernameBackend().get_user(personas.citizen.pk).get_all_permissions() == set()
+    # A superuser has every permission there is, as Django says, not only the rows they hold.
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    read = PhoneOrUsernameBackend().get_user(root.pk)
+    assert read.has_perm("people.delete_person")
+    assert read.get_all_permissions() == ModelBackend().get_all_permissions(
+        User.objects.get(pk=root.pk)
+    )
+    assert len(read.get_all_permissions()) == Permission.objects.count()

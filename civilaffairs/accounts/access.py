@@ -139,7 +139,7 @@ def _permissions_sql(user_id_sql: str) -> str:
     given_group = given.get_field("group").column
     given_perm = given.get_field("permission").column
     return (
-        "SELECT coalesce(json_agg(DISTINCT ct.app_label || '.' || p.codename), '[]') "  # noqa: S608 (names from _meta)
+        "SELECT coalesce(json_agg(DISTINCT ct.app_label || '.' || p.codename), '[]')::text "  # noqa: S608 (names from _meta)
         f"FROM {Permission._meta.db_table} p "
         f"JOIN {ContentType._meta.db_table} ct ON ct.id = p.content_type_id "
         f"WHERE p.id IN (SELECT {own_perm} FROM {own.db_table} WHERE {own_user} = {user_id_sql} "
@@ -166,8 +166,11 @@ def user_with_grants(user_id):
     user = User.from_db(connection.alias, attnames, row[:-2])
     user._grants_cache = _grants(row[-2])
     # What ModelBackend.get_all_permissions keeps on the user for the request: has_perm (the
-    # staff menu asks for the import permission on every staff page) then costs no query.
-    user._perm_cache = set(row[-1])  # psycopg2 reads json as a list
+    # staff menu asks for the import permission on every staff page) then costs no query. Not
+    # for a superuser: Django gives them every permission there is (has_perm answers yes
+    # without asking), which their own rows do not list.
+    if not user.is_superuser:
+        user._perm_cache = set(json.loads(row[-1]))
     return user
 
 

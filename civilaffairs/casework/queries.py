@@ -13,6 +13,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, F, Q
 from django.db.models.functions import Now
@@ -422,9 +423,13 @@ def queue_page(user, which: str, filters: dict, *, after: str | None, size: int)
             days_left=(timezone.localdate(due_at) - today).days if is_open and due_at else None,
         )
 
-    sql, params = _queue_statement(
-        Scope.of(user), which, tuple(sorted(filters.items())), queued_by_service(), user
-    )
+    try:
+        sql, params = _queue_statement(
+            Scope.of(user), which, tuple(sorted(filters.items())), queued_by_service(), user
+        )
+    except EmptyResultSet:
+        # Empty by construction (no workflow queues any state, or no office to look in).
+        return KeysetPage(rows=[], next_cursor=None, has_next=False, size=size)
     return keyset_page_sql(
         sql, params, model=Case, order=QUEUE_ORDER, after=after, size=size, row=row
     )

@@ -31,6 +31,9 @@ class Scope:
     # The services above whose cases a rule of their own narrows further
     # (Service.staff_scope, built from the user and their grants alone).
     narrowed: tuple[str, ...]
+    # Every registered service by the roles that work it, held or not: visible_to names the
+    # services a user's roles do not work, so a service registered later is another scope.
+    registry: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
     @classmethod
     def of(cls, user) -> "Scope":
@@ -38,10 +41,9 @@ class Scope:
         is_superuser = bool(getattr(user, "is_superuser", False))
         grants = grants_for(user)
         held = {g.role for g in grants}
+        registry = tuple(services_by_staff_roles())
         services = tuple(
-            (roles, codes)
-            for roles, codes in services_by_staff_roles()
-            if is_superuser or held.intersection(roles)
+            (roles, codes) for roles, codes in registry if is_superuser or held.intersection(roles)
         )
         worked = {code for _roles, codes in services for code in codes}
         narrowed = tuple(sorted(s.code for s in narrowed_services() if s.code in worked))
@@ -51,6 +53,7 @@ class Scope:
             grants=grants,
             services=services,
             narrowed=narrowed,
+            registry=registry,
         )
 
     @property

@@ -245,7 +245,8 @@ def _commit_staged(batch: ImportBatch, buffer: io.StringIO, staged: int, chunks)
             # A staged chunk need not wait for its WAL to reach the disk: if PostgreSQL stops
             # before it does, the chunk and the batch's count of staged rows are lost together
             # and the resumed run stages that chunk again. Staging touches nothing else (no
-            # person, no message), so nothing outside can have seen it.
+            # person, no message), so nothing outside can have seen it. SET LOCAL lasts to the
+            # end of the outermost transaction: _stage runs in none (a task, the demo loader).
             cur.execute("SET LOCAL synchronous_commit TO OFF")
             cur.cursor.copy_expert(
                 f"COPY imports_importrow ({', '.join(COPY_COLUMNS)}) FROM STDIN", buffer

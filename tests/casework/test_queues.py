@@ -375,6 +375,47 @@ def test_a_queues_kept_statement_holds_no_time(world, overdue):
 
 
 @pytest.mark.django_db
+def test_a_service_registered_later_gives_a_new_scope_and_a_new_statement(world):
+    """visible_to names the services a caseworker's roles do not work, so the whole registry
+    is part of the Scope (and of every statement kept by it): a service registered after a
+    statement was kept is not let through by the old one."""
+    from civilaffairs.casework import registry
+    from civilaffairs.casework.registry import Service, register_service
+
+    user = world.caseworker
+    before = Scope.of(user)
+    _sql, kept = _queue_statement(before, "office", (), queued_by_service(), user)
+    register_service(
+        Service(
+            code="test.later",
+            domain="assistance",
+            name="Later",
+            reference_prefix="TL",
+            staff_roles=("registrar",),
+        )
+    )
+    try:
+        after = Scope.of(user)
+        assert after.registry != before.registry and after.cache_key() != before.cache_key()
+        _sql, fresh = _queue_statement(after, "office", (), queued_by_service(), user)
+        assert "test.later" not in kept and "test.later" in fresh
+    finally:
+        registry._services.pop("test.later")
+
+
+@pytest.mark.django_db
+def test_a_queue_empty_by_construction_is_an_empty_page(world, monkeypatch):
+    """With no state queued by any workflow the queue's statement cannot be written at all
+    (Django's EmptyResultSet): the page is empty, not an error."""
+    from civilaffairs.casework import models, queries
+
+    monkeypatch.setattr("civilaffairs.casework.workflow.queued_by_service", lambda: ())
+    assert models.Case.objects.queued().count() == 0
+    page = queries.queue_page(world.caseworker, "office", {}, after=None, size=10)
+    assert (page.rows, page.has_next) == ([], False)
+
+
+@pytest.mark.django_db
 def test_a_case_in_a_state_its_workflow_no_longer_has_is_listed_by_the_states_name(client, world):
     """Data older than a change of the process (a state taken out of a workflow) shows the
     state's stored name in "my cases" instead of failing the whole list."""
