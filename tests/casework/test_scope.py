@@ -13,6 +13,7 @@ BASE = Scope(
     grants=(Grant(office_id=3, region_prefix="640104", office_level=3, role="cw", max_level=1),),
     services=((("cw", "sv"), ("assistance.dibao", "childwelfare.intake")),),
     narrowed=("childwelfare.intake",),
+    registry=((("cw", "sv"), ("assistance.dibao", "childwelfare.intake")),),
 )
 
 # Another value for each field: a new field without one here fails the completeness test.
@@ -22,6 +23,10 @@ OTHER = {
     "grants": (Grant(office_id=3, region_prefix="640104", office_level=3, role="cw", max_level=2),),
     "services": ((("cw", "sv"), ("assistance.dibao",)),),
     "narrowed": (),
+    "registry": (
+        (("cw", "sv"), ("assistance.dibao", "childwelfare.intake")),
+        (("registrar",), ("marriage.registration",)),
+    ),
 }
 
 
