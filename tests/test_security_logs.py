@@ -35,6 +35,11 @@ _ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
 # A mainland mobile number, alone or after +86 / 0086, not part of a longer number.
 _MOBILE = re.compile(r"(?<!\d)(?:(?:\+|00)?86[ -]?)?1[3-9]\d{9}(?!\d)")
 _CARD = re.compile(r"(?<![0-9A-Za-z])\d{16,19}(?![0-9A-Za-z])")
+# Celery's task ids: a UUID's last group of twelve hex digits can read as a mobile number
+# followed by a letter (…-13058645683b). They are taken out of a line before it is scanned.
+_UUID = re.compile(
+    r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+)
 
 
 def _is_valid_id(text: str, today: dt.date) -> bool:
@@ -63,6 +68,7 @@ def personal_numbers(line: str, today: dt.date | None = None) -> list[str]:
     """The kinds of personal number in `line` ('ID number', 'mobile number', 'bank-card
     number'), one entry per number found."""
     today = today or dt.date.today()
+    line = _UUID.sub(" ", line)
     ids = [m for m in _ID.finditer(line) if _is_valid_id(m.group(0), today)]
     id_spans = {m.span() for m in ids}
     found = ["ID number" for _m in ids]
