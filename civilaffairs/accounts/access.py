@@ -150,8 +150,8 @@ def _permissions_sql(user_id_sql: str) -> str:
 
 
 def user_with_grants(user_id):
-    """The signed-in user, their grants and their permissions in one statement, or None. Every signed-in request
-    reads its user: asking for the grants in the same round trip, with SQL written once per
+    """The signed-in user, their grants and their permissions in one statement, or None.
+    Every signed-in request reads its user: asking for the grants in the same round trip, with SQL written once per
     process (not built by the ORM each time; the user's id is a parameter), takes a query and
     its compiling off every staff page, and tells a citizen's page at once that there are
     none."""

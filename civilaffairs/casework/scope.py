@@ -33,7 +33,7 @@ class Scope:
     narrowed: tuple[str, ...]
     # Every registered service by the roles that work it, held or not: visible_to names the
     # services a user's roles do not work, so a service registered later is another scope.
-    registry: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    registry: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
 
     @classmethod
     def of(cls, user) -> "Scope":

@@ -86,6 +86,31 @@ def _page_size(request) -> int:
     return get_choice(request, "size", PAGE_SIZES, default=PAGE_SIZE)
 
 
+def _queue_rows_html(user, which: str, rows: list, can_bulk: bool) -> str:
+    """A queue's rows, rendered by Jinja2 (casework/queue_rows.jinja; lib/jinja.py says why),
+    with their words in the reader's language. Jinja2 escaped every value it wrote
+    (autoescape), so the result is safe as a whole."""
+    return mark_safe(  # noqa: S308
+        render_to_string(
+            "casework/queue_rows.jinja",
+            {
+                "rows": rows,
+                "which": which,
+                "can_bulk": can_bulk,
+                # A row's "Take" is offered for the cases of the offices the user works in.
+                "my_offices": Scope.of(user).offices if which == "office" else (),
+                "columns": 7 + can_bulk + (which == "office"),
+                "texts": {
+                    "select": _("Select %(ref)s"),
+                    "take": _("Take"),
+                    "empty": _("No cases here."),
+                },
+            },
+            using="jinja2",
+        )
+    )
+
+
 def _queue(request, which: str):
     """A staff queue: the counts above it (cached briefly when long: queries.queue_counts),
     one keyset page of its rows, and the filter form."""
@@ -105,28 +130,7 @@ def _queue(request, which: str):
     # The counts link to one state each, with the other filters kept.
     query.pop("state", None)
     can_bulk = bool(page.rows) and can_supervise_somewhere(user)
-    my_offices = Scope.of(user).offices if which == "office" else ()
-    columns = 7 + can_bulk + (which == "office")
-    # Jinja2 escaped every value it wrote (autoescape), so the result is safe as a whole.
-    rows_html = mark_safe(  # noqa: S308
-        render_to_string(
-            "casework/queue_rows.jinja",
-            {
-                "rows": page.rows,
-                "which": which,
-                "can_bulk": can_bulk,
-                # A row's "Take" is offered for the cases of the offices the user works in.
-                "my_offices": my_offices,
-                "columns": columns,
-                "texts": {
-                    "select": _("Select %(ref)s"),
-                    "take": _("Take"),
-                    "empty": _("No cases here."),
-                },
-            },
-            using="jinja2",
-        )
-    )
+    rows_html = _queue_rows_html(user, which, page.rows, can_bulk)
     return render(
         request,
         "casework/case_list.html",

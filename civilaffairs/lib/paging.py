@@ -150,15 +150,15 @@ def _page(rows, order, size) -> KeysetPage:
 
 def _value(obj, name):
     name = name.lstrip("-")
-    if isinstance(obj, dict):
+    if isinstance(obj, dict):  # a row of keyset_page_sql without `row`
         value = obj[name]
-        return value.isoformat() if hasattr(value, "isoformat") else value
-    if name == "pk":
+    elif name == "pk":
         return obj.pk
-    f = _field(type(obj), name) if hasattr(type(obj), "_meta") else None
-    if f is not None and f.is_relation:
-        return getattr(obj, f.attname)
-    value = getattr(obj, name)
+    else:
+        f = _field(type(obj), name) if hasattr(type(obj), "_meta") else None
+        if f is not None and f.is_relation:
+            return getattr(obj, f.attname)
+        value = getattr(obj, name)
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
