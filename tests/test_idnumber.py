@@ -92,3 +92,24 @@ def test_masking():
     assert mask_bank_account("6222 0212 3456 7890") == "**** 7890"
     assert mask_name("张三丰") == "张**"
     assert mask_id_number(None) == ""
+
+
+@pytest.mark.parametrize(
+    "first17",
+    [
+        "1101051949100100",
+        "11010519491001001X",
+        "1101051949100100²",
+        "１１０１０５１９４９１００１００１",
+    ],
+)
+def test_the_check_character_is_only_given_for_seventeen_ascii_digits(first17):
+    with pytest.raises(ValueError):
+        idnumber.check_char(first17)
+
+
+def test_normalizing_nothing_gives_nothing_and_a_plain_number_is_upper_cased():
+    assert idnumber.normalize(None) == ""
+    assert idnumber.normalize("") == ""
+    assert idnumber.normalize("11010519491231002x") == "11010519491231002X"
+    assert idnumber.normalize("110105 19491231 002x") == "11010519491231002X"

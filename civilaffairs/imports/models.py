@@ -85,7 +85,18 @@ class ImportRow(models.Model):
         CONFLICT = "conflict", _("Held: the ID number is on the register under another name")
         KEPT = "kept", _("Not applied: the register's record was kept")
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    # No foreign-key constraint in the database: PostgreSQL checks one with a trigger per
+    # inserted row at commit, which took as long as the COPY itself (7 µs a row, 7 s of a
+    # million-row import). Rows are written only by the runner of their batch, which holds
+    # the batch's lock and reads it first, and leave with it (Django's CASCADE deletes them
+    # before the batch). Nor an index of its own: the (batch, line) constraint's serves.
+    batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.CASCADE,
+        related_name="rows",
+        db_constraint=False,
+        db_index=False,
+    )
     line = models.PositiveIntegerField(_("line"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default="valid")
     # [[code, params], ...] of checks.ROW_PROBLEMS; empty for a valid row.
