@@ -169,6 +169,10 @@ def _remove(batch, before):
             "WHERE c.row_id = r.id AND r.batch_id = %s",
             [batch.pk],
         )
+        # The memberships the import opened go first: a person it moved into an imported
+        # household has one there, and their old one can only be current again without it.
+        cur.execute(f"DELETE FROM people_membership WHERE id > {old_membership}")
+        cur.execute(f"DELETE FROM people_historicalmembership WHERE id > {old_membership}")
         cur.execute(
             "UPDATE people_membership m SET end_date = NULL "
             f"WHERE m.id <= {old_membership} AND m.end_date IS NOT NULL AND EXISTS ("
@@ -181,8 +185,6 @@ def _remove(batch, before):
             f"WHERE id <= {old_membership} AND history_date >= %s",
             [before["at"]],
         )
-        cur.execute(f"DELETE FROM people_membership WHERE id > {old_membership}")
-        cur.execute(f"DELETE FROM people_historicalmembership WHERE id > {old_membership}")
         cur.execute(
             f"DELETE FROM people_historicalhousehold WHERE id IN ({houses})",  # noqa: S608
             [batch.pk],
