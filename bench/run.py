@@ -545,6 +545,20 @@ def measure_pages(port, people, n, report):
         f"/admin/rules/ruleset/{ruleset.pk}/preview/?region=640104&as_of={dt.date.today()}&overrides=",
     )
 
+    # The dashboards (issue #18): the month's figures counted for the whole province (the
+    # aggregate refresh beat repeats every few minutes), then the figures page of the province
+    # and of one county, read from them.
+    from civilaffairs.insight.actions import do_count_month
+
+    started = time.perf_counter()
+    counted = do_count_month(dt.date.today())
+    report["figures_refresh"] = {
+        "seconds": round(time.perf_counter() - started, 2),
+        "rows": counted.rows,
+    }
+    run("figures: benefits, province", sv, "/staff/figures/benefits/")
+    run("figures: benefits, one county", sv, "/staff/figures/benefits/?region=640104")
+
     # The floor of the queue pages: the statement page 1 runs (queries.queue_rows in the
     # queue's order, limited as keyset_page limits it), as the text psycopg2 sends (it writes
     # the parameters into the text on the client), through psycopg2 alone. Prepared, it says
@@ -909,6 +923,19 @@ def write_report(report):
         lines.append(
             f"\nPage 10,000 / page 1 (p50): **{p10k['p50'] / p1['p50']:.2f}** (target ≤ 1.5); "
             f"queue page 1 / raw SQL: **{p1['p50'] / sql_floor:.1f}** (target ≤ 3)."
+        )
+    figures = pages.get("figures: benefits, province")
+    if figures and p1:
+        lines.append(
+            f"\nFigures page (the province) p95 / queue page 1 p95: "
+            f"**{figures['p95'] / p1['p95']:.1f}** (target ≤ 2)."
+        )
+    refresh = report.get("figures_refresh")
+    if refresh:
+        lines.append(
+            f"\nCounting the month's figures for the whole province (what beat repeats every "
+            f"few minutes; a day's changes are counted the same way): **{refresh['seconds']} s** "
+            f"({refresh['rows']:,} figure rows)."
         )
     login = report.get("login")
     if login:

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "civilaffairs.rules",
     "civilaffairs.exchange",
     "civilaffairs.imports",
+    "civilaffairs.insight",
     "civilaffairs.portal",
     # The domains
     "assistance",
@@ -363,6 +364,8 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # per committed chunk (a crash loses at most one chunk's work, done again on resume), the score
 # from which a similar record is a possible duplicate (imports/matching.py), and how long a
 # batch may go without progress before beat hands it to another worker.
+# How often the dashboards' figures of the current month are counted again (seconds).
+FIGURES_EVERY_SECONDS = env.int("FIGURES_EVERY_SECONDS", default=600)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=300 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2_000_000)
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=5000)
@@ -401,6 +404,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-old-api-calls": {
         "task": "civilaffairs.exchange.tasks.purge_api_calls_task",
         "schedule": crontab(hour=3, minute=47),
+    },
+    # The figures of the dashboards: this month's counted again (insight/actions.py).
+    "count-figures": {
+        "task": "insight.count_recent_task",
+        "schedule": FIGURES_EVERY_SECONDS,
     },
     # An import whose worker died is taken up again where it stopped (imports/tasks.py).
     "resume-stalled-imports": {

@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/cases/", include(casework_urls.staff)),
     path("staff/payments/", include("civilaffairs.benefits.urls")),
     path("staff/imports/", include("civilaffairs.imports.urls")),
+    path("staff/figures/", include("civilaffairs.insight.urls")),
     path("staff/", include("civilaffairs.staff_urls")),
     # The domains, each under the URLconf it registered (casework.registry.register_domain).
     *(path(prefix, include(urlconf)) for prefix, urlconf in domain_urlconfs()),

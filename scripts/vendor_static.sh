@@ -10,17 +10,19 @@ set -euo pipefail
 BOOTSTRAP_VERSION="5.3.9"
 HTMX_VERSION="2.0.11"
 AXE_VERSION="4.14.1"
+ECHARTS_VERSION="6.1.0"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
 cd "$TMP"
-echo "npm pack bootstrap@$BOOTSTRAP_VERSION htmx.org@$HTMX_VERSION axe-core@$AXE_VERSION"
+echo "npm pack bootstrap@$BOOTSTRAP_VERSION htmx.org@$HTMX_VERSION axe-core@$AXE_VERSION echarts@$ECHARTS_VERSION"
 npm pack --silent \
     "bootstrap@$BOOTSTRAP_VERSION" \
     "htmx.org@$HTMX_VERSION" \
-    "axe-core@$AXE_VERSION" >/dev/null
+    "axe-core@$AXE_VERSION" \
+    "echarts@$ECHARTS_VERSION" >/dev/null
 
 unpack() {  # unpack <tarball> <dir>
     mkdir -p "$2"
@@ -29,6 +31,7 @@ unpack() {  # unpack <tarball> <dir>
 unpack "bootstrap-$BOOTSTRAP_VERSION.tgz" bootstrap
 unpack "htmx.org-$HTMX_VERSION.tgz" htmx
 unpack "axe-core-$AXE_VERSION.tgz" axe
+unpack "echarts-$ECHARTS_VERSION.tgz" echarts
 
 # copy <src> <dest>: fail loudly if a file moved inside a package.
 copy() {
@@ -61,6 +64,7 @@ strip_map() {
 BS="$ROOT/static/vendor/bootstrap"
 HX="$ROOT/static/vendor/htmx"
 AX="$ROOT/tests/browser/assets"
+EC="$ROOT/static/vendor/echarts"
 
 copy bootstrap/dist/css/bootstrap.min.css "$BS/bootstrap.min.css"
 copy bootstrap/dist/js/bootstrap.bundle.min.js "$BS/bootstrap.bundle.min.js"
@@ -69,16 +73,21 @@ copy htmx/dist/htmx.min.js "$HX/htmx.min.js"
 copy "$(license_of htmx)" "$HX/LICENSE"
 copy axe/axe.min.js "$AX/axe.min.js"
 copy "$(license_of axe)" "$AX/LICENSE-axe-core"
+copy echarts/dist/echarts.min.js "$EC/echarts.min.js"
+copy "$(license_of echarts)" "$EC/LICENSE"
+copy echarts/NOTICE "$EC/NOTICE"  # Apache-2.0: the NOTICE goes with the code
 
 strip_map "$BS/bootstrap.min.css"
 strip_map "$BS/bootstrap.bundle.min.js"
 strip_map "$HX/htmx.min.js"
+strip_map "$EC/echarts.min.js"
 
 cat >"$ROOT/static/vendor/VERSIONS.txt" <<EOF
 # Written by scripts/vendor_static.sh; fetched with npm pack from the npm registry.
 bootstrap $BOOTSTRAP_VERSION  static/vendor/bootstrap/
 htmx.org $HTMX_VERSION  static/vendor/htmx/
 axe-core $AXE_VERSION  tests/browser/assets/
+echarts $ECHARTS_VERSION  static/vendor/echarts/
 EOF
 echo "  $ROOT/static/vendor/VERSIONS.txt"
-echo "done: bootstrap $BOOTSTRAP_VERSION, htmx.org $HTMX_VERSION, axe-core $AXE_VERSION"
+echo "done: bootstrap $BOOTSTRAP_VERSION, htmx.org $HTMX_VERSION, axe-core $AXE_VERSION, echarts $ECHARTS_VERSION"

@@ -27,6 +27,7 @@ LATEST_DATE = dt.date(2199, 12, 31)
 DEGREES = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,15})?")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A keyset cursor is URL-safe base64 of a few values (lib.paging); anything longer is not ours.
+MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 CURSOR = re.compile(r"[A-Za-z0-9_-]{1,512}")
 
 
@@ -111,6 +112,22 @@ def get_date(
         ignored(request, name)
         return default
     return day
+
+
+def get_month(request, name: str, *, default=None, earliest=EARLIEST_DATE, latest=LATEST_DATE):
+    """A month written YYYY-MM (its first day) between `earliest` and `latest`, else
+    `default`."""
+    raw = _raw(request, name)
+    if not raw:
+        return default
+    try:
+        month = dt.date.fromisoformat(raw + "-01") if MONTH.fullmatch(raw) else None
+    except ValueError:
+        month = None
+    if month is None or not earliest <= month <= latest:
+        ignored(request, name)
+        return default
+    return month
 
 
 def get_choice(request, name: str, choices, *, default=None):

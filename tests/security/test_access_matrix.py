@@ -140,6 +140,9 @@ TABLE: dict[str, Row] = {
     "imports:refused": page(IMPORTERS, sample="import"),
     "imports:resume": action(IMPORTERS, sample="import"),
     "imports:review-queue": page(CASEWORK_STAFF),
+    # The figures: the casework roles, each of their own area (a region outside it is 404:
+    # tests/insight).
+    "insight:benefits": page(CASEWORK_STAFF),
     "imports:review": Row(
         sample="candidate", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF, 400)
     ),

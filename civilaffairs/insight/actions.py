@@ -1,0 +1,160 @@
+"""Counting a month's figures: the one writer of the figure tables.
+
+Each count replaces the month's rows in one transaction (a page reads the old figures or the
+new, never half of each) with three `INSERT … SELECT`s that PostgreSQL runs over the ledger,
+the cases and the register; nothing is read into Python. A count of the whole province is a
+few seconds (make bench: "aggregate refresh"), so the current month is simply counted again
+every few minutes rather than kept up by each change.
+"""
+
+import datetime as dt
+import time
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from civilaffairs.benefits.models import Entitlement, Payment
+from civilaffairs.casework.models import Case
+from civilaffairs.lib.months import first_of_month
+from civilaffairs.people.models import Household, Membership, Person
+
+from .models import AGE_BANDS, BenefitFigure, HouseholdFigure, MonthCount, PaymentFigure
+
+ENT, PAY, CASE = Entitlement._meta.db_table, Payment._meta.db_table, Case._meta.db_table
+PERSON, MEMBER = Person._meta.db_table, Membership._meta.db_table
+HOUSE = Household._meta.db_table
+
+# Entitlements paying for %(month)s: benefits.EntitlementQuerySet.covering(), and not yet
+# stopped at the month's start (a benefit stopped in March covered February).
+_IN_FORCE = """
+    e.kind = 'monthly' AND e.monthly_amount > 0 AND e.suspended_on IS NULL
+    AND e.start_month <= %(month)s AND (e.end_month IS NULL OR e.end_month >= %(month)s)
+    AND (e.stopped_on IS NULL OR e.stopped_on >= %(month)s)
+"""
+# The person's household now (one open membership; the latest if a record has two).
+_HOUSEHOLD = f"""
+    LEFT JOIN LATERAL (
+        SELECT m.household_id, h.hukou_type FROM {MEMBER} m
+          JOIN {HOUSE} h ON h.id = m.household_id
+         WHERE m.person_id = e.person_id AND m.end_date IS NULL
+         ORDER BY m.id DESC LIMIT 1) hh ON true
+"""  # noqa: S608
+_BAND = (
+    "CASE "
+    + " ".join(
+        f"WHEN age < {low} THEN '{AGE_BANDS[i - 1][0]}'"
+        for i, (_c, _l, low, _h) in enumerate(AGE_BANDS)
+        if i
+    )
+    + f" ELSE '{AGE_BANDS[-1][0]}' END"
+)
+
+# Each figure row of a case's region is counted again under every region above it (the
+# province, prefecture, county, township and village whose subtree holds it), so that a page
+# reads the rows of one region code, a few hundred, instead of summing a subtree's thousands.
+# An area's code from the case region's: the first n digits (padded to six with zeros above
+# the county, as the province's and prefecture's codes are), for each level the code reaches.
+_AREAS = """
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN d.n < 6 THEN rpad(left(g.region_code, d.n), 6, '0')
+                    ELSE left(g.region_code, d.n) END AS area
+          FROM (VALUES (2), (4), (6), (9), (12)) d(n)
+         WHERE d.n <= CASE WHEN length(g.region_code) > 6 THEN length(g.region_code)
+                           WHEN g.region_code LIKE '%%0000' THEN 2
+                           WHEN g.region_code LIKE '%%00' THEN 4
+                           ELSE 6 END) a
+"""
+
+# Table names come from _meta and the bands from AGE_BANDS (constants of the code); every
+# value is a parameter.
+_BENEFITS = f"""
+    INSERT INTO {BenefitFigure._meta.db_table}
+           (month, region_code, program, sex, age_band, disabled, hukou_type, persons, amount)
+    SELECT %(month)s, a.area, program, sex, age_band, disabled, hukou_type, sum(persons),
+           sum(amount)
+      FROM (SELECT region_code, program, sex, {_BAND} AS age_band, disabled, hukou_type,
+                   count(DISTINCT person_id) AS persons, sum(monthly_amount) AS amount
+              FROM (SELECT c.region_id AS region_code, e.program, p.sex, e.person_id,
+                           e.monthly_amount,
+                           date_part('year', age(%(month)s::date, p.birth_date)) AS age,
+                           coalesce(p.disability_grade, 0) > 0 AS disabled,
+                           coalesce(hh.hukou_type, '') AS hukou_type
+                      FROM {ENT} e
+                      JOIN {CASE} c ON c.id = e.case_id
+                      JOIN {PERSON} p ON p.id = e.person_id
+                      {_HOUSEHOLD}
+                     WHERE {_IN_FORCE}) x
+             GROUP BY region_code, program, sex, 4, disabled, hukou_type) g
+      {_AREAS}
+     GROUP BY a.area, program, sex, age_band, disabled, hukou_type
+"""  # noqa: S608
+_HOUSEHOLDS = f"""
+    INSERT INTO {HouseholdFigure._meta.db_table} (month, region_code, program, households)
+    SELECT %(month)s, a.area, program, sum(households)
+      FROM (SELECT c.region_id AS region_code, e.program,
+                   count(DISTINCT hh.household_id) AS households
+              FROM {ENT} e
+              JOIN {CASE} c ON c.id = e.case_id
+              {_HOUSEHOLD}
+             WHERE {_IN_FORCE} AND hh.household_id IS NOT NULL
+             GROUP BY c.region_id, e.program) g
+      {_AREAS}
+     GROUP BY a.area, program
+"""  # noqa: S608
+_PAYMENTS = f"""
+    INSERT INTO {PaymentFigure._meta.db_table}
+           (month, region_code, program, status, payments, amount)
+    SELECT %(month)s, a.area, program, status, sum(payments), sum(amount)
+      FROM (SELECT c.region_id AS region_code, e.program, pay.status, count(*) AS payments,
+                   sum(pay.amount) AS amount
+              FROM {PAY} pay
+              JOIN {ENT} e ON e.id = pay.entitlement_id
+              JOIN {CASE} c ON c.id = e.case_id
+             WHERE pay.month = %(month)s
+             GROUP BY c.region_id, e.program, pay.status) g
+      {_AREAS}
+     GROUP BY a.area, program, status
+"""  # noqa: S608
+
+
+@transaction.atomic
+def do_count_month(month: dt.date) -> MonthCount:
+    """Count `month`'s figures again (any day of it names it). Idempotent; two counts of the
+    same month wait for each other (the month's MonthCount row is locked first)."""
+    month = first_of_month(month)
+    started = time.perf_counter()
+    count, _created = MonthCount.objects.select_for_update().get_or_create(
+        month=month, defaults={"counted_at": timezone.now()}
+    )
+    rows = 0
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL work_mem TO '128MB'")
+        cur.execute("SET LOCAL jit TO off")  # its compile time is more than it saves here
+        for model, insert in (
+            (BenefitFigure, _BENEFITS),
+            (HouseholdFigure, _HOUSEHOLDS),
+            (PaymentFigure, _PAYMENTS),
+        ):
+            model.objects.filter(month=month).delete()
+            cur.execute(insert, {"month": month})
+            rows += cur.rowcount
+    count.counted_at = timezone.now()
+    count.seconds = round(time.perf_counter() - started, 3)
+    count.rows = rows
+    count.save()
+    return count
+
+
+def do_count_recent(today: dt.date | None = None) -> list[MonthCount]:
+    """What beat runs: this month, and last month until it has been counted on or after the
+    8th of this one (a month's payments are still being made and returned in the first days
+    of the next); after that, last month's figures stay as they are."""
+    today = today or timezone.localdate()
+    this = first_of_month(today)
+    last = first_of_month(this - dt.timedelta(days=1))
+    done = [do_count_month(this)]
+    last_count = MonthCount.objects.filter(month=last).first()
+    settled = this + dt.timedelta(days=7)
+    if last_count is None or timezone.localtime(last_count.counted_at).date() < settled:
+        done.append(do_count_month(last))
+    return done

@@ -1,0 +1,103 @@
+"""Figures counted ahead of time, so that a dashboard reads a few hundred rows, not the
+million behind them (issue #18).
+
+Each month's figures are counted from the ledger, the person register and the case table by
+`actions.do_count_month` (beat keeps the current month fresh; a month once over is counted
+once more and then stays), at the grain a dashboard cuts by: the program and the person's
+sex, age band, disability and hukou type, per region, where a region's rows hold everything
+recorded in its subtree (a case of a village counts in the village, its township, county,
+prefecture and province). A page reads the rows of one region code.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Age on the first day of the month, in the bands the civil-affairs statistics report:
+# children, working age, and the three bands of old age (80+ is where the elder allowance
+# begins in most provinces).
+AGE_BANDS = (
+    ("0-17", _("0–17 (children)"), 0, 17),
+    ("18-59", _("18–59"), 18, 59),
+    ("60-69", _("60–69"), 60, 69),
+    ("70-79", _("70–79"), 70, 79),
+    ("80+", _("80 and over"), 80, 200),
+)
+
+
+class BenefitFigure(models.Model):
+    """People with a monthly benefit in force in a month (each entitlement's payee), and the
+    monthly amounts, per region, program and the payee's attributes."""
+
+    month = models.DateField(_("month"))  # the first of the month
+    region_code = models.CharField(_("region code"), max_length=12)
+    program = models.CharField(_("program"), max_length=40)
+    sex = models.CharField(_("sex"), max_length=1)
+    age_band = models.CharField(_("age band"), max_length=5)
+    disabled = models.BooleanField(_("with a disability"))
+    hukou_type = models.CharField(_("hukou type"), max_length=10, blank=True)
+    persons = models.PositiveIntegerField(_("people"))
+    amount = models.DecimalField(_("monthly amount (yuan)"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("benefit figure")
+        verbose_name_plural = _("benefit figures")
+        indexes = [
+            models.Index(fields=["region_code", "month"], name="insight_benefit_region_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.region_code} {self.program}"
+
+
+class HouseholdFigure(models.Model):
+    """Households with at least one member holding a benefit of the program in the month: a
+    household is counted once per program, so these are kept apart from the people's cuts."""
+
+    month = models.DateField(_("month"))
+    region_code = models.CharField(_("region code"), max_length=12)
+    program = models.CharField(_("program"), max_length=40)
+    households = models.PositiveIntegerField(_("households"))
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["region_code", "month"], name="insight_household_region_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.region_code} {self.program}"
+
+
+class PaymentFigure(models.Model):
+    """Payments for a month by region, program and status (paid, failed, returned …)."""
+
+    month = models.DateField(_("month"))
+    region_code = models.CharField(_("region code"), max_length=12)
+    program = models.CharField(_("program"), max_length=40)
+    status = models.CharField(_("status"), max_length=12)
+    payments = models.PositiveIntegerField(_("payments"))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["region_code", "month"], name="insight_payment_region_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.region_code} {self.program} {self.status}"
+
+
+class MonthCount(models.Model):
+    """When a month's figures were counted (every figure on a page says so), and how long the
+    count took (the benchmark's aggregate refresh)."""
+
+    month = models.DateField(_("month"), unique=True)
+    counted_at = models.DateTimeField(_("counted at"))
+    seconds = models.FloatField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("count of a month")
+        verbose_name_plural = _("counts of months")
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"

@@ -1,0 +1,208 @@
+"""What a staff member may see of the figures, and the figures of a region subtree.
+
+The dashboards follow the jurisdiction every staff page follows (accounts.access): a user
+sees the regions under their grants' prefixes and nothing else; a region outside them is a
+404, as a record outside them is. Each breakdown is one `GROUP BY` over the figure tables
+(the few hundred rows of one region code), never over the cases or the register.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.http import Http404
+
+from civilaffairs.accounts.access import region_prefixes
+from civilaffairs.accounts.models import CASEWORK_ROLES
+from civilaffairs.people.models import Region
+
+from .models import BenefitFigure, HouseholdFigure, MonthCount, PaymentFigure
+
+# Who reads the benefit figures: the staff who work the cases (caseworker to supervisor), of
+# their own area. A marriage registrar or a child-welfare worker reads their own domain's.
+FIGURE_ROLES = tuple(CASEWORK_ROLES)
+
+
+def may_see_figures(user) -> bool:
+    prefixes = region_prefixes(user, FIGURE_ROLES)
+    return prefixes is None or bool(prefixes)
+
+
+def top_regions(user) -> list[Region]:
+    """Where a user's dashboard starts: the region of each of their jurisdictions (the
+    provinces for the administrator), highest first."""
+    prefixes = region_prefixes(user, FIGURE_ROLES)
+    regions = Region.objects.current().order_by("level", "code")
+    if prefixes is None:
+        return list(regions.filter(level=Region.Level.PROVINCE))
+    # A prefix is a code without its trailing zero groups: 64 → 640000, 640104001 as it is.
+    codes = [p.ljust(6, "0") for p in prefixes]
+    return [r for r in regions.filter(code__in=codes) if r.prefix in prefixes]
+
+
+def region_for(user, code: str) -> Region:
+    """The region `code` if it lies in the user's jurisdiction, else 404."""
+    prefixes = region_prefixes(user, FIGURE_ROLES)
+    region = Region.objects.current().filter(code=code).first()
+    if region is None or not (
+        prefixes is None or any(region.prefix.startswith(p) for p in prefixes)
+    ):
+        raise Http404
+    return region
+
+
+def counted_months() -> list[dt.date]:
+    return list(MonthCount.objects.order_by("-month").values_list("month", flat=True))
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    persons: int = 0
+    amount: Decimal = Decimal(0)
+    households: int | None = None
+    link: str | None = None  # a region's rows lead one level down
+
+
+class Figures:
+    """The figures of one region subtree for one month, of one program or of all."""
+
+    def __init__(self, region: Region, month: dt.date, program: str = ""):
+        self.region, self.month, self.program = region, month, program
+        self.count = MonthCount.objects.filter(month=month).first()
+        self._totals = None
+
+    def _where(self, model, region_code=None, **more):
+        """The rows of the region (or of `region_code`; a list: of those regions)."""
+        if isinstance(region_code, list):
+            rows = model.objects.filter(region_code__in=region_code, **more)
+        else:
+            rows = model.objects.filter(region_code=region_code or self.region.code, **more)
+        return rows.filter(program=self.program) if self.program else rows
+
+    def _benefits(self):
+        return self._where(BenefitFigure, month=self.month)
+
+    def totals(self) -> Row:
+        if self._totals is None:
+            self._totals = self._count_totals()
+        return self._totals
+
+    def _count_totals(self) -> Row:
+        got = self._benefits().aggregate(persons=Sum("persons"), amount=Sum("amount"))
+        households = self._where(HouseholdFigure, month=self.month).aggregate(n=Sum("households"))[
+            "n"
+        ]
+        return Row(
+            "total",
+            "",
+            got["persons"] or 0,
+            got["amount"] or Decimal(0),
+            households or 0,
+        )
+
+    def by(self, column: str, labels: dict) -> list[Row]:
+        """People and amounts by one attribute of the payee, in `labels`' order."""
+        got = {
+            r[column]: r
+            for r in self._benefits()
+            .values(column)
+            .annotate(persons=Sum("persons"), amount=Sum("amount"))
+        }
+        rows = []
+        for key, label in labels.items():
+            r = got.pop(key, None)
+            if r is not None:
+                rows.append(Row(str(key), str(label), r["persons"], r["amount"]))
+        for key, r in sorted(got.items(), key=lambda kv: str(kv[0])):  # not in `labels`
+            rows.append(Row(str(key), str(key) or "—", r["persons"], r["amount"]))
+        return rows
+
+    def by_program(self, labels: dict) -> list[Row]:
+        rows = self.by("program", labels)
+        households = dict(
+            self._where(HouseholdFigure, month=self.month)
+            .values_list("program")
+            .annotate(n=Sum("households"))
+        )
+        for row in rows:
+            row.households = households.get(row.key, 0)
+        return rows
+
+    def by_region(self) -> list[Row]:
+        """One row per region one level down, with its households, and one for what is
+        recorded at this region itself (cases of the township office, say), where any is."""
+        if self.region.level >= Region.Level.VILLAGE:
+            return []
+        children = list(Region.objects.current().filter(parent=self.region).order_by("code"))
+        codes = [c.code for c in children]
+        people = {
+            r["region_code"]: r
+            for r in self._where(BenefitFigure, codes, month=self.month)
+            .values("region_code")
+            .annotate(persons=Sum("persons"), amount=Sum("amount"))
+        }
+        houses = dict(
+            self._where(HouseholdFigure, codes, month=self.month)
+            .values_list("region_code")
+            .annotate(n=Sum("households"))
+        )
+        rows = [
+            Row(
+                c.code,
+                c.name,
+                people.get(c.code, {}).get("persons", 0),
+                people.get(c.code, {}).get("amount", Decimal(0)),
+                houses.get(c.code, 0),
+                link=c.code,
+            )
+            for c in children
+        ]
+        whole = self.totals()
+        itself = Row(
+            self.region.code,
+            "",
+            whole.persons - sum(r.persons for r in rows),
+            whole.amount - sum((r.amount for r in rows), Decimal(0)),
+            whole.households - sum(r.households for r in rows),
+        )
+        if itself.persons or itself.households:
+            rows.append(itself)
+        return rows
+
+    def trend(self, months: int = 12) -> list[Row]:
+        """People and amounts month by month, up to this month, for the months counted."""
+        first = (self.month.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+        rows = self._where(BenefitFigure, month__gte=first, month__lte=self.month)
+        got = {
+            r["month"]: r
+            for r in rows.values("month").annotate(persons=Sum("persons"), amount=Sum("amount"))
+        }
+        counted = MonthCount.objects.filter(month__gte=first, month__lte=self.month).order_by(
+            "month"
+        )
+        return [
+            Row(
+                f"{c.month:%Y-%m}",
+                f"{c.month:%Y-%m}",
+                got.get(c.month, {}).get("persons", 0),
+                got.get(c.month, {}).get("amount", Decimal(0)),
+            )
+            for c in counted
+        ]
+
+    def payments(self, labels: dict) -> list[Row]:
+        """This month's payments by status: how many (in `persons`) and how much."""
+        got = {
+            r["status"]: r
+            for r in self._where(PaymentFigure, month=self.month)
+            .values("status")
+            .annotate(n=Sum("payments"), amount=Sum("amount"))
+        }
+        return [
+            Row(key, str(label), got[key]["n"], got[key]["amount"])
+            for key, label in labels.items()
+            if key in got
+        ]
