@@ -364,13 +364,13 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # per committed chunk (a crash loses at most one chunk's work, done again on resume), the score
 # from which a similar record is a possible duplicate (imports/matching.py), and how long a
 # batch may go without progress before beat hands it to another worker.
-# How often the dashboards' figures of the current month are counted again (seconds).
-FIGURES_EVERY_SECONDS = env.int("FIGURES_EVERY_SECONDS", default=600)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=300 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2_000_000)
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=5000)
 IMPORT_CANDIDATE_SCORE = env.int("IMPORT_CANDIDATE_SCORE", default=80)
 IMPORT_STALL_SECONDS = env.int("IMPORT_STALL_SECONDS", default=600)
+# How often the dashboards' figures of the current month are counted again (seconds).
+FIGURES_EVERY_SECONDS = env.int("FIGURES_EVERY_SECONDS", default=600)
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-submitted-cases": {

@@ -24,13 +24,6 @@ ENT, PAY, CASE = Entitlement._meta.db_table, Payment._meta.db_table, Case._meta.
 PERSON, MEMBER = Person._meta.db_table, Membership._meta.db_table
 HOUSE = Household._meta.db_table
 
-# Entitlements paying for %(month)s: benefits.EntitlementQuerySet.covering(), and not yet
-# stopped at the month's start (a benefit stopped in March covered February).
-_IN_FORCE = """
-    e.kind = 'monthly' AND e.monthly_amount > 0 AND e.suspended_on IS NULL
-    AND e.start_month <= %(month)s AND (e.end_month IS NULL OR e.end_month >= %(month)s)
-    AND (e.stopped_on IS NULL OR e.stopped_on >= %(month)s)
-"""
 # The person's household now (one open membership; the latest if a record has two).
 _HOUSEHOLD = f"""
     LEFT JOIN LATERAL (
@@ -65,78 +58,99 @@ _AREAS = """
                            ELSE 6 END) a
 """
 
-# Table names come from _meta and the bands from AGE_BANDS (constants of the code); every
-# value is a parameter.
+# Table names come from _meta, the bands from AGE_BANDS and the entitlements in force from
+# the ledger's own rule (Entitlement.objects.covering, as the monthly run pays them), all
+# constants of the code; every value is a parameter. Each statement's parameters, in order:
+# the month as many times as it says %s, then the covering rule's own.
+#
+# A person is counted once per program, and once more under program '' (all programs: the
+# second grouping set), so that "all programs" counts someone on two programs once. Each row
+# keeps its cases' confidentiality level: a viewer sums only the levels they may see.
 _BENEFITS = f"""
-    INSERT INTO {BenefitFigure._meta.db_table}
-           (month, region_code, program, sex, age_band, disabled, hukou_type, persons, amount)
-    SELECT %(month)s, a.area, program, sex, age_band, disabled, hukou_type, sum(persons),
+    INSERT INTO {BenefitFigure._meta.db_table} (month, region_code, level, program, sex,
+           age_band, disabled, hukou_type, persons, amount)
+    SELECT %s, a.area, level, program, sex, age_band, disabled, hukou_type, sum(persons),
            sum(amount)
-      FROM (SELECT region_code, program, sex, {_BAND} AS age_band, disabled, hukou_type,
-                   count(DISTINCT person_id) AS persons, sum(monthly_amount) AS amount
-              FROM (SELECT c.region_id AS region_code, e.program, p.sex, e.person_id,
-                           e.monthly_amount,
-                           date_part('year', age(%(month)s::date, p.birth_date)) AS age,
-                           coalesce(p.disability_grade, 0) > 0 AS disabled,
-                           coalesce(hh.hukou_type, '') AS hukou_type
-                      FROM {ENT} e
-                      JOIN {CASE} c ON c.id = e.case_id
-                      JOIN {PERSON} p ON p.id = e.person_id
-                      {_HOUSEHOLD}
-                     WHERE {_IN_FORCE}) x
-             GROUP BY region_code, program, sex, 4, disabled, hukou_type) g
+      FROM (SELECT region_code, level, coalesce(program, '') AS program, sex, age_band,
+                   disabled, hukou_type, count(DISTINCT person_id) AS persons,
+                   sum(amount) AS amount
+              FROM (SELECT *, {_BAND} AS age_band
+                      FROM (SELECT c.region_id AS region_code, c.confidentiality AS level,
+                                   e.program, p.sex, e.person_id,
+                                   coalesce(pay.amount, e.monthly_amount) AS amount,
+                                   date_part('year', age(%s::date, p.birth_date)) AS age,
+                                   coalesce(p.disability_grade, 0) > 0 AS disabled,
+                                   coalesce(hh.hukou_type, '') AS hukou_type
+                              FROM {ENT} e
+                              JOIN {CASE} c ON c.id = e.case_id
+                              JOIN {PERSON} p ON p.id = e.person_id
+                              {_HOUSEHOLD}
+                              LEFT JOIN {PAY} pay ON pay.entitlement_id = e.id
+                                   AND pay.month = %s AND pay.status <> 'stopped'
+                             WHERE e.id IN ({{covering}})) x) y
+             GROUP BY GROUPING SETS (
+                 (region_code, level, program, sex, age_band, disabled, hukou_type),
+                 (region_code, level, sex, age_band, disabled, hukou_type))) g
       {_AREAS}
-     GROUP BY a.area, program, sex, age_band, disabled, hukou_type
+     GROUP BY a.area, level, program, sex, age_band, disabled, hukou_type
 """  # noqa: S608
+_BENEFITS_MONTHS = 3
 _HOUSEHOLDS = f"""
-    INSERT INTO {HouseholdFigure._meta.db_table} (month, region_code, program, households)
-    SELECT %(month)s, a.area, program, sum(households)
-      FROM (SELECT c.region_id AS region_code, e.program,
+    INSERT INTO {HouseholdFigure._meta.db_table} (month, region_code, level, program, households)
+    SELECT %s, a.area, level, program, sum(households)
+      FROM (SELECT c.region_id AS region_code, c.confidentiality AS level,
+                   coalesce(e.program, '') AS program,
                    count(DISTINCT hh.household_id) AS households
               FROM {ENT} e
               JOIN {CASE} c ON c.id = e.case_id
               {_HOUSEHOLD}
-             WHERE {_IN_FORCE} AND hh.household_id IS NOT NULL
-             GROUP BY c.region_id, e.program) g
+             WHERE e.id IN ({{covering}}) AND hh.household_id IS NOT NULL
+             GROUP BY GROUPING SETS ((c.region_id, c.confidentiality, e.program),
+                                     (c.region_id, c.confidentiality))) g
       {_AREAS}
-     GROUP BY a.area, program
+     GROUP BY a.area, level, program
 """  # noqa: S608
+_HOUSEHOLDS_MONTHS = 1
 _PAYMENTS = f"""
     INSERT INTO {PaymentFigure._meta.db_table}
-           (month, region_code, program, status, payments, amount)
-    SELECT %(month)s, a.area, program, status, sum(payments), sum(amount)
-      FROM (SELECT c.region_id AS region_code, e.program, pay.status, count(*) AS payments,
-                   sum(pay.amount) AS amount
+           (month, region_code, level, program, status, payments, amount)
+    SELECT %s, a.area, level, program, status, sum(payments), sum(amount)
+      FROM (SELECT c.region_id AS region_code, c.confidentiality AS level, e.program,
+                   pay.status, count(*) AS payments, sum(pay.amount) AS amount
               FROM {PAY} pay
               JOIN {ENT} e ON e.id = pay.entitlement_id
               JOIN {CASE} c ON c.id = e.case_id
-             WHERE pay.month = %(month)s
-             GROUP BY c.region_id, e.program, pay.status) g
+             WHERE pay.month = %s
+             GROUP BY c.region_id, c.confidentiality, e.program, pay.status) g
       {_AREAS}
-     GROUP BY a.area, program, status
+     GROUP BY a.area, level, program, status
 """  # noqa: S608
 
 
 @transaction.atomic
-def do_count_month(month: dt.date) -> MonthCount:
+def do_count_month(month: dt.date, *, acting_user=None) -> MonthCount:
     """Count `month`'s figures again (any day of it names it). Idempotent; two counts of the
-    same month wait for each other (the month's MonthCount row is locked first)."""
+    same month wait for each other (the month's MonthCount row is locked first). Counting is
+    the system's (beat's); `acting_user` is taken as every action takes it, and not stored."""
     month = first_of_month(month)
     started = time.perf_counter()
     count, _created = MonthCount.objects.select_for_update().get_or_create(
         month=month, defaults={"counted_at": timezone.now()}
     )
+    covering, covering_params = (
+        Entitlement.objects.covering(month).values("id").query.sql_with_params()
+    )
     rows = 0
     with connection.cursor() as cur:
         cur.execute("SET LOCAL work_mem TO '128MB'")
         cur.execute("SET LOCAL jit TO off")  # its compile time is more than it saves here
-        for model, insert in (
-            (BenefitFigure, _BENEFITS),
-            (HouseholdFigure, _HOUSEHOLDS),
-            (PaymentFigure, _PAYMENTS),
+        for model, insert, months, rule in (
+            (BenefitFigure, _BENEFITS, _BENEFITS_MONTHS, covering_params),
+            (HouseholdFigure, _HOUSEHOLDS, _HOUSEHOLDS_MONTHS, covering_params),
+            (PaymentFigure, _PAYMENTS, 2, ()),
         ):
             model.objects.filter(month=month).delete()
-            cur.execute(insert, {"month": month})
+            cur.execute(insert.format(covering=covering), [month] * months + list(rule))
             rows += cur.rowcount
     count.counted_at = timezone.now()
     count.seconds = round(time.perf_counter() - started, 3)
@@ -152,9 +166,9 @@ def do_count_recent(today: dt.date | None = None) -> list[MonthCount]:
     today = today or timezone.localdate()
     this = first_of_month(today)
     last = first_of_month(this - dt.timedelta(days=1))
-    done = [do_count_month(this)]
+    done = [do_count_month(this, acting_user=None)]
     last_count = MonthCount.objects.filter(month=last).first()
     settled = this + dt.timedelta(days=7)
     if last_count is None or timezone.localtime(last_count.counted_at).date() < settled:
-        done.append(do_count_month(last))
+        done.append(do_count_month(last, acting_user=None))
     return done

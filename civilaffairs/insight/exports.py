@@ -2,8 +2,11 @@
 
 A file leaves the staff workspace (it is mailed, printed, put in a report), so a cell of one
 to four people is written "<5" and its amount left out: with a village, a sex and an age band
-a cell of one is a person. Zero stays zero (it singles out no one). Row labels and headers
-are in the reader's language."""
+a cell of one is a person. A second cell hidden with it ("×") keeps the first from being
+worked out from the rest of the table. Zero stays zero (it singles out no one). Row labels
+and headers are in the reader's language. What suppression within one table cannot stop
+(the same region's total from another table or file) is why the small cells of the files
+are hidden and not rounded: a reader learns only that a cell was under five."""
 
 import csv
 import io
@@ -15,22 +18,34 @@ SUPPRESS_BELOW = 5
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _shown(n):
-    return "<5" if n is not None and 0 < n < SUPPRESS_BELOW else n
+def _small(n) -> bool:
+    return n is not None and 0 < n < SUPPRESS_BELOW
 
 
-def table_rows(rows, *, with_households: bool, first: str) -> list[list]:
-    header = [first, _("People")]
-    if with_households:
+def table_rows(rows, *, first: str, households: bool = False, money: bool = False) -> list[list]:
+    """The table's lines, header first. A cell of one to four is written "<5" and its row's
+    amount left out; and where a table has exactly one such row, the next smallest is hidden
+    with it, so that it cannot be rebuilt as the total less the others. (The page's own
+    tables, read only in the staff workspace, show every figure.)"""
+    header = [first, _("Payments") if money else _("People")]
+    if households:
         header.append(_("Households"))
-    header.append(_("Monthly amount (yuan)"))
+    header.append(_("Amount (yuan)") if money else _("Monthly amount (yuan)"))
+    hidden = {i for i, row in enumerate(rows) if _small(row.persons)}
+    if len(hidden) == 1:
+        others = [(row.persons, i) for i, row in enumerate(rows) if row.persons and i not in hidden]
+        if others:
+            hidden.add(min(others)[1])
     out = [header]
-    for row in rows:
-        small = 0 < row.persons < SUPPRESS_BELOW
-        line = [row.label or _("Recorded at this region itself"), _shown(row.persons)]
-        if with_households:
-            line.append(_shown(row.households))
-        line.append("" if small else f"{row.amount:.2f}")
+    for i, row in enumerate(rows):
+        secret = i in hidden
+        line = [
+            row.label or _("Recorded at this region itself"),
+            ("<5" if _small(row.persons) else "×") if secret else row.persons,
+        ]
+        if households:
+            line.append("×" if secret or _small(row.households) else row.households)
+        line.append("" if secret else f"{row.amount:.2f}")
         out.append(line)
     return out
 

@@ -30,6 +30,10 @@ class BenefitFigure(models.Model):
 
     month = models.DateField(_("month"))  # the first of the month
     region_code = models.CharField(_("region code"), max_length=12)
+    # The confidentiality level of the cases counted (lib.confidentiality): a viewer sums
+    # the levels their grant allows, as every staff list filters by it.
+    level = models.PositiveSmallIntegerField(_("confidentiality"), default=0)
+    # '' holds every program, each person counted once (a person on two programs is one).
     program = models.CharField(_("program"), max_length=40)
     sex = models.CharField(_("sex"), max_length=1)
     age_band = models.CharField(_("age band"), max_length=5)
@@ -55,6 +59,9 @@ class HouseholdFigure(models.Model):
 
     month = models.DateField(_("month"))
     region_code = models.CharField(_("region code"), max_length=12)
+    # The confidentiality level of the cases counted (lib.confidentiality): a viewer sums
+    # the levels their grant allows, as every staff list filters by it.
+    level = models.PositiveSmallIntegerField(_("confidentiality"), default=0)
     program = models.CharField(_("program"), max_length=40)
     households = models.PositiveIntegerField(_("households"))
 
@@ -72,6 +79,9 @@ class PaymentFigure(models.Model):
 
     month = models.DateField(_("month"))
     region_code = models.CharField(_("region code"), max_length=12)
+    # The confidentiality level of the cases counted (lib.confidentiality): a viewer sums
+    # the levels their grant allows, as every staff list filters by it.
+    level = models.PositiveSmallIntegerField(_("confidentiality"), default=0)
     program = models.CharField(_("program"), max_length=40)
     status = models.CharField(_("status"), max_length=12)
     payments = models.PositiveIntegerField(_("payments"))

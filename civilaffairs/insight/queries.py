@@ -15,6 +15,7 @@ from django.http import Http404
 
 from civilaffairs.accounts.access import region_prefixes
 from civilaffairs.accounts.models import CASEWORK_ROLES
+from civilaffairs.lib.months import add_months
 from civilaffairs.people.models import Region
 
 from .models import BenefitFigure, HouseholdFigure, MonthCount, PaymentFigure
@@ -67,20 +68,28 @@ class Row:
 
 
 class Figures:
-    """The figures of one region subtree for one month, of one program or of all."""
+    """The figures of one region subtree for one month, of one program or of all ('': each
+    person once), summed over the confidentiality levels up to `max_level` (the viewer's, as
+    accounts.access.max_level_for gives it for the region)."""
 
-    def __init__(self, region: Region, month: dt.date, program: str = ""):
+    def __init__(self, region: Region, month: dt.date, program: str = "", max_level: int = 0):
         self.region, self.month, self.program = region, month, program
+        self.max_level = max_level
         self.count = MonthCount.objects.filter(month=month).first()
         self._totals = None
 
-    def _where(self, model, region_code=None, **more):
-        """The rows of the region (or of `region_code`; a list: of those regions)."""
+    def _where(self, model, region_code=None, *, program=None, **more):
+        """The rows of the region (or of `region_code`; a list: of those regions) at the
+        levels the viewer may see, of the chosen program (or `program`)."""
+        rows = model.objects.filter(level__lte=self.max_level, **more)
         if isinstance(region_code, list):
-            rows = model.objects.filter(region_code__in=region_code, **more)
+            rows = rows.filter(region_code__in=region_code)
         else:
-            rows = model.objects.filter(region_code=region_code or self.region.code, **more)
-        return rows.filter(program=self.program) if self.program else rows
+            rows = rows.filter(region_code=region_code or self.region.code)
+        program = self.program if program is None else program
+        if model is PaymentFigure:  # payments add up across programs: no '' rows
+            return rows.filter(program=program) if program else rows
+        return rows.filter(program=program)
 
     def _benefits(self):
         return self._where(BenefitFigure, month=self.month)
@@ -121,15 +130,36 @@ class Figures:
         return rows
 
     def by_program(self, labels: dict) -> list[Row]:
-        rows = self.by("program", labels)
+        """Each program's people, households and amounts (a person on two is in both)."""
+        people = {
+            r["program"]: r
+            for r in BenefitFigure.objects.filter(
+                level__lte=self.max_level, region_code=self.region.code, month=self.month
+            )
+            .exclude(program="")
+            .values("program")
+            .annotate(persons=Sum("persons"), amount=Sum("amount"))
+        }
         households = dict(
-            self._where(HouseholdFigure, month=self.month)
+            HouseholdFigure.objects.filter(
+                level__lte=self.max_level, region_code=self.region.code, month=self.month
+            )
+            .exclude(program="")
             .values_list("program")
             .annotate(n=Sum("households"))
         )
-        for row in rows:
-            row.households = households.get(row.key, 0)
-        return rows
+        order = list(labels) + sorted(set(people) - set(labels))
+        return [
+            Row(
+                code,
+                str(labels.get(code, code)),
+                people[code]["persons"],
+                people[code]["amount"],
+                households.get(code, 0),
+            )
+            for code in order
+            if code in people and (not self.program or code == self.program)
+        ]
 
     def by_region(self) -> list[Row]:
         """One row per region one level down, with its households, and one for what is
@@ -174,7 +204,7 @@ class Figures:
 
     def trend(self, months: int = 12) -> list[Row]:
         """People and amounts month by month, up to this month, for the months counted."""
-        first = (self.month.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+        first = add_months(self.month, 1 - months)
         rows = self._where(BenefitFigure, month__gte=first, month__lte=self.month)
         got = {
             r["month"]: r

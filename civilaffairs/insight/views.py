@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from civilaffairs.accounts.access import require_role
+from civilaffairs.accounts.access import max_level_for, require_role
 from civilaffairs.benefits.models import Payment
 from civilaffairs.benefits.registry import all_programs
-from civilaffairs.lib.params import get_choice, get_month, ignored
+from civilaffairs.lib.params import get_choice, get_month, get_text, ignored
 from civilaffairs.people.models import Household, Person
 
 from . import exports, queries
@@ -51,7 +51,7 @@ def _titles():
 def benefits(request):
     require_role(request.user, queries.FIGURE_ROLES)
     tops = queries.top_regions(request.user)
-    code = request.GET.get("region", "").strip()
+    code = get_text(request, "region", max_length=12)
     region = queries.region_for(request.user, code) if code else (tops[0] if tops else None)
     programs = _labels()["program"]
     program = get_choice(request, "program", list(programs), default="")
@@ -71,7 +71,7 @@ def benefits(request):
     }
     if region is None:
         return render(request, "insight/benefits.html", context)
-    figures = queries.Figures(region, month, program)
+    figures = queries.Figures(region, month, program, max_level_for(request.user, region.code))
     labels = _labels()
     tables = {
         "region": figures.by_region(),
@@ -91,9 +91,11 @@ def benefits(request):
             request, "format", ["csv", "xlsx"], default="" if "format" in request.GET else "csv"
         )
         if fmt and download in tables and figures.count is not None:
-            first = _titles()[download][1]
             lines = exports.table_rows(
-                tables[download], with_households=download in ("region", "program"), first=first
+                tables[download],
+                first=_titles()[download][1],
+                households=download in ("region", "program"),
+                money=download == "payments",
             )
             name = f"benefits-{region.code}-{month:%Y-%m}-{download}"
             return exports.response(lines, name, fmt)
