@@ -77,6 +77,7 @@ class Figures:
         self.max_level = max_level
         self.count = MonthCount.objects.filter(month=month).first()
         self._totals = None
+        self._months: dict = {}
 
     def _where(self, model, region_code=None, *, program=None, **more):
         """The rows of the region (or of `region_code`; a list: of those regions) at the
@@ -90,6 +91,15 @@ class Figures:
         if model is PaymentFigure:  # payments add up across programs: no '' rows
             return rows.filter(program=program) if program else rows
         return rows.filter(program=program)
+
+    def _counted(self, first: dt.date) -> list[MonthCount]:
+        """The months counted from `first` to this one (one statement for every table that
+        runs month by month)."""
+        if first not in self._months:
+            self._months[first] = list(
+                MonthCount.objects.filter(month__gte=first, month__lte=self.month).order_by("month")
+            )
+        return self._months[first]
 
     def _benefits(self):
         return self._where(BenefitFigure, month=self.month)
@@ -210,9 +220,7 @@ class Figures:
             r["month"]: r
             for r in rows.values("month").annotate(persons=Sum("persons"), amount=Sum("amount"))
         }
-        counted = MonthCount.objects.filter(month__gte=first, month__lte=self.month).order_by(
-            "month"
-        )
+        counted = self._counted(first)
         return [
             Row(
                 f"{c.month:%Y-%m}",
@@ -235,4 +243,27 @@ class Figures:
             Row(key, str(label), got[key]["n"], got[key]["amount"])
             for key, label in labels.items()
             if key in got
+        ]
+
+    def payments_by_month(self, statuses: tuple[str, ...], months: int = 12) -> list[Row]:
+        """Payments of these statuses month by month (how many, in `persons`, and how much),
+        for the months counted up to this one: what was paid, what failed or came back."""
+        first = add_months(self.month, 1 - months)
+        got = {
+            r["month"]: r
+            for r in self._where(
+                PaymentFigure, month__gte=first, month__lte=self.month, status__in=statuses
+            )
+            .values("month")
+            .annotate(n=Sum("payments"), amount=Sum("amount"))
+        }
+        counted = self._counted(first)
+        return [
+            Row(
+                f"{c.month:%Y-%m}",
+                f"{c.month:%Y-%m}",
+                got.get(c.month, {}).get("n", 0),
+                got.get(c.month, {}).get("amount", Decimal(0)),
+            )
+            for c in counted
         ]

@@ -32,6 +32,10 @@ def _labels():
     }
 
 
+# The tables that count payments (how many, how much), not people.
+MONEY = ("payments", "paid", "failed")
+
+
 def _titles():
     """The page's tables, in order: (title, what the first column holds)."""
     return {
@@ -43,6 +47,8 @@ def _titles():
         "hukou_type": (_("By hukou type"), _("Hukou type")),
         "trend": (_("Month by month"), _("Month")),
         "payments": (_("Payments of the month by status"), _("Status")),
+        "paid": (_("Paid, month by month"), _("Month")),
+        "failed": (_("Failed or returned by the bank, month by month"), _("Month")),
     }
 
 
@@ -82,6 +88,8 @@ def benefits(request):
         "hukou_type": figures.by("hukou_type", labels["hukou_type"]),
         "trend": figures.trend(),
         "payments": figures.payments(labels["status"]),
+        "paid": figures.payments_by_month((Payment.Status.PAID,)),
+        "failed": figures.payments_by_month((Payment.Status.FAILED, Payment.Status.RETURNED)),
     }
     download = request.GET.get("download", "")
     if download:
@@ -95,7 +103,7 @@ def benefits(request):
                 tables[download],
                 first=_titles()[download][1],
                 households=download in ("region", "program"),
-                money=download == "payments",
+                money=download in MONEY,
             )
             name = f"benefits-{region.code}-{month:%Y-%m}-{download}"
             return exports.response(lines, name, fmt)
@@ -116,12 +124,12 @@ def benefits(request):
                 "first": titles[key][1],
                 "rows": tables[key],
                 "households": key in ("region", "program"),
-                "money": key == "payments",
+                "money": key in MONEY,
                 "chart": {
-                    "kind": "line" if key == "trend" else "bar",
+                    "kind": "line" if key in ("trend", "paid", "failed") else "bar",
                     "labels": [r.label or _("Recorded at this region itself") for r in tables[key]],
                     "values": [r.persons for r in tables[key]],
-                    "name": _("Payments") if key == "payments" else _("People"),
+                    "name": _("Payments") if key in MONEY else _("People"),
                 },
             }
             for key in titles

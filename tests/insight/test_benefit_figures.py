@@ -155,6 +155,26 @@ def test_a_viewer_sums_only_the_levels_their_grant_allows(client, known):
     assert page(client, known.admin, region="640104001").context["totals"].persons == 12
 
 
+def test_money_month_by_month_is_what_was_paid_and_what_failed(client, known):
+    ours = Payment.objects.filter(month=THIS_MONTH, entitlement__case__region_id__startswith="6401")
+    ids = list(ours.order_by("pk").values_list("pk", flat=True))
+    Payment.objects.filter(pk__in=ids[:5]).update(status="paid")
+    Payment.objects.filter(pk__in=ids[5:6]).update(status="failed")
+    Payment.objects.filter(pk__in=ids[6:7]).update(status="returned")
+    do_count_month(THIS_MONTH)
+    response = page(client, known.supervisor)
+    tables = {t["key"]: t["rows"] for t in response.context["tables"]}
+    month = f"{THIS_MONTH:%Y-%m}"
+    for key, statuses in (("paid", ["paid"]), ("failed", ["failed", "returned"])):
+        direct_rows = ours.filter(status__in=statuses)
+        row = next(r for r in tables[key] if r.key == month)
+        assert (row.persons, row.amount) == (
+            direct_rows.count(),
+            direct_rows.aggregate(s=Sum("amount"))["s"],
+        )
+    assert [r.persons for r in tables["paid"] if r.key == month] == [5]
+
+
 def test_counting_again_replaces_the_months_figures(known):
     on_benefit(VILLAGE, age=20)
     county = Region.objects.get(code="640104")
@@ -300,4 +320,4 @@ def test_the_page_reads_a_fixed_number_of_statements(client, known):
     assert len(more) == len(few)
     # The session and the user with grants, the region and its ancestors, the months counted,
     # and one GROUP BY per table and total.
-    assert len(few) <= 22
+    assert len(few) <= 24
