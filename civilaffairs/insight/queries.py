@@ -212,24 +212,29 @@ class Figures:
             rows.append(itself)
         return rows
 
-    def trend(self, months: int = 12) -> list[Row]:
-        """People and amounts month by month, up to this month, for the months counted."""
+    def _month_by_month(self, model, count: str, months: int, **more) -> list[Row]:
+        """`count` and the amounts summed per month, for each month counted in the `months`
+        up to this one (a month counted with nothing in it is a zero, not a gap)."""
         first = add_months(self.month, 1 - months)
-        rows = self._where(BenefitFigure, month__gte=first, month__lte=self.month)
         got = {
             r["month"]: r
-            for r in rows.values("month").annotate(persons=Sum("persons"), amount=Sum("amount"))
+            for r in self._where(model, month__gte=first, month__lte=self.month, **more)
+            .values("month")
+            .annotate(n=Sum(count), amount=Sum("amount"))
         }
-        counted = self._counted(first)
         return [
             Row(
                 f"{c.month:%Y-%m}",
                 f"{c.month:%Y-%m}",
-                got.get(c.month, {}).get("persons", 0),
+                got.get(c.month, {}).get("n", 0),
                 got.get(c.month, {}).get("amount", Decimal(0)),
             )
-            for c in counted
+            for c in self._counted(first)
         ]
+
+    def trend(self, months: int = 12) -> list[Row]:
+        """People and amounts month by month, up to this month, for the months counted."""
+        return self._month_by_month(BenefitFigure, "persons", months)
 
     def payments(self, labels: dict) -> list[Row]:
         """This month's payments by status: how many (in `persons`) and how much."""
@@ -246,24 +251,6 @@ class Figures:
         ]
 
     def payments_by_month(self, statuses: tuple[str, ...], months: int = 12) -> list[Row]:
-        """Payments of these statuses month by month (how many, in `persons`, and how much),
-        for the months counted up to this one: what was paid, what failed or came back."""
-        first = add_months(self.month, 1 - months)
-        got = {
-            r["month"]: r
-            for r in self._where(
-                PaymentFigure, month__gte=first, month__lte=self.month, status__in=statuses
-            )
-            .values("month")
-            .annotate(n=Sum("payments"), amount=Sum("amount"))
-        }
-        counted = self._counted(first)
-        return [
-            Row(
-                f"{c.month:%Y-%m}",
-                f"{c.month:%Y-%m}",
-                got.get(c.month, {}).get("n", 0),
-                got.get(c.month, {}).get("amount", Decimal(0)),
-            )
-            for c in counted
-        ]
+        """Payments of these statuses month by month (how many, in `persons`, and how much):
+        what was paid, what failed or came back."""
+        return self._month_by_month(PaymentFigure, "payments", months, status__in=statuses)
