@@ -315,6 +315,9 @@ def do_transition(
     )
     if owner:
         case.assignee = acting_user
+    if (target.terminal or target.decided) and target.outcome and case.decided_at is None:
+        now = timezone.now()
+        case.decided_at, case.decided_due_at = now, case.due_at
     if target.terminal:
         _close(case, target.outcome, reason)
     elif target.decided:

@@ -221,6 +221,11 @@ class Case(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # When the case was first decided (its outcome set), and the promised date it was decided
+    # against: due_at is cleared on decision (a decided case is in no one's queue), so the
+    # dashboards' processing time and lateness are read from these (insight.CaseFigure).
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_due_at = models.DateTimeField(_("due when decided"), null=True, blank=True)
     outcome = models.CharField(
         _("outcome"), max_length=12, choices=Outcome.choices, default="", blank=True
     )

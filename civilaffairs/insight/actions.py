@@ -13,16 +13,25 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
+from civilaffairs.accounts.models import Office
 from civilaffairs.benefits.models import Entitlement, Payment
 from civilaffairs.casework.models import Case
-from civilaffairs.lib.months import first_of_month
+from civilaffairs.lib.months import add_months, first_of_month
 from civilaffairs.people.models import Household, Membership, Person
 
-from .models import AGE_BANDS, BenefitFigure, HouseholdFigure, MonthCount, PaymentFigure
+from .models import (
+    AGE_BANDS,
+    BenefitFigure,
+    CaseFigure,
+    HouseholdFigure,
+    MonthCount,
+    PaymentFigure,
+    WorkloadFigure,
+)
 
 ENT, PAY, CASE = Entitlement._meta.db_table, Payment._meta.db_table, Case._meta.db_table
 PERSON, MEMBER = Person._meta.db_table, Membership._meta.db_table
-HOUSE = Household._meta.db_table
+HOUSE, OFFICE = Household._meta.db_table, Office._meta.db_table
 
 # The person's household now (one open membership; the latest if a record has two).
 _HOUSEHOLD = f"""
@@ -126,6 +135,71 @@ _PAYMENTS = f"""
      GROUP BY a.area, level, program, status
 """  # noqa: S608
 
+# Applications of the month: submitted and decided in [start, end), and open and overdue at
+# `end` (the month's end, or now for the current month). Only cases that touch the month are
+# read: submitted before its end and not closed before its start. Days are calendar days in
+# the portal's time zone, from submitting to the decision.
+_CASES = f"""
+    INSERT INTO {CaseFigure._meta.db_table} (month, region_code, level, service, channel,
+           submitted, decided, approved, in_time, days, open, overdue)
+    SELECT %(month)s, a.area, level, service, channel, sum(submitted), sum(decided),
+           sum(approved), sum(in_time), sum(days), sum(open), sum(overdue)
+      FROM (SELECT c.region_id AS region_code, c.confidentiality AS level, c.service,
+                   c.channel,
+                   count(*) FILTER (WHERE c.submitted_at >= %(start)s) AS submitted,
+                   count(*) FILTER (WHERE decided) AS decided,
+                   count(*) FILTER (WHERE decided AND c.outcome = 'approved') AS approved,
+                   count(*) FILTER (WHERE decided AND (c.decided_due_at IS NULL
+                                    OR c.decided_at <= c.decided_due_at)) AS in_time,
+                   coalesce(sum((c.decided_at AT TIME ZONE %(zone)s)::date
+                                - (c.submitted_at AT TIME ZONE %(zone)s)::date)
+                            FILTER (WHERE decided), 0) AS days,
+                   count(*) FILTER (WHERE still_open) AS open,
+                   count(*) FILTER (WHERE still_open
+                                    AND coalesce(c.due_at, c.decided_due_at) < %(end)s)
+                     AS overdue
+              FROM (SELECT c.*,
+                           coalesce(c.decided_at >= %(start)s AND c.decided_at < %(end)s,
+                                    false) AS decided,
+                           (c.decided_at IS NULL OR c.decided_at >= %(end)s)
+                             AND (c.closed_at IS NULL OR c.closed_at >= %(end)s) AS still_open
+                      FROM {CASE} c
+                     WHERE c.submitted_at < %(end)s
+                       AND (c.closed_at IS NULL OR c.closed_at >= %(start)s)) c
+             GROUP BY 1, 2, 3, 4) g
+      {_AREAS}
+     GROUP BY a.area, level, service, channel
+"""  # noqa: S608
+
+# The work waiting now: open cases in a state their workflow queues (what the queues show,
+# Case.objects.queued), per office and assignee, under every region above the office's (a
+# case no office holds yet stands under its own region).
+_WORKLOAD = f"""
+    INSERT INTO {WorkloadFigure._meta.db_table} (region_code, level, office_id, assignee_id,
+           service, state, open, overdue, due_soon, counted_at)
+    SELECT a.area, level, office_id, assignee_id, service, state, sum(open), sum(overdue),
+           sum(due_soon), %s
+      FROM (SELECT coalesce(o.region_id, c.region_id) AS region_code,
+                   c.confidentiality AS level, c.office_id, c.assignee_id, c.service, c.state,
+                   count(*) AS open,
+                   count(*) FILTER (WHERE c.due_at < %s) AS overdue,
+                   count(*) FILTER (WHERE c.due_at >= %s AND c.due_at < %s) AS due_soon
+              FROM {CASE} c
+              LEFT JOIN {OFFICE} o ON o.id = c.office_id
+             WHERE c.id IN ({{queued}})
+             GROUP BY 1, 2, 3, 4, 5, 6) g
+      {_AREAS}
+     GROUP BY a.area, level, office_id, assignee_id, service, state
+"""  # noqa: S608
+
+
+def _bounds(month: dt.date, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The month as a span of time in the portal's zone; the current month ends now."""
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(month, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(add_months(month, 1), dt.time.min, tzinfo=zone)
+    return start, min(end, now)
+
 
 @transaction.atomic
 def do_count_month(month: dt.date, *, acting_user=None) -> MonthCount:
@@ -152,11 +226,30 @@ def do_count_month(month: dt.date, *, acting_user=None) -> MonthCount:
             model.objects.filter(month=month).delete()
             cur.execute(insert.format(covering=covering), [month] * months + list(rule))
             rows += cur.rowcount
+        start, end = _bounds(month, timezone.now())
+        CaseFigure.objects.filter(month=month).delete()
+        zone = str(timezone.get_current_timezone())
+        cur.execute(_CASES, {"month": month, "start": start, "end": end, "zone": zone})
+        rows += cur.rowcount
+        if month == first_of_month(timezone.localdate()):
+            rows += _count_workload(cur)
     count.counted_at = timezone.now()
     count.seconds = round(time.perf_counter() - started, 3)
     count.rows = rows
     count.save()
     return count
+
+
+def _count_workload(cur) -> int:
+    """The open cases as they are now (what the current month's count leaves behind)."""
+    now = timezone.now()
+    WorkloadFigure.objects.all().delete()
+    soon = now + dt.timedelta(days=Case.DUE_SOON_DAYS)
+    queued, params = (
+        Case.objects.open().queued().filter(submitted_at__isnull=False).values("id")
+    ).query.sql_with_params()
+    cur.execute(_WORKLOAD.format(queued=queued), [now, now, now, soon, *params])
+    return cur.rowcount
 
 
 def do_count_recent(today: dt.date | None = None) -> list[MonthCount]:

@@ -11,6 +11,12 @@ class InsightConfig(AppConfig):
     def ready(self):
         from civilaffairs.casework.registry import register_link
 
-        from .queries import may_see_figures
+        from .queries import application_roles, may_see_figures
 
         register_link("staff", _("Figures: benefits"), "insight:benefits", visible=may_see_figures)
+        register_link(
+            "staff",
+            _("Figures: applications"),
+            "insight:applications",
+            visible=lambda user: may_see_figures(user, application_roles()),
+        )

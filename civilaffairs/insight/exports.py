@@ -10,9 +10,12 @@ are hidden and not rounded: a reader learns only that a cell was under five."""
 
 import csv
 import io
+from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+
+from .tables import COUNT, Table
 
 SUPPRESS_BELOW = 5
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,6 +50,52 @@ def table_rows(rows, *, first: str, households: bool = False, money: bool = Fals
             line.append("×" if secret or _small(row.households) else row.households)
         line.append("" if secret else f"{row.amount:.2f}")
         out.append(line)
+    return out
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
+def table_lines(table: Table) -> list[list]:
+    """A dashboard table's lines, header first, suppressed as table_rows says: a line whose
+    first count is one to four is written "<5" there, its other counts "×" and the rest left
+    out; where a table has exactly one such line the next smallest goes with it; any other
+    count of one to four is written "<5" and the shares and averages of its line left out
+    (they would give it back). A table that describes no one (suppress=False) is
+    written whole."""
+    out = [[table.first, *(c.label for c in table.columns)]]
+    counts = [i for i, c in enumerate(table.columns) if c.kind == COUNT]
+    if not table.suppress or not counts:
+        out += [[line.label, *map(_cell, line.values)] for line in table.lines]
+        return out
+    first = counts[0]
+    hidden = {i for i, line in enumerate(table.lines) if _small(line.values[first])}
+    if len(hidden) == 1:
+        others = [
+            (line.values[first], i)
+            for i, line in enumerate(table.lines)
+            if line.values[first] and i not in hidden
+        ]
+        if others:
+            hidden.add(min(others)[1])
+    for i, line in enumerate(table.lines):
+        cells = []
+        for j, value in enumerate(line.values):
+            if i in hidden:
+                if j == first:
+                    cells.append("<5" if _small(value) else "×")
+                else:
+                    cells.append("×" if j in counts else "")
+            elif j in counts:
+                cells.append("<5" if _small(value) else _cell(value))
+            else:  # a share or an average of a small count would give the count back
+                cells.append("" if any(_small(line.values[k]) for k in counts) else _cell(value))
+        out.append([line.label, *cells])
     return out
 
 

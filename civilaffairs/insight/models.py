@@ -111,3 +111,64 @@ class MonthCount(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m}"
+
+
+class CaseFigure(models.Model):
+    """Applications per month, region, service and channel: how many were submitted and
+    decided in the month, how many of the decided were decided by their promised date and in
+    how many days altogether (the average is days / decided), and how many were open and past
+    their date at the month's end (for the current month: when it was counted). Counted from
+    the case table alone, so a past month is counted again to the same figures."""
+
+    month = models.DateField(_("month"))
+    region_code = models.CharField(_("region code"), max_length=12)
+    level = models.PositiveSmallIntegerField(_("confidentiality"), default=0)
+    service = models.CharField(_("service"), max_length=40)
+    channel = models.CharField(_("channel"), max_length=12)
+    submitted = models.PositiveIntegerField(_("submitted"))
+    decided = models.PositiveIntegerField(_("decided"))
+    approved = models.PositiveIntegerField(_("approved"))
+    in_time = models.PositiveIntegerField(_("decided in time"))
+    days = models.PositiveIntegerField(_("days to decide, summed"))
+    open = models.PositiveIntegerField(_("open at the month's end"))
+    overdue = models.PositiveIntegerField(_("overdue at the month's end"))
+
+    class Meta:
+        verbose_name = _("application figure")
+        verbose_name_plural = _("application figures")
+        indexes = [
+            models.Index(fields=["region_code", "month"], name="insight_case_region_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.region_code} {self.service}"
+
+
+class WorkloadFigure(models.Model):
+    """The open cases as they are now (at the last count of the current month), per office,
+    assignee (none: waiting in the office's queue), service and state: each office's and each
+    caseworker's workload. Rows stand under every region above the office's region, as the
+    other figures stand under the case's."""
+
+    region_code = models.CharField(_("region code"), max_length=12)
+    level = models.PositiveSmallIntegerField(_("confidentiality"), default=0)
+    office = models.ForeignKey(
+        "accounts.Office", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    service = models.CharField(_("service"), max_length=40)
+    state = models.CharField(_("state"), max_length=40)
+    open = models.PositiveIntegerField(_("open"))
+    overdue = models.PositiveIntegerField(_("overdue"))
+    due_soon = models.PositiveIntegerField(_("due soon"))
+    counted_at = models.DateTimeField(_("counted at"))
+
+    class Meta:
+        verbose_name = _("workload figure")
+        verbose_name_plural = _("workload figures")
+        indexes = [models.Index(fields=["region_code"], name="insight_workload_region")]
+
+    def __str__(self):
+        return f"{self.region_code} {self.office_id} {self.service} {self.state}"

@@ -10,30 +10,58 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.http import Http404
 
-from civilaffairs.accounts.access import region_prefixes
-from civilaffairs.accounts.models import CASEWORK_ROLES
+from civilaffairs.accounts.access import grants_for, region_prefixes
+from civilaffairs.accounts.models import CASEWORK_ROLES, Office, User
+from civilaffairs.casework.registry import services_by_staff_roles
 from civilaffairs.lib.months import add_months
 from civilaffairs.people.models import Region
 
-from .models import BenefitFigure, HouseholdFigure, MonthCount, PaymentFigure
+from .models import (
+    BenefitFigure,
+    CaseFigure,
+    HouseholdFigure,
+    MonthCount,
+    PaymentFigure,
+    WorkloadFigure,
+)
 
 # Who reads the benefit figures: the staff who work the cases (caseworker to supervisor), of
 # their own area. A marriage registrar or a child-welfare worker reads their own domain's.
 FIGURE_ROLES = tuple(CASEWORK_ROLES)
 
 
-def may_see_figures(user) -> bool:
-    prefixes = region_prefixes(user, FIGURE_ROLES)
+def may_see_figures(user, roles=FIGURE_ROLES) -> bool:
+    prefixes = region_prefixes(user, roles)
     return prefixes is None or bool(prefixes)
 
 
-def top_regions(user) -> list[Region]:
+def application_roles() -> tuple[str, ...]:
+    """Who reads the application figures: whoever works some service's cases (a registrar
+    reads the registry's, a child-welfare worker child welfare's), of their own area."""
+    return tuple(
+        sorted({str(role) for roles, _codes in services_by_staff_roles() for role in roles})
+    )
+
+
+def services_for(user, region: Region) -> list[str]:
+    """The services whose figures a user reads in `region`: those worked by the roles they
+    hold through a grant whose area holds the region (every service, for the administrator),
+    as Case.objects.visible_to counts a case only through a grant that works its service."""
+    if getattr(user, "is_superuser", False):
+        return [code for _roles, codes in services_by_staff_roles() for code in codes]
+    held = {g.role for g in grants_for(user) if region.prefix.startswith(g.region_prefix)}
+    return sorted(
+        code for roles, codes in services_by_staff_roles() if held & set(roles) for code in codes
+    )
+
+
+def top_regions(user, roles=FIGURE_ROLES) -> list[Region]:
     """Where a user's dashboard starts: the region of each of their jurisdictions (the
     provinces for the administrator), highest first."""
-    prefixes = region_prefixes(user, FIGURE_ROLES)
+    prefixes = region_prefixes(user, roles)
     regions = Region.objects.current().order_by("level", "code")
     if prefixes is None:
         return list(regions.filter(level=Region.Level.PROVINCE))
@@ -42,9 +70,9 @@ def top_regions(user) -> list[Region]:
     return [r for r in regions.filter(code__in=codes) if r.prefix in prefixes]
 
 
-def region_for(user, code: str) -> Region:
+def region_for(user, code: str, roles=FIGURE_ROLES) -> Region:
     """The region `code` if it lies in the user's jurisdiction, else 404."""
-    prefixes = region_prefixes(user, FIGURE_ROLES)
+    prefixes = region_prefixes(user, roles)
     region = Region.objects.current().filter(code=code).first()
     if region is None or not (
         prefixes is None or any(region.prefix.startswith(p) for p in prefixes)
@@ -254,3 +282,159 @@ class Figures:
         """Payments of these statuses month by month (how many, in `persons`, and how much):
         what was paid, what failed or came back."""
         return self._month_by_month(PaymentFigure, "payments", months, status__in=statuses)
+
+
+# What CaseFigure sums, in the order a table of applications shows it.
+_FLOW = ("submitted", "decided", "approved", "in_time", "days", "open", "overdue")
+
+
+@dataclass
+class Flow:
+    """Applications of a month (or summed over months): see CaseFigure."""
+
+    submitted: int = 0
+    decided: int = 0
+    approved: int = 0
+    in_time: int = 0
+    days: int = 0
+    open: int = 0
+    overdue: int = 0
+
+    @classmethod
+    def of(cls, row: dict) -> "Flow":
+        return cls(**{k: row.get(k) or 0 for k in _FLOW})
+
+    @property
+    def in_time_percent(self):
+        return round(100 * self.in_time / self.decided, 1) if self.decided else None
+
+    @property
+    def average_days(self):
+        return round(self.days / self.decided, 1) if self.decided else None
+
+
+@dataclass
+class Work:
+    """Open cases waiting for work now: see WorkloadFigure."""
+
+    open: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    unassigned: int = 0
+
+
+class Applications:
+    """The applications of one region subtree for one month, of the services the viewer
+    works (`services`; `service` chooses one of them), at the confidentiality levels up to
+    `max_level`; and the work waiting now, per office and caseworker."""
+
+    def __init__(self, region: Region, month: dt.date, services, service="", max_level=0):
+        self.region, self.month, self.max_level = region, month, max_level
+        self.services = [service] if service else list(services)
+        self.count = MonthCount.objects.filter(month=month).first()
+        self._totals = None
+
+    def _rows(self, model, region_code=None, **more):
+        rows = model.objects.filter(level__lte=self.max_level, service__in=self.services, **more)
+        if isinstance(region_code, list):
+            return rows.filter(region_code__in=region_code)
+        return rows.filter(region_code=region_code or self.region.code)
+
+    def _flows(self, rows, column) -> dict:
+        return {
+            r[column]: Flow.of(r)
+            for r in rows.values(column).annotate(**{k: Sum(k) for k in _FLOW})
+        }
+
+    def totals(self) -> Flow:
+        if self._totals is None:
+            self._totals = Flow.of(
+                self._rows(CaseFigure, month=self.month).aggregate(**{k: Sum(k) for k in _FLOW})
+            )
+        return self._totals
+
+    def by(self, column: str, labels: dict) -> list[tuple[str, Flow]]:
+        """(label, flow) per service or channel, in `labels`' order."""
+        got = self._flows(self._rows(CaseFigure, month=self.month), column)
+        return [
+            (str(labels.get(k, k)), got[k])
+            for k in [*labels, *sorted(set(got) - set(labels))]
+            if k in got
+        ]
+
+    def by_region(self) -> list[tuple[Region, Flow | None]]:
+        """Each region one level down with its flow (None: nothing recorded there), and the
+        region itself for what is recorded at it and not below (a township office's own)."""
+        if self.region.level >= Region.Level.VILLAGE:
+            return []
+        children = list(Region.objects.current().filter(parent=self.region).order_by("code"))
+        got = self._flows(
+            self._rows(CaseFigure, [c.code for c in children], month=self.month), "region_code"
+        )
+        rows = [(c, got.get(c.code, Flow())) for c in children]
+        whole = self.totals()
+        itself = Flow(
+            **{k: getattr(whole, k) - sum(getattr(f, k) for _c, f in rows) for k in _FLOW}
+        )
+        if any(getattr(itself, k) for k in _FLOW):
+            rows.append((None, itself))
+        return rows
+
+    def trend(self, months: int = 12) -> list[tuple[dt.date, Flow]]:
+        first = add_months(self.month, 1 - months)
+        got = self._flows(self._rows(CaseFigure, month__gte=first, month__lte=self.month), "month")
+        counted = MonthCount.objects.filter(month__gte=first, month__lte=self.month)
+        return [
+            (m, got.get(m, Flow()))
+            for m in counted.order_by("month").values_list("month", flat=True)
+        ]
+
+    # The work waiting now.
+
+    def _work(self, rows, *columns) -> dict:
+        return {
+            tuple(r[c] for c in columns): Work(r["n"], r["late"], r["soon"], r["waiting"] or 0)
+            for r in rows.values(*columns).annotate(
+                n=Sum("open"),
+                late=Sum("overdue"),
+                soon=Sum("due_soon"),
+                waiting=Sum("open", filter=Q(assignee__isnull=True)),
+            )
+        }
+
+    def counted_at(self):
+        return WorkloadFigure.objects.order_by().values_list("counted_at", flat=True).first()
+
+    def by_state(self) -> dict:
+        """(service, state) → the work waiting in it."""
+        return self._work(self._rows(WorkloadFigure), "service", "state")
+
+    def by_office(self) -> list[tuple[Office | None, Work]]:
+        """The offices of this region and of the regions one level down (the ones a
+        supervisor here oversees), each with its waiting work; None: cases no office holds."""
+        here = self._rows(WorkloadFigure).filter(
+            Q(office__region=self.region)
+            | Q(office__region__parent=self.region)
+            | Q(office__isnull=True)
+        )
+        got = self._work(here, "office")
+        offices = Office.objects.in_bulk([k[0] for k in got if k[0] is not None])
+        rows = [(offices[k[0]], w) for k, w in got.items() if k[0] is not None]
+        rows.sort(key=lambda r: (r[0].level, r[0].region_id, r[0].name))
+        if (None,) in got:
+            rows.append((None, got[(None,)]))
+        return rows
+
+    def by_assignee(self) -> list[tuple[Office, User | None, Work]]:
+        """The caseworkers of this region's own offices, each with the open cases assigned
+        to them; None: waiting in the office's queue for someone to take them."""
+        got = self._work(
+            self._rows(WorkloadFigure).filter(office__region=self.region), "office", "assignee"
+        )
+        offices = Office.objects.in_bulk({k[0] for k in got})
+        users = User.objects.select_related("person").in_bulk(
+            {k[1] for k in got if k[1] is not None}
+        )
+        rows = [(offices[o], users.get(a), w) for (o, a), w in got.items()]
+        rows.sort(key=lambda r: (r[0].name, r[1] is None, r[1].display_name if r[1] else ""))
+        return rows

@@ -6,4 +6,5 @@ app_name = "insight"
 
 urlpatterns = [
     path("benefits/", views.benefits, name="benefits"),
+    path("applications/", views.applications, name="applications"),
 ]

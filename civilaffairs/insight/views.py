@@ -4,6 +4,7 @@ hukou type, month by month, and the month's payments; each chart with its table 
 and XLSX download. The figures are read from the counted tables (queries.Figures)."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -14,11 +15,15 @@ from django.views.decorators.http import require_GET
 from civilaffairs.accounts.access import max_level_for, require_role
 from civilaffairs.benefits.models import Payment
 from civilaffairs.benefits.registry import all_programs
+from civilaffairs.casework.models import Case
+from civilaffairs.casework.registry import service_choices
+from civilaffairs.casework.workflow import workflow_for
 from civilaffairs.lib.params import get_choice, get_month, get_text, ignored
 from civilaffairs.people.models import Household, Person
 
 from . import exports, queries
 from .models import AGE_BANDS
+from .tables import DAYS, PERCENT, Column, Line, Table
 
 
 def _labels():
@@ -52,29 +57,63 @@ def _titles():
     }
 
 
-@login_required
-@require_GET
-def benefits(request):
-    require_role(request.user, queries.FIGURE_ROLES)
-    tops = queries.top_regions(request.user)
+def _frame(request, roles) -> dict:
+    """What every dashboard page starts from: the viewer's areas, the region asked for (404
+    outside them; their first area when none is asked), the month asked for (the latest
+    counted when none is; a bad one is said and ignored) and the months counted."""
+    tops = queries.top_regions(request.user, roles)
     code = get_text(request, "region", max_length=12)
-    region = queries.region_for(request.user, code) if code else (tops[0] if tops else None)
-    programs = _labels()["program"]
-    program = get_choice(request, "program", list(programs), default="")
+    region = queries.region_for(request.user, code, roles) if code else (tops[0] if tops else None)
     counted = queries.counted_months()
     today = timezone.localdate().replace(day=1)
     month = get_month(request, "month", earliest=dt.date(2000, 1, 1), latest=today)
     if month is None:
         month = next((m for m in counted if m <= today), today)
-    context = {
+    ancestors = []
+    if region is not None:
+        ancestors = [
+            r for r in region.ancestors() if any(r.prefix.startswith(t.prefix) for t in tops)
+        ]
+    return {
         "tops": tops,
         "region": region,
-        "program": program,
-        "programs": programs,
-        "program_label": programs.get(program, ""),
         "month": month,
         "counted": counted[:36],
+        "ancestors": ancestors,
     }
+
+
+def _download(request, tables: list[Table], name: str, counted: bool):
+    """The table asked for by ?download= as a file (CSV unless ?format= asks for XLSX), or
+    None: a table or format we do not have is said and the page shown instead."""
+    download = request.GET.get("download", "")
+    if not download:
+        return None
+    fmt = get_choice(
+        request, "format", ["csv", "xlsx"], default="" if "format" in request.GET else "csv"
+    )
+    chosen = next((t for t in tables if t.key == download), None)
+    if chosen is None:
+        ignored(request, "download")
+    elif fmt and counted:
+        return exports.response(exports.table_lines(chosen), f"{name}-{download}", fmt)
+    return None
+
+
+@login_required
+@require_GET
+def benefits(request):
+    require_role(request.user, queries.FIGURE_ROLES)
+    context = _frame(request, queries.FIGURE_ROLES)
+    region, month = context["region"], context["month"]
+    programs = _labels()["program"]
+    program = get_choice(request, "program", list(programs), default="")
+    context.update(
+        program=program,
+        programs=programs,
+        program_label=programs.get(program, ""),
+        query=urlencode({"month": f"{month:%Y-%m}", "program": program}),
+    )
     if region is None:
         return render(request, "insight/benefits.html", context)
     figures = queries.Figures(region, month, program, max_level_for(request.user, region.code))
@@ -113,9 +152,6 @@ def benefits(request):
     context.update(
         figures=figures,
         totals=figures.totals(),
-        ancestors=[
-            r for r in region.ancestors() if any(r.prefix.startswith(t.prefix) for t in tops)
-        ],
         tables=[
             {
                 "key": key,
@@ -136,3 +172,165 @@ def benefits(request):
         ],
     )
     return render(request, "insight/benefits.html", context)
+
+
+def _flow_columns() -> list[Column]:
+    return [
+        Column(_("Submitted")),
+        Column(_("Decided")),
+        Column(_("Approved")),
+        Column(_("Decided in time (%)"), PERCENT),
+        Column(_("Average days to decide"), DAYS),
+        Column(_("Open at the month's end")),
+        Column(_("Overdue at the month's end")),
+    ]
+
+
+def _work_columns() -> list[Column]:
+    return [
+        Column(_("Open")),
+        Column(_("Overdue")),
+        Column(_("Due within 3 days")),
+        Column(_("Not yet taken")),
+    ]
+
+
+def _flow(flow: queries.Flow) -> list:
+    return [
+        flow.submitted,
+        flow.decided,
+        flow.approved,
+        flow.in_time_percent,
+        flow.average_days,
+        flow.open,
+        flow.overdue,
+    ]
+
+
+def _work(work: queries.Work) -> list:
+    return [work.open, work.overdue, work.due_soon, work.unassigned]
+
+
+def application_tables(figures: queries.Applications) -> list[Table]:
+    """The applications page's tables, in order."""
+    services = dict(service_choices())
+    channels = dict(Case.Channel.choices)
+    here = _("Recorded at this region itself")
+    states = figures.by_state()
+    return [
+        Table(
+            "service",
+            _("By service"),
+            _("Service"),
+            _flow_columns(),
+            [Line(label, _flow(f)) for label, f in figures.by("service", services)],
+        ),
+        Table(
+            "region",
+            _("By region"),
+            _("Region"),
+            _flow_columns(),
+            [
+                Line(r.name if r else here, _flow(f), link=r.code if r else "")
+                for r, f in figures.by_region()
+            ],
+        ),
+        Table(
+            "channel",
+            _("By channel"),
+            _("Channel"),
+            _flow_columns(),
+            [Line(label, _flow(f)) for label, f in figures.by("channel", channels)],
+        ),
+        Table(
+            "trend",
+            _("Month by month"),
+            _("Month"),
+            _flow_columns(),
+            [Line(f"{m:%Y-%m}", _flow(f)) for m, f in figures.trend()],
+            chart="line",
+        ),
+        Table(
+            "state",
+            _("Waiting now, by state"),
+            _("Service and state"),
+            _work_columns(),
+            [
+                Line(
+                    _("%(service)s: %(state)s")
+                    % {
+                        "service": services.get(svc, svc),
+                        "state": workflow_for(svc).state_label(state) if svc in services else state,
+                    },
+                    _work(w),
+                )
+                for (svc, state), w in sorted(states.items())
+            ],
+            note=_("The cases open and waiting for work, as they stood when counted."),
+        ),
+        Table(
+            "office",
+            _("Waiting now, by office"),
+            _("Office"),
+            _work_columns(),
+            [
+                Line(o.name if o else _("Not yet at an office"), _work(w))
+                for o, w in figures.by_office()
+            ],
+            suppress=False,
+            note=_("This region's offices and those of the regions one level down."),
+        ),
+        Table(
+            "caseworker",
+            _("Waiting now, by caseworker"),
+            _("Caseworker"),
+            _work_columns(),
+            [
+                Line(
+                    _("%(office)s: %(name)s")
+                    % {
+                        "office": o.name,
+                        "name": u.display_name if u else _("in the office's queue"),
+                    },
+                    _work(w),
+                )
+                for o, u, w in figures.by_assignee()
+            ],
+            suppress=False,
+            note=_("The caseworkers of this region's own offices."),
+        ),
+    ]
+
+
+@login_required
+@require_GET
+def applications(request):
+    roles = queries.application_roles()
+    require_role(request.user, roles)
+    context = _frame(request, roles)
+    region, month = context["region"], context["month"]
+    if region is None:
+        return render(request, "insight/applications.html", context)
+    visible = queries.services_for(request.user, region)
+    labels = dict(service_choices())
+    choices = {code: labels.get(code, code) for code in visible}
+    service = get_choice(request, "service", list(choices), default="")
+    figures = queries.Applications(
+        region, month, visible, service, max_level_for(request.user, region.code)
+    )
+    tables = application_tables(figures)
+    name = f"applications-{region.code}-{month:%Y-%m}"
+    reply = _download(request, tables, name, figures.count is not None)
+    if reply is not None:
+        return reply
+    context.update(
+        figures=figures,
+        totals=list(zip(_flow_columns(), _flow(figures.totals()), strict=True)),
+        empty=not any(_flow(figures.totals())),
+        service=service,
+        services=choices,
+        tables=tables,
+        workload_at=figures.counted_at(),
+        query=urlencode({"month": f"{month:%Y-%m}", "service": service}),
+    )
+    return render(request, "insight/applications.html", context)

@@ -66,3 +66,31 @@ def test_a_supervisor_reads_the_figures_and_drills_down(figures_world, contexts,
     text = download.value.path().read_text(encoding="utf-8-sig")
     assert t("Age band", language) in text.splitlines()[0]
     assert "<5" in text  # six people in five bands: every band is a small cell
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_caseworker_reads_the_application_figures(figures_world, contexts, language):
+    """The township's caseworker opens the application figures from the staff menu: the
+    month's applications by service, region, channel and month, and the work waiting by
+    state, office and caseworker, each drawn and tabled; a table downloads as XLSX."""
+    page = contexts(language)
+    log_in(page, figures_world.caseworker.username, language)
+    errors, missing = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    page.goto("/staff/")
+    page.get_by_role("link", name=t("Figures: applications", language)).click()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text(t("Figures: applications", language))
+    expect(heading).to_contain_text("凤凰北街街道")
+    expect(page.locator("[data-chart] canvas").first).to_be_visible()
+    assert page.locator("[data-chart]").count() == page.locator("section table").count()
+    # Six cases came in this month (each benefit was granted on a case of the township).
+    expect(page.locator(".figure-totals dd").first).to_have_text("6")
+    assert (errors, missing) == ([], [])
+    assert axe_violations(page) == []
+    with page.expect_download() as download:
+        page.locator("section").filter(has_text=t("By channel", language)).get_by_role(
+            "link", name="XLSX"
+        ).click()
+    assert download.value.suggested_filename.endswith("-channel.xlsx")

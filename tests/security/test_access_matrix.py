@@ -143,6 +143,8 @@ TABLE: dict[str, Row] = {
     # The figures: the casework roles, each of their own area (a region outside it is 404:
     # tests/insight).
     "insight:benefits": page(CASEWORK_STAFF),
+    # Applications: whoever works some service, of the services their roles work.
+    "insight:applications": page(STAFF),
     "imports:review": Row(
         sample="candidate", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF, 400)
     ),

@@ -1,0 +1,64 @@
+"""What a dashboard shows: tables of figures, each drawn as a chart above it and downloadable
+as CSV or XLSX (exports.table_lines). One shape for every dashboard and every domain's
+figures (insight.registry), so the page template, the chart and the files are written once.
+"""
+
+from dataclasses import dataclass, field
+
+# What a column holds: counts of people or cases (small ones are suppressed in the files),
+# money, a number of days, a share in per cent.
+COUNT, AMOUNT, DAYS, PERCENT = "count", "amount", "days", "percent"
+
+
+@dataclass
+class Column:
+    label: str
+    kind: str = COUNT
+
+
+@dataclass
+class Line:
+    label: str
+    values: list
+    link: str = ""  # a region code one level down, where the line is a region
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    first: str  # what the first column holds
+    columns: list[Column]
+    lines: list[Line] = field(default_factory=list)
+    chart: str = "bar"  # bar or line (a line for month by month)
+    # The files suppress counts of fewer than five: a table of people or applications per
+    # area singles someone out. A table of staff workloads (cases per office or caseworker)
+    # describes the staff's work, not the people, and is written whole.
+    suppress: bool = True
+    note: str = ""  # said under the title (what the figures mean, when)
+
+    @property
+    def data_id(self) -> str:
+        return f"fig-{self.key}-data"
+
+    def chart_data(self) -> dict:
+        """The first column's figures, for the chart (static/js/insight.js)."""
+        return {
+            "kind": self.chart,
+            "labels": [line.label for line in self.lines],
+            "values": [_number(line.values[0]) for line in self.lines],
+            "name": self.columns[0].label if self.columns else "",
+        }
+
+
+def _number(value):
+    return float(value) if value is not None and not isinstance(value, int) else value
+
+
+def percent(part: int, whole: int):
+    """part / whole in per cent with one decimal, None when there is no whole."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def average(total, count: int):
+    return round(total / count, 1) if count else None
