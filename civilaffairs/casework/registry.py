@@ -169,19 +169,23 @@ def assisted_links(person_pk: int) -> list[tuple[str, str]]:
 
 # A domain's own pages (a landing page for citizens, a staff overview, a partner's workspace),
 # shown on the home page and in the staff menu.
-_links: dict[str, list[tuple[str, str, str]]] = {"citizen": [], "staff": [], "partner": []}
-# Who sees a link (url name -> predicate(user)): the menu offers only what its reader may open.
-_link_visible: dict[str, Callable] = {}
+_links: dict[str, list[tuple]] = {"citizen": [], "staff": [], "partner": []}
+# Who sees a link (url name and arguments -> predicate(user)): the menu offers only what its
+# reader may open.
+_link_visible: dict[tuple, Callable] = {}
 
 
-def register_link(kind: str, label, url_name: str, *, visible: Callable | None = None):
+def register_link(
+    kind: str, label, url_name: str, *, args: tuple = (), visible: Callable | None = None
+):
     """kind: "citizen" (home page), "staff" (workspace menu) or "partner" (providers, orgs).
+    `args`: the URL's arguments, where one view serves many pages (each domain's figures).
     `visible(user) -> bool`: whom the link is for (default: everyone the menu is shown to)."""
-    entry = (label, url_name, kind)
-    if all(e[1] != url_name for e in _links[kind]):
+    entry = (label, url_name, kind, tuple(args))
+    if all(e[1:] != entry[1:] for e in _links[kind]):
         _links[kind].append(entry)
     if visible is not None:
-        _link_visible[url_name] = visible
+        _link_visible[(url_name, tuple(args))] = visible
 
 
 def links(kind: str) -> tuple[tuple[str, str], ...]:
@@ -197,17 +201,17 @@ def links_for(kind: str, user) -> tuple[tuple[str, str], ...]:
     routed = _routed_links(kind, get_urlconf(), get_script_prefix(), len(_links[kind]))
     return tuple(
         (label, url)
-        for label, url, name in routed
-        if (check := _link_visible.get(name)) is None or check(user)
+        for label, url, key in routed
+        if (check := _link_visible.get(key)) is None or check(user)
     )
 
 
 @functools.lru_cache(maxsize=64)
 def _routed_links(kind: str, _urlconf, _prefix, _registered: int) -> tuple:
     out = []
-    for label, url_name, _kind in _links[kind]:
+    for label, url_name, _kind, args in _links[kind]:
         try:
-            out.append((label, reverse(url_name), url_name))
+            out.append((label, reverse(url_name, args=args), (url_name, args)))
         except NoReverseMatch:
             continue
     return tuple(out)

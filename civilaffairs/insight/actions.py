@@ -23,11 +23,13 @@ from .models import (
     AGE_BANDS,
     BenefitFigure,
     CaseFigure,
+    DomainFigure,
     HouseholdFigure,
     MonthCount,
     PaymentFigure,
     WorkloadFigure,
 )
+from .registry import all_figures
 
 ENT, PAY, CASE = Entitlement._meta.db_table, Payment._meta.db_table, Case._meta.db_table
 PERSON, MEMBER = Person._meta.db_table, Membership._meta.db_table
@@ -193,6 +195,19 @@ _WORKLOAD = f"""
 """  # noqa: S608
 
 
+# A domain's table (insight.registry): its SELECT's rows summed under every region above.
+_DOMAIN = f"""
+    INSERT INTO {DomainFigure._meta.db_table} (month, region_code, level, domain, figure,
+           key, n)
+    SELECT %(month)s, a.area, level, %(domain)s, %(figure)s, key, sum(n)
+      FROM (SELECT region_code, level, key::text AS key, n
+              FROM ({{select}}) d
+             WHERE n > 0 AND region_code IS NOT NULL) g
+      {_AREAS}
+     GROUP BY a.area, level, key
+"""  # noqa: S608
+
+
 def _bounds(month: dt.date, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """The month as a span of time in the portal's zone; the current month ends now."""
     zone = timezone.get_current_timezone()
@@ -233,6 +248,21 @@ def do_count_month(month: dt.date, *, acting_user=None) -> MonthCount:
         rows += cur.rowcount
         if month == first_of_month(timezone.localdate()):
             rows += _count_workload(cur)
+        DomainFigure.objects.filter(month=month).delete()
+        for domain in all_figures():
+            for table in domain.tables:
+                cur.execute(
+                    _DOMAIN.format(select=table.sql()),
+                    {
+                        "month": month,
+                        "start": start,
+                        "end": end,
+                        "zone": zone,
+                        "domain": domain.code,
+                        "figure": table.key,
+                    },
+                )
+                rows += cur.rowcount
     count.counted_at = timezone.now()
     count.seconds = round(time.perf_counter() - started, 3)
     count.rows = rows

@@ -172,3 +172,28 @@ class WorkloadFigure(models.Model):
 
     def __str__(self):
         return f"{self.region_code} {self.office_id} {self.service} {self.state}"
+
+
+class DomainFigure(models.Model):
+    """A domain's own figures (insight.registry): per month, region, domain, table and key,
+    a count. Rows stand under every region above their own."""
+
+    month = models.DateField(_("month"))
+    region_code = models.CharField(_("region code"), max_length=12)
+    level = models.PositiveSmallIntegerField(_("confidentiality"), default=0)
+    domain = models.CharField(_("domain"), max_length=40)
+    figure = models.CharField(_("table"), max_length=40)
+    key = models.CharField(_("key"), max_length=60)
+    n = models.PositiveIntegerField(_("count"))
+
+    class Meta:
+        verbose_name = _("domain figure")
+        verbose_name_plural = _("domain figures")
+        indexes = [
+            models.Index(
+                fields=["domain", "region_code", "month"], name="insight_domain_region_month"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.region_code} {self.domain} {self.figure}"

@@ -22,6 +22,7 @@ from civilaffairs.people.models import Region
 from .models import (
     BenefitFigure,
     CaseFigure,
+    DomainFigure,
     HouseholdFigure,
     MonthCount,
     PaymentFigure,
@@ -437,4 +438,45 @@ class Applications:
         )
         rows = [(offices[o], users.get(a), w) for (o, a), w in got.items()]
         rows.sort(key=lambda r: (r[0].name, r[1] is None, r[1].display_name if r[1] else ""))
+        return rows
+
+
+class DomainCounts:
+    """A domain's figures (insight.registry) of one region subtree for one month, at the
+    confidentiality levels up to `max_level`: per table, key → count (one statement), and
+    the first table's total per region one level down (one more)."""
+
+    def __init__(self, domain, region: Region, month: dt.date, max_level: int = 0):
+        self.domain, self.region, self.month = domain, region, month
+        self.count = MonthCount.objects.filter(month=month).first()
+        rows = DomainFigure.objects.filter(
+            domain=domain.code, region_code=region.code, month=month, level__lte=max_level
+        )
+        self.tables: dict[str, dict[str, int]] = {}
+        for r in rows.values("figure", "key").annotate(total=Sum("n")):
+            self.tables.setdefault(r["figure"], {})[r["key"]] = r["total"]
+        self._max_level = max_level
+
+    def of(self, key: str) -> dict[str, int]:
+        return self.tables.get(key, {})
+
+    def by_region(self, figure: str) -> list[tuple[Region | None, int]]:
+        if self.region.level >= Region.Level.VILLAGE:
+            return []
+        children = list(Region.objects.current().filter(parent=self.region).order_by("code"))
+        got = dict(
+            DomainFigure.objects.filter(
+                domain=self.domain.code,
+                figure=figure,
+                month=self.month,
+                level__lte=self._max_level,
+                region_code__in=[c.code for c in children],
+            )
+            .values_list("region_code")
+            .annotate(total=Sum("n"))
+        )
+        rows = [(c, got.get(c.code, 0)) for c in children]
+        itself = sum(self.of(figure).values()) - sum(n for _c, n in rows)
+        if itself:
+            rows.append((None, itself))
         return rows

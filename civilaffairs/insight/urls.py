@@ -7,4 +7,6 @@ app_name = "insight"
 urlpatterns = [
     path("benefits/", views.benefits, name="benefits"),
     path("applications/", views.applications, name="applications"),
+    # Each domain's own figures (insight.registry), after the platform's own pages.
+    path("<slug:code>/", views.domain, name="domain"),
 ]

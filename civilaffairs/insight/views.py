@@ -7,6 +7,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from civilaffairs.people.models import Household, Person
 
 from . import exports, queries
 from .models import AGE_BANDS
+from .registry import get_figures
 from .tables import DAYS, PERCENT, Column, Line, Table
 
 
@@ -334,3 +336,64 @@ def applications(request):
         query=urlencode({"month": f"{month:%Y-%m}", "service": service}),
     )
     return render(request, "insight/applications.html", context)
+
+
+def domain_tables(domain, counts: queries.DomainCounts) -> list[Table]:
+    """A domain's tables: each registered table's keys in its labels' order (a key the labels
+    do not name is shown as it is), then the first table's total by region."""
+    tables = []
+    for ft in domain.tables:
+        got = dict(counts.of(ft.key))
+        labels = ft.labels()
+        order = [k for k in labels if k in got] + sorted(set(got) - set(labels))
+        tables.append(
+            Table(
+                ft.key,
+                str(ft.title),
+                str(ft.first),
+                [Column(str(ft.column))],
+                [Line(str(labels.get(k, k)), [got[k]]) for k in order],
+                chart=ft.chart,
+                suppress=ft.people,
+            )
+        )
+    if domain.tables:
+        first = domain.tables[0]
+        here = _("Recorded at this region itself")
+        tables.append(
+            Table(
+                "region",
+                _("%(table)s: by region") % {"table": first.title},
+                _("Region"),
+                [Column(str(first.column))],
+                [
+                    Line(r.name if r else here, [n], link=r.code if r else "")
+                    for r, n in counts.by_region(first.key)
+                ],
+                suppress=first.people,
+            )
+        )
+    return tables
+
+
+@login_required
+@require_GET
+def domain(request, code):
+    figures = get_figures(code)
+    if figures is None:
+        raise Http404
+    require_role(request.user, figures.roles)
+    context = _frame(request, figures.roles)
+    region, month = context["region"], context["month"]
+    context.update(domain=figures, query=urlencode({"month": f"{month:%Y-%m}"}))
+    if region is None:
+        return render(request, "insight/domain.html", context)
+    counts = queries.DomainCounts(figures, region, month, max_level_for(request.user, region.code))
+    tables = domain_tables(figures, counts)
+    reply = _download(
+        request, tables, f"{code}-{region.code}-{month:%Y-%m}", counts.count is not None
+    )
+    if reply is not None:
+        return reply
+    context.update(counts=counts, tables=tables, empty=not any(counts.tables.values()))
+    return render(request, "insight/domain.html", context)

@@ -1,0 +1,76 @@
+"""What a domain counts for the dashboards (issue #18): the platform never imports a domain,
+so each domain registers its figures in its AppConfig.ready() and the platform counts them
+with its own (actions.do_count_month) and shows them on /staff/figures/<domain>/.
+
+A domain gives, per table, one SELECT that PostgreSQL runs for the month and that returns
+rows of four columns:
+
+    region_code   the region the row belongs to (a case's region, a provider's, …)
+    level         the confidentiality level of what was counted (0 where it has none)
+    key           what the row counts, one of the table's `labels` (a status, a kind, …)
+    n             how many
+
+with the named parameters %(start)s and %(end)s (the month as a span of time in the
+portal's zone; for the current month `end` is now) and %(month)s (its first day). The
+platform sums the rows under every region above their own, so the page reads one region
+code, as it does for the benefit figures. The SQL is the domain's own text: table names from
+`_meta`, values only as those parameters (a literal per cent sign is written %%).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FigureTable:
+    key: str
+    title: object  # a lazy translation: the table's heading
+    first: object  # what the first column holds ("Status", "Kind", …)
+    column: object  # what `n` counts ("Bookings", "Children", …)
+    sql: Callable[[], str]  # the SELECT (a callable: models are ready when it is asked)
+    labels: Callable[[], dict]  # key → label, in the reader's language, in the table's order
+    people: bool = True  # counts of people or of their applications: small cells suppressed
+    chart: str = "bar"
+
+
+@dataclass(frozen=True)
+class DomainFigures:
+    code: str  # the domain's code, and the page's address /staff/figures/<code>/
+    label: object  # the page's title, e.g. "Figures: elder care"
+    roles: tuple[str, ...]  # who reads them, of their own area
+    tables: tuple[FigureTable, ...]
+    note: object = ""  # said under the title: what the figures are
+
+
+_figures: dict[str, DomainFigures] = {}
+
+
+def register_figures(figures: DomainFigures) -> DomainFigures:
+    existing = _figures.get(figures.code)
+    if existing is not None and existing != figures:
+        raise ValueError(f"figures {figures.code!r} registered twice")
+    keys = [t.key for t in figures.tables]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"figures {figures.code!r}: a table key is used twice")
+    _figures[figures.code] = figures
+    # In the staff menu, for whoever may read them (of some area).
+    from civilaffairs.casework.registry import register_link
+
+    from .queries import may_see_figures
+
+    register_link(
+        "staff",
+        figures.label,
+        "insight:domain",
+        args=(figures.code,),
+        visible=lambda user: may_see_figures(user, figures.roles),
+    )
+    return figures
+
+
+def get_figures(code: str) -> DomainFigures | None:
+    return _figures.get(code)
+
+
+def all_figures() -> list[DomainFigures]:
+    return sorted(_figures.values(), key=lambda f: f.code)
