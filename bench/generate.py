@@ -625,6 +625,9 @@ def generate(sizes: Sizes, *, log=print) -> dict:
                     "",
                     None,
                     rng.choice(("pass", "pass", "fail", "refer")),
+                    # Decided (granted) some days after it came in, against the promised 35.
+                    submitted + dt.timedelta(days=rng.randint(5, 50)) if closed else None,
+                    submitted + dt.timedelta(days=35) if closed else None,
                 )
             )
             amount = round(rng.uniform(200, 1500), 2)
@@ -806,6 +809,8 @@ def _flush_cases(cur, case_rows, app_rows):
             "outcome_reason",
             "archive_on",
             "screening_outcome",
+            "decided_at",
+            "decided_due_at",
         ],
         case_rows,
     )

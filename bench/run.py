@@ -256,6 +256,8 @@ CASE_STATE_COLUMNS = (
     "outcome_reason",
     "archive_on",
     "screening_outcome",
+    "decided_at",
+    "decided_due_at",
 )
 
 
@@ -558,6 +560,9 @@ def measure_pages(port, people, n, report):
     }
     run("figures: benefits, province", sv, "/staff/figures/benefits/")
     run("figures: benefits, one county", sv, "/staff/figures/benefits/?region=640104")
+    run("figures: applications, province", sv, "/staff/figures/applications/")
+    run("figures: applications, one township", sv, "/staff/figures/applications/?region=640104001")
+    run("figures: elder care, province", sv, "/staff/figures/eldercare/")
 
     # The floor of the queue pages: the statement page 1 runs (queries.queue_rows in the
     # queue's order, limited as keyset_page limits it), as the text psycopg2 sends (it writes
@@ -924,12 +929,17 @@ def write_report(report):
             f"\nPage 10,000 / page 1 (p50): **{p10k['p50'] / p1['p50']:.2f}** (target ≤ 1.5); "
             f"queue page 1 / raw SQL: **{p1['p50'] / sql_floor:.1f}** (target ≤ 3)."
         )
-    figures = pages.get("figures: benefits, province")
-    if figures and p1:
-        lines.append(
-            f"\nFigures page (the province) p95 / queue page 1 p95: "
-            f"**{figures['p95'] / p1['p95']:.1f}** (target ≤ 2)."
-        )
+    for name in (
+        "figures: benefits, province",
+        "figures: applications, province",
+        "figures: elder care, province",
+    ):
+        figures = pages.get(name)
+        if figures and p1:
+            lines.append(
+                f"\n{name.capitalize()} p95 / queue page 1 p95: "
+                f"**{figures['p95'] / p1['p95']:.1f}** (target ≤ 2)."
+            )
     refresh = report.get("figures_refresh")
     if refresh:
         lines.append(

@@ -13,7 +13,6 @@ import io
 from decimal import Decimal
 
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
 
 from .tables import COUNT, Table
 
@@ -25,34 +24,6 @@ def _small(n) -> bool:
     return n is not None and 0 < n < SUPPRESS_BELOW
 
 
-def table_rows(rows, *, first: str, households: bool = False, money: bool = False) -> list[list]:
-    """The table's lines, header first. A cell of one to four is written "<5" and its row's
-    amount left out; and where a table has exactly one such row, the next smallest is hidden
-    with it, so that it cannot be rebuilt as the total less the others. (The page's own
-    tables, read only in the staff workspace, show every figure.)"""
-    header = [first, _("Payments") if money else _("People")]
-    if households:
-        header.append(_("Households"))
-    header.append(_("Amount (yuan)") if money else _("Monthly amount (yuan)"))
-    hidden = {i for i, row in enumerate(rows) if _small(row.persons)}
-    if len(hidden) == 1:
-        others = [(row.persons, i) for i, row in enumerate(rows) if row.persons and i not in hidden]
-        if others:
-            hidden.add(min(others)[1])
-    out = [header]
-    for i, row in enumerate(rows):
-        secret = i in hidden
-        line = [
-            row.label or _("Recorded at this region itself"),
-            ("<5" if _small(row.persons) else "×") if secret else row.persons,
-        ]
-        if households:
-            line.append("×" if secret or _small(row.households) else row.households)
-        line.append("" if secret else f"{row.amount:.2f}")
-        out.append(line)
-    return out
-
-
 def _cell(value):
     if value is None:
         return ""
@@ -62,9 +33,8 @@ def _cell(value):
 
 
 def table_lines(table: Table) -> list[list]:
-    """A dashboard table's lines, header first, suppressed as table_rows says: a line whose
-    first count is one to four is written "<5" there, its other counts "×" and the rest left
-    out; where a table has exactly one such line the next smallest goes with it; any other
+    """A dashboard table's lines, header first. A line whose first count is one to four is
+    written "<5" there, its other counts "×" and the rest (amounts, shares) left out; where a table has exactly one such line the next smallest goes with it; any other
     count of one to four is written "<5" and the shares and averages of its line left out
     (they would give it back). A table that describes no one (suppress=False) is
     written whole."""

@@ -53,12 +53,3 @@ class Table:
 
 def _number(value):
     return float(value) if value is not None and not isinstance(value, int) else value
-
-
-def percent(part: int, whole: int):
-    """part / whole in per cent with one decimal, None when there is no whole."""
-    return round(100 * part / whole, 1) if whole else None
-
-
-def average(total, count: int):
-    return round(total / count, 1) if count else None

@@ -25,7 +25,7 @@ from civilaffairs.people.models import Household, Person
 from . import exports, queries
 from .models import AGE_BANDS
 from .registry import get_figures
-from .tables import DAYS, PERCENT, Column, Line, Table
+from .tables import AMOUNT, DAYS, PERCENT, Column, Line, Table
 
 
 def _labels():
@@ -102,6 +102,32 @@ def _download(request, tables: list[Table], name: str, counted: bool):
     return None
 
 
+def _benefit_table(key, title, first, rows: list[queries.Row], here) -> Table:
+    """One of the benefit page's cuts as a dashboard table: people (or payments), the
+    households where the cut counts them, and the amounts."""
+    money = key in MONEY
+    households = key in ("region", "program")
+    columns = [Column(_("Payments") if money else _("People"))]
+    if households:
+        columns.append(Column(_("Households")))
+    columns.append(Column(_("Amount (yuan)") if money else _("Monthly amount (yuan)"), AMOUNT))
+    return Table(
+        key,
+        title,
+        first,
+        columns,
+        [
+            Line(
+                r.label or here,
+                [r.persons, *([r.households] if households else []), r.amount],
+                link=r.link or "",
+            )
+            for r in rows
+        ],
+        chart="line" if key in ("trend", "paid", "failed") else "bar",
+    )
+
+
 @login_required
 @require_GET
 def benefits(request):
@@ -120,7 +146,7 @@ def benefits(request):
         return render(request, "insight/benefits.html", context)
     figures = queries.Figures(region, month, program, max_level_for(request.user, region.code))
     labels = _labels()
-    tables = {
+    rows_of = {
         "region": figures.by_region(),
         "program": figures.by_program(labels["program"]),
         "sex": figures.by("sex", labels["sex"]),
@@ -132,47 +158,14 @@ def benefits(request):
         "paid": figures.payments_by_month((Payment.Status.PAID,)),
         "failed": figures.payments_by_month((Payment.Status.FAILED, Payment.Status.RETURNED)),
     }
-    download = request.GET.get("download", "")
-    if download:
-        # CSV unless another format is asked for; a format we do not write is said and
-        # the page shown instead.
-        fmt = get_choice(
-            request, "format", ["csv", "xlsx"], default="" if "format" in request.GET else "csv"
-        )
-        if fmt and download in tables and figures.count is not None:
-            lines = exports.table_rows(
-                tables[download],
-                first=_titles()[download][1],
-                households=download in ("region", "program"),
-                money=download in MONEY,
-            )
-            name = f"benefits-{region.code}-{month:%Y-%m}-{download}"
-            return exports.response(lines, name, fmt)
-        if download not in tables:
-            ignored(request, "download")
     titles = _titles()
-    context.update(
-        figures=figures,
-        totals=figures.totals(),
-        tables=[
-            {
-                "key": key,
-                "data_id": f"fig-{key}-data",
-                "title": titles[key][0],
-                "first": titles[key][1],
-                "rows": tables[key],
-                "households": key in ("region", "program"),
-                "money": key in MONEY,
-                "chart": {
-                    "kind": "line" if key in ("trend", "paid", "failed") else "bar",
-                    "labels": [r.label or _("Recorded at this region itself") for r in tables[key]],
-                    "values": [r.persons for r in tables[key]],
-                    "name": _("Payments") if key in MONEY else _("People"),
-                },
-            }
-            for key in titles
-        ],
-    )
+    here = _("Recorded at this region itself")
+    tables = [_benefit_table(key, *titles[key], rows, here) for key, rows in rows_of.items()]
+    name = f"benefits-{region.code}-{month:%Y-%m}"
+    reply = _download(request, tables, name, figures.count is not None)
+    if reply is not None:
+        return reply
+    context.update(figures=figures, totals=figures.totals(), tables=tables)
     return render(request, "insight/benefits.html", context)
 
 

@@ -163,16 +163,16 @@ def test_money_month_by_month_is_what_was_paid_and_what_failed(client, known):
     Payment.objects.filter(pk__in=ids[6:7]).update(status="returned")
     do_count_month(THIS_MONTH)
     response = page(client, known.supervisor)
-    tables = {t["key"]: t["rows"] for t in response.context["tables"]}
+    tables = {t.key: t.lines for t in response.context["tables"]}
     month = f"{THIS_MONTH:%Y-%m}"
     for key, statuses in (("paid", ["paid"]), ("failed", ["failed", "returned"])):
         direct_rows = ours.filter(status__in=statuses)
-        row = next(r for r in tables[key] if r.key == month)
-        assert (row.persons, row.amount) == (
+        line = next(line for line in tables[key] if line.label == month)
+        assert line.values == [
             direct_rows.count(),
             direct_rows.aggregate(s=Sum("amount"))["s"],
-        )
-    assert [r.persons for r in tables["paid"] if r.key == month] == [5]
+        ]
+    assert [line.values[0] for line in tables["paid"] if line.label == month] == [5]
 
 
 def test_counting_again_replaces_the_months_figures(known):
