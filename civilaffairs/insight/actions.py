@@ -174,24 +174,35 @@ _CASES = f"""
 """  # noqa: S608
 
 # The work waiting now: open cases in a state their workflow queues (what the queues show,
-# Case.objects.queued), per office and assignee, under every region above the office's (a
-# case no office holds yet stands under its own region).
+# Case.objects.queued). Kept twice from one reading (a CTE): per office and assignee under
+# the office's own region only (a page lists the offices of a region and the one below, and
+# a region's own caseworkers: a few rows by region code), and per service and state under
+# every region above the office's (whole = true), as the other figures are. A case no office
+# holds yet stands under its own region.
 _WORKLOAD = f"""
+    WITH g AS MATERIALIZED (
+        SELECT coalesce(o.region_id, c.region_id) AS region_code,
+               c.confidentiality AS level, c.office_id, c.assignee_id, c.service, c.state,
+               count(*) AS open,
+               count(*) FILTER (WHERE c.due_at < %s) AS overdue,
+               count(*) FILTER (WHERE c.due_at >= %s AND c.due_at < %s) AS due_soon
+          FROM {CASE} c
+          LEFT JOIN {OFFICE} o ON o.id = c.office_id
+         WHERE c.id IN ({{queued}})
+         GROUP BY 1, 2, 3, 4, 5, 6),
+    offices AS (
+        INSERT INTO {WorkloadFigure._meta.db_table} (region_code, level, office_id,
+               assignee_id, service, state, open, overdue, due_soon, counted_at, whole)
+        SELECT region_code, level, office_id, assignee_id, service, state, open, overdue,
+               due_soon, %s, false
+          FROM g)
     INSERT INTO {WorkloadFigure._meta.db_table} (region_code, level, office_id, assignee_id,
-           service, state, open, overdue, due_soon, counted_at)
-    SELECT a.area, level, office_id, assignee_id, service, state, sum(open), sum(overdue),
-           sum(due_soon), %s
-      FROM (SELECT coalesce(o.region_id, c.region_id) AS region_code,
-                   c.confidentiality AS level, c.office_id, c.assignee_id, c.service, c.state,
-                   count(*) AS open,
-                   count(*) FILTER (WHERE c.due_at < %s) AS overdue,
-                   count(*) FILTER (WHERE c.due_at >= %s AND c.due_at < %s) AS due_soon
-              FROM {CASE} c
-              LEFT JOIN {OFFICE} o ON o.id = c.office_id
-             WHERE c.id IN ({{queued}})
-             GROUP BY 1, 2, 3, 4, 5, 6) g
+           service, state, open, overdue, due_soon, counted_at, whole)
+    SELECT a.area, level, NULL, NULL, service, state, sum(open), sum(overdue), sum(due_soon),
+           %s, true
+      FROM g
       {_AREAS}
-     GROUP BY a.area, level, office_id, assignee_id, service, state
+     GROUP BY a.area, level, service, state
 """  # noqa: S608
 
 
@@ -278,7 +289,7 @@ def _count_workload(cur) -> int:
     queued, params = (
         Case.objects.open().queued().filter(submitted_at__isnull=False).values("id")
     ).query.sql_with_params()
-    cur.execute(_WORKLOAD.format(queued=queued), [now, now, now, soon, *params])
+    cur.execute(_WORKLOAD.format(queued=queued), [now, now, soon, *params, now, now])
     return cur.rowcount
 
 

@@ -146,9 +146,10 @@ class CaseFigure(models.Model):
 
 class WorkloadFigure(models.Model):
     """The open cases as they are now (at the last count of the current month), per office,
-    assignee (none: waiting in the office's queue), service and state: each office's and each
-    caseworker's workload. Rows stand under every region above the office's region, as the
-    other figures stand under the case's."""
+    assignee (none: waiting in the office's queue), service and state, under the office's own
+    region: each office's and each caseworker's workload; and (whole = true, no office) per
+    service and state under every region above the office's, as the other figures stand
+    under the case's."""
 
     region_code = models.CharField(_("region code"), max_length=12)
     level = models.PositiveSmallIntegerField(_("confidentiality"), default=0)
@@ -164,6 +165,7 @@ class WorkloadFigure(models.Model):
     overdue = models.PositiveIntegerField(_("overdue"))
     due_soon = models.PositiveIntegerField(_("due soon"))
     counted_at = models.DateTimeField(_("counted at"))
+    whole = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("workload figure")

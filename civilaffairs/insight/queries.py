@@ -334,6 +334,7 @@ class Applications:
         self.services = [service] if service else list(services)
         self.count = MonthCount.objects.filter(month=month).first()
         self._totals = None
+        self._kids = None
 
     def _rows(self, model, region_code=None, **more):
         rows = model.objects.filter(level__lte=self.max_level, service__in=self.services, **more)
@@ -363,12 +364,17 @@ class Applications:
             if k in got
         ]
 
+    def _children(self) -> list[Region]:
+        if self._kids is None:
+            self._kids = list(Region.objects.current().filter(parent=self.region).order_by("code"))
+        return self._kids
+
     def by_region(self) -> list[tuple[Region, Flow | None]]:
         """Each region one level down with its flow (None: nothing recorded there), and the
         region itself for what is recorded at it and not below (a township office's own)."""
         if self.region.level >= Region.Level.VILLAGE:
             return []
-        children = list(Region.objects.current().filter(parent=self.region).order_by("code"))
+        children = self._children()
         got = self._flows(
             self._rows(CaseFigure, [c.code for c in children], month=self.month), "region_code"
         )
@@ -408,17 +414,13 @@ class Applications:
 
     def by_state(self) -> dict:
         """(service, state) → the work waiting in it."""
-        return self._work(self._rows(WorkloadFigure), "service", "state")
+        return self._work(self._rows(WorkloadFigure, whole=True), "service", "state")
 
     def by_office(self) -> list[tuple[Office | None, Work]]:
         """The offices of this region and of the regions one level down (the ones a
         supervisor here oversees), each with its waiting work; None: cases no office holds."""
-        here = self._rows(WorkloadFigure).filter(
-            Q(office__region=self.region)
-            | Q(office__region__parent=self.region)
-            | Q(office__isnull=True)
-        )
-        got = self._work(here, "office")
+        codes = [self.region.code, *(c.code for c in self._children())]
+        got = self._work(self._rows(WorkloadFigure, codes, whole=False), "office")
         offices = Office.objects.in_bulk([k[0] for k in got if k[0] is not None])
         rows = [(offices[k[0]], w) for k, w in got.items() if k[0] is not None]
         rows.sort(key=lambda r: (r[0].level, r[0].region_id, r[0].name))
@@ -430,7 +432,7 @@ class Applications:
         """The caseworkers of this region's own offices, each with the open cases assigned
         to them; None: waiting in the office's queue for someone to take them."""
         got = self._work(
-            self._rows(WorkloadFigure).filter(office__region=self.region), "office", "assignee"
+            self._rows(WorkloadFigure, whole=False).exclude(office=None), "office", "assignee"
         )
         offices = Office.objects.in_bulk({k[0] for k in got})
         users = User.objects.select_related("person").in_bulk(
