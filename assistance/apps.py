@@ -42,6 +42,10 @@ class AssistanceConfig(AppConfig):
         from . import facts, workflow
 
         facts.register()
+        # Its own figures on the dashboards (hardship causes, household sizes, one-off help).
+        from . import figures
+
+        figures.register()
         # What an administrator runs after changing a standard (rules admin, Parameters).
         from civilaffairs.rules.registry import register_recompute
 

@@ -209,9 +209,9 @@ _WORKLOAD = f"""
 # A domain's table (insight.registry): its SELECT's rows summed under every region above.
 _DOMAIN = f"""
     INSERT INTO {DomainFigure._meta.db_table} (month, region_code, level, domain, figure,
-           key, n)
-    SELECT %(month)s, a.area, level, %(domain)s, %(figure)s, key, sum(n)
-      FROM (SELECT region_code, level, key::text AS key, n
+           key, n, amount)
+    SELECT %(month)s, a.area, level, %(domain)s, %(figure)s, key, sum(n), sum(amount)
+      FROM (SELECT region_code, level, key::text AS key, n, {{amount}} AS amount
               FROM ({{select}}) d
              WHERE n > 0 AND region_code IS NOT NULL) g
       {_AREAS}
@@ -263,7 +263,9 @@ def do_count_month(month: dt.date, *, acting_user=None) -> MonthCount:
         for domain in all_figures():
             for table in domain.tables:
                 cur.execute(
-                    _DOMAIN.format(select=table.sql()),
+                    _DOMAIN.format(
+                        select=table.sql(), amount="d.amount" if table.amount else "NULL::numeric"
+                    ),
                     {
                         "month": month,
                         "start": start,

@@ -187,6 +187,7 @@ class DomainFigure(models.Model):
     figure = models.CharField(_("table"), max_length=40)
     key = models.CharField(_("key"), max_length=60)
     n = models.PositiveIntegerField(_("count"))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2, null=True)
 
     class Meta:
         verbose_name = _("domain figure")

@@ -455,8 +455,10 @@ class DomainCounts:
             domain=domain.code, region_code=region.code, month=month, level__lte=max_level
         )
         self.tables: dict[str, dict[str, int]] = {}
-        for r in rows.values("figure", "key").annotate(total=Sum("n")):
+        self.amounts: dict[str, dict[str, Decimal | None]] = {}
+        for r in rows.values("figure", "key").annotate(total=Sum("n"), money=Sum("amount")):
             self.tables.setdefault(r["figure"], {})[r["key"]] = r["total"]
+            self.amounts.setdefault(r["figure"], {})[r["key"]] = r["money"]
         self._max_level = max_level
 
     def of(self, key: str) -> dict[str, int]:

@@ -31,6 +31,9 @@ class FigureTable:
     labels: Callable[[], dict]  # key → label, in the reader's language, in the table's order
     people: bool = True  # counts of people or of their applications: small cells suppressed
     chart: str = "bar"
+    # Where the table also sums money: the label of that column, and the SELECT gives a fifth
+    # column `amount` (yuan).
+    amount: object = None
 
 
 @dataclass(frozen=True)

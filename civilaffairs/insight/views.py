@@ -339,13 +339,20 @@ def domain_tables(domain, counts: queries.DomainCounts) -> list[Table]:
         got = dict(counts.of(ft.key))
         labels = ft.labels()
         order = [k for k in labels if k in got] + sorted(set(got) - set(labels))
+        money = counts.amounts.get(ft.key, {})
+        columns = [Column(str(ft.column))]
+        if ft.amount:
+            columns.append(Column(str(ft.amount), AMOUNT))
         tables.append(
             Table(
                 ft.key,
                 str(ft.title),
                 str(ft.first),
-                [Column(str(ft.column))],
-                [Line(str(labels.get(k, k)), [got[k]]) for k in order],
+                columns,
+                [
+                    Line(str(labels.get(k, k)), [got[k], *([money.get(k)] if ft.amount else [])])
+                    for k in order
+                ],
                 chart=ft.chart,
                 suppress=ft.people,
             )

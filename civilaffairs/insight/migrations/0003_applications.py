@@ -47,6 +47,7 @@ class Migration(migrations.Migration):
                 ('figure', models.CharField(max_length=40, verbose_name='table')),
                 ('key', models.CharField(max_length=60, verbose_name='key')),
                 ('n', models.PositiveIntegerField(verbose_name='count')),
+                ('amount', models.DecimalField(decimal_places=2, max_digits=14, null=True, verbose_name='amount (yuan)')),
             ],
             options={
                 'verbose_name': 'domain figure',
