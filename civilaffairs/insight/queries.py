@@ -265,6 +265,11 @@ class Figures:
         """People and amounts month by month, up to this month, for the months counted."""
         return self._month_by_month(BenefitFigure, "persons", months)
 
+    def forecast(self, ahead: int = 3) -> "Forecast | None":
+        """People and amounts for the `ahead` months after this one, from the trend (see
+        forecast_from)."""
+        return forecast_from(self.trend(), self.month, ahead)
+
     def payments(self, labels: dict) -> list[Row]:
         """This month's payments by status: how many (in `persons`) and how much."""
         got = {
@@ -484,3 +489,51 @@ class DomainCounts:
         if itself:
             rows.append((None, itself))
         return rows
+
+
+# The fewest months a forecast is drawn from: with fewer, a line says nothing.
+FORECAST_FROM = 3
+
+
+@dataclass
+class Forecast:
+    rows: list[Row]
+    months: int  # how many counted months the line was fitted to
+    people_per_month: float  # the line's slope
+    amount_per_month: Decimal
+
+
+def _line(values: list[float]) -> tuple[float, float]:
+    """Least squares through (0, v0), (1, v1), …: (intercept, slope)."""
+    n = len(values)
+    mean_x, mean_y = (n - 1) / 2, sum(values) / n
+    spread = sum((x - mean_x) ** 2 for x in range(n))
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in enumerate(values)) / spread
+    return mean_y - slope * mean_x, slope
+
+
+def forecast_from(trend: list[Row], month: dt.date, ahead: int) -> Forecast | None:
+    """A straight line fitted by least squares to the counted months of `trend` up to
+    `month` (at least FORECAST_FROM of them, in a row: a gap would bend the line), carried
+    `ahead` months on; never below zero. The method is said on the page beside it: it
+    follows the recent course and knows nothing of a standard raised or a disaster."""
+    rows = [r for r in trend if r.key <= f"{month:%Y-%m}"]
+    keys = [f"{add_months(month, -i):%Y-%m}" for i in range(len(rows))][::-1]
+    if len(rows) < FORECAST_FROM or [r.key for r in rows] != keys:
+        return None
+    people = _line([float(r.persons) for r in rows])
+    money = _line([float(r.amount) for r in rows])
+    n = len(rows)
+    out = []
+    for step in range(1, ahead + 1):
+        x = n - 1 + step
+        then = add_months(month, step)
+        out.append(
+            Row(
+                f"{then:%Y-%m}",
+                f"{then:%Y-%m}",
+                max(0, round(people[0] + people[1] * x)),
+                max(Decimal(0), Decimal(str(round(money[0] + money[1] * x, 2)))),
+            )
+        )
+    return Forecast(out, n, round(people[1], 1), Decimal(str(round(money[1], 2))))

@@ -36,6 +36,7 @@ class Table:
     # describes the staff's work, not the people, and is written whole.
     suppress: bool = True
     note: str = ""  # said under the title (what the figures mean, when)
+    empty: str = ""  # said when there are no lines (else: nothing to show for this cut)
 
     @property
     def data_id(self) -> str:

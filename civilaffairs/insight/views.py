@@ -53,6 +53,7 @@ def _titles():
         "disabled": (_("By disability"), _("Disability")),
         "hukou_type": (_("By hukou type"), _("Hukou type")),
         "trend": (_("Month by month"), _("Month")),
+        "forecast": (_("Forecast of the next three months"), _("Month")),
         "payments": (_("Payments of the month by status"), _("Status")),
         "paid": (_("Paid, month by month"), _("Month")),
         "failed": (_("Failed or returned by the bank, month by month"), _("Month")),
@@ -102,6 +103,14 @@ def _download(request, tables: list[Table], name: str, counted: bool):
     return None
 
 
+def _forecast_note():
+    return _(
+        "A straight line fitted by least squares to the months counted up to this one (at "
+        "least three in a row), carried three months on. It follows the recent course only: "
+        "a standard raised, a new program or a disaster are not in it. A guide, not a budget."
+    )
+
+
 def _benefit_table(key, title, first, rows: list[queries.Row], here) -> Table:
     """One of the benefit page's cuts as a dashboard table: people (or payments), the
     households where the cut counts them, and the amounts."""
@@ -124,7 +133,11 @@ def _benefit_table(key, title, first, rows: list[queries.Row], here) -> Table:
             )
             for r in rows
         ],
-        chart="line" if key in ("trend", "paid", "failed") else "bar",
+        chart="line" if key in ("trend", "forecast", "paid", "failed") else "bar",
+        note=_forecast_note() if key == "forecast" else "",
+        empty=_("Fewer than three months in a row have been counted: there is no forecast yet.")
+        if key == "forecast"
+        else "",
     )
 
 
@@ -146,6 +159,7 @@ def benefits(request):
         return render(request, "insight/benefits.html", context)
     figures = queries.Figures(region, month, program, max_level_for(request.user, region.code))
     labels = _labels()
+    forecast = figures.forecast()
     rows_of = {
         "region": figures.by_region(),
         "program": figures.by_program(labels["program"]),
@@ -154,6 +168,7 @@ def benefits(request):
         "disabled": figures.by("disabled", labels["disabled"]),
         "hukou_type": figures.by("hukou_type", labels["hukou_type"]),
         "trend": figures.trend(),
+        "forecast": forecast.rows if forecast else [],
         "payments": figures.payments(labels["status"]),
         "paid": figures.payments_by_month((Payment.Status.PAID,)),
         "failed": figures.payments_by_month((Payment.Status.FAILED, Payment.Status.RETURNED)),
@@ -165,7 +180,7 @@ def benefits(request):
     reply = _download(request, tables, name, figures.count is not None)
     if reply is not None:
         return reply
-    context.update(figures=figures, totals=figures.totals(), tables=tables)
+    context.update(figures=figures, totals=figures.totals(), tables=tables, forecast=forecast)
     return render(request, "insight/benefits.html", context)
 
 

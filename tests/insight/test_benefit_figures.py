@@ -321,3 +321,36 @@ def test_the_page_reads_a_fixed_number_of_statements(client, known):
     # The session and the user with grants, the region and its ancestors, the months counted,
     # and one GROUP BY per table and total.
     assert len(few) <= 24
+
+
+def test_the_forecast_is_a_least_squares_line_through_the_months_counted(known):
+    from civilaffairs.insight.queries import Row, forecast_from
+    from civilaffairs.lib.months import add_months
+
+    month = dt.date(2026, 6, 1)
+    trend = [
+        Row(f"{add_months(month, -i):%Y-%m}", "", persons, Decimal(amount))
+        for i, (persons, amount) in enumerate([(130, "1300"), (120, "1200"), (100, "1000")])
+    ][::-1]
+    got = forecast_from(trend, month, 3)
+    # Through 100, 120, 130: slope 15, intercept 101.67 → 146.67, 161.67, 176.67.
+    assert [r.key for r in got.rows] == ["2026-07", "2026-08", "2026-09"]
+    assert [r.persons for r in got.rows] == [147, 162, 177]
+    assert [r.amount for r in got.rows] == [
+        Decimal("1466.67"),
+        Decimal("1616.67"),
+        Decimal("1766.67"),
+    ]
+    assert (got.months, got.people_per_month) == (3, 15.0)
+    # Two months, or a gap, give none; a falling line stops at zero.
+    assert forecast_from(trend[1:], month, 3) is None
+    assert forecast_from([trend[0], trend[2]], month, 3) is None
+    falling = [Row(r.key, "", p, Decimal(0)) for r, p in zip(trend, (30, 10, 0), strict=True)]
+    assert [r.persons for r in forecast_from(falling, month, 3).rows] == [0, 0, 0]
+
+
+def test_the_page_says_when_there_is_no_forecast(client, known):
+    response = page(client, known.approver)
+    forecast = next(t for t in response.context["tables"] if t.key == "forecast")
+    assert forecast.lines == []
+    assert "there is no forecast yet" in response.content.decode()
