@@ -334,8 +334,14 @@ class Applications:
     works (`services`; `service` chooses one of them), at the confidentiality levels up to
     `max_level`; and the work waiting now, per office and caseworker."""
 
-    def __init__(self, region: Region, month: dt.date, services, service="", max_level=0):
+    def __init__(
+        self, region: Region, month: dt.date, services, service="", max_level=0, first=None
+    ):
+        """`first`: the period's first month, when it is longer than `month` alone (a
+        quarter, a year): what came in and was decided is summed over it, what was open is
+        the last month's."""
         self.region, self.month, self.max_level = region, month, max_level
+        self.first = first or month
         self.services = [service] if service else list(services)
         self.count = MonthCount.objects.filter(month=month).first()
         self._totals = None
@@ -347,22 +353,35 @@ class Applications:
             return rows.filter(region_code__in=region_code)
         return rows.filter(region_code=region_code or self.region.code)
 
-    def _flows(self, rows, column) -> dict:
+    def _flows(self, rows, column, sums=None) -> dict:
         return {
-            r[column]: Flow.of(r)
-            for r in rows.values(column).annotate(**{k: Sum(k) for k in _FLOW})
+            r[column]: Flow.of(r) for r in rows.values(column).annotate(**(sums or self._sums()))
         }
+
+    def _period(self) -> dict:
+        return {"month__gte": self.first, "month__lte": self.month}
+
+    def _sums(self) -> dict:
+        """What comes in and is decided, summed over the period; what is open and overdue,
+        at its end."""
+        return {
+            k: Sum(k) if k not in ("open", "overdue") else Sum(k, filter=Q(month=self.month))
+            for k in _FLOW
+        }
+
+    def months_counted(self) -> int:
+        return MonthCount.objects.filter(**self._period()).count()
 
     def totals(self) -> Flow:
         if self._totals is None:
             self._totals = Flow.of(
-                self._rows(CaseFigure, month=self.month).aggregate(**{k: Sum(k) for k in _FLOW})
+                self._rows(CaseFigure, **self._period()).aggregate(**self._sums())
             )
         return self._totals
 
     def by(self, column: str, labels: dict) -> list[tuple[str, Flow]]:
         """(label, flow) per service or channel, in `labels`' order."""
-        got = self._flows(self._rows(CaseFigure, month=self.month), column)
+        got = self._flows(self._rows(CaseFigure, **self._period()), column)
         return [
             (str(labels.get(k, k)), got[k])
             for k in [*labels, *sorted(set(got) - set(labels))]
@@ -381,7 +400,7 @@ class Applications:
             return []
         children = self._children()
         got = self._flows(
-            self._rows(CaseFigure, [c.code for c in children], month=self.month), "region_code"
+            self._rows(CaseFigure, [c.code for c in children], **self._period()), "region_code"
         )
         rows = [(c, got.get(c.code, Flow())) for c in children]
         whole = self.totals()
@@ -394,7 +413,11 @@ class Applications:
 
     def trend(self, months: int = 12) -> list[tuple[dt.date, Flow]]:
         first = add_months(self.month, 1 - months)
-        got = self._flows(self._rows(CaseFigure, month__gte=first, month__lte=self.month), "month")
+        got = self._flows(
+            self._rows(CaseFigure, month__gte=first, month__lte=self.month),
+            "month",
+            {k: Sum(k) for k in _FLOW},  # each month its own
+        )
         counted = MonthCount.objects.filter(month__gte=first, month__lte=self.month)
         return [
             (m, got.get(m, Flow()))

@@ -312,6 +312,26 @@ def application_tables(figures: queries.Applications) -> list[Table]:
     ]
 
 
+def _periods() -> dict:
+    return {
+        "month": _("The month"),
+        "quarter": _("The quarter to this month"),
+        "year": _("The year to this month"),
+    }
+
+
+def _period_start(month: dt.date, period: str) -> dt.date:
+    if period == "quarter":
+        return month.replace(month=(month.month - 1) // 3 * 3 + 1)
+    if period == "year":
+        return month.replace(month=1)
+    return month
+
+
+def _months_between(first: dt.date, last: dt.date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
 @login_required
 @require_GET
 def applications(request):
@@ -325,8 +345,15 @@ def applications(request):
     labels = dict(service_choices())
     choices = {code: labels.get(code, code) for code in visible}
     service = get_choice(request, "service", list(choices), default="")
+    periods = _periods()
+    period = get_choice(request, "period", list(periods), default="month")
     figures = queries.Applications(
-        region, month, visible, service, max_level_for(request.user, region.code)
+        region,
+        month,
+        visible,
+        service,
+        max_level_for(request.user, region.code),
+        first=_period_start(month, period),
     )
     tables = application_tables(figures)
     name = f"applications-{region.code}-{month:%Y-%m}"
@@ -341,7 +368,11 @@ def applications(request):
         services=choices,
         tables=tables,
         workload_at=figures.counted_at(),
-        query=urlencode({"month": f"{month:%Y-%m}", "service": service}),
+        query=urlencode({"month": f"{month:%Y-%m}", "service": service, "period": period}),
+        period=period,
+        periods=periods,
+        period_months=_months_between(figures.first, month),
+        months_counted=figures.months_counted(),
     )
     return render(request, "insight/applications.html", context)
 

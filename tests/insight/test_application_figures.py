@@ -235,3 +235,30 @@ def test_the_page_reads_a_fixed_number_of_statements(client, known):
     with CaptureQueriesContext(connection) as more:
         assert client.get(URL, {"region": "640104001"}).status_code == 200
     assert len(more) == len(few)
+
+
+def test_a_period_sums_what_came_in_and_keeps_what_was_open_at_its_end(client, known):
+    year = (
+        figures()
+        .__class__(
+            Region.objects.get(code="640104001"),
+            THIS_MONTH,
+            [SERVICE],
+            max_level=2,
+            first=THIS_MONTH.replace(month=1),
+        )
+        .totals()
+    )
+    this, last = figures().totals(), figures(month=LAST_MONTH).totals()
+    if LAST_MONTH.year == THIS_MONTH.year:
+        assert year.submitted == this.submitted + last.submitted
+        assert year.decided == this.decided + last.decided
+        assert year.days == this.days + last.days
+    assert (year.open, year.overdue) == (this.open, this.overdue)
+    # The page says how many of the period's months were counted.
+    response = page(client, known.approver, region="640104001", period="year")
+    assert response.status_code == 200
+    assert response.context["months_counted"] == (2 if LAST_MONTH.year == THIS_MONTH.year else 1)
+    assert response.context["period_months"] == THIS_MONTH.month
+    response = page(client, known.approver, period="decade")
+    assert "could not be used; it was ignored" in " ".join(map(str, response.context["messages"]))
