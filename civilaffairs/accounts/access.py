@@ -246,11 +246,17 @@ def region_prefixes(user, roles: Iterable[str] | None = None) -> tuple[str, ...]
     )
 
 
-def max_level_for(user, region_code: str) -> int:
-    """The highest confidentiality level the user may see for a row in this region, or -1."""
+def max_level_for(user, region_code: str, roles: Iterable[str] | None = None) -> int:
+    """The highest confidentiality level the user may see for a row in this region (through
+    a grant in one of `roles`, when given), or -1."""
     if getattr(user, "is_superuser", False):
         return Confidentiality.SENSITIVE
-    levels = [g.max_level for g in grants_for(user) if region_code.startswith(g.region_prefix)]
+    roles = set(roles) if roles else None
+    levels = [
+        g.max_level
+        for g in grants_for(user)
+        if region_code.startswith(g.region_prefix) and (roles is None or g.role in roles)
+    ]
     return max(levels, default=-1)
 
 

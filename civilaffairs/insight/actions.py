@@ -8,9 +8,10 @@ every few minutes rather than kept up by each change.
 """
 
 import datetime as dt
+import logging
 import time
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from civilaffairs.accounts.models import Office
@@ -30,6 +31,8 @@ from .models import (
     WorkloadFigure,
 )
 from .registry import all_figures
+
+log = logging.getLogger(__name__)
 
 ENT, PAY, CASE = Entitlement._meta.db_table, Payment._meta.db_table, Case._meta.db_table
 PERSON, MEMBER = Person._meta.db_table, Membership._meta.db_table
@@ -262,25 +265,37 @@ def do_count_month(month: dt.date, *, acting_user=None) -> MonthCount:
         DomainFigure.objects.filter(month=month).delete()
         for domain in all_figures():
             for table in domain.tables:
-                cur.execute(
-                    _DOMAIN.format(
-                        select=table.sql(), amount="d.amount" if table.amount else "NULL::numeric"
-                    ),
-                    {
-                        "month": month,
-                        "start": start,
-                        "end": end,
-                        "zone": zone,
-                        "domain": domain.code,
-                        "figure": table.key,
-                    },
-                )
-                rows += cur.rowcount
+                rows += _count_domain_table(cur, domain, table, month, start, end, zone)
     count.counted_at = timezone.now()
     count.seconds = round(time.perf_counter() - started, 3)
     count.rows = rows
     count.save()
     return count
+
+
+def _count_domain_table(cur, domain, table, month, start, end, zone) -> int:
+    """One domain's table for the month, in a savepoint of its own: a domain's SELECT that
+    fails (a column renamed, say) is logged and leaves its table uncounted, not the month's
+    other figures."""
+    try:
+        with transaction.atomic():
+            cur.execute(
+                _DOMAIN.format(
+                    select=table.sql(), amount="d.amount" if table.amount else "NULL::numeric"
+                ),
+                {
+                    "month": month,
+                    "start": start,
+                    "end": end,
+                    "zone": zone,
+                    "domain": domain.code,
+                    "figure": table.key,
+                },
+            )
+            return cur.rowcount
+    except DatabaseError:
+        log.exception("figures %s.%s of %s could not be counted", domain.code, table.key, month)
+        return 0
 
 
 def _count_workload(cur) -> int:

@@ -13,7 +13,9 @@ rows of four columns:
 with the named parameters %(start)s and %(end)s (the month as a span of time in the
 portal's zone; for the current month `end` is now) and %(month)s (its first day). The
 platform sums the rows under every region above their own, so the page reads one region
-code, as it does for the benefit figures. The SQL is the domain's own text: table names from
+code, as it does for the benefit figures. The first table's keys are also summed per region
+(the page's "by region" table), so they should add up to something (one kind of thing each).
+%(zone)s names the portal's time zone, for a timestamp's local date. The SQL is the domain's own text: table names from
 `_meta`, values only as those parameters (a literal per cent sign is written %%).
 """
 
@@ -34,6 +36,7 @@ class FigureTable:
     # Where the table also sums money: the label of that column, and the SELECT gives a fifth
     # column `amount` (yuan).
     amount: object = None
+    note: object = ""  # said under the title: what is counted, and when
 
 
 @dataclass(frozen=True)

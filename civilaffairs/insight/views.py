@@ -157,7 +157,8 @@ def benefits(request):
     )
     if region is None:
         return render(request, "insight/benefits.html", context)
-    figures = queries.Figures(region, month, program, max_level_for(request.user, region.code))
+    level = max_level_for(request.user, region.code, queries.FIGURE_ROLES)
+    figures = queries.Figures(region, month, program, level)
     labels = _labels()
     forecast = figures.forecast()
     rows_of = {
@@ -352,7 +353,7 @@ def applications(request):
         month,
         visible,
         service,
-        max_level_for(request.user, region.code),
+        max_level_for(request.user, region.code, roles),
         first=_period_start(month, period),
     )
     tables = application_tables(figures)
@@ -401,6 +402,7 @@ def domain_tables(domain, counts: queries.DomainCounts) -> list[Table]:
                 ],
                 chart=ft.chart,
                 suppress=ft.people,
+                note=str(ft.note),
             )
         )
     if domain.tables:
@@ -434,7 +436,8 @@ def domain(request, code):
     context.update(domain=figures, query=urlencode({"month": f"{month:%Y-%m}"}))
     if region is None:
         return render(request, "insight/domain.html", context)
-    counts = queries.DomainCounts(figures, region, month, max_level_for(request.user, region.code))
+    level = max_level_for(request.user, region.code, figures.roles)
+    counts = queries.DomainCounts(figures, region, month, level)
     tables = domain_tables(figures, counts)
     reply = _download(
         request, tables, f"{code}-{region.code}-{month:%Y-%m}", counts.count is not None

@@ -139,3 +139,35 @@ def test_the_page_reads_a_fixed_number_of_statements(client, known):
     with CaptureQueriesContext(connection) as more:
         client.get(URL, {"region": "640104001"})
     assert len(more) == len(few)
+
+
+def test_a_domain_table_that_fails_leaves_the_other_figures_counted(known, caplog):
+    broken = registry.DomainFigures(
+        "testbroken",
+        "Broken",
+        ("caseworker",),
+        (
+            registry.FigureTable(
+                "bad", "Bad", "Key", "Count", lambda: "SELECT no_such_column FROM no_table", dict
+            ),
+        ),
+    )
+    registry.register_figures(broken)
+    try:
+        do_count_month(THIS_MONTH)
+    finally:
+        registry._figures.pop("testbroken")
+        casework_registry._links["staff"] = [
+            e for e in casework_registry._links["staff"] if e[3] != ("testbroken",)
+        ]
+    assert "figures testbroken.bad" in caplog.text
+    assert counts("640104001").of("state") == {"screened": 7}
+    assert Case.objects.exists()  # the count's transaction went on after the failure
+
+
+def test_the_level_a_viewer_reads_is_their_grant_in_the_figures_roles(known):
+    from civilaffairs.accounts.access import max_level_for
+
+    registrar = staff("registrar_lv", "640104", StaffRole.Role.REGISTRAR)
+    assert max_level_for(registrar, "640104001") >= 0
+    assert max_level_for(registrar, "640104001", CASEWORK_ROLES) == -1
