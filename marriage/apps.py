@@ -133,6 +133,12 @@ class MarriageConfig(AppConfig):
             "marriage:staff-appointments",
             visible=lambda user: bool(registry_ids_for(user)),
         )
+        # The registry's dashboard figures (/staff/figures/marriage/), counted by the platform.
+        from civilaffairs.insight.registry import register_figures
+
+        from .figures import figures
+
+        register_figures(figures())
 
         register_demo_step(_seed_demo)
 

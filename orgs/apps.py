@@ -123,6 +123,13 @@ class OrgsConfig(AppConfig):
             )
             register_workflow(code, wf)
 
+        # The register's dashboard figures (/staff/figures/orgs/), counted by the platform.
+        from civilaffairs.insight.registry import register_figures
+
+        from .figures import figures
+
+        register_figures(figures())
+
         from civilaffairs.portal.demo import register_demo_step
 
         register_demo_step(_seed_demo)
