@@ -106,6 +106,10 @@ class ChildwelfareConfig(AppConfig):
         register_link("staff", _("Child welfare"), "childwelfare:home")
         # For guardians; anyone else finds no child there.
         register_link("citizen", _("Children in my care"), "childwelfare:my-children")
+        # Its dashboard figures (/staff/figures/childwelfare/), counted with the platform's.
+        from . import figures
+
+        figures.register()
 
         from civilaffairs.portal.demo import register_demo_step
 

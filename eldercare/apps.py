@@ -115,6 +115,10 @@ class EldercareConfig(AppConfig):
             )
         )
         register_workflow(workflow.URGENT_VISIT, workflow.build_visit())
+        # Its dashboard figures (/staff/figures/eldercare/), counted with the platform's.
+        from . import figures
+
+        figures.register()
 
         register_demo_step(_seed_demo)
 
