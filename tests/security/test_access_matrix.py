@@ -145,6 +145,9 @@ TABLE: dict[str, Row] = {
     "insight:benefits": page(CASEWORK_STAFF),
     # Applications: whoever works some service, of the services their roles work.
     "insight:applications": page(STAFF),
+    # A domain's own figures (insight.registry), through social assistance's: the casework
+    # roles (each domain names its own; tests/<domain>/test_figures.py try the others).
+    "insight:domain": page(CASEWORK_STAFF, fixed={"code": "assistance"}),
     "imports:review": Row(
         sample="candidate", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF, 400)
     ),
