@@ -8,7 +8,6 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.accounts.models import CASEWORK_ROLES
 from civilaffairs.casework import registry as casework_registry
@@ -46,7 +45,7 @@ def _states():
 
 FIGURES = registry.DomainFigures(
     "testdomain",
-    _("Figures: test domain"),
+    "Figures: test domain",
     tuple(str(r) for r in CASEWORK_ROLES),
     (registry.FigureTable("state", "By state", "State", "Cases", _by_state_sql, _states),),
 )
