@@ -94,3 +94,31 @@ def test_a_caseworker_reads_the_application_figures(figures_world, contexts, lan
             "link", name="XLSX"
         ).click()
     assert download.value.suggested_filename.endswith("-channel.xlsx")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_supervisor_reads_each_domains_figures(figures_world, contexts, language):
+    """Each domain's own figures page (insight.registry) opens from the staff menu for a
+    supervisor of the casework roles, draws its charts with their tables, and axe finds
+    nothing serious; a county's page drills down to a township."""
+    page = contexts(language)
+    log_in(page, figures_world.supervisor.username, language)
+    errors, missing = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    for title in (
+        "Figures: social assistance",
+        "Figures: elder care",
+        "Figures: social organizations",
+    ):
+        page.goto("/staff/")
+        page.get_by_role("link", name=t(title, language)).click()
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_contain_text(t(title, language))
+        # Every table of the page is there (a chart above each that has figures).
+        assert page.locator("section h2").count() >= 3
+        assert page.locator("[data-chart]").count() == page.locator("section table").count()
+        assert axe_violations(page) == []
+    page.get_by_role("link", name="兴庆区").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("兴庆区")
+    assert (errors, missing) == ([], [])
