@@ -150,6 +150,7 @@ def benefits(request):
     programs = _labels()["program"]
     program = get_choice(request, "program", list(programs), default="")
     context.update(
+        page_title=_("Figures: benefits"),
         program=program,
         programs=programs,
         program_label=programs.get(program, ""),
@@ -181,7 +182,13 @@ def benefits(request):
     reply = _download(request, tables, name, figures.count is not None)
     if reply is not None:
         return reply
-    context.update(figures=figures, totals=figures.totals(), tables=tables, forecast=forecast)
+    context.update(
+        figures=figures,
+        count=figures.count,
+        totals=figures.totals(),
+        tables=tables,
+        forecast=forecast,
+    )
     return render(request, "insight/benefits.html", context)
 
 
@@ -339,6 +346,7 @@ def applications(request):
     roles = queries.application_roles()
     require_role(request.user, roles)
     context = _frame(request, roles)
+    context["page_title"] = _("Figures: applications")
     region, month = context["region"], context["month"]
     if region is None:
         return render(request, "insight/applications.html", context)
@@ -363,6 +371,7 @@ def applications(request):
         return reply
     context.update(
         figures=figures,
+        count=figures.count,
         totals=list(zip(_flow_columns(), _flow(figures.totals()), strict=True)),
         empty=not any(_flow(figures.totals())),
         service=service,
@@ -433,7 +442,9 @@ def domain(request, code):
     require_role(request.user, figures.roles)
     context = _frame(request, figures.roles)
     region, month = context["region"], context["month"]
-    context.update(domain=figures, query=urlencode({"month": f"{month:%Y-%m}"}))
+    context.update(
+        domain=figures, page_title=figures.label, query=urlencode({"month": f"{month:%Y-%m}"})
+    )
     if region is None:
         return render(request, "insight/domain.html", context)
     level = max_level_for(request.user, region.code, figures.roles)
@@ -444,5 +455,7 @@ def domain(request, code):
     )
     if reply is not None:
         return reply
-    context.update(counts=counts, tables=tables, empty=not any(counts.tables.values()))
+    context.update(
+        counts=counts, count=counts.count, tables=tables, empty=not any(counts.tables.values())
+    )
     return render(request, "insight/domain.html", context)
