@@ -315,7 +315,9 @@ def do_transition(
     )
     if owner:
         case.assignee = acting_user
-    if (target.terminal or target.decided) and target.outcome and case.decided_at is None:
+    # A withdrawal ends a case without deciding it: it is not a decision, nor timed as one.
+    decides = target.outcome and target.outcome != Case.Outcome.WITHDRAWN
+    if (target.terminal or target.decided) and decides and case.decided_at is None:
         now = timezone.now()
         case.decided_at, case.decided_due_at = now, case.due_at
     if target.terminal:

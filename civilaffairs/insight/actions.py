@@ -60,10 +60,12 @@ _BAND = (
 # province, prefecture, county, township and village whose subtree holds it), so that a page
 # reads the rows of one region code, a few hundred, instead of summing a subtree's thousands.
 # An area's code from the case region's: the first n digits (padded to six with zeros above
-# the county, as the province's and prefecture's codes are), for each level the code reaches.
+# the county, as the province's and prefecture's codes are), for each level the code reaches;
+# once each (a township directly under a prefecture, 441900003, pads to the prefecture's
+# code at two levels).
 _AREAS = """
     CROSS JOIN LATERAL (
-        SELECT CASE WHEN d.n < 6 THEN rpad(left(g.region_code, d.n), 6, '0')
+        SELECT DISTINCT CASE WHEN d.n < 6 THEN rpad(left(g.region_code, d.n), 6, '0')
                     ELSE left(g.region_code, d.n) END AS area
           FROM (VALUES (2), (4), (6), (9), (12)) d(n)
          WHERE d.n <= CASE WHEN length(g.region_code) > 6 THEN length(g.region_code)
@@ -153,7 +155,9 @@ _CASES = f"""
                    c.channel,
                    count(*) FILTER (WHERE c.submitted_at >= %(start)s) AS submitted,
                    count(*) FILTER (WHERE decided) AS decided,
-                   count(*) FILTER (WHERE decided AND c.outcome = 'approved') AS approved,
+                   count(*) FILTER (WHERE decided
+                                    AND c.outcome IN ('approved', 'terminated', 'completed'))
+                     AS approved,
                    count(*) FILTER (WHERE decided AND (c.decided_due_at IS NULL
                                     OR c.decided_at <= c.decided_due_at)) AS in_time,
                    coalesce(sum((c.decided_at AT TIME ZONE %(zone)s)::date
@@ -166,7 +170,8 @@ _CASES = f"""
               FROM (SELECT c.*,
                            coalesce(c.decided_at >= %(start)s AND c.decided_at < %(end)s,
                                     false) AS decided,
-                           (c.decided_at IS NULL OR c.decided_at >= %(end)s)
+                           (c.decided_at >= %(end)s
+                            OR c.decided_at IS NULL AND c.outcome IN ('', 'withdrawn'))
                              AND (c.closed_at IS NULL OR c.closed_at >= %(end)s) AS still_open
                       FROM {CASE} c
                      WHERE c.submitted_at < %(end)s

@@ -32,12 +32,26 @@ def _cell(value):
     return value
 
 
+def _partners(lines, column: int, small: set) -> set:
+    """Where exactly one line of a column is small, the next smallest non-zero line, which
+    is hidden with it."""
+    if len(small) != 1:
+        return set()
+    others = [
+        (line.values[column], i)
+        for i, line in enumerate(lines)
+        if line.values[column] and i not in small
+    ]
+    return {min(others)[1]} if others else set()
+
+
 def table_lines(table: Table) -> list[list]:
     """A dashboard table's lines, header first. A line whose first count is one to four is
-    written "<5" there, its other counts "×" and the rest (amounts, shares) left out; where a table has exactly one such line the next smallest goes with it; any other
-    count of one to four is written "<5" and the shares and averages of its line left out
-    (they would give it back). A table that describes no one (suppress=False) is
-    written whole."""
+    written "<5" there, its other counts "×" and the rest (amounts, shares) left out; where a
+    column has exactly one small cell, the next smallest of that column is hidden with it
+    ("×"); any other count of one to four is written "<5" and the shares and averages of its
+    line left out (they would give it back). A table that describes no one (suppress=False)
+    is written whole."""
     out = [[table.first, *(c.label for c in table.columns)]]
     counts = [i for i, c in enumerate(table.columns) if c.kind == COUNT]
     if not table.suppress or not counts:
@@ -45,14 +59,15 @@ def table_lines(table: Table) -> list[list]:
         return out
     first = counts[0]
     hidden = {i for i, line in enumerate(table.lines) if _small(line.values[first])}
-    if len(hidden) == 1:
-        others = [
-            (line.values[first], i)
-            for i, line in enumerate(table.lines)
-            if line.values[first] and i not in hidden
-        ]
-        if others:
-            hidden.add(min(others)[1])
+    hidden |= _partners(table.lines, first, hidden)
+    # In every other count column, a lone small cell takes a partner too ("×"), else the
+    # column's total (from another file of the same page) would give it back.
+    partners = {
+        j: _partners(
+            table.lines, j, {i for i, line in enumerate(table.lines) if _small(line.values[j])}
+        )
+        for j in counts[1:]
+    }
     for i, line in enumerate(table.lines):
         cells = []
         for j, value in enumerate(line.values):
@@ -62,7 +77,9 @@ def table_lines(table: Table) -> list[list]:
                 else:
                     cells.append("×" if j in counts else "")
             elif j in counts:
-                cells.append("<5" if _small(value) else _cell(value))
+                cells.append(
+                    "<5" if _small(value) else "×" if i in partners.get(j, ()) else _cell(value)
+                )
             else:  # a share or an average of a small count would give the count back
                 cells.append("" if any(_small(line.values[k]) for k in counts) else _cell(value))
         out.append([line.label, *cells])

@@ -13,9 +13,9 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.http import Http404
 
-from civilaffairs.accounts.access import grants_for, region_prefixes
+from civilaffairs.accounts.access import max_level_for, region_prefixes
 from civilaffairs.accounts.models import CASEWORK_ROLES, Office, User
-from civilaffairs.casework.registry import services_by_staff_roles
+from civilaffairs.casework.registry import narrowed_services, services_by_staff_roles
 from civilaffairs.lib.months import add_months
 from civilaffairs.people.models import Region
 
@@ -39,24 +39,42 @@ def may_see_figures(user, roles=FIGURE_ROLES) -> bool:
     return prefixes is None or bool(prefixes)
 
 
+def _application_groups() -> list[tuple[tuple[str, ...], list[str]]]:
+    """(roles, services) as the case filter groups them, less the services whose cases a
+    role sees only in part (Service.staff_scope: a children's director, only the children
+    given to them): an area's counts of those would tell of the others. Their figures are on
+    their domain's own page, for the roles that see the whole area."""
+    narrowed = {s.code for s in narrowed_services()}
+    groups = []
+    for roles, codes in services_by_staff_roles():
+        kept = [c for c in codes if c not in narrowed]
+        if kept:
+            groups.append((roles, kept))
+    return groups
+
+
 def application_roles() -> tuple[str, ...]:
     """Who reads the application figures: whoever works some service's cases (a registrar
-    reads the registry's, a child-welfare worker child welfare's), of their own area."""
-    return tuple(
-        sorted({str(role) for roles, _codes in services_by_staff_roles() for role in roles})
-    )
+    reads the registry's), of their own area."""
+    return tuple(sorted({str(role) for roles, _codes in _application_groups() for role in roles}))
+
+
+def service_levels(user, region: Region) -> dict[str, int]:
+    """The services whose figures a user reads in `region`, each with the highest
+    confidentiality level they may see of it: through a grant whose area holds the region in
+    a role that works the service, as Case.objects.visible_to pairs each grant's level with
+    its own roles' services (every service at every level, for the administrator)."""
+    levels = {}
+    for roles, codes in _application_groups():
+        level = max_level_for(user, region.code, roles)
+        if level >= 0:
+            for code in codes:
+                levels[code] = max(level, levels.get(code, -1))
+    return dict(sorted(levels.items()))
 
 
 def services_for(user, region: Region) -> list[str]:
-    """The services whose figures a user reads in `region`: those worked by the roles they
-    hold through a grant whose area holds the region (every service, for the administrator),
-    as Case.objects.visible_to counts a case only through a grant that works its service."""
-    if getattr(user, "is_superuser", False):
-        return [code for _roles, codes in services_by_staff_roles() for code in codes]
-    held = {g.role for g in grants_for(user) if region.prefix.startswith(g.region_prefix)}
-    return sorted(
-        code for roles, codes in services_by_staff_roles() if held & set(roles) for code in codes
-    )
+    return list(service_levels(user, region))
 
 
 def top_regions(user, roles=FIGURE_ROLES) -> list[Region]:
@@ -342,13 +360,23 @@ class Applications:
         the last month's."""
         self.region, self.month, self.max_level = region, month, max_level
         self.first = first or month
-        self.services = [service] if service else list(services)
+        # `services`: {code: the level the viewer may see of it} (service_levels), or codes
+        # all seen up to `max_level`.
+        levels = services if isinstance(services, dict) else dict.fromkeys(services, max_level)
+        self.levels = {service: levels[service]} if service else levels
         self.count = MonthCount.objects.filter(month=month).first()
         self._totals = None
         self._kids = None
 
     def _rows(self, model, region_code=None, **more):
-        rows = model.objects.filter(level__lte=self.max_level, service__in=self.services, **more)
+        # Each service at the level the viewer may see of it.
+        by_level: dict[int, list[str]] = {}
+        for code, level in self.levels.items():
+            by_level.setdefault(level, []).append(code)
+        seen = Q(pk__in=[])
+        for level, codes in sorted(by_level.items()):
+            seen |= Q(level__lte=level, service__in=sorted(codes))
+        rows = model.objects.filter(seen, **more)
         if isinstance(region_code, list):
             return rows.filter(region_code__in=region_code)
         return rows.filter(region_code=region_code or self.region.code)

@@ -295,7 +295,8 @@ def application_tables(figures: queries.Applications) -> list[Table]:
                 Line(o.name if o else _("Not yet at an office"), _work(w))
                 for o, w in figures.by_office()
             ],
-            suppress=False,
+            # The staff's workload is written whole; of one service, it counts its applicants.
+            suppress=len(figures.levels) == 1,
             note=_("This region's offices and those of the regions one level down."),
         ),
         Table(
@@ -314,7 +315,8 @@ def application_tables(figures: queries.Applications) -> list[Table]:
                 )
                 for o, u, w in figures.by_assignee()
             ],
-            suppress=False,
+            # The staff's workload is written whole; of one service, it counts its applicants.
+            suppress=len(figures.levels) == 1,
             note=_("The caseworkers of this region's own offices."),
         ),
     ]
@@ -350,7 +352,7 @@ def applications(request):
     region, month = context["region"], context["month"]
     if region is None:
         return render(request, "insight/applications.html", context)
-    visible = queries.services_for(request.user, region)
+    visible = queries.service_levels(request.user, region)
     labels = dict(service_choices())
     choices = {code: labels.get(code, code) for code in visible}
     service = get_choice(request, "service", list(choices), default="")
@@ -361,7 +363,6 @@ def applications(request):
         month,
         visible,
         service,
-        max_level_for(request.user, region.code, roles),
         first=_period_start(month, period),
     )
     tables = application_tables(figures)

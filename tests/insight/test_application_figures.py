@@ -262,3 +262,23 @@ def test_a_period_sums_what_came_in_and_keeps_what_was_open_at_its_end(client, k
     assert response.context["period_months"] == THIS_MONTH.month
     response = page(client, known.approver, period="decade")
     assert "could not be used; it was ignored" in " ".join(map(str, response.context["messages"]))
+
+
+def test_a_township_directly_under_a_prefecture_is_counted_once_there(world):
+    """东城街道 (441900003) lies directly under 东莞市 (441900, no county): its code pads to
+    the prefecture's at two levels, and is counted there once."""
+    make_case(code="441900003", until="submitted")
+    do_count_month(THIS_MONTH)
+    assert figures("441900003").totals().submitted == 1
+    assert figures("441900").totals().submitted == 1
+    assert figures("440000").totals().submitted == 1
+
+
+def test_a_withdrawal_is_not_a_decision(world):
+    case = make_case(world.citizen.person, code=VILLAGE, until="submitted")
+    do_transition(case, "withdraw", acting_user=world.citizen)
+    case.refresh_from_db()
+    assert case.closed_at is not None and case.decided_at is None
+    do_count_month(THIS_MONTH)
+    total = figures().totals()
+    assert (total.submitted, total.decided, total.open) == (1, 0, 0)

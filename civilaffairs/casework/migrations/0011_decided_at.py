@@ -2,18 +2,21 @@ from django.db import migrations, models
 
 
 # A case decided before these fields existed: decided when its history first shows an
-# outcome (its closing time where it has no history), against the last promised date its
-# history holds (the date is cleared on decision).
+# outcome other than a withdrawal (its closing time where it has no history), against the
+# last promised date its history holds up to then (the date is cleared on decision).
 BACKFILL = """
     UPDATE casework_case c
        SET decided_at = coalesce(
                (SELECT min(h.history_date) FROM casework_historicalcase h
-                 WHERE h.id = c.id AND h.outcome <> ''),
-               c.closed_at),
-           decided_due_at = (SELECT h.due_at FROM casework_historicalcase h
+                 WHERE h.id = c.id AND h.outcome NOT IN ('', 'withdrawn')),
+               c.closed_at)
+     WHERE c.outcome NOT IN ('', 'withdrawn') AND c.decided_at IS NULL;
+    UPDATE casework_case c
+       SET decided_due_at = (SELECT h.due_at FROM casework_historicalcase h
                               WHERE h.id = c.id AND h.due_at IS NOT NULL
+                                AND h.history_date <= c.decided_at
                               ORDER BY h.history_date DESC LIMIT 1)
-     WHERE c.outcome <> '' AND c.decided_at IS NULL
+     WHERE c.decided_at IS NOT NULL AND c.decided_due_at IS NULL
 """
 
 
