@@ -143,9 +143,10 @@ TABLE: dict[str, Row] = {
     # The figures: the casework roles, each of their own area (a region outside it is 404:
     # tests/insight).
     "insight:benefits": page(CASEWORK_STAFF),
-    # Applications: whoever works some service, of the services their roles work; not a
-    # children's director, who works only the children given to them (Service.staff_scope).
-    "insight:applications": page(STAFF - {"director"}),
+    # Applications: whoever works some service, of the services their roles work; not the
+    # child-welfare roles, whose services' cases a role may see only in part
+    # (Service.staff_scope): their figures are on child welfare's own page.
+    "insight:applications": page(STAFF - {"director", "childworker"}),
     # A domain's own figures (insight.registry), through social assistance's: the casework
     # roles (each domain names its own; tests/<domain>/test_figures.py try the others).
     "insight:domain": page(CASEWORK_STAFF, fixed={"code": "assistance"}),
