@@ -93,7 +93,7 @@ def _flow() -> str:
         SELECT c.region_id, c.confidentiality, 'stopped', count(DISTINCT c.id)
           FROM {ENT} e JOIN {CASE} c ON c.id = e.case_id
          WHERE e.program IN {MONTHLY} AND e.stopped_on >= %(month)s
-           AND e.stopped_on < (%(month)s::date + interval '1 month')
+           AND e.stopped_on < %(next)s
          GROUP BY 1, 2
         UNION ALL
         SELECT c.region_id, c.confidentiality, 'reviewed', count(DISTINCT c.id)
@@ -101,7 +101,7 @@ def _flow() -> str:
           JOIN {APP} a ON a.id = r.application_id
           JOIN {CASE} c ON c.id = a.case_id
          WHERE r.reviewed_on >= %(month)s
-           AND r.reviewed_on < (%(month)s::date + interval '1 month')
+           AND r.reviewed_on < %(next)s
          GROUP BY 1, 2
     """  # noqa: S608
 

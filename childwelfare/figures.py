@@ -37,8 +37,8 @@ from .models import (
     Visit,
 )
 
-# The first day of the next month (a date: date arithmetic, no time zone involved).
-_NEXT_MONTH = "(%(month)s::date + interval '1 month')::date"
+# The first day of the next month (the platform's %(next)s, a date).
+_NEXT_MONTH = "%(next)s"
 
 
 def _child() -> str:

@@ -98,10 +98,7 @@ def _age_band(age: str) -> str:
 def allowances_sql() -> str:
     # Age on the month's last day: the day before the next month's first (date arithmetic,
     # no time zone involved).
-    age = (
-        "date_part('year', age((%(month)s::date + interval '1 month' - interval '1 day')::date,"
-        " pe.birth_date))"
-    )
+    age = "date_part('year', age((%(next)s::date - 1), pe.birth_date))"
     return f"""
         SELECT c.region_id AS region_code, c.confidentiality AS level,
                {_age_band(age)} AS key, count(DISTINCT a.person_id) AS n

@@ -19,13 +19,11 @@ Three tables:
 - appointments: the appointments of the month's days, by status.
 """
 
-import re
-
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.accounts.models import Office, StaffRole
 from civilaffairs.casework.models import Case
-from civilaffairs.insight.registry import DomainFigures, FigureTable
+from civilaffairs.insight.registry import DomainFigures, FigureTable, sql_literal
 
 from .models import (
     Appointment,
@@ -47,16 +45,10 @@ WITHDRAWN, DEEMED_WITHDRAWN, REGISTERED = "withdrawn", "deemed_withdrawn", "regi
 # The month's days: [its first day, the next month's first day). Dates are the portal's local
 # dates (registered_on, dissolved_on, issued_on, a slot's date), so the month's first day
 # bounds them as start and end bound the moments.
-_IN_MONTH = "{col} >= %(month)s AND {col} < (%(month)s::date + interval '1 month')::date"
+_IN_MONTH = "{col} >= %(month)s AND {col} < %(next)s"
 
 
-def _lit(value) -> str:
-    """A constant of the code (a state, a kind) as an SQL literal: letters, digits and
-    underscores only, never a value from outside."""
-    value = str(value)
-    if not re.fullmatch(r"[A-Za-z0-9_]+", value):
-        raise ValueError(f"not a plain constant: {value!r}")
-    return f"'{value}'"
+_lit = sql_literal
 
 
 def _level(record: str, kind, state=None) -> str:

@@ -20,13 +20,11 @@ Three tables:
   an offer).
 """
 
-import re
-
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.accounts.models import Office
 from civilaffairs.casework.models import Case
-from civilaffairs.insight.registry import DomainFigures, FigureTable
+from civilaffairs.insight.registry import DomainFigures, FigureTable, sql_literal
 
 from .models import AnnualReport, Delivery, LateFiling, Match, Need, Offer, Organization, OrgType
 from .queries import AUTHORITY_ROLES
@@ -37,17 +35,10 @@ NEED, OFFER = Need._meta.db_table, Offer._meta.db_table
 MATCH, DELIVERY = Match._meta.db_table, Delivery._meta.db_table
 CASE, OFFICE = Case._meta.db_table, Office._meta.db_table
 
-# The first day after the month: established_on and deregistered_on are the portal's dates.
-_NEXT = "(%(month)s::date + interval '1 month')::date"
-
-
-def _lit(value) -> str:
-    """A constant of the code (a status) as an SQL literal: letters, digits and underscores
-    only, never a value from outside."""
-    value = str(value)
-    if not re.fullmatch(r"[A-Za-z0-9_]+", value):
-        raise ValueError(f"not a plain constant: {value!r}")
-    return f"'{value}'"
+# The first day after the month (the platform's %(next)s): established_on and
+# deregistered_on are the portal's dates.
+_NEXT = "%(next)s"
+_lit = sql_literal
 
 
 def organizations_sql() -> str:

@@ -290,6 +290,7 @@ def _count_domain_table(cur, domain, table, month, start, end, zone) -> int:
                 ),
                 {
                     "month": month,
+                    "next": add_months(month, 1),
                     "start": start,
                     "end": end,
                     "zone": zone,

@@ -15,12 +15,24 @@ portal's zone; for the current month `end` is now) and %(month)s (its first day)
 platform sums the rows under every region above their own, so the page reads one region
 code, as it does for the benefit figures. The first table's keys are also summed per region
 (the page's "by region" table), so they should add up to something (one kind of thing each).
-%(zone)s names the portal's time zone, for a timestamp's local date. The SQL is the domain's own text: table names from
+%(next)s is the first day of the next month (a date column's end), %(zone)s the portal's time
+zone, for a timestamp's local date. A constant of the code (a status, a kind) goes into the
+text through sql_literal. The SQL is the domain's own text: table names from
 `_meta`, values only as those parameters (a literal per cent sign is written %%).
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+
+def sql_literal(value) -> str:
+    """A constant of the code (a status, a kind) as an SQL literal: letters, digits and
+    underscores only, never a value from outside."""
+    value = str(value)
+    if not re.fullmatch(r"[A-Za-z0-9_]+", value):
+        raise ValueError(f"not a plain constant: {value!r}")
+    return f"'{value}'"
 
 
 @dataclass(frozen=True)
@@ -56,8 +68,9 @@ def register_figures(figures: DomainFigures) -> DomainFigures:
     if existing is not None and existing != figures:
         raise ValueError(f"figures {figures.code!r} registered twice")
     keys = [t.key for t in figures.tables]
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"figures {figures.code!r}: a table key is used twice")
+    if len(set(keys)) != len(keys) or "region" in keys:
+        # "region" is the page's own table (the first table by region).
+        raise ValueError(f"figures {figures.code!r}: a table key is used twice or is 'region'")
     _figures[figures.code] = figures
     # In the staff menu, for whoever may read them (of some area).
     from civilaffairs.casework.registry import register_link
