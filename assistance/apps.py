@@ -51,6 +51,10 @@ class AssistanceConfig(AppConfig):
 
         from .actions import do_rescreen_amounts
 
+        # What a decision-support scenario costs (insight's scenarios).
+        from . import scenario_cost
+
+        scenario_cost.register()
         for kind in ("dibao", "tekun"):
             register_recompute(
                 f"assistance.{kind}",

@@ -13,6 +13,7 @@ import time
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civilaffairs.accounts.models import Office
 from civilaffairs.benefits.models import Entitlement, Payment
@@ -329,3 +330,45 @@ def do_count_recent(today: dt.date | None = None) -> list[MonthCount]:
     if last_count is None or timezone.localtime(last_count.counted_at).date() < settled:
         done.append(do_count_month(last, acting_user=None))
     return done
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+@transaction.atomic
+def do_save_scenario(
+    *, acting_user, title: str, program, region, as_of: dt.date, overrides: dict, ruleset=None
+):
+    """Save a decision-support scenario with its results, computed now and kept (a later
+    change of the register or of the parameters does not change it). Only an approver or a
+    supervisor whose area holds `region` may; the proposal's own problems (no rule set in
+    force, a parameter without a value for the region, a key the program does not have, a
+    negative value, a draft of another program) are refused with a ValidationError."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from . import scenarios
+    from .models import Scenario
+    from .queries import may_make_scenario
+
+    if not may_make_scenario(acting_user, region):
+        raise PermissionDenied("region outside the user's scenario area")
+    if ruleset is not None and (ruleset.program_id != program.pk or not ruleset.is_editable):
+        raise ValidationError(_("Choose a draft rule set of the same program, or none."))
+    keys = scenarios.program_keys(program, as_of, ruleset)
+    errors = scenarios.override_errors(program, keys, overrides)
+    if errors:
+        raise ValidationError(errors)
+    results = scenarios.compute(program, region, as_of, overrides, ruleset)
+    now = timezone.now()
+    return Scenario.objects.create(
+        title=title,
+        program=program,
+        region=region,
+        as_of=as_of,
+        overrides={k: format(v, "f") for k, v in overrides.items()},
+        ruleset=ruleset,
+        results=results,
+        created_by=acting_user,
+        created_at=now,
+        computed_at=now,
+    )

@@ -11,7 +11,7 @@ class InsightConfig(AppConfig):
     def ready(self):
         from civilaffairs.casework.registry import register_link
 
-        from .queries import application_roles, may_see_figures
+        from .queries import application_roles, may_make_scenarios, may_see_figures
 
         register_link("staff", _("Figures: benefits"), "insight:benefits", visible=may_see_figures)
         register_link(
@@ -20,3 +20,4 @@ class InsightConfig(AppConfig):
             "insight:applications",
             visible=lambda user: may_see_figures(user, application_roles()),
         )
+        register_link("staff", _("Scenarios"), "insight:scenarios", visible=may_make_scenarios)

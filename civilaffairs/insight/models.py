@@ -200,3 +200,54 @@ class DomainFigure(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.region_code} {self.domain} {self.figure}"
+
+
+class ScenarioQuerySet(models.QuerySet):
+    def listed(self):
+        """What a list of scenarios shows of each, in one query."""
+        return self.select_related("program", "region", "created_by")
+
+
+class Scenario(models.Model):
+    """A proposed change of a program's parameters (and, optionally, a draft rule set), with
+    what it would do in a region's subtree, computed once when it was saved and kept
+    (`results`, see insight.scenarios): a later change of the register does not change it.
+    Nothing in it names a person; it is never edited, only made (actions.do_save_scenario)."""
+
+    title = models.CharField(_("title"), max_length=120)
+    program = models.ForeignKey(
+        "rules.Program", on_delete=models.PROTECT, related_name="+", verbose_name=_("program")
+    )
+    region = models.ForeignKey(
+        "people.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    as_of = models.DateField(_("as of"))
+    # {parameter key: the proposed value, as text}
+    overrides = models.JSONField(_("proposed values"), default=dict, blank=True)
+    ruleset = models.ForeignKey(
+        "rules.RuleSet",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("draft rule set"),
+    )
+    results = models.JSONField(_("results"), default=dict)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("made by")
+    )
+    created_at = models.DateTimeField(_("made at"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = ScenarioQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("scenario")
+        verbose_name_plural = _("scenarios")
+        indexes = [
+            models.Index(fields=["region", "-created_at", "-id"], name="insight_scenario_region"),
+            models.Index(fields=["-created_at", "-id"], name="insight_scenario_made"),
+        ]
+
+    def __str__(self):
+        return self.title

@@ -13,9 +13,10 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.http import Http404
 
-from civilaffairs.accounts.access import max_level_for, region_prefixes
+from civilaffairs.accounts.access import max_level_for, region_prefixes, require_role, scope_q
 from civilaffairs.accounts.models import CASEWORK_ROLES, Office, User
 from civilaffairs.casework.registry import narrowed_services, services_by_staff_roles
+from civilaffairs.lib.lookup import get_or_404
 from civilaffairs.lib.months import add_months
 from civilaffairs.people.models import Region
 
@@ -26,8 +27,10 @@ from .models import (
     HouseholdFigure,
     MonthCount,
     PaymentFigure,
+    Scenario,
     WorkloadFigure,
 )
+from .scenarios import SCENARIO_ROLES
 
 # Who reads the benefit figures: the staff who work the cases (caseworker to supervisor), of
 # their own area. A marriage registrar or a child-welfare worker reads their own domain's.
@@ -588,3 +591,29 @@ def forecast_from(trend: list[Row], month: dt.date, ahead: int) -> Forecast | No
             )
         )
     return Forecast(out, n, round(people[1], 1), Decimal(str(round(money[1], 2))))
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def may_make_scenarios(user) -> bool:
+    return may_see_figures(user, SCENARIO_ROLES)
+
+
+def may_make_scenario(user, region: Region) -> bool:
+    """Whether `user` may make (and read) a scenario of `region`: an approver or a supervisor
+    whose area holds it, or the administrator."""
+    prefixes = region_prefixes(user, SCENARIO_ROLES)
+    return prefixes is None or any(region.prefix.startswith(p) for p in prefixes)
+
+
+def scenarios_for(user):
+    """The scenarios of regions in the user's area (as an approver or a supervisor)."""
+    return Scenario.objects.filter(scope_q(user, region_field="region_id", roles=SCENARIO_ROLES))
+
+
+def access_scenario(user, pk):
+    """A scenario of the user's area, or 404 (403 first for anyone who is not an approver or
+    a supervisor)."""
+    require_role(user, SCENARIO_ROLES)
+    return get_or_404(scenarios_for(user).select_related("program", "region", "created_by"), pk)

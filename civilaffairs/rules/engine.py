@@ -662,13 +662,29 @@ class Comparison:
         return sum(n for (a, b), n in self.matrix.items() if a == PASS and b != PASS)
 
 
-def compare(program, region, as_of, overrides=None, sample=10, ruleset=None) -> Comparison:
-    """Every household in `region`'s subtree judged today (the rule set in force, today's
-    parameters) and under the proposal (`ruleset`, a draft version, with the `overrides`), in
-    SQL: one GROUP BY for the outcome pairs, one for the unknown facts, two LIMIT queries for
-    samples of those who would join or leave. A fact the registry cannot express (one read from
-    the application, such as an emergency's type) is unknown for every household and named in
-    `not_in_registry`."""
+@dataclass
+class Judged:
+    """Every household of a region's subtree with its outcome today (`status_now`) and under
+    a proposal (`status_then`), each fact the rules use as `fact_<name>` and each parameter
+    as `param_<key>_now` and `param_<key>_then` (see `param_column`)."""
+
+    queryset: object
+    fact_names: list
+    param_keys: list
+    not_in_registry: list
+    current: RuleSet
+    proposed: RuleSet
+
+
+def param_column(key: str, suffix: str) -> str:
+    """The annotation of a parameter's value in a `Judged` queryset ("now" or "then")."""
+    return f"{_param_col(key)}_{suffix}"
+
+
+def judge(program, region, as_of, overrides=None, ruleset=None, extra_params=()) -> Judged:
+    """The queryset `compare` counts: households judged today (the rule set in force, today's
+    parameters) and under the proposal (`ruleset`, a draft version, with the `overrides`).
+    `extra_params` are annotated beside the rules' own, both ways (what a cost reads)."""
     proposed = _ruleset_for(program, as_of, ruleset)
     current = RuleSet.objects.in_force(program, as_of) or proposed
     rules_then = list(proposed.rules.all())
@@ -684,8 +700,9 @@ def compare(program, region, as_of, overrides=None, sample=10, ruleset=None) -> 
             not_in_registry.append(name)
             expression = Value(None, output_field=_UNKNOWN_FIELDS[fact.kind]())
         annotations[_fact_col(name)] = expression
-    now = parameter_expressions(program, param_keys, region, as_of)
-    then = parameter_expressions(program, param_keys, region, as_of, overrides)
+    keys = sorted(set(param_keys) | set(extra_params))
+    now = parameter_expressions(program, keys, region, as_of)
+    then = parameter_expressions(program, keys, region, as_of, overrides)
     annotations.update({k + "_now": v for k, v in now.items()})
     annotations.update({k + "_then": v for k, v in then.items()})
     qs = (
@@ -696,6 +713,18 @@ def compare(program, region, as_of, overrides=None, sample=10, ruleset=None) -> 
             status_then=_status_expression(rules_then, "_then"),
         )
     )
+    return Judged(qs, fact_names, param_keys, not_in_registry, current, proposed)
+
+
+def compare(program, region, as_of, overrides=None, sample=10, ruleset=None) -> Comparison:
+    """Every household in `region`'s subtree judged today (the rule set in force, today's
+    parameters) and under the proposal (`ruleset`, a draft version, with the `overrides`), in
+    SQL: one GROUP BY for the outcome pairs, one for the unknown facts, two LIMIT queries for
+    samples of those who would join or leave. A fact the registry cannot express (one read from
+    the application, such as an emergency's type) is unknown for every household and named in
+    `not_in_registry`."""
+    judged = judge(program, region, as_of, overrides, ruleset)
+    qs, fact_names, not_in_registry = judged.queryset, judged.fact_names, judged.not_in_registry
     matrix = {
         (row["status_now"], row["status_then"]): row["n"]
         for row in qs.order_by().values("status_now", "status_then").annotate(n=Count("pk"))

@@ -55,3 +55,38 @@ def recompute_for(service_code: str) -> Callable[..., Recompute] | None:
 def recomputes() -> dict[str, Callable[..., Recompute]]:
     """Every registered recompute by service code (a parameter shared by every program)."""
     return dict(_recomputes)
+
+
+# --------------------------------------------------------------------------- scenario costs
+
+
+@dataclass(frozen=True)
+class ScenarioCost:
+    """What a domain tells the decision-support scenarios (insight) about one program's money,
+    in SQL over Household rows, so that a proposal is costed by the same set-based pass that
+    judges it. Each callable is given `param(key)`, the expression of a parameter's value for
+    the household (today's or the proposal's, as the scenario asks), and returns:
+
+    * `amount`: the household's monthly amount (NULL where it cannot be known);
+    * `in_need`, optional: a boolean condition, true where the household's income lies under
+      the program's line (its per-capita income under the standard), for the under-coverage
+      count (those in need whom the rules still leave out).
+
+    `params` names the parameters these read (the engine annotates them beside the rules'
+    own), and `note` says in a sentence how the amount is worked out (shown on the page)."""
+
+    params: tuple[str, ...]
+    amount: Callable
+    in_need: Callable | None = None
+    note: object = ""
+
+
+_scenario_costs: dict[str, ScenarioCost] = {}
+
+
+def register_scenario_cost(service_code: str, cost: ScenarioCost) -> None:
+    _scenario_costs[service_code] = cost
+
+
+def scenario_cost_for(service_code: str) -> ScenarioCost | None:
+    return _scenario_costs.get(service_code)
