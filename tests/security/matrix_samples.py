@@ -677,6 +677,30 @@ def imports(s: Samples, users, p: Places):
     s.add("candidate", "there", Candidate.objects.get(row__batch=there), XIXIA)
 
 
+def scenarios(s: Samples, users, p: Places):
+    """A decision-support scenario of 兴庆区 (by its approver) and one of 西夏区 (by the
+    administrator): approvers and supervisors read those of their area."""
+    from decimal import Decimal
+
+    from civilaffairs.insight.actions import do_save_scenario
+    from civilaffairs.rules.models import Program
+
+    program = Program.objects.get(code="dibao")
+    for label, code, user, inside in (
+        ("here", "640104", users["approver"], {"approver", "supervisor", "admin"}),
+        ("there", "640105", users["admin"], {"supervisor", "admin"}),
+    ):
+        scenario = do_save_scenario(
+            acting_user=user,
+            title=f"低保标准 900（{code}）",
+            program=program,
+            region=region(code),
+            as_of=timezone.localdate(),
+            overrides={"dibao_standard": Decimal("900")},
+        )
+        s.add("scenario", label, scenario, inside)
+
+
 def build(users) -> Samples:
     # The one admin table the demo leaves empty: a group of permissions an administrator made.
     Group.objects.get_or_create(name="审计")
@@ -690,4 +714,5 @@ def build(users) -> Samples:
     childwelfare(s, users, p)
     benefits(s, users, p)
     imports(s, users, p)
+    scenarios(s, users, p)
     return s

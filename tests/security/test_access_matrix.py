@@ -150,6 +150,13 @@ TABLE: dict[str, Row] = {
     # A domain's own figures (insight.registry), through social assistance's: the casework
     # roles (each domain names its own; tests/<domain>/test_figures.py try the others).
     "insight:domain": page(CASEWORK_STAFF, fixed={"code": "assistance"}),
+    # Decision-support scenarios: approvers and supervisors, each of their own area (an empty
+    # form is answered with its errors, 400; tests/insight/test_scenarios.py).
+    "insight:scenarios": page(SUPERVISING),
+    "insight:scenario-new": Row(get=rule(SUPERVISING), post=rule(SUPERVISING, 400)),
+    "insight:scenario-compare": page(SUPERVISING),
+    "insight:scenario": page(SUPERVISING, sample="scenario"),
+    "insight:scenario-print": page(SUPERVISING, sample="scenario"),
     "imports:review": Row(
         sample="candidate", get=rule(CASEWORK_STAFF), post=rule(CASEWORK_STAFF, 400)
     ),
