@@ -12,6 +12,11 @@ class AssistanceConfig(AppConfig):
         from civilaffairs.casework.registry import register_beat, register_domain
 
         register_domain("assistance", _("Social assistance"), order=1, urls="assistance.urls")
+        from civilaffairs.casework.registry import register_link
+
+        from .disaster_queries import may_see
+
+        register_link("staff", _("Disaster relief"), "assistance:disasters", visible=may_see)
 
         from civilaffairs.exchange import events as exchange_events
 
@@ -49,10 +54,9 @@ class AssistanceConfig(AppConfig):
         # What an administrator runs after changing a standard (rules admin, Parameters).
         from civilaffairs.rules.registry import register_recompute
 
-        from .actions import do_rescreen_amounts
-
-        # What a decision-support scenario costs (insight's scenarios).
+        # …and what a decision-support scenario costs (insight's scenarios).
         from . import scenario_cost
+        from .actions import do_rescreen_amounts
 
         scenario_cost.register()
         for kind in ("dibao", "tekun"):
@@ -121,9 +125,10 @@ class AssistanceConfig(AppConfig):
 
 
 def _seed_programs(log):
-    from .seed import seed_programs
+    from .seed import seed_disaster_norms, seed_programs
 
     seed_programs(log=log)
+    seed_disaster_norms(log=log)
 
 
 def _seed_demo(rng, log):

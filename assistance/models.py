@@ -518,3 +518,170 @@ def linshi_citizen_steps(state: str, *, paid_first: bool) -> list[dict]:
 
 def public_notice_name(person) -> str:
     return mask_name(person.name) if person else ""
+
+
+# --------------------------------------------------------------------------- disaster relief
+#
+# A disaster (自然灾害) declared by the county or city: the regions it hit, its response level
+# (Ⅰ the gravest to Ⅳ, as 《国家自然灾害救助应急预案》 grades them), and once saved the
+# affected population counted from the person master record per village (DisasterArea), the
+# material needs from per-person norms (rules parameters of the program "disaster_relief",
+# per region and level), the relief the township hands out per household (Relief) and the
+# emergency 临时救助 cases opened for vulnerable households (DisasterCase).
+
+
+class DisasterEvent(models.Model):
+    class Kind(models.TextChoices):
+        FLOOD = "flood", _("Flood")
+        EARTHQUAKE = "earthquake", _("Earthquake")
+        DROUGHT = "drought", _("Drought")
+        SNOW = "snow", _("Snow, ice and cold")
+        TYPHOON = "typhoon", _("Typhoon")
+        LANDSLIDE = "landslide", _("Landslide or debris flow")
+        FIRE = "fire", _("Forest or grassland fire")
+        OTHER = "other", _("Other")
+
+    class Level(models.IntegerChoices):
+        I = 1, _("Level I (gravest)")  # noqa: E741 — the plan's own numbering
+        II = 2, _("Level II")
+        III = 3, _("Level III")
+        IV = 4, _("Level IV")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind of disaster"), max_length=12, choices=Kind.choices)
+    level = models.PositiveSmallIntegerField(_("response level"), choices=Level.choices)
+    started_on = models.DateField(_("began on"))
+    ended_on = models.DateField(_("response ended on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # When the affected population was last counted (DisasterArea's rows are of that count).
+    counted_at = models.DateTimeField(_("counted at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("disaster")
+        verbose_name_plural = _("disasters")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="assist_disaster_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def norm_key(self, item: str) -> str:
+        """The rules parameter holding the per-person norm of `item` at this event's level."""
+        return f"{item}_l{self.level}"
+
+
+class DisasterRegion(models.Model):
+    """A region the event hit, as chosen on the region tree (a county covers its townships)."""
+
+    event = models.ForeignKey(DisasterEvent, on_delete=models.CASCADE, related_name="regions")
+    region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "region"], name="assist_disaster_region_once")
+        ]
+
+    def __str__(self):
+        return f"{self.event_id} · {self.region_id}"
+
+
+class DisasterArea(models.Model):
+    """The affected people of one place of residence (a village or community) at the count:
+    everyone living there, and the vulnerable among them. A person in several groups is one
+    person in `vulnerable`."""
+
+    event = models.ForeignKey(DisasterEvent, on_delete=models.CASCADE, related_name="areas")
+    region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
+    people = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+    aged_80 = models.PositiveIntegerField(default=0)
+    alone = models.PositiveIntegerField(default=0)
+    disabled = models.PositiveIntegerField(default=0)
+    children = models.PositiveIntegerField(default=0)
+    assisted = models.PositiveIntegerField(default=0)
+    vulnerable = models.PositiveIntegerField(default=0)
+    vulnerable_households = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "region"], name="assist_disaster_area_once")
+        ]
+
+    def __str__(self):
+        return f"{self.event_id} · {self.region_id}: {self.people}"
+
+
+class ReliefItem(models.TextChoices):
+    """What relief is given, each with a per-person norm (rules parameter `<item>_l<level>`)."""
+
+    TENT = "tent", _("Tents")
+    QUILT = "quilt", _("Quilts")
+    FOOD = "food", _("Food (kg)")
+    WATER = "water", _("Drinking water (litres)")
+    CLOTHING = "clothing", _("Clothing (sets)")
+    CASH = "cash", _("Cash (yuan)")
+
+
+class Relief(models.Model):
+    """Relief handed to a household: what, how much, when and by whom. One row per item and
+    household in an event: a second delivery of the same item corrects this row's quantity
+    (do_correct_relief), so nothing is given twice by mistake."""
+
+    event = models.ForeignKey(DisasterEvent, on_delete=models.PROTECT, related_name="reliefs")
+    household = models.ForeignKey("people.Household", on_delete=models.PROTECT, related_name="+")
+    # The household's place when the relief was given (the progress by region reads it).
+    region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
+    item = models.CharField(_("item"), max_length=10, choices=ReliefItem.choices)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    given_on = models.DateField(_("given on"))
+    given_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("given by")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("relief given")
+        verbose_name_plural = _("relief given")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "household", "item"], name="assist_relief_item_once"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="assist_relief_positive"),
+        ]
+        indexes = [models.Index(fields=["event", "region"], name="assist_relief_event_region")]
+
+    def __str__(self):
+        return f"{self.get_item_display()} {self.quantity.normalize()} → {self.household_id}"
+
+
+class DisasterCase(models.Model):
+    """The emergency 临时救助 case opened for a household because of an event: one per
+    household and event, so opening them again for a village opens only the missing ones."""
+
+    event = models.ForeignKey(DisasterEvent, on_delete=models.PROTECT, related_name="cases")
+    household = models.ForeignKey("people.Household", on_delete=models.PROTECT, related_name="+")
+    case = models.OneToOneField(
+        "casework.Case", on_delete=models.PROTECT, related_name="disaster_link"
+    )
+    region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "household"], name="assist_disaster_case_once")
+        ]
+
+    def __str__(self):
+        return f"{self.event_id} · {self.case_id}"

@@ -362,3 +362,60 @@ def _seed_further(caseworker, log) -> None:
         )
     batches = do_prepare_due_batches(first_of_next_month(today))
     log(f"assistance demo: {len(noticed[:2])} approved, {batches} payment batch to approve")
+
+
+# Disaster relief: what each affected person needs for the response, by response level (Ⅰ the
+# gravest: the longest response). Illustrative defaults for the province, from the Sphere
+# Handbook (2018) minimums DOMAIN.md quotes — 15 litres of water a day, 2,100 kcal of food a
+# day (about 0.6 kg of grain), 3.5 m² of covered space (a 12 m² relief tent for three or
+# four people), one quilt per person — over 30, 20, 15 and 10 days of response, and a cash
+# grant per person. A county or township sets its own value in the rules admin (program
+# "disaster_relief", key "<item>_l<level>") where its norm differs.
+DISASTER_DAYS = {1: 30, 2: 20, 3: 15, 4: 10}
+DISASTER_NORMS = [
+    # item, label, unit, value per person by level
+    ("tent", "救灾帐篷", "顶/人", {1: "0.29", 2: "0.29", 3: "0.2", 4: "0.1"}),
+    ("quilt", "棉被", "床/人", {1: "1", 2: "1", 3: "1", 4: "1"}),
+    ("food", "口粮", "公斤/人", {lv: str(Decimal("0.6") * d) for lv, d in DISASTER_DAYS.items()}),
+    ("water", "饮用水", "升/人", {lv: str(15 * d) for lv, d in DISASTER_DAYS.items()}),
+    ("clothing", "衣物", "套/人", {1: "2", 2: "2", 3: "1", 4: "1"}),
+    ("cash", "现金救助", "元/人", {1: "600", 2: "450", 3: "300", 4: "200"}),
+]
+
+
+@transaction.atomic
+def seed_disaster_norms(acting_user=None, log=print) -> int:
+    """The program "disaster_relief" and its per-person norms for the province, where a key
+    has no value yet (an administrator's values are never touched). Idempotent."""
+    from civilaffairs.rules.models import Parameter
+
+    program = Program.objects.filter(code="disaster_relief").first()
+    if program is None:
+        program = do_create_program(
+            acting_user=acting_user,
+            code="disaster_relief",
+            name="自然灾害救助",
+            description="受灾人员的物资和现金需求定额（每人）。",
+        )
+    province = Region.objects.filter(code="640000").first()
+    if province is None:
+        return 0
+    added = 0
+    for item, label, unit, values in DISASTER_NORMS:
+        for level, value in values.items():
+            key = f"{item}_l{level}"
+            if Parameter.objects.filter(program=program, key=key).exists():
+                continue
+            do_set_parameter(
+                acting_user=acting_user,
+                key=key,
+                region=province,
+                value=Decimal(value),
+                valid_from=dt.date(2020, 1, 1),
+                program=program,
+                label=f"{label}（{'ⅠⅡⅢⅣ'[level - 1]}级响应）",
+                unit=unit,
+            )
+            added += 1
+    log(f"disaster relief norms: {added} set")
+    return added

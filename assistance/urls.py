@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import disaster_views, views
 
 app_name = "assistance"
 
@@ -16,5 +16,30 @@ urlpatterns = [
         "staff/cases/<id:pk>/economic-check/",
         views.request_economic_check,
         name="economic-check",
+    ),
+    # Disaster relief (disaster_views): events, the figures of one, a village's households.
+    path("staff/disasters/", disaster_views.disaster_list, name="disasters"),
+    path("staff/disasters/new/", disaster_views.disaster_new, name="disaster-new"),
+    path("staff/disasters/<id:pk>/", disaster_views.disaster_detail, name="disaster"),
+    path("staff/disasters/<id:pk>/count/", disaster_views.disaster_count, name="disaster-count"),
+    path(
+        "staff/disasters/<id:pk>/places/<region:code>/",
+        disaster_views.disaster_place,
+        name="disaster-place",
+    ),
+    path(
+        "staff/disasters/<id:pk>/places/<region:code>/give/",
+        disaster_views.disaster_give,
+        name="disaster-give",
+    ),
+    path(
+        "staff/disasters/<id:pk>/places/<region:code>/open-cases/",
+        disaster_views.disaster_open_cases,
+        name="disaster-open-cases",
+    ),
+    path(
+        "staff/disasters/<id:pk>/relief/<id:relief_pk>/correct/",
+        disaster_views.disaster_correct,
+        name="disaster-correct",
     ),
 ]

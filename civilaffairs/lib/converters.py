@@ -25,5 +25,19 @@ class IdConverter:
         return str(int(value))
 
 
+class RegionCodeConverter:
+    """`<region:code>`: a region's official code, 6 to 12 ASCII digits (GB/T 2260 and the
+    statistical codes below it); anything else does not match (404)."""
+
+    regex = "[0-9]{6,12}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
 def register():
     register_converter(IdConverter, "id")
+    register_converter(RegionCodeConverter, "region")

@@ -701,6 +701,38 @@ def scenarios(s: Samples, users, p: Places):
         s.add("scenario", label, scenario, inside)
 
 
+def disasters(s: Samples, users, p: Places):
+    """A flood in 凤凰北街街道 (recorded by 兴庆区's approver) and one in 西夏区's township (by
+    the administrator), each with a quilt given to a household there: the casework staff of
+    the area read them; the county or city that may record one counts it again."""
+    from decimal import Decimal
+
+    from assistance.disaster import do_give_relief, do_record_event
+
+    for label, code, user, person, inside in (
+        ("here", "640104001", users["approver"], users["citizen"].person, TOWN & CASEWORK),
+        ("there", "640105001", users["admin"], p.xixia_person, XIXIA),
+    ):
+        event = do_record_event(
+            acting_user=user,
+            name=f"洪涝（{code}）",
+            kind="flood",
+            level=3,
+            started_on=timezone.localdate(),
+            regions=[region(code)],
+        )
+        s.add("disaster", label, event, inside)
+        relief = do_give_relief(
+            event,
+            household_of(person),
+            acting_user=user,
+            item="quilt",
+            quantity=Decimal(1),
+            given_on=timezone.localdate(),
+        )
+        s.add("relief", label, relief, inside)
+
+
 def build(users) -> Samples:
     # The one admin table the demo leaves empty: a group of permissions an administrator made.
     Group.objects.get_or_create(name="审计")
@@ -715,4 +747,5 @@ def build(users) -> Samples:
     benefits(s, users, p)
     imports(s, users, p)
     scenarios(s, users, p)
+    disasters(s, users, p)
     return s

@@ -100,6 +100,12 @@ def transition_name(sample) -> str:
 API_ONLY = Rule(frozenset(), others=401, anonymous=401)
 API_ROW = Row(get=API_ONLY, post=API_ONLY)
 
+
+def _event_place(sample) -> str:
+    """The region a disaster was recorded for (a township): its page of households."""
+    return sample.obj.regions.get().region_id
+
+
 TABLE: dict[str, Row] = {
     # ------------------------------------------------------------------ data sharing
     # A token request without a grant type is 400 (RFC 6749 §5.2), whoever sends it.
@@ -292,6 +298,28 @@ TABLE: dict[str, Row] = {
     ),
     "assistance:assisted-start": Row(
         sample="person", key="person_pk", get=rule(STAFF), post=rule(STAFF, 302)
+    ),
+    # Disaster relief: the casework staff of the area read an event (only their part of it)
+    # and record relief there; a county's or city's approver or supervisor records an event
+    # and counts it again (a township caseworker reads it: 403). An empty form: its errors
+    # (400, or said on the page it returns to). tests/assistance/test_disaster.py.
+    "assistance:disasters": page(CASEWORK_STAFF),
+    "assistance:disaster-new": Row(get=rule(SUPERVISING), post=rule(SUPERVISING, 400)),
+    "assistance:disaster": page(CASEWORK_STAFF, sample="disaster"),
+    "assistance:disaster-count": action(
+        SUPERVISING, sample="disaster", reads={"caseworker", "caseworker_xixia"}
+    ),
+    "assistance:disaster-place": page(
+        CASEWORK_STAFF, sample="disaster", fixed={"code": _event_place}
+    ),
+    "assistance:disaster-give": action(
+        CASEWORK_STAFF, sample="disaster", fixed={"code": _event_place}
+    ),
+    "assistance:disaster-open-cases": action(
+        CASEWORK_STAFF, sample="disaster", fixed={"code": _event_place}
+    ),
+    "assistance:disaster-correct": action(
+        CASEWORK_STAFF, sample="relief", key="relief_pk", fixed={"pk": lambda s: s.obj.event_id}
     ),
     # ------------------------------------------------------------------ elder care: citizens
     "eldercare:home": Row(get=rule(EVERYONE), post=wrong_method(anonymous=405)),

@@ -1,0 +1,503 @@
+"""What the disaster-relief pages read (house rule 2): the events a staff member may see, the
+part of each event inside their area, the affected and vulnerable people per region, the
+needs from the norms, the relief given, and earlier events in the same places. A staff
+member sees an event that touches their area, and of it only what lies in their area."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
+
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
+from django.http import Http404
+
+from civilaffairs.accounts.access import region_prefixes, require_role
+from civilaffairs.accounts.models import CASEWORK_ROLES, StaffRole
+from civilaffairs.lib.lookup import get_or_404
+from civilaffairs.people.models import Region
+from civilaffairs.rules.models import Parameter, Program, ancestor_codes
+
+from .models import DisasterArea, DisasterCase, DisasterEvent, Relief, ReliefItem
+
+# Who records a disaster and counts it again: the county's or city's supervisors and
+# approvers (a township reports upwards; it does not declare).
+DECLARING_ROLES = (StaffRole.Role.SUPERVISOR, StaffRole.Role.APPROVER)
+# Who hands out relief and opens emergency cases: every casework role of the area.
+RELIEF_ROLES = tuple(CASEWORK_ROLES)
+# The services whose households in force count as "on 低保 / 特困".
+ASSISTED_SERVICES = ("assistance.dibao", "assistance.tekun")
+# Opening emergency cases is done in the request, a village at a time: at most this many
+# households per press (the page says how many are left; pressing again opens the rest).
+OPEN_AT_ONCE = 100
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+# The people living in the affected regions, one row each, with what makes them vulnerable.
+# %(where)s is written from placeholders only ("pe.residence_region_id LIKE %s OR …"), so the
+# statement holds no value of its own. Used for the count and for the lists per village.
+PEOPLE_SQL = """
+WITH p AS (
+    SELECT pe.id, pe.name, pe.sex, pe.birth_date, pe.disability_grade, pe.id_number,
+           pe.residence_region_id AS region_id, m.household_id
+    FROM people_person pe
+    LEFT JOIN people_membership m ON m.person_id = pe.id AND m.end_date IS NULL
+    WHERE pe.merged_into_id IS NULL AND pe.date_of_death IS NULL AND ({where})
+),
+sizes AS (
+    SELECT m.household_id, count(*) AS n
+    FROM people_membership m JOIN people_person q ON q.id = m.person_id
+    WHERE m.end_date IS NULL AND q.date_of_death IS NULL AND q.merged_into_id IS NULL
+      AND m.household_id IN (SELECT household_id FROM p WHERE household_id IS NOT NULL)
+    GROUP BY m.household_id
+),
+assisted AS (
+    SELECT DISTINCT c.household_id
+    FROM casework_case c
+    WHERE c.service IN %(services)s AND c.closed_at IS NULL AND c.outcome = 'approved'
+      AND c.household_id IN (SELECT household_id FROM p WHERE household_id IS NOT NULL)
+),
+flagged AS (
+    SELECT p.*,
+           p.birth_date <= %(born_80)s AS aged_80,
+           coalesce(s.n = 1, false) AS alone,
+           p.disability_grade > 0 AS disabled,
+           p.birth_date > %(born_18)s AS child,
+           a.household_id IS NOT NULL AS assisted
+    FROM p
+    LEFT JOIN sizes s ON s.household_id = p.household_id
+    LEFT JOIN assisted a ON a.household_id = p.household_id
+)
+"""
+
+VULNERABLE = "(aged_80 OR alone OR disabled OR child OR assisted)"
+
+
+def people_sql(prefixes) -> str:
+    """PEOPLE_SQL for the residents of these region prefixes (their patterns are the
+    parameters p0, p1, … of people_params)."""
+    where = " OR ".join(f"pe.residence_region_id LIKE %(p{i})s" for i in range(len(prefixes)))
+    return PEOPLE_SQL.replace("{where}", where or "false")
+
+
+def people_params(event: DisasterEvent, prefixes) -> dict:
+    params = {f"p{i}": prefix + "%" for i, prefix in enumerate(prefixes)}
+    params.update(
+        services=ASSISTED_SERVICES,
+        born_80=years_before(event.started_on, 80),
+        born_18=years_before(event.started_on, 18),
+    )
+    return params
+
+
+NORM_PROGRAM = "disaster_relief"
+COUNTS = (
+    "people",
+    "households",
+    "aged_80",
+    "alone",
+    "disabled",
+    "children",
+    "assisted",
+    "vulnerable",
+    "vulnerable_households",
+)
+
+
+def _code_of(prefix: str) -> str:
+    """The region code a prefix stands for (64 → 640000, 640104001 as it is)."""
+    return prefix.ljust(6, "0")
+
+
+def events_for(user):
+    """Events that touch the user's area (through a casework grant)."""
+    prefixes = region_prefixes(user, RELIEF_ROLES)
+    events = DisasterEvent.objects.all()
+    if prefixes is None:
+        return events
+    if not prefixes:
+        return events.none()
+    q = Q(pk__in=[])
+    for prefix in prefixes:
+        q |= Q(regions__region__code__startswith=prefix)
+        q |= Q(regions__region__code__in=ancestor_codes(_code_of(prefix)))
+    return events.filter(pk__in=DisasterEvent.objects.filter(q).values("pk"))
+
+
+def may_see(user) -> bool:
+    """Whether the staff menu offers disaster relief: casework staff of some area."""
+    prefixes = region_prefixes(user, RELIEF_ROLES)
+    return prefixes is None or bool(prefixes)
+
+
+def access_event(user, pk) -> DisasterEvent:
+    require_role(user, RELIEF_ROLES)
+    return get_or_404(events_for(user).select_related("created_by"), pk)
+
+
+def parts(event: DisasterEvent, user) -> list[str]:
+    """The prefixes of the event's area that lie in the user's area: where both overlap, the
+    deeper of the two."""
+    mine = region_prefixes(user, RELIEF_ROLES)
+    theirs = [link.region.prefix for link in event.regions.all()]
+    if mine is None:
+        return sorted(theirs)
+    out = set()
+    for a in theirs:
+        for b in mine:
+            if a.startswith(b):
+                out.add(a)
+            elif b.startswith(a):
+                out.add(b)
+    return sorted(out)
+
+
+def _inside(prefixes, field_name="region_id") -> Q:
+    q = Q(pk__in=[])
+    for prefix in prefixes:
+        q |= Q(**{f"{field_name}__startswith": prefix})
+    return q
+
+
+def access_place(event: DisasterEvent, user, code: str) -> Region:
+    """A region of the event inside the user's area (its whole or a part), else 404."""
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise Http404
+    mine = parts(event, user)
+    if not any(region.prefix.startswith(p) or p.startswith(region.prefix) for p in mine):
+        raise Http404
+    return region
+
+
+def access_relief(event: DisasterEvent, user, pk) -> Relief:
+    """A delivery of the event to a household inside the user's part of it, else 404."""
+    return get_or_404(Relief.objects.filter(_inside(parts(event, user)), event=event), pk)
+
+
+def clipped(prefixes, region: Region) -> list[str]:
+    """The prefixes narrowed to `region`'s subtree."""
+    out = set()
+    for p in prefixes:
+        if region.prefix.startswith(p):
+            out.add(region.prefix)
+        elif p.startswith(region.prefix):
+            out.add(p)
+    return sorted(out)
+
+
+# --------------------------------------------------------------------------- norms
+
+
+@dataclass
+class Norms:
+    """The per-person norm of each item for each place, and what is missing where."""
+
+    by_region: dict = field(default_factory=dict)  # region code -> {item: Decimal | None}
+    units: dict = field(default_factory=dict)  # item -> unit
+    missing: dict = field(default_factory=dict)  # item -> [region codes without a norm]
+
+
+def norms(event: DisasterEvent, region_codes, as_of: dt.date | None = None) -> Norms:
+    """Each item's norm at the event's level for each region (the value set for it or the
+    nearest region above: rules parameters `<item>_l<level>` of the program
+    "disaster_relief"), read in one query."""
+    as_of = as_of or event.started_on
+    keys = {event.norm_key(item): item for item in ReliefItem.values}
+    program = Program.objects.filter(code=NORM_PROGRAM).first()
+    rows = (
+        list(
+            Parameter.objects.for_program(program)
+            .valid_on(as_of)
+            .filter(key__in=list(keys))
+            .order_by()
+        )
+        if program is not None
+        else []
+    )
+    best: dict[tuple[str, str], Parameter] = {}
+    for row in rows:
+        slot = (row.key, row.region_id)
+        if slot not in best or row.rank > best[slot].rank:
+            best[slot] = row
+    result = Norms()
+    for row in best.values():
+        result.units.setdefault(keys[row.key], row.unit)
+    for code in region_codes:
+        chain = list(reversed(ancestor_codes(code)))  # the place itself first
+        values = {}
+        for key, item in keys.items():
+            found = next((best[(key, c)] for c in chain if (key, c) in best), None)
+            values[item] = found.value if found else None
+            if found is None:
+                result.missing.setdefault(item, []).append(code)
+        result.by_region[code] = values
+    return result
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@dataclass
+class Line:
+    region: Region
+    counts: dict
+    needs: dict  # item -> Decimal or None (a norm is missing somewhere in it)
+    given: dict  # item -> Decimal
+    households_helped: int = 0
+    cases: int = 0
+    link: bool = False  # it has places below it to drill into
+
+    @property
+    def cells(self) -> list[dict]:
+        """Per item, in ReliefItem's order: what was given and what is needed."""
+        return [
+            {"item": item, "given": self.given[item], "needed": self.needs[item]}
+            for item in ReliefItem.values
+        ]
+
+
+def _child_prefix_length(region: Region) -> int:
+    return Region.PREFIX_LENGTH[min(region.level + 1, Region.Level.VILLAGE)]
+
+
+def _code_for_key(key: str) -> str:
+    return key.ljust(6, "0") if len(key) < 6 else key
+
+
+def progress(event: DisasterEvent, prefixes, within: Region) -> tuple[list[Line], Line, Norms]:
+    """The affected people, the needs and the relief given, per region one level below
+    `within`, inside `prefixes`; with the total line. Needs are counted at each place of
+    residence with its own norm, then summed."""
+    length = _child_prefix_length(within)
+    inside = _inside(clipped(prefixes, within))
+    areas = list(
+        DisasterArea.objects.filter(inside, event=event).values("region_id", *COUNTS).order_by()
+    )
+    found = norms(event, {a["region_id"] for a in areas})
+    groups: dict[str, dict] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    needs: dict[str, dict] = defaultdict(lambda: defaultdict(Decimal))
+    incomplete: dict[str, set] = defaultdict(set)
+    for area in areas:
+        key = area["region_id"][:length]
+        for c in COUNTS:
+            groups[key][c] += area[c]
+        for item, norm in found.by_region[area["region_id"]].items():
+            if norm is None:
+                incomplete[key].add(item)
+            else:
+                needs[key][item] += norm * area["people"]
+    given: dict[str, dict] = defaultdict(lambda: defaultdict(Decimal))
+    helped: dict[str, int] = defaultdict(int)
+    relief = (
+        Relief.objects.filter(inside, event=event)
+        .annotate(key=Substr("region_id", 1, length))
+        .values("key", "item")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    for row in relief:
+        given[row["key"]][row["item"]] += row["total"]
+    for row in (
+        Relief.objects.filter(inside, event=event)
+        .annotate(key=Substr("region_id", 1, length))
+        .values("key")
+        .annotate(n=Count("household", distinct=True))
+        .order_by()
+    ):
+        helped[row["key"]] = row["n"]
+    cases = {
+        row["key"]: row["n"]
+        for row in DisasterCase.objects.filter(inside, event=event)
+        .annotate(key=Substr("region_id", 1, length))
+        .values("key")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    keys = sorted(set(groups) | set(given))
+    names = Region.objects.in_bulk([_code_for_key(k) for k in keys])
+    lines = []
+    for key in keys:
+        region = names.get(_code_for_key(key))
+        if region is None:  # a place of residence above the level shown (a township's own)
+            region = within
+        lines.append(
+            Line(
+                region=region,
+                counts=groups[key],
+                needs={
+                    item: None if item in incomplete[key] else _round_up(needs[key][item])
+                    for item in ReliefItem.values
+                },
+                given={item: given[key][item] for item in ReliefItem.values},
+                households_helped=helped[key],
+                cases=cases.get(key, 0),
+                link=region.level < Region.Level.VILLAGE and region != within,
+            )
+        )
+    total = Line(
+        region=within,
+        counts={c: sum(line.counts[c] for line in lines) for c in COUNTS},
+        needs={
+            item: None
+            if any(line.needs[item] is None for line in lines)
+            else sum((line.needs[item] for line in lines), Decimal(0))
+            for item in ReliefItem.values
+        },
+        given={
+            item: sum((line.given[item] for line in lines), Decimal(0))
+            for item in ReliefItem.values
+        },
+        households_helped=sum(line.households_helped for line in lines),
+        cases=sum(line.cases for line in lines),
+    )
+    return lines, total, found
+
+
+def _round_up(value: Decimal) -> Decimal:
+    """Needs are whole tents, quilts, litres…: a part of one is one more."""
+    return value.to_integral_value(rounding=ROUND_CEILING)
+
+
+def earlier_events(event: DisasterEvent, prefixes, limit: int = 10) -> list[dict]:
+    """Events before this one that hit the same places (inside `prefixes`), with how many
+    people they affected there and how many households were helped."""
+    q = Q(pk__in=[])
+    for prefix in prefixes:
+        q |= Q(regions__region__code__startswith=prefix)
+        q |= Q(regions__region__code__in=ancestor_codes(_code_of(prefix)))
+    others = list(
+        DisasterEvent.objects.filter(pk__in=DisasterEvent.objects.filter(q).values("pk"))
+        .filter(started_on__lte=event.started_on)
+        .exclude(pk=event.pk)
+        .order_by("-started_on", "-pk")[:limit]
+    )
+    if not others:
+        return []
+    inside = _inside(prefixes)
+    people = {
+        row["event"]: row
+        for row in DisasterArea.objects.filter(inside, event__in=others)
+        .values("event")
+        .annotate(people=Sum("people"), vulnerable=Sum("vulnerable"))
+        .order_by()
+    }
+    helped = {
+        row["event"]: row["n"]
+        for row in Relief.objects.filter(inside, event__in=others)
+        .values("event")
+        .annotate(n=Count("household", distinct=True))
+        .order_by()
+    }
+    return [
+        {
+            "event": other,
+            "people": people.get(other.pk, {}).get("people") or 0,
+            "vulnerable": people.get(other.pk, {}).get("vulnerable") or 0,
+            "helped": helped.get(other.pk, 0),
+        }
+        for other in others
+    ]
+
+
+# --------------------------------------------------------------------------- people
+
+
+def vulnerable_households(event: DisasterEvent, region: Region) -> list[int]:
+    """The households of `region` (inside the event's area) with a vulnerable member."""
+    prefixes = clipped([link.region.prefix for link in event.regions.all()], region)
+    if not prefixes:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            people_sql(prefixes) + _HOUSEHOLDS,
+            people_params(event, prefixes),
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@dataclass
+class Member:
+    pk: int
+    name: str
+    sex: str
+    birth_date: dt.date
+    id_number: str | None
+    flags: list
+
+
+@dataclass
+class HouseholdRow:
+    pk: int
+    region: str
+    members: list
+    relief: list = field(default_factory=list)
+    case: object = None
+
+
+FLAG_COLUMNS = ("aged_80", "alone", "disabled", "child", "assisted")
+
+_HOUSEHOLDS = f"""SELECT DISTINCT household_id FROM flagged
+WHERE {VULNERABLE} AND household_id IS NOT NULL ORDER BY 1"""  # noqa: S608 — names only
+
+_PAGE = f""", page AS (
+    SELECT DISTINCT household_id FROM flagged
+    WHERE {VULNERABLE} AND household_id > %(after)s
+    ORDER BY household_id LIMIT %(size)s
+)
+SELECT household_id, region_id, id, name, sex, birth_date, id_number, {", ".join(FLAG_COLUMNS)}
+FROM flagged WHERE household_id IN (SELECT household_id FROM page) AND {VULNERABLE}
+ORDER BY household_id, id"""  # noqa: S608 — names only
+
+
+def vulnerable_page(event: DisasterEvent, region: Region, after: int = 0, size: int = 25):
+    """One page of the vulnerable households of `region` (ordered by household, after the
+    household `after`): their vulnerable members with what makes them so, the relief each
+    household was given and its emergency case. Answers (rows, next cursor or None)."""
+    prefixes = clipped([link.region.prefix for link in event.regions.all()], region)
+    if not prefixes:
+        return [], None
+    params = {**people_params(event, prefixes), "after": after, "size": size + 1}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            people_sql(prefixes) + _PAGE,
+            params,
+        )
+        rows = cursor.fetchall()
+    households: dict[int, HouseholdRow] = {}
+    for row in rows:
+        household_id, region_id, pk, name, sex, born, number, *flags = row
+        line = households.setdefault(household_id, HouseholdRow(household_id, region_id, []))
+        line.members.append(
+            Member(
+                pk,
+                name,
+                sex,
+                born,
+                number,
+                [f for f, on in zip(FLAG_COLUMNS, flags, strict=True) if on],
+            )
+        )
+    ids = list(households)
+    following = None
+    if len(ids) > size:
+        ids = ids[:size]
+        following = ids[-1]
+    for relief in (
+        Relief.objects.filter(event=event, household_id__in=ids)
+        .select_related("given_by")
+        .order_by("item")
+    ):
+        households[relief.household_id].relief.append(relief)
+    for link in DisasterCase.objects.filter(event=event, household_id__in=ids).select_related(
+        "case"
+    ):
+        households[link.household_id].case = link.case
+    return [households[i] for i in ids], following

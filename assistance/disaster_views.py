@@ -1,0 +1,400 @@
+"""Staff pages of disaster relief (/assistance/staff/disasters/): the events of the viewer's
+area, recording one on the region tree, an event's figures per region (affected, vulnerable,
+needs from the norms against relief given, drilling down to the village), the vulnerable
+households of a village with the relief each was given, and the one-step emergency cases."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from civilaffairs.accounts.access import (
+    access_household,
+    grants_for,
+    region_prefixes,
+    require_role,
+)
+from civilaffairs.accounts.models import Office
+from civilaffairs.lib.feedback import run_action
+from civilaffairs.lib.masking import mask_id_number
+from civilaffairs.lib.paging import keyset_page
+from civilaffairs.lib.params import get_cursor, get_id, get_text
+from civilaffairs.people.models import Region
+
+from . import disaster
+from .disaster_forms import CorrectReliefForm, DisasterEventForm, ReliefForm
+from .disaster_queries import (
+    DECLARING_ROLES,
+    RELIEF_ROLES,
+    access_event,
+    access_place,
+    access_relief,
+    earlier_events,
+    events_for,
+    parts,
+    progress,
+    vulnerable_page,
+)
+from .models import ReliefItem
+
+
+def may_record(user) -> bool:
+    """Whether the user may record a disaster somewhere (a county's or city's supervisor or
+    approver): the list offers the button only to them."""
+    return getattr(user, "is_superuser", False) or any(
+        g.role in DECLARING_ROLES and g.office_level <= Office.Level.COUNTY
+        for g in grants_for(user)
+    )
+
+
+@login_required
+@require_GET
+def disaster_list(request):
+    require_role(request.user, RELIEF_ROLES)
+    page = keyset_page(
+        events_for(request.user),
+        order=("-started_on", "-pk"),
+        after=get_cursor(request),
+        size=25,
+    )
+    return render(
+        request,
+        "assistance/disaster/list.html",
+        {"page": page, "may_record": may_record(request.user)},
+    )
+
+
+def _tree(user, root: Region) -> list[dict]:
+    """The region tree under `root` two levels deep (no lower than the village), inside the
+    user's area, for the checkboxes of the affected regions."""
+    prefixes = [
+        g.region_prefix
+        for g in grants_for(user)
+        if g.role in DECLARING_ROLES and g.office_level <= Office.Level.COUNTY
+    ]
+    deepest = min(root.level + 2, Region.Level.VILLAGE)
+    regions = (
+        Region.objects.current()
+        .within(root)
+        .filter(level__lte=deepest)
+        .order_by("code")
+        .only("code", "name", "level", "parent_id")
+    )
+    if not getattr(user, "is_superuser", False):
+        regions = regions.under_prefixes(prefixes)
+    nodes = {r.code: {"region": r, "children": []} for r in regions}
+    top = []
+    for node in nodes.values():
+        parent = nodes.get(node["region"].parent_id)
+        (parent["children"] if parent else top).append(node)
+    return top
+
+
+def _roots(user) -> list[Region]:
+    """Where the tree may start: the regions of the user's declaring grants."""
+    regions = Region.objects.current().order_by("level", "code")
+    if getattr(user, "is_superuser", False):
+        return list(regions.filter(level=Region.Level.PROVINCE))
+    prefixes = {
+        g.region_prefix
+        for g in grants_for(user)
+        if g.role in DECLARING_ROLES and g.office_level <= Office.Level.COUNTY
+    }
+    codes = [p.ljust(6, "0") for p in prefixes]
+    return [r for r in regions.filter(code__in=codes) if r.prefix in prefixes]
+
+
+@login_required
+def disaster_new(request):
+    if not may_record(request.user):
+        raise PermissionDenied
+    roots = _roots(request.user)
+    if not roots:
+        raise PermissionDenied
+    code = get_text(request, "within", max_length=12)
+    root = roots[0]
+    if code:
+        found = Region.objects.current().filter(code=code).first()
+        if found is None or not any(found.prefix.startswith(r.prefix) for r in roots):
+            messages.error(request, _("That place is not in your area; the tree starts at yours."))
+        else:
+            root = found
+    tree = _tree(request.user, root)
+    flat = []
+
+    def walk(nodes):
+        for node in nodes:
+            flat.append(node["region"])
+            walk(node["children"])
+
+    walk(tree)
+    form = DisasterEventForm(request.POST or None, region_choices=[(r.code, r.name) for r in flat])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        chosen = [r for r in flat if r.code in set(data["regions"])]
+        event = None
+
+        def record():
+            nonlocal event
+            event = disaster.do_record_event(
+                acting_user=request.user,
+                name=data["name"],
+                kind=data["kind"],
+                level=data["level"],
+                started_on=data["started_on"],
+                ended_on=data["ended_on"],
+                regions=chosen,
+                note=data["note"],
+            )
+
+        if run_action(
+            request,
+            record,
+            form=form,
+            done=_("The disaster is recorded and the affected people are counted."),
+        ):
+            return redirect("assistance:disaster", pk=event.pk)
+    ticked = set(form["regions"].value() or [])
+    return render(
+        request,
+        "assistance/disaster/new.html",
+        status=400 if request.method == "POST" else 200,
+        context={
+            "form": form,
+            "tree": tree,
+            "root": root,
+            "roots": roots,
+            "ticked": ticked,
+            "ancestors": [
+                a for a in root.ancestors() if any(a.prefix.startswith(r.prefix) for r in roots)
+            ],
+        },
+    )
+
+
+def _within(request, event, mine) -> Region:
+    """The region whose places the page lists: ?region= (inside the viewer's part of the
+    event, else 404), by default the viewer's part when it is one place, else their area."""
+    code = get_text(request, "region", max_length=12)
+    if code:
+        return access_place(event, request.user, code)
+    if len(mine) == 1:
+        return Region.objects.get(code=mine[0].ljust(6, "0"))
+    prefixes = region_prefixes(request.user, RELIEF_ROLES)
+    if prefixes:
+        common = prefixes[0]
+        if all(p.startswith(common) for p in mine):
+            return Region.objects.get(code=common.ljust(6, "0"))
+    # Several places of a wider area: their common ancestor.
+    first = mine[0]
+    length = len(first)
+    while length > 2 and not all(p.startswith(first[:length]) for p in mine):
+        length -= 3 if length > 6 else 2
+    return Region.objects.get(code=first[:length].ljust(6, "0"))
+
+
+ITEM_COLUMNS = list(ReliefItem.choices)
+
+
+@login_required
+@require_GET
+def disaster_detail(request, pk):
+    event = access_event(request.user, pk)
+    mine = parts(event, request.user)
+    within = _within(request, event, mine)
+    lines, total, found = progress(event, mine, within)
+    missing = []
+    if found.missing:
+        names = dict(
+            Region.objects.filter(
+                code__in={c for codes in found.missing.values() for c in codes}
+            ).values_list("code", "name")
+        )
+        for item, codes in found.missing.items():
+            shown = ", ".join(names.get(c, c) for c in sorted(codes)[:5])
+            more = len(codes) - 5
+            missing.append(
+                {
+                    "item": ReliefItem(item).label,
+                    "key": event.norm_key(item),
+                    "places": shown + (_(" and %(n)s more") % {"n": more} if more > 0 else ""),
+                }
+            )
+    ancestors = [
+        a
+        for a in within.ancestors()
+        if any(a.prefix.startswith(p) or p.startswith(a.prefix) for p in mine)
+        and any(
+            a.prefix.startswith(p) for p in (region_prefixes(request.user, RELIEF_ROLES) or [""])
+        )
+    ]
+    chart = {
+        "kind": "bar",
+        "labels": [line.region.name for line in lines],
+        "values": [line.counts["vulnerable"] for line in lines],
+        "name": _("Vulnerable people"),
+    }
+    return render(
+        request,
+        "assistance/disaster/detail.html",
+        {
+            "event": event,
+            "within": within,
+            "ancestors": ancestors,
+            "lines": lines,
+            "total": total,
+            "items": [
+                {"code": code, "label": label, "unit": found.units.get(code, "")}
+                for code, label in ITEM_COLUMNS
+            ],
+            "missing": missing,
+            "earlier": earlier_events(event, mine),
+            "chart": chart,
+            "may_count": disaster.may_declare(
+                request.user, [link.region for link in event.regions.select_related("region")]
+            ),
+            "regions": [link.region for link in event.regions.select_related("region")],
+        },
+    )
+
+
+@login_required
+@require_POST
+def disaster_count(request, pk):
+    event = access_event(request.user, pk)
+    if not disaster.may_declare(
+        request.user, [link.region for link in event.regions.select_related("region")]
+    ):
+        raise PermissionDenied
+    run_action(
+        request,
+        lambda: disaster.do_count_event(event, acting_user=request.user),
+        done=_("The affected people are counted again from the register."),
+    )
+    return redirect("assistance:disaster", pk=event.pk)
+
+
+FLAG_LABELS = {
+    "aged_80": gettext_lazy("aged 80 or over"),
+    "alone": gettext_lazy("lives alone"),
+    "disabled": gettext_lazy("disability"),
+    "child": gettext_lazy("child"),
+    "assisted": gettext_lazy("on minimum living allowance or extreme-poverty support"),
+}
+
+
+@login_required
+@require_GET
+def disaster_place(request, pk, code):
+    event = access_event(request.user, pk)
+    region = access_place(event, request.user, code)
+    after = get_id(request, "after") or 0
+    households, following = vulnerable_page(event, region, after=after)
+    for line in households:
+        for member in line.members:
+            member.number = mask_id_number(member.id_number) if member.id_number else ""
+            member.flag_labels = [str(FLAG_LABELS[f]) for f in member.flags]
+    return render(
+        request,
+        "assistance/disaster/place.html",
+        {
+            "event": event,
+            "region": region,
+            "households": households,
+            "following": following,
+            "form": ReliefForm(),
+            "correct_form": CorrectReliefForm(),
+        },
+    )
+
+
+def _back(event, code):
+    return redirect(reverse("assistance:disaster-place", args=[event.pk, code]))
+
+
+@login_required
+@require_POST
+def disaster_give(request, pk, code):
+    event = access_event(request.user, pk)
+    region = access_place(event, request.user, code)
+    form = ReliefForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+        return _back(event, region.code)
+    data = form.cleaned_data
+    household = access_household(request.user, data["household"], RELIEF_ROLES)
+    run_action(
+        request,
+        lambda: disaster.do_give_relief(
+            event,
+            household,
+            acting_user=request.user,
+            item=data["item"],
+            quantity=data["quantity"],
+            given_on=data["given_on"],
+            note=data["note"],
+        ),
+        done=_("The relief is recorded."),
+    )
+    return _back(event, region.code)
+
+
+@login_required
+@require_POST
+def disaster_correct(request, pk, relief_pk):
+    event = access_event(request.user, pk)
+    relief = access_relief(event, request.user, relief_pk)
+    access_household(request.user, relief.household_id, RELIEF_ROLES)
+    form = CorrectReliefForm(request.POST)
+    if form.is_valid():
+        run_action(
+            request,
+            lambda: disaster.do_correct_relief(
+                relief,
+                acting_user=request.user,
+                quantity=form.cleaned_data["quantity"],
+                reason=form.cleaned_data["reason"],
+            ),
+            done=_("The quantity is corrected; the earlier one stays in the history."),
+        )
+    else:
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label}: {error}")
+    return _back(event, relief.region_id)
+
+
+@login_required
+@require_POST
+def disaster_open_cases(request, pk, code):
+    event = access_event(request.user, pk)
+    region = access_place(event, request.user, code)
+    result = {}
+
+    def open_cases():
+        result["counts"] = disaster.do_open_emergency_cases(event, region, acting_user=request.user)
+
+    if run_action(request, open_cases):
+        opened, already, left = result["counts"]
+        messages.success(
+            request,
+            _(
+                "%(opened)s emergency cases opened and sent to the township's queue; "
+                "%(already)s households already had one."
+            )
+            % {"opened": opened, "already": already},
+        )
+        if left:
+            messages.warning(
+                request,
+                _("%(left)s households are still to open: press the button again.")
+                % {"left": left},
+            )
+    return _back(event, region.code)

@@ -1,0 +1,468 @@
+"""Disaster relief (issue #18, part 4): a flood recorded on the region tree counts the affected
+and the vulnerable from the register per village (checked by hand on a small made-up
+township), works out the needs from the norms of its level and region, records relief once
+per item and household, opens emergency 临时救助 cases in one step that the township pays
+first; each page kept to the viewer's area; bad input answered in words."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from assistance import disaster
+from assistance.disaster_queries import parts, progress, vulnerable_households, vulnerable_page
+from assistance.models import (
+    AssistanceApplication,
+    DisasterArea,
+    DisasterCase,
+    DisasterEvent,
+    Relief,
+)
+from assistance.seed import seed_disaster_norms
+from civilaffairs.benefits.models import Entitlement
+from civilaffairs.casework.actions import do_create_case, do_screen_and_route, do_transition
+from civilaffairs.casework.models import Case
+from civilaffairs.people.models import Membership, Person, Region
+from civilaffairs.rules.actions import do_set_parameter
+from civilaffairs.rules.models import Parameter, Program
+from tests.auth import sign_in
+from tests.factories import PersonFactory, StaffRole, make_household, staff
+
+pytestmark = pytest.mark.django_db
+
+A, B, C = "640104001002", "640104001003", "640105001002"  # two villages of one township; one of
+# another county
+
+
+def began():
+    return timezone.localdate() - dt.timedelta(days=2)
+
+
+def born(years, days=30):
+    """Someone `years` old (and a month) on the day the flood began."""
+    day = began()
+    return day.replace(year=day.year - years) - dt.timedelta(days=days)
+
+
+def person(code, years, **kwargs):
+    region = Region.objects.get(code=code)
+    return PersonFactory(
+        hukou_region=region, residence_region=region, birth_date=born(years), **kwargs
+    )
+
+
+@pytest.fixture
+def town(assistance_setup):
+    """Village A: a man of 85 alone; a mother with a child of 10; a man with a grade-2
+    disability and his wife; a couple of 30 (and his late father); a woman of 90 in no
+    household; and the citizen persona (68, in no household). Village B: a couple on 低保.
+    Village C (another county): a man of 90 alone."""
+    p = assistance_setup
+    seed_disaster_norms(log=lambda *a: None)
+    hh = {}
+    hh["elder"] = make_household(person(A, 85))
+    hh["child"] = make_household(person(A, 40, sex="F"), (person(A, 10), Membership.Relation.SON))
+    hh["disabled"] = make_household(
+        person(A, 50, disability_grade=2), (person(A, 48, sex="F"), Membership.Relation.SPOUSE)
+    )
+    late = person(A, 75)
+    hh["young"] = make_household(
+        person(A, 30),
+        (person(A, 32, sex="F"), Membership.Relation.SPOUSE),
+        (late, Membership.Relation.PARENT),
+    )
+    Person.objects.filter(pk=late.pk).update(date_of_death=began() - dt.timedelta(days=100))
+    person(A, 90, sex="F")
+    hh["dibao"] = make_household(
+        person(B, 45), (person(B, 44, sex="F"), Membership.Relation.SPOUSE)
+    )
+    case = do_create_case(
+        acting_user=None,
+        service="assistance.dibao",
+        region=hh["dibao"].region,
+        applicant=hh["dibao"].head,
+        household=hh["dibao"],
+    )
+    Case.objects.filter(pk=case.pk).update(state="approved", outcome=Case.Outcome.APPROVED)
+    hh["other"] = make_household(person(C, 90))
+    p.hh = hh
+    return p
+
+
+def flood(p, *, regions=("640104001",), level=2, user=None, **kwargs):
+    return disaster.do_record_event(
+        acting_user=user or p.approver,
+        name="兴庆区洪涝",
+        kind=DisasterEvent.Kind.FLOOD,
+        level=level,
+        started_on=kwargs.pop("started_on", began()),
+        regions=[Region.objects.get(code=c) for c in regions],
+        **kwargs,
+    )
+
+
+def area(event, code):
+    return DisasterArea.objects.get(event=event, region_id=code)
+
+
+def test_the_affected_and_the_vulnerable_are_counted_per_village(town):
+    event = flood(town)
+    a = area(event, A)
+    # 9 living people: the five households' living members (1 + 2 + 2 + 2), the woman of 90
+    # and the citizen; the late father is not counted.
+    assert a.people == 9
+    assert a.households == 4
+    assert (a.aged_80, a.alone, a.disabled, a.children, a.assisted) == (2, 1, 1, 1, 0)
+    # The man of 85, the child, the disabled man, the woman of 90: four people, and three
+    # households (the woman of 90 has none).
+    assert (a.vulnerable, a.vulnerable_households) == (4, 3)
+    b = area(event, B)
+    assert (b.people, b.households, b.assisted, b.vulnerable, b.vulnerable_households) == (
+        2,
+        1,
+        2,
+        2,
+        1,
+    )
+    # Nothing of the other county; the count says when it was made.
+    assert not DisasterArea.objects.filter(event=event, region_id__startswith="640105").exists()
+    assert event.counted_at is not None
+    # Counting again after a birth and a move changes the figures.
+    person(A, 0)
+    disaster.do_count_event(event, acting_user=town.approver)
+    assert (area(event, A).people, area(event, A).children) == (10, 2)
+
+
+def test_needs_follow_the_norms_of_the_level_and_the_region(town):
+    event = flood(town, level=2)
+    lines, total, found = progress(
+        event, parts(event, town.approver), Region.objects.get(code="640104001")
+    )
+    by = {line.region.code: line for line in lines}
+    # Level II, the province's norms: 0.29 tents, 300 l of water (15 l × 20 days), 450 yuan.
+    assert by[A].needs["tent"] == Decimal(3)  # 9 × 0.29 = 2.61, a whole tent more
+    assert by[A].needs["water"] == Decimal(2700)
+    assert by[B].needs["cash"] == Decimal(900)
+    assert total.needs["water"] == Decimal(3300)
+    assert not found.missing
+    # Village B sets its own water norm: its needs follow it, A's do not.
+    do_set_parameter(
+        acting_user=None,
+        key="water_l2",
+        region=Region.objects.get(code=B),
+        value=Decimal("100"),
+        valid_from=dt.date(2020, 1, 1),
+        program=Program.objects.get(code="disaster_relief"),
+    )
+    lines, total, _found = progress(
+        event, parts(event, town.approver), Region.objects.get(code="640104001")
+    )
+    assert total.needs["water"] == Decimal(2700 + 200)
+
+
+def test_a_missing_norm_is_named_with_its_places(client, town):
+    Parameter.objects.filter(key="cash_l3").delete()
+    event = flood(town, level=3)
+    _lines, total, found = progress(
+        event, parts(event, town.approver), Region.objects.get(code="640104001")
+    )
+    assert sorted(found.missing["cash"]) == [A, B]
+    assert total.needs["cash"] is None
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    sign_in(client, town.approver)
+    page = client.get(f"/assistance/staff/disasters/{event.pk}/?region=640104001").content.decode()
+    assert "Some needs cannot be worked out: a norm is missing." in page
+    assert "cash_l3" in page and "崇安社区居委会" in page
+
+
+def test_relief_is_given_once_per_item_and_household(town):
+    event = flood(town)
+    hh = town.hh["elder"]
+    disaster.do_give_relief(
+        event, hh, acting_user=town.caseworker, item="quilt", quantity=Decimal(1), given_on=began()
+    )
+    with pytest.raises(ValidationError) as refused:
+        disaster.do_give_relief(
+            event,
+            hh,
+            acting_user=town.caseworker,
+            item="quilt",
+            quantity=Decimal(2),
+            given_on=began(),
+        )
+    assert "already given" in refused.value.messages[0]
+    assert began().isoformat() in refused.value.messages[0]
+    assert Relief.objects.filter(event=event, household=hh).count() == 1
+    # Another item is a new row; more quilts later correct the first row, with history.
+    disaster.do_give_relief(
+        event, hh, acting_user=town.caseworker, item="food", quantity=Decimal(12), given_on=began()
+    )
+    quilt = Relief.objects.get(event=event, household=hh, item="quilt")
+    disaster.do_correct_relief(
+        quilt, acting_user=town.caseworker, quantity=Decimal(2), reason="补发一床"
+    )
+    quilt.refresh_from_db()
+    assert quilt.quantity == 2
+    assert [h.quantity for h in quilt.history.order_by("history_date")] == [1, 2]
+    # Outside the area, nothing, a future date: refused in words.
+    with pytest.raises(ValidationError, match="does not live in the area"):
+        disaster.do_give_relief(
+            event,
+            town.hh["other"],
+            acting_user=town.caseworker,
+            item="quilt",
+            quantity=Decimal(1),
+            given_on=began(),
+        )
+    with pytest.raises(ValidationError):
+        disaster.do_give_relief(
+            event,
+            town.hh["child"],
+            acting_user=town.caseworker,
+            item="quilt",
+            quantity=Decimal(0),
+            given_on=began(),
+        )
+    with pytest.raises(ValidationError):
+        disaster.do_give_relief(
+            event,
+            town.hh["child"],
+            acting_user=town.caseworker,
+            item="quilt",
+            quantity=Decimal(1),
+            given_on=timezone.localdate() + dt.timedelta(days=1),
+        )
+    lines, total, _f = progress(
+        event, parts(event, town.approver), Region.objects.get(code="640104001")
+    )
+    assert total.given["quilt"] == 2 and total.given["food"] == 12
+    assert total.households_helped == 1
+
+
+def test_recording_is_refused_without_regions_outside_the_area_and_twice(town):
+    with pytest.raises(ValidationError, match="at least one"):
+        flood(town, regions=())
+    # The other county's approver, and a township caseworker, may not record it.
+    with pytest.raises(PermissionDenied):
+        flood(town, user=town.other_approver)
+    with pytest.raises(PermissionDenied):
+        flood(town, user=town.caseworker)
+    first = flood(town)
+    # The same flood again for a village inside it: refused, naming the first.
+    with pytest.raises(ValidationError) as refused:
+        flood(town, regions=(A,))
+    assert "兴庆区洪涝" in refused.value.messages[0]
+    # A drought there, or a flood after the first one's response ended, is another event.
+    disaster.do_record_event(
+        acting_user=town.approver,
+        name="旱灾",
+        kind=DisasterEvent.Kind.DROUGHT,
+        level=4,
+        started_on=began(),
+        regions=[Region.objects.get(code=A)],
+    )
+    DisasterEvent.objects.filter(pk=first.pk).update(ended_on=began())
+    assert flood(town, started_on=began() + dt.timedelta(days=1)).pk != first.pk
+    # A county chosen with its townships is the county once.
+    event = flood(town, regions=("640105", "640105001"), user=town.other_approver)
+    assert list(event.regions.values_list("region_id", flat=True)) == ["640105"]
+
+
+def test_emergency_cases_are_opened_in_one_step_and_paid_first(town):
+    event = flood(town)
+    village = Region.objects.get(code=A)
+    assert len(vulnerable_households(event, village)) == 3
+    # The household with a child already has temporary assistance open: left out.
+    busy = do_create_case(
+        acting_user=None,
+        service="assistance.linshi",
+        region=village,
+        applicant=town.hh["child"].head,
+        household=town.hh["child"],
+    )
+    opened, already, left = disaster.do_open_emergency_cases(
+        event, village, acting_user=town.caseworker
+    )
+    assert (opened, already, left) == (2, 1, 0)
+    links = DisasterCase.objects.filter(event=event).select_related("case", "case__assistance")
+    assert {link.household_id for link in links} == {town.hh["elder"].pk, town.hh["disabled"].pk}
+    for link in links:
+        case, app = link.case, link.case.assistance
+        assert case.service == "assistance.linshi"
+        assert case.channel == Case.Channel.PROACTIVE and case.state == "submitted"
+        assert app.emergency_type == AssistanceApplication.EmergencyType.EMERGENCY
+        assert app.hardship_cause == AssistanceApplication.HardshipCause.DISASTER
+        assert app.situation == event.name
+    # Pressing again opens nothing twice.
+    assert disaster.do_open_emergency_cases(event, village, acting_user=town.caseworker) == (
+        0,
+        3,
+        0,
+    )
+    assert busy.pk not in {link.case_id for link in links}
+    # Screening routes each to the township; the township pays first, on the ledger.
+    case = links[0].case
+    do_screen_and_route(case.pk)
+    case = Case.objects.get(pk=case.pk)
+    assert case.state == "screened" and case.office_id == town.township.pk
+    do_transition(
+        case,
+        "pay_first",
+        acting_user=town.caseworker,
+        values={
+            "findings": "房屋进水，老人独居。",
+            "amount": "2000",
+            "justification": "洪水冲毁房屋，先行救助。",
+        },
+    )
+    assert Case.objects.get(pk=case.pk).state == "paid_first"
+    assert Entitlement.objects.filter(case=case, kind=Entitlement.Kind.ONE_OFF).exists()
+
+
+def test_the_village_list_pages_its_households_and_masks_numbers(town):
+    event = flood(town)
+    rows, following = vulnerable_page(event, Region.objects.get(code=A), size=2)
+    assert [r.pk for r in rows] == sorted(
+        [town.hh["elder"].pk, town.hh["child"].pk, town.hh["disabled"].pk]
+    )[:2]
+    assert following == rows[-1].pk
+    rest, more = vulnerable_page(event, Region.objects.get(code=A), after=following, size=2)
+    assert len(rest) == 1 and more is None
+    # Only the vulnerable members are listed: the child, not the mother.
+    child_row = next(r for r in rows + rest if r.pk == town.hh["child"].pk)
+    assert [m.flags for m in child_row.members] == [["child"]]
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_pages_for_the_county_the_township_and_outsiders(
+    client, town, django_assert_max_num_queries
+):
+    event = flood(town, regions=("640104001", "640105001"), user=town.admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    base = f"/assistance/staff/disasters/{event.pk}/"
+    sign_in(client, town.caseworker)
+    assert "兴庆区洪涝" in client.get("/assistance/staff/disasters/").content.decode()
+    page = client.get(base).content.decode()
+    assert "Affected and vulnerable people" in page
+    # The township sees its own villages, not the other county's.
+    assert "崇安社区居委会" in page and "康庄社区居委会" not in page
+    assert client.get(base, {"region": "640105001"}).status_code == 404
+    assert client.get(base + f"places/{C}/").status_code == 404
+    with django_assert_max_num_queries(20):
+        place = client.get(base + f"places/{A}/")
+    assert place.status_code == 200
+    text = place.content.decode()
+    assert "Vulnerable households of" in text
+    elder = town.hh["elder"].head
+    assert elder.id_number not in text and elder.id_number[-4:] not in text[: text.find(elder.name)]
+    # A township caseworker may not record a disaster.
+    assert client.get("/assistance/staff/disasters/new/").status_code == 403
+    # The other county's approver sees the event, only its own part.
+    sign_in(client, town.other_approver)
+    page = client.get(base).content.decode()
+    assert "康庄社区居委会" in page or "640105001" in page
+    assert "崇安社区居委会" not in page
+    assert client.get(base + f"places/{A}/").status_code == 404
+    # A registrar (no casework role) gets 403; an event of nowhere near: 404.
+    registrar = staff("registrar_disaster", "640104", StaffRole.Role.REGISTRAR)
+    sign_in(client, registrar)
+    assert client.get(base).status_code == 403
+    other = flood(town, regions=("640105002",), user=town.other_approver)
+    sign_in(client, town.caseworker)
+    assert client.get(f"/assistance/staff/disasters/{other.pk}/").status_code == 404
+    assert client.get(base + "places/640104001999/").status_code == 404
+    assert client.get(base + "places/abc/").status_code == 404
+
+
+def test_recording_on_the_page_and_its_bad_input(client, town):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    sign_in(client, town.approver)
+    url = "/assistance/staff/disasters/new/"
+    page = client.get(url).content.decode()
+    assert 'value="640104001"' in page and 'value="640105001"' not in page
+    data = {"name": "Flood", "kind": "flood", "level": "2", "started_on": began().isoformat()}
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "Choose at least one affected region." in response.content.decode()
+    response = client.post(url, {**data, "regions": ["640105001"]})
+    assert "A chosen region is not in your area" in response.content.decode()
+    response = client.post(url, {**data, "started_on": "2099-01-01", "regions": ["640104001"]})
+    assert "once it has happened" in response.content.decode()
+    response = client.post(
+        url, {**data, "level": "9", "started_on": "yesterday", "regions": ["640104001"]}
+    )
+    assert response.status_code == 400
+    assert not DisasterEvent.objects.exists()
+    response = client.post(url, {**data, "regions": ["640104001"]})
+    event = DisasterEvent.objects.get()
+    assert (
+        response.status_code == 302 and response.url == f"/assistance/staff/disasters/{event.pk}/"
+    )
+    # The same flood again: said on the form, the first kept.
+    response = client.post(url, {**data, "regions": ["640104001002"]})
+    assert "is already recorded for" in response.content.decode()
+    assert DisasterEvent.objects.count() == 1
+    # Bad input to the tree's start: said, the page still shown.
+    response = client.get(url, {"within": "640105"})
+    assert response.status_code == 200 and "not in your area" in response.content.decode()
+
+
+def test_relief_and_cases_through_the_page(client, town):
+    event = flood(town)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    sign_in(client, town.caseworker)
+    base = f"/assistance/staff/disasters/{event.pk}/places/{A}/"
+    hh = town.hh["elder"]
+    day = began().isoformat()
+    response = client.post(
+        base + "give/", {"household": hh.pk, "item": "tent", "quantity": "1", "given_on": day}
+    )
+    assert response.status_code == 302
+    response = client.post(
+        base + "give/",
+        {"household": hh.pk, "item": "tent", "quantity": "1", "given_on": day},
+        follow=True,
+    )
+    assert Relief.objects.filter(event=event).count() == 1
+    assert "已" in response.content.decode()  # said in Chinese: already given
+    # Bad numbers and another county's household: words, not 500; nothing saved.
+    response = client.post(
+        base + "give/",
+        {"household": hh.pk, "item": "tent", "quantity": "x", "given_on": day},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert (
+        client.post(
+            base + "give/",
+            {"household": town.hh["other"].pk, "item": "tent", "quantity": "1", "given_on": day},
+        ).status_code
+        == 404
+    )
+    assert Relief.objects.filter(event=event).count() == 1
+    relief = Relief.objects.get(event=event)
+    response = client.post(
+        f"/assistance/staff/disasters/{event.pk}/relief/{relief.pk}/correct/",
+        {"quantity": "2", "reason": "补发"},
+    )
+    assert response.status_code == 302
+    relief.refresh_from_db()
+    assert relief.quantity == 2
+    response = client.post(base + "open-cases/", follow=True)
+    assert response.status_code == 200
+    assert DisasterCase.objects.filter(event=event).count() == 3
+    # Another county's caseworker can do none of it.
+    sign_in(client, town.other_caseworker)
+    assert client.post(base + "open-cases/").status_code == 404
+    assert (
+        client.post(
+            f"/assistance/staff/disasters/{event.pk}/relief/{relief.pk}/correct/",
+            {"quantity": "3", "reason": "x"},
+        ).status_code
+        == 404
+    )
