@@ -16,13 +16,15 @@ from civilaffairs.accounts.models import CASEWORK_ROLES
 from civilaffairs.benefits.models import Entitlement, Payment
 from civilaffairs.casework.models import Case
 from civilaffairs.insight.registry import DomainFigures, FigureTable, register_figures
+from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.people.models import Membership
 
-from .models import AssistanceApplication, Review
+from .models import AssistanceApplication, Relief, ReliefItem, Review
 
 CASE, APP = Case._meta.db_table, AssistanceApplication._meta.db_table
 ENT, PAY = Entitlement._meta.db_table, Payment._meta.db_table
 MEMBER, REVIEW = Membership._meta.db_table, Review._meta.db_table
+RELIEF = Relief._meta.db_table
 MONTHLY = "('assistance.dibao', 'assistance.tekun')"  # the services paid month by month
 
 # A 低保 or 特困 household in force at the month's end: granted by then (its first decision
@@ -106,6 +108,22 @@ def _flow() -> str:
     """  # noqa: S608
 
 
+def _relief() -> str:
+    # Disaster relief handed out in the month (by the day it was given), by item: households
+    # and the quantity (each item in its own unit). Read at the level of an assistance case.
+    return f"""
+        SELECT r.region_id AS region_code, {int(Confidentiality.CONFIDENTIAL)} AS level,
+               r.item AS key, count(DISTINCT r.household_id) AS n, sum(r.quantity) AS amount
+          FROM {RELIEF} r
+         WHERE r.given_on >= %(month)s AND r.given_on < %(next)s
+         GROUP BY 1, 2, 3
+    """  # noqa: S608
+
+
+def _items():
+    return dict(ReliefItem.choices)
+
+
 def _causes():
     return dict(AssistanceApplication.HardshipCause.choices)
 
@@ -167,6 +185,19 @@ def register():
                     _one_off,
                     _kinds,
                     amount=_("Amount (yuan)"),
+                ),
+                FigureTable(
+                    "relief",
+                    _("Disaster relief handed out in the month"),
+                    _("Item"),
+                    _("Households"),
+                    _relief,
+                    _items,
+                    amount=_("Quantity"),
+                    note=_(
+                        "Each item in its own unit. What each disaster needs against what was "
+                        "given, region by region, is on the disaster's page (Disaster relief)."
+                    ),
                 ),
                 FigureTable(
                     "flow",

@@ -466,3 +466,35 @@ def test_relief_and_cases_through_the_page(client, town):
         ).status_code
         == 404
     )
+
+
+def test_relief_given_is_on_the_assistance_dashboard(town):
+    from civilaffairs.insight.actions import do_count_month
+    from civilaffairs.insight.queries import DomainCounts
+    from civilaffairs.insight.registry import get_figures
+
+    event = flood(town)
+    day = timezone.localdate()
+    for key, item, quantity in (
+        ("elder", "quilt", 1),
+        ("child", "quilt", 2),
+        ("child", "food", 24),
+    ):
+        disaster.do_give_relief(
+            event,
+            town.hh[key],
+            acting_user=town.caseworker,
+            item=item,
+            quantity=Decimal(quantity),
+            given_on=day,
+        )
+    do_count_month(day.replace(day=1))
+
+    def counts(code):
+        return DomainCounts(
+            get_figures("assistance"), Region.objects.get(code=code), day.replace(day=1), 2
+        )
+
+    assert counts("640104").of("relief") == {"quilt": 2, "food": 1}
+    assert counts("640104").amounts["relief"] == {"quilt": Decimal(3), "food": Decimal(24)}
+    assert counts("640105").of("relief") == {}
