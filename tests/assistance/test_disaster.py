@@ -56,11 +56,14 @@ def person(code, years, **kwargs):
 
 @pytest.fixture
 def town(assistance_setup):
+    return build_town(assistance_setup)
+
+
+def build_town(p):
     """Village A: a man of 85 alone; a mother with a child of 10; a man with a grade-2
     disability and his wife; a couple of 30 (and his late father); a woman of 90 in no
     household; and the citizen persona (68, in no household). Village B: a couple on 低保.
     Village C (another county): a man of 90 alone."""
-    p = assistance_setup
     seed_disaster_norms(log=lambda *a: None)
     hh = {}
     hh["elder"] = make_household(person(A, 85))
