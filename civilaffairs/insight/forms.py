@@ -20,6 +20,8 @@ from .queries import may_make_scenario
 # How far from today a scenario may be dated.
 EARLIEST = dt.date(2000, 1, 1)
 YEARS_AHEAD = 5
+# A parameter's value has at most this many decimal places (rules.Parameter.value).
+PLACES = 4
 
 
 class RulesetChoice(forms.ModelChoiceField):
@@ -61,6 +63,7 @@ class ScenarioForm(forms.Form):
     overrides = forms.CharField(
         label=gettext_lazy("Proposed values"),
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy(
             "One per line as key=value, e.g. dibao_standard=850. The keys of each program are "
@@ -130,6 +133,11 @@ class ScenarioForm(forms.Form):
             elif abs(value) >= Decimal("1e10"):
                 errors.append(
                     _("Line %(line)s: “%(key)s” is too large.") % {"line": number, "key": key}
+                )
+            elif -value.as_tuple().exponent > PLACES:
+                errors.append(
+                    _("Line %(line)s: “%(key)s” may have at most %(places)s decimal places.")
+                    % {"line": number, "key": key, "places": PLACES}
                 )
             elif key in values:
                 errors.append(
