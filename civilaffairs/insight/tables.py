@@ -1,9 +1,18 @@
 """What a dashboard shows: tables of figures, each drawn as a chart above it and downloadable
 as CSV or XLSX (exports.table_lines). One shape for every dashboard and every domain's
 figures (insight.registry), so the page template, the chart and the files are written once.
+
+The tables are written by Jinja2 (jinja2/insight/tables.jinja, through `tables_html`), which
+templates/insight/_tables.html includes as a string: a page has up to ten tables and a few
+hundred cells, and Django's engine took about as long to write them as PostgreSQL took to count
+them (docs/scaling.md).
 """
 
 from dataclasses import dataclass, field
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 # What a column holds: counts of people or cases (small ones are suppressed in the files),
 # money, a number of days, a share in per cent.
@@ -54,3 +63,31 @@ class Table:
 
 def _number(value):
     return float(value) if value is not None and not isinstance(value, int) else value
+
+
+def tables_html(tables: list[Table], region, month, query: str) -> SafeString:
+    """The tables of a figures page as HTML, rendered by Jinja2 (insight/tables.jinja) with
+    their words in the reader's language: what templates/insight/_tables.html shows. Jinja2
+    escaped every value it wrote (autoescape), so the result is safe as a whole."""
+    return mark_safe(  # noqa: S308
+        render_to_string(
+            "insight/tables.jinja",
+            {
+                "tables": tables,
+                "region": region,
+                "month": f"{month:%Y-%m}",
+                "query": query,
+                "texts": {
+                    "chart": _("Chart: %(title)s (the same figures are in the table below)"),
+                    "none": _("none"),
+                    "download": _("Download this table:"),
+                    "suppressed": _(
+                        "(in the files, a cell of fewer than 5 people is written “<5” and, "
+                        "where it would show through, one more cell “×”)"
+                    ),
+                    "nothing": _("Nothing to show for this cut."),
+                },
+            },
+            using="jinja2",
+        )
+    )
