@@ -132,7 +132,8 @@ def _seed_programs(log):
 
 
 def _seed_demo(rng, log):
-    from .seed import seed_demo_cases, seed_programs
+    from .seed import seed_demo_cases, seed_demo_disaster, seed_programs
 
     seed_programs(log=log)
     seed_demo_cases(rng, log=log)
+    seed_demo_disaster(log=log)

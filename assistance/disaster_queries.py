@@ -201,7 +201,6 @@ class Norms:
     """The per-person norm of each item for each place, and what is missing where."""
 
     by_region: dict = field(default_factory=dict)  # region code -> {item: Decimal | None}
-    units: dict = field(default_factory=dict)  # item -> unit
     missing: dict = field(default_factory=dict)  # item -> [region codes without a norm]
 
 
@@ -228,8 +227,6 @@ def norms(event: DisasterEvent, region_codes, as_of: dt.date | None = None) -> N
         if slot not in best or row.rank > best[slot].rank:
             best[slot] = row
     result = Norms()
-    for row in best.values():
-        result.units.setdefault(keys[row.key], row.unit)
     for code in region_codes:
         chain = list(reversed(ancestor_codes(code)))  # the place itself first
         values = {}

@@ -247,10 +247,8 @@ def disaster_detail(request, pk):
             "ancestors": ancestors,
             "lines": lines,
             "total": total,
-            "items": [
-                {"code": code, "label": label, "unit": found.units.get(code, "")}
-                for code, label in ITEM_COLUMNS
-            ],
+            # Each item's label says its unit (a norm's unit is per person).
+            "items": [{"code": code, "label": label} for code, label in ITEM_COLUMNS],
             "missing": missing,
             "earlier": earlier_events(event, mine),
             "chart": chart,

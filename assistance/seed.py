@@ -419,3 +419,45 @@ def seed_disaster_norms(acting_user=None, log=print) -> int:
             added += 1
     log(f"disaster relief norms: {added} set")
     return added
+
+
+def seed_demo_disaster(log=print) -> bool:
+    """A flood in 凤凰北街街道 recorded by 兴庆区's approver a week ago, with a quilt given to
+    one household, so the disaster-relief pages show something. Idempotent."""
+    from civilaffairs.accounts.models import User
+    from civilaffairs.people.models import Household
+
+    from .disaster import do_give_relief, do_record_event
+    from .models import DisasterEvent
+
+    if DisasterEvent.objects.exists():
+        log("demo disaster: present, unchanged")
+        return False
+    approver = User.objects.filter(username="approver").first()
+    caseworker = User.objects.filter(username="caseworker").first()
+    township = Region.objects.filter(code="640104001").first()
+    if approver is None or caseworker is None or township is None:
+        return False
+    seed_disaster_norms(log=log)
+    began = dt.date.today() - dt.timedelta(days=7)
+    event = do_record_event(
+        acting_user=approver,
+        name=f"{began:%Y年%m月}凤凰北街街道暴雨洪涝",
+        kind="flood",
+        level=3,
+        started_on=began,
+        regions=[township],
+        note="持续强降雨，低洼社区房屋进水。",
+    )
+    house = Household.objects.filter(region__startswith="640104001").order_by("pk").first()
+    if house is not None:
+        do_give_relief(
+            event,
+            house,
+            acting_user=caseworker,
+            item="quilt",
+            quantity=Decimal(2),
+            given_on=began + dt.timedelta(days=1),
+        )
+    log("demo disaster: a flood in 凤凰北街街道")
+    return True

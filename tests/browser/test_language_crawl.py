@@ -67,6 +67,10 @@ def _named_fields():
                     "CharField"
                 ):
                     yield model, field.name
+    # A disaster is named by whoever records it (“2026年7月凤凰北街街道暴雨洪涝”).
+    from assistance.models import DisasterEvent
+
+    yield DisasterEvent, "name"
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])

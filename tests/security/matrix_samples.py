@@ -715,8 +715,9 @@ def disasters(s: Samples, users, p: Places):
     ):
         event = do_record_event(
             acting_user=user,
-            name=f"洪涝（{code}）",
-            kind="flood",
+            name=f"地震（{code}）",
+            # Not a flood: the demo's flood in 凤凰北街街道 would be the same event.
+            kind="earthquake",
             level=3,
             started_on=timezone.localdate(),
             regions=[region(code)],
