@@ -131,6 +131,10 @@ def events_for(user):
     return events.filter(pk__in=DisasterEvent.objects.filter(q).values("pk"))
 
 
+def age_on(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 def may_see(user) -> bool:
     """Whether the staff menu offers disaster relief: casework staff of some area."""
     prefixes = region_prefixes(user, RELIEF_ROLES)

@@ -33,6 +33,7 @@ from .disaster_queries import (
     access_event,
     access_place,
     access_relief,
+    age_on,
     earlier_events,
     events_for,
     parts,
@@ -294,7 +295,10 @@ def disaster_place(request, pk, code):
     households, following = vulnerable_page(event, region, after=after)
     for line in households:
         for member in line.members:
+            # The age, not the date of birth: with the number's first six digits and its
+            # check character a date of birth would leave only its sequence to guess.
             member.number = mask_id_number(member.id_number) if member.id_number else ""
+            member.age = age_on(member.birth_date, event.started_on)
             member.flag_labels = [str(FLAG_LABELS[f]) for f in member.flags]
     return render(
         request,

@@ -362,6 +362,9 @@ def test_pages_for_the_county_the_township_and_outsiders(
     text = place.content.decode()
     assert "Vulnerable households of" in text
     elder = town.hh["elder"].head
+    # Masked, and without the date of birth that would leave only its sequence to guess.
+    assert elder.id_number[:6] + "*" * 11 + elder.id_number[-1] in text
+    assert elder.birth_date.isoformat() not in text and "<td>85</td>" in text
     assert elder.id_number not in text and elder.id_number[-4:] not in text[: text.find(elder.name)]
     # A township caseworker may not record a disaster.
     assert client.get("/assistance/staff/disasters/new/").status_code == 403
