@@ -43,6 +43,9 @@ def years_before(day: dt.date, years: int) -> dt.date:
 # The people living in the affected regions, one row each, with what makes them vulnerable.
 # %(where)s is written from placeholders only ("pe.residence_region_id LIKE %s OR …"), so the
 # statement holds no value of its own. Used for the count and for the lists per village.
+# Living alone: the only living member of one's household whose place of residence is this
+# one (a son registered in the household who lives and works in the city does not keep his
+# mother company); read from the rows already chosen, so the count touches no other table.
 PEOPLE_SQL = """
 WITH p AS (
     SELECT pe.id, pe.name, pe.sex, pe.birth_date, pe.disability_grade, pe.id_number,
@@ -52,11 +55,9 @@ WITH p AS (
     WHERE pe.merged_into_id IS NULL AND pe.date_of_death IS NULL AND ({where})
 ),
 sizes AS (
-    SELECT m.household_id, count(*) AS n
-    FROM people_membership m JOIN people_person q ON q.id = m.person_id
-    WHERE m.end_date IS NULL AND q.date_of_death IS NULL AND q.merged_into_id IS NULL
-      AND m.household_id IN (SELECT household_id FROM p WHERE household_id IS NOT NULL)
-    GROUP BY m.household_id
+    SELECT household_id, region_id, count(*) AS n
+    FROM p WHERE household_id IS NOT NULL
+    GROUP BY household_id, region_id
 ),
 assisted AS (
     SELECT DISTINCT c.household_id
@@ -72,7 +73,7 @@ flagged AS (
            p.birth_date > %(born_18)s AS child,
            a.household_id IS NOT NULL AS assisted
     FROM p
-    LEFT JOIN sizes s ON s.household_id = p.household_id
+    LEFT JOIN sizes s ON s.household_id = p.household_id AND s.region_id = p.region_id
     LEFT JOIN assisted a ON a.household_id = p.household_id
 )
 """

@@ -504,3 +504,13 @@ def test_relief_given_is_on_the_assistance_dashboard(town):
     assert counts("640104").of("relief") == {"quilt": 2, "food": 1}
     assert counts("640104").amounts["relief"] == {"quilt": Decimal(3), "food": Decimal(24)}
     assert counts("640105").of("relief") == {}
+
+
+def test_living_alone_is_read_at_the_place_of_residence(town):
+    """A woman of 70 whose son is registered in her household but lives in another county
+    lives alone; a couple of one household in two villages of the area each live alone."""
+    make_household(person(A, 70, sex="F"), (person(C, 45), Membership.Relation.SON))
+    make_household(person(A, 60), (person(B, 58, sex="F"), Membership.Relation.SPOUSE))
+    event = flood(town)
+    assert area(event, A).alone == 1 + 1 + 1
+    assert area(event, B).alone == 1
