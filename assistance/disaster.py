@@ -20,15 +20,19 @@ from civilaffairs.accounts.models import Office
 from civilaffairs.casework.actions import do_create_case, do_submit_case
 from civilaffairs.casework.models import Case
 from civilaffairs.lib.history import save_with_history as _save
+from civilaffairs.lib.params import EARLIEST_DATE as EARLIEST
 from civilaffairs.people.models import Household, Region
 
 from .disaster_queries import (
     DECLARING_ROLES,
     OPEN_AT_ONCE,
     VULNERABLE,
+    clipped,
+    parts,
     people_params,
     people_sql,
     vulnerable_households,
+    years_before,
 )
 from .models import (
     AssistanceApplication,
@@ -113,6 +117,8 @@ def do_record_event(
         raise ValidationError({"ended_on": _("The response cannot end before the disaster began.")})
     if started_on > timezone.localdate():
         raise ValidationError({"started_on": _("A disaster is recorded once it has happened.")})
+    if started_on < EARLIEST:
+        raise ValidationError({"started_on": _("Enter the day the disaster began.")})
     # One recorder at a time checks for overlaps, so two people recording the same flood at
     # once do not both succeed.
     with connection.cursor() as cursor:
@@ -122,8 +128,9 @@ def do_record_event(
         other, region = clash
         raise ValidationError(
             _(
-                "“%(other)s” (%(kind)s, from %(start)s) is already recorded for %(region)s at an "
-                "overlapping time. Record the damage on that event instead of a second one."
+                "“%(other)s” (%(kind)s, from %(start)s) is already recorded for %(region)s and its "
+                "response has not ended. If this is the same disaster, work on that event; if "
+                "it is a new one, end the earlier one's response first."
             )
             % {
                 "other": other.name,
@@ -143,7 +150,24 @@ def do_record_event(
     )
     _save(event, acting_user, "recorded")
     DisasterRegion.objects.bulk_create(DisasterRegion(event=event, region=r) for r in regions)
-    count_event(event)
+    count_event(event, acting_user)
+    return event
+
+
+@transaction.atomic
+def do_end_event(event: DisasterEvent, *, acting_user, ended_on: dt.date) -> DisasterEvent:
+    """The response is over (the day the emergency office ended it): the event no longer
+    stands in the way of a new one of its kind in its places."""
+    event = DisasterEvent.objects.select_for_update().get(pk=event.pk)
+    regions = [link.region for link in event.regions.select_related("region")]
+    if not may_declare(acting_user, regions):
+        raise PermissionDenied("end a disaster outside the user's county or city")
+    if ended_on < event.started_on or ended_on > timezone.localdate():
+        raise ValidationError(
+            {"ended_on": _("The response ends between the day the disaster began and today.")}
+        )
+    event.ended_on = ended_on
+    _save(event, acting_user, "response ended")
     return event
 
 
@@ -155,12 +179,12 @@ def do_count_event(event: DisasterEvent, *, acting_user) -> DisasterEvent:
     regions = [link.region for link in event.regions.select_related("region")]
     if not may_declare(acting_user, regions):
         raise PermissionDenied("count a disaster outside the user's county or city")
-    count_event(event)
+    count_event(event, acting_user)
     return event
 
 
 @transaction.atomic
-def count_event(event: DisasterEvent) -> None:
+def count_event(event: DisasterEvent, acting_user=None) -> None:
     """The affected population per place of residence, from the master record as it is now
     (ages at the day the disaster began), in one INSERT … SELECT."""
     prefixes = [link.region.prefix for link in event.regions.select_related("region")]
@@ -185,7 +209,7 @@ def count_event(event: DisasterEvent) -> None:
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sql + insert, {**people_params(event, prefixes), "event": event.pk})
     event.counted_at = timezone.now()
-    event.save(update_fields=["counted_at"])
+    _save(event, acting_user, "counted")
 
 
 # --------------------------------------------------------------------------- relief given
@@ -284,9 +308,16 @@ def do_open_emergency_cases(
     submitted through the case engine: screening routes it to the township's queue, where
     the township may pay first. A household with its case for this event, or with another
     temporary-assistance case still open, is left out. Answers (opened, already, left over)."""
-    if not _in_event(event, region.code):
+    if region.level < Region.Level.TOWNSHIP:
+        raise ValidationError(
+            _("Emergency cases are opened a township or a village at a time: choose one.")
+        )
+    # One press at a time per event: a second press waits and then finds these cases.
+    event = DisasterEvent.objects.select_for_update().get(pk=event.pk)
+    prefixes = clipped(parts(event, acting_user), region)
+    if not prefixes:
         raise ValidationError(_("This place is not in the area of this disaster."))
-    households = vulnerable_households(event, region)
+    households = vulnerable_households(event, prefixes)
     done = set(
         DisasterCase.objects.filter(event=event, household_id__in=households).values_list(
             "household_id", flat=True
@@ -305,11 +336,9 @@ def do_open_emergency_cases(
     }
     for household_id in todo[:at_most]:
         household = heads[household_id]
-        applicant = household.head
-        if applicant is None or applicant.date_of_death or applicant.merged_into_id:
-            applicant = _a_living_member(household)
-            if applicant is None:
-                continue
+        applicant = _applicant(household)
+        if applicant is None:
+            continue
         case = do_create_case(
             acting_user=acting_user,
             service="assistance.linshi",
@@ -350,15 +379,20 @@ def do_open_emergency_cases(
     return opened, len(done | busy), max(len(todo) - at_most, 0)
 
 
-def _a_living_member(household: Household):
-    membership = (
+def _applicant(household: Household):
+    """Who the case is for: the head, while alive and still a member; else the eldest adult
+    member living; else the eldest member living (a household of children)."""
+    members = list(
         household.memberships.filter(
             end_date__isnull=True,
             person__date_of_death__isnull=True,
             person__merged_into__isnull=True,
         )
         .select_related("person")
-        .order_by("relation", "pk")
-        .first()
+        .order_by("person__birth_date", "pk")
     )
-    return membership.person if membership else None
+    people = [m.person for m in members]
+    if household.head_id in {p.pk for p in people}:
+        return next(p for p in people if p.pk == household.head_id)
+    adult = years_before(timezone.localdate(), 18)
+    return next((p for p in people if p.birth_date <= adult), people[0] if people else None)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.lib.forms import DatePicker
+from civilaffairs.lib.params import EARLIEST_DATE
 
 from .models import DisasterEvent, ReliefItem
 
@@ -52,11 +53,13 @@ class DisasterEventForm(forms.Form):
         day = self.cleaned_data["started_on"]
         if day > timezone.localdate():
             raise forms.ValidationError(_("A disaster is recorded once it has happened."))
+        if day < EARLIEST_DATE:
+            raise forms.ValidationError(_("Enter the day the disaster began."))
         return day
 
 
 class ReliefForm(forms.Form):
-    household = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    household = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
     item = forms.ChoiceField(label=_("Item"), choices=ReliefItem.choices)
     quantity = forms.DecimalField(
         label=_("Quantity"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
@@ -73,4 +76,9 @@ class CorrectReliefForm(forms.Form):
     quantity = forms.DecimalField(
         label=_("Quantity"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
     )
-    reason = forms.CharField(label=_("Why it changes"), max_length=200)
+    # The history keeps a reason of up to 100 characters (lib.history).
+    reason = forms.CharField(label=_("Why it changes"), max_length=100)
+
+
+class EndEventForm(forms.Form):
+    ended_on = forms.DateField(label=_("Response ended on"), widget=DatePicker)

@@ -10,7 +10,6 @@ from decimal import ROUND_CEILING, Decimal
 
 from django.db import connection
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Substr
 from django.http import Http404
 
 from civilaffairs.accounts.access import region_prefixes, require_role
@@ -144,7 +143,9 @@ def may_see(user) -> bool:
 
 def access_event(user, pk) -> DisasterEvent:
     require_role(user, RELIEF_ROLES)
-    return get_or_404(events_for(user).select_related("created_by"), pk)
+    return get_or_404(
+        events_for(user).select_related("created_by").prefetch_related("regions__region"), pk
+    )
 
 
 def parts(event: DisasterEvent, user) -> list[str]:
@@ -172,10 +173,9 @@ def _inside(prefixes, field_name="region_id") -> Q:
 
 
 def access_place(event: DisasterEvent, user, code: str) -> Region:
-    """A region of the event inside the user's area (its whole or a part), else 404."""
-    region = Region.objects.filter(code=code).first()
-    if region is None:
-        raise Http404
+    """A region that meets the user's part of the event (inside it, or above it: what a page
+    shows of it is then clipped to the user's part), else 404."""
+    region = get_or_404(Region.objects.all(), code)
     mine = parts(event, user)
     if not any(region.prefix.startswith(p) or p.startswith(region.prefix) for p in mine):
         raise Http404
@@ -266,20 +266,28 @@ class Line:
         ]
 
 
-def _child_prefix_length(region: Region) -> int:
-    return Region.PREFIX_LENGTH[min(region.level + 1, Region.Level.VILLAGE)]
+def _children(within: Region) -> list[Region]:
+    """The regions right below `within`, longest prefix first (a township directly under a
+    prefecture, 441900003, has a nine-digit prefix under a four-digit one: a place is put
+    under the child whose prefix it starts with, never under a code cut to a fixed length)."""
+    return sorted(
+        Region.objects.filter(parent_id=within.code), key=lambda r: len(r.prefix), reverse=True
+    )
 
 
-def _code_for_key(key: str) -> str:
-    return key.ljust(6, "0") if len(key) < 6 else key
+def _child_of(code: str, children: list[Region], within: Region) -> Region:
+    """The child of `within` holding the place `code`, or `within` itself for people living
+    at its own level."""
+    return next((c for c in children if code.startswith(c.prefix)), within)
 
 
 def progress(event: DisasterEvent, prefixes, within: Region) -> tuple[list[Line], Line, Norms]:
-    """The affected people, the needs and the relief given, per region one level below
-    `within`, inside `prefixes`; with the total line. Needs are counted at each place of
-    residence with its own norm, then summed."""
-    length = _child_prefix_length(within)
+    """The affected people, the needs and the relief given, per region right below
+    `within`, inside `prefixes`; with the total line. Needs are worked out at each place of
+    residence with its own norm and rounded up there (a tent is whole), then summed, so a
+    township's need is the same on its county's page and on its own."""
     inside = _inside(clipped(prefixes, within))
+    children = _children(within)
     areas = list(
         DisasterArea.objects.filter(inside, event=event).values("region_id", *COUNTS).order_by()
     )
@@ -287,61 +295,55 @@ def progress(event: DisasterEvent, prefixes, within: Region) -> tuple[list[Line]
     groups: dict[str, dict] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
     needs: dict[str, dict] = defaultdict(lambda: defaultdict(Decimal))
     incomplete: dict[str, set] = defaultdict(set)
+    places: dict[str, Region] = {}
     for area in areas:
-        key = area["region_id"][:length]
+        child = _child_of(area["region_id"], children, within)
+        key = child.code
+        places[key] = child
         for c in COUNTS:
             groups[key][c] += area[c]
         for item, norm in found.by_region[area["region_id"]].items():
             if norm is None:
                 incomplete[key].add(item)
             else:
-                needs[key][item] += norm * area["people"]
+                needs[key][item] += _round_up(norm * area["people"])
     given: dict[str, dict] = defaultdict(lambda: defaultdict(Decimal))
-    helped: dict[str, int] = defaultdict(int)
-    relief = (
-        Relief.objects.filter(inside, event=event)
-        .annotate(key=Substr("region_id", 1, length))
-        .values("key", "item")
-        .annotate(total=Sum("quantity"))
-        .order_by()
-    )
-    for row in relief:
-        given[row["key"]][row["item"]] += row["total"]
+    helped: dict[str, set] = defaultdict(set)
     for row in (
         Relief.objects.filter(inside, event=event)
-        .annotate(key=Substr("region_id", 1, length))
-        .values("key")
-        .annotate(n=Count("household", distinct=True))
+        .values("region_id", "item", "household_id")
+        .annotate(total=Sum("quantity"))
         .order_by()
     ):
-        helped[row["key"]] = row["n"]
-    cases = {
-        row["key"]: row["n"]
-        for row in DisasterCase.objects.filter(inside, event=event)
-        .annotate(key=Substr("region_id", 1, length))
-        .values("key")
+        child = _child_of(row["region_id"], children, within)
+        places[child.code] = child
+        given[child.code][row["item"]] += row["total"]
+        helped[child.code].add(row["household_id"])
+    cases: dict[str, int] = defaultdict(int)
+    for row in (
+        DisasterCase.objects.filter(inside, event=event)
+        .values("region_id")
         .annotate(n=Count("pk"))
         .order_by()
-    }
-    keys = sorted(set(groups) | set(given))
-    names = Region.objects.in_bulk([_code_for_key(k) for k in keys])
+    ):
+        child = _child_of(row["region_id"], children, within)
+        places[child.code] = child
+        cases[child.code] += row["n"]
     lines = []
-    for key in keys:
-        region = names.get(_code_for_key(key))
-        if region is None:  # a place of residence above the level shown (a township's own)
-            region = within
+    for key in sorted(places):
+        region = places[key]
         lines.append(
             Line(
                 region=region,
                 counts=groups[key],
                 needs={
-                    item: None if item in incomplete[key] else _round_up(needs[key][item])
+                    item: None if item in incomplete[key] else needs[key][item]
                     for item in ReliefItem.values
                 },
                 given={item: given[key][item] for item in ReliefItem.values},
-                households_helped=helped[key],
-                cases=cases.get(key, 0),
-                link=region.level < Region.Level.VILLAGE and region != within,
+                households_helped=len(helped[key]),
+                cases=cases[key],
+                link=region != within and region.level < Region.Level.VILLAGE,
             )
         )
     total = Line(
@@ -377,8 +379,9 @@ def earlier_events(event: DisasterEvent, prefixes, limit: int = 10) -> list[dict
         q |= Q(regions__region__code__in=ancestor_codes(_code_of(prefix)))
     others = list(
         DisasterEvent.objects.filter(pk__in=DisasterEvent.objects.filter(q).values("pk"))
-        .filter(started_on__lte=event.started_on)
-        .exclude(pk=event.pk)
+        .filter(
+            Q(started_on__lt=event.started_on) | Q(started_on=event.started_on, pk__lt=event.pk)
+        )
         .order_by("-started_on", "-pk")[:limit]
     )
     if not others:
@@ -412,17 +415,24 @@ def earlier_events(event: DisasterEvent, prefixes, limit: int = 10) -> list[dict
 # --------------------------------------------------------------------------- people
 
 
-def vulnerable_households(event: DisasterEvent, region: Region) -> list[int]:
-    """The households of `region` (inside the event's area) with a vulnerable member."""
-    prefixes = clipped([link.region.prefix for link in event.regions.all()], region)
+def vulnerable_households(event: DisasterEvent, prefixes) -> list[int]:
+    """The households with a vulnerable member living inside `prefixes` (a part of the
+    event's area: `clipped(parts(event, user), region)`)."""
     if not prefixes:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(
-            people_sql(prefixes) + _HOUSEHOLDS,
-            people_params(event, prefixes),
-        )
+        cursor.execute(people_sql(prefixes) + _HOUSEHOLDS, people_params(event, prefixes))
         return [row[0] for row in cursor.fetchall()]
+
+
+def without_household(event: DisasterEvent, prefixes) -> int:
+    """Vulnerable people inside `prefixes` who belong to no household on the register: relief
+    and cases go to households, so the page says how many need a household first."""
+    if not prefixes:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(people_sql(prefixes) + _UNHOUSED, people_params(event, prefixes))
+        return cursor.fetchone()[0]
 
 
 @dataclass
@@ -438,7 +448,7 @@ class Member:
 @dataclass
 class HouseholdRow:
     pk: int
-    region: str
+    head: str  # the head's name on the register ("" when it has none)
     members: list
     relief: list = field(default_factory=list)
     case: object = None
@@ -449,21 +459,28 @@ FLAG_COLUMNS = ("aged_80", "alone", "disabled", "child", "assisted")
 _HOUSEHOLDS = f"""SELECT DISTINCT household_id FROM flagged
 WHERE {VULNERABLE} AND household_id IS NOT NULL ORDER BY 1"""  # noqa: S608 — names only
 
+_UNHOUSED = f"""SELECT count(*) FROM flagged
+WHERE {VULNERABLE} AND household_id IS NULL"""  # noqa: S608 — names only
+
 _PAGE = f""", page AS (
     SELECT DISTINCT household_id FROM flagged
     WHERE {VULNERABLE} AND household_id > %(after)s
     ORDER BY household_id LIMIT %(size)s
 )
-SELECT household_id, region_id, id, name, sex, birth_date, id_number, {", ".join(FLAG_COLUMNS)}
-FROM flagged WHERE household_id IN (SELECT household_id FROM page) AND {VULNERABLE}
-ORDER BY household_id, id"""  # noqa: S608 — names only
+SELECT f.household_id, hp.name, f.id, f.name, f.sex, f.birth_date, f.id_number,
+       {", ".join("f." + c for c in FLAG_COLUMNS)}
+FROM flagged f
+JOIN people_household h ON h.id = f.household_id
+LEFT JOIN people_person hp ON hp.id = h.head_id
+WHERE f.household_id IN (SELECT household_id FROM page) AND {VULNERABLE}
+ORDER BY f.household_id, f.id"""  # noqa: S608 — names only
 
 
-def vulnerable_page(event: DisasterEvent, region: Region, after: int = 0, size: int = 25):
-    """One page of the vulnerable households of `region` (ordered by household, after the
-    household `after`): their vulnerable members with what makes them so, the relief each
-    household was given and its emergency case. Answers (rows, next cursor or None)."""
-    prefixes = clipped([link.region.prefix for link in event.regions.all()], region)
+def vulnerable_page(event: DisasterEvent, prefixes, after: int = 0, size: int = 25):
+    """One page of the vulnerable households living inside `prefixes` (a part of the
+    event's area), ordered by household, after the household `after`: their vulnerable
+    members with what makes them so, the relief each household was given and its emergency
+    case. Answers (rows, next cursor or None)."""
     if not prefixes:
         return [], None
     params = {**people_params(event, prefixes), "after": after, "size": size + 1}
@@ -475,8 +492,8 @@ def vulnerable_page(event: DisasterEvent, region: Region, after: int = 0, size: 
         rows = cursor.fetchall()
     households: dict[int, HouseholdRow] = {}
     for row in rows:
-        household_id, region_id, pk, name, sex, born, number, *flags = row
-        line = households.setdefault(household_id, HouseholdRow(household_id, region_id, []))
+        household_id, head, pk, name, sex, born, number, *flags = row
+        line = households.setdefault(household_id, HouseholdRow(household_id, head or "", []))
         line.members.append(
             Member(
                 pk,

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from civilaffairs.accounts.access import (
@@ -26,7 +26,7 @@ from civilaffairs.lib.params import get_cursor, get_id, get_text
 from civilaffairs.people.models import Region
 
 from . import disaster
-from .disaster_forms import CorrectReliefForm, DisasterEventForm, ReliefForm
+from .disaster_forms import CorrectReliefForm, DisasterEventForm, EndEventForm, ReliefForm
 from .disaster_queries import (
     DECLARING_ROLES,
     RELIEF_ROLES,
@@ -34,11 +34,13 @@ from .disaster_queries import (
     access_place,
     access_relief,
     age_on,
+    clipped,
     earlier_events,
     events_for,
     parts,
     progress,
     vulnerable_page,
+    without_household,
 )
 from .models import ReliefItem
 
@@ -178,27 +180,32 @@ def disaster_new(request):
 
 
 def _within(request, event, mine) -> Region:
-    """The region whose places the page lists: ?region= (inside the viewer's part of the
-    event, else 404), by default the viewer's part when it is one place, else their area."""
+    """The region whose places the page lists: ?region= (meeting the viewer's part of the
+    event, else 404); by default the viewer's part when it is one place, else the lowest
+    region above all of its places."""
     code = get_text(request, "region", max_length=12)
     if code:
         return access_place(event, request.user, code)
-    if len(mine) == 1:
-        return Region.objects.get(code=mine[0].ljust(6, "0"))
-    prefixes = region_prefixes(request.user, RELIEF_ROLES)
-    if prefixes:
-        common = prefixes[0]
-        if all(p.startswith(common) for p in mine):
-            return Region.objects.get(code=common.ljust(6, "0"))
-    # Several places of a wider area: their common ancestor.
-    first = mine[0]
-    length = len(first)
-    while length > 2 and not all(p.startswith(first[:length]) for p in mine):
-        length -= 3 if length > 6 else 2
-    return Region.objects.get(code=first[:length].ljust(6, "0"))
+    regions = list(Region.objects.filter(code__in=[p.ljust(6, "0") for p in mine]))
+    if len(regions) == 1:
+        return regions[0]
+    # Compared region by region from the province down (never by cutting codes: a township
+    # directly under a prefecture has no county in its chain).
+    chains = [[*r.ancestors(), r] for r in regions]
+    common = chains[0][0]
+    for step in zip(*chains, strict=False):
+        if any(r.code != step[0].code for r in step):
+            break
+        common = step[0]
+    return common
 
 
 ITEM_COLUMNS = list(ReliefItem.choices)
+
+
+def SEPARATOR():  # noqa: N802 — a constant, in the reader's language
+    """Between the names of a list written in a sentence: ", " in English, "、" in Chinese."""
+    return pgettext("list separator", ", ")
 
 
 @login_required
@@ -216,14 +223,14 @@ def disaster_detail(request, pk):
             ).values_list("code", "name")
         )
         for item, codes in found.missing.items():
-            shown = ", ".join(names.get(c, c) for c in sorted(codes)[:5])
+            shown = SEPARATOR().join(names.get(c, c) for c in sorted(codes)[:5])
             more = len(codes) - 5
+            if more > 0:
+                shown = ngettext(
+                    "%(places)s and %(n)s more place", "%(places)s and %(n)s more places", more
+                ) % {"places": shown, "n": more}
             missing.append(
-                {
-                    "item": ReliefItem(item).label,
-                    "key": event.norm_key(item),
-                    "places": shown + (_(" and %(n)s more") % {"n": more} if more > 0 else ""),
-                }
+                {"item": ReliefItem(item).label, "key": event.norm_key(item), "places": shown}
             )
     ancestors = [
         a
@@ -254,9 +261,10 @@ def disaster_detail(request, pk):
             "earlier": earlier_events(event, mine),
             "chart": chart,
             "may_count": disaster.may_declare(
-                request.user, [link.region for link in event.regions.select_related("region")]
+                request.user, [link.region for link in event.regions.all()]
             ),
-            "regions": [link.region for link in event.regions.select_related("region")],
+            "regions": SEPARATOR().join(link.region.name for link in event.regions.all()),
+            "end_form": EndEventForm(),
         },
     )
 
@@ -291,8 +299,11 @@ FLAG_LABELS = {
 def disaster_place(request, pk, code):
     event = access_event(request.user, pk)
     region = access_place(event, request.user, code)
+    # Only the viewer's part of the place (a county's page opened by a township is its
+    # township's households).
+    prefixes = clipped(parts(event, request.user), region)
     after = get_id(request, "after") or 0
-    households, following = vulnerable_page(event, region, after=after)
+    households, following = vulnerable_page(event, prefixes, after=after)
     for line in households:
         for member in line.members:
             # The age, not the date of birth: with the number's first six digits and its
@@ -308,10 +319,22 @@ def disaster_place(request, pk, code):
             "region": region,
             "households": households,
             "following": following,
+            "without_household": without_household(event, prefixes) if not after else 0,
+            "may_open": region.level >= Region.Level.TOWNSHIP,
             "form": ReliefForm(),
-            "correct_form": CorrectReliefForm(),
         },
     )
+
+
+def _form_errors(request, form):
+    """A small form sent back to the list it sits in: each error said with its field."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.error(
+                request,
+                _("%(field)s: %(error)s") % {"field": label, "error": error} if label else error,
+            )
 
 
 def _back(event, code):
@@ -325,10 +348,7 @@ def disaster_give(request, pk, code):
     region = access_place(event, request.user, code)
     form = ReliefForm(request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
+        _form_errors(request, form)
         return _back(event, region.code)
     data = form.cleaned_data
     household = access_household(request.user, data["household"], RELIEF_ROLES)
@@ -367,9 +387,7 @@ def disaster_correct(request, pk, relief_pk):
             done=_("The quantity is corrected; the earlier one stays in the history."),
         )
     else:
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, f"{form.fields[field].label}: {error}")
+        _form_errors(request, form)
     return _back(event, relief.region_id)
 
 
@@ -387,16 +405,51 @@ def disaster_open_cases(request, pk, code):
         opened, already, left = result["counts"]
         messages.success(
             request,
-            _(
-                "%(opened)s emergency cases opened and sent to the township's queue; "
-                "%(already)s households already had one."
+            ngettext(
+                "%(opened)s emergency case opened and sent to the township's queue.",
+                "%(opened)s emergency cases opened and sent to the township's queue.",
+                opened,
             )
-            % {"opened": opened, "already": already},
+            % {"opened": opened},
         )
+        if already:
+            messages.info(
+                request,
+                ngettext(
+                    "%(already)s household already had one.",
+                    "%(already)s households already had one.",
+                    already,
+                )
+                % {"already": already},
+            )
         if left:
             messages.warning(
                 request,
-                _("%(left)s households are still to open: press the button again.")
+                ngettext(
+                    "%(left)s household is still to open: press the button again.",
+                    "%(left)s households are still to open: press the button again.",
+                    left,
+                )
                 % {"left": left},
             )
     return _back(event, region.code)
+
+
+@login_required
+@require_POST
+def disaster_end(request, pk):
+    event = access_event(request.user, pk)
+    if not disaster.may_declare(request.user, [link.region for link in event.regions.all()]):
+        raise PermissionDenied
+    form = EndEventForm(request.POST)
+    if form.is_valid():
+        run_action(
+            request,
+            lambda: disaster.do_end_event(
+                event, acting_user=request.user, ended_on=form.cleaned_data["ended_on"]
+            ),
+            done=_("The response is recorded as ended."),
+        )
+    else:
+        _form_errors(request, form)
+    return redirect("assistance:disaster", pk=event.pk)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("staff/disasters/new/", disaster_views.disaster_new, name="disaster-new"),
     path("staff/disasters/<id:pk>/", disaster_views.disaster_detail, name="disaster"),
     path("staff/disasters/<id:pk>/count/", disaster_views.disaster_count, name="disaster-count"),
+    path("staff/disasters/<id:pk>/end/", disaster_views.disaster_end, name="disaster-end"),
     path(
         "staff/disasters/<id:pk>/places/<region:code>/",
         disaster_views.disaster_place,

@@ -277,7 +277,7 @@ def test_recording_is_refused_without_regions_outside_the_area_and_twice(town):
 def test_emergency_cases_are_opened_in_one_step_and_paid_first(town):
     event = flood(town)
     village = Region.objects.get(code=A)
-    assert len(vulnerable_households(event, village)) == 3
+    assert len(vulnerable_households(event, [village.prefix])) == 3
     # The household with a child already has temporary assistance open: left out.
     busy = do_create_case(
         acting_user=None,
@@ -327,12 +327,12 @@ def test_emergency_cases_are_opened_in_one_step_and_paid_first(town):
 
 def test_the_village_list_pages_its_households_and_masks_numbers(town):
     event = flood(town)
-    rows, following = vulnerable_page(event, Region.objects.get(code=A), size=2)
+    rows, following = vulnerable_page(event, [A], size=2)
     assert [r.pk for r in rows] == sorted(
         [town.hh["elder"].pk, town.hh["child"].pk, town.hh["disabled"].pk]
     )[:2]
     assert following == rows[-1].pk
-    rest, more = vulnerable_page(event, Region.objects.get(code=A), after=following, size=2)
+    rest, more = vulnerable_page(event, [A], after=following, size=2)
     assert len(rest) == 1 and more is None
     # Only the vulnerable members are listed: the child, not the mother.
     child_row = next(r for r in rows + rest if r.pk == town.hh["child"].pk)
@@ -514,3 +514,94 @@ def test_living_alone_is_read_at_the_place_of_residence(town):
     event = flood(town)
     assert area(event, A).alone == 1 + 1 + 1
     assert area(event, B).alone == 1
+
+
+def test_a_place_above_the_viewers_part_shows_only_their_part(client, town):
+    """A flood over two counties: the township caseworker asking for the province's page of
+    households sees their township's only, and cannot open cases for the province."""
+    event = flood(town, regions=("640104001", "640105001"), user=town.admin)
+    sign_in(client, town.caseworker)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(f"/assistance/staff/disasters/{event.pk}/places/640000/").content.decode()
+    assert town.hh["elder"].head.name in page
+    assert town.hh["other"].head.name not in page
+    response = client.post(
+        f"/assistance/staff/disasters/{event.pk}/places/640000/open-cases/", follow=True
+    )
+    assert "a township or a village at a time" in response.content.decode()
+    assert not DisasterCase.objects.exists()
+    with pytest.raises(ValidationError):
+        disaster.do_open_emergency_cases(
+            event, Region.objects.get(code="640104"), acting_user=town.caseworker
+        )
+    # At the township, only its own households, though the event covers two counties.
+    opened, _already, _left = disaster.do_open_emergency_cases(
+        event, Region.objects.get(code="640104001"), acting_user=town.caseworker
+    )
+    assert opened == 4  # A's three and B's household on dibao
+    assert not DisasterCase.objects.filter(region_id__startswith="640105").exists()
+
+
+def test_ending_the_response_lets_a_new_event_be_recorded(client, town):
+    event = flood(town)
+    with pytest.raises(ValidationError, match="has not ended"):
+        flood(town, regions=(A,))
+    with pytest.raises(PermissionDenied):
+        disaster.do_end_event(event, acting_user=town.caseworker, ended_on=began())
+    with pytest.raises(ValidationError):
+        disaster.do_end_event(
+            event, acting_user=town.approver, ended_on=began() - dt.timedelta(days=1)
+        )
+    sign_in(client, town.approver)
+    response = client.post(
+        f"/assistance/staff/disasters/{event.pk}/end/", {"ended_on": began().isoformat()}
+    )
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.ended_on == began()
+    later = flood(town, regions=(A,), started_on=began() + dt.timedelta(days=1))
+    # The earlier flood is listed as earlier on the later one's page, not the other way.
+    page = client.get(f"/assistance/staff/disasters/{later.pk}/").content.decode()
+    assert f"/assistance/staff/disasters/{event.pk}/" in page
+    page = client.get(f"/assistance/staff/disasters/{event.pk}/").content.decode()
+    assert f"/assistance/staff/disasters/{later.pk}/" not in page
+
+
+def test_an_ancient_date_is_refused_in_words(client, town):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    sign_in(client, town.approver)
+    response = client.post(
+        "/assistance/staff/disasters/new/",
+        {
+            "name": "Flood",
+            "kind": "flood",
+            "level": "2",
+            "started_on": "0050-01-01",
+            "regions": ["640104001"],
+        },
+    )
+    assert response.status_code == 400
+    assert "Enter the day the disaster began." in response.content.decode()
+
+
+def test_needs_are_rounded_at_each_place_so_levels_agree(town):
+    """Tents at 0.05 a person (a county's own norm): 9 people in A need 1 (0.45), 2 in B
+    need 1 (0.1); the township needs 2 on its own page and on its county's, the sum of its
+    villages, not ceil(11 × 0.05) = 1."""
+    do_set_parameter(
+        acting_user=None,
+        key="tent_l2",
+        region=Region.objects.get(code="640104"),
+        value=Decimal("0.05"),
+        valid_from=dt.date(2020, 1, 1),
+        program=Program.objects.get(code="disaster_relief"),
+    )
+    event = flood(town)
+    township = Region.objects.get(code="640104001")
+    villages, total, _f = progress(event, parts(event, town.approver), township)
+    assert [line.needs["tent"] for line in villages] == [Decimal(1), Decimal(1)]
+    county_lines, _t, _f = progress(
+        event, parts(event, town.approver), Region.objects.get(code="640104")
+    )
+    assert county_lines[0].region == township
+    assert county_lines[0].needs["tent"] == total.needs["tent"] == Decimal(2)

@@ -309,6 +309,9 @@ TABLE: dict[str, Row] = {
     "assistance:disaster-count": action(
         SUPERVISING, sample="disaster", reads={"caseworker", "caseworker_xixia"}
     ),
+    "assistance:disaster-end": action(
+        SUPERVISING, sample="disaster", reads={"caseworker", "caseworker_xixia"}
+    ),
     "assistance:disaster-place": page(
         CASEWORK_STAFF, sample="disaster", fixed={"code": _event_place}
     ),
