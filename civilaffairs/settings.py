@@ -358,6 +358,9 @@ SCREENING_SWEEP_EVERY_SECONDS = env.float("SCREENING_SWEEP_EVERY_SECONDS", defau
 # costs far more than the page (docs/scaling.md).
 QUEUE_COUNTS_CACHE_FROM = env.int("QUEUE_COUNTS_CACHE_FROM", default=2000)
 QUEUE_COUNTS_SECONDS = env.int("QUEUE_COUNTS_SECONDS", default=60)
+# A figures page's figures are kept in the cache until the next count (their key holds the
+# time of the last count); this only bounds how long an unread page takes memory.
+FIGURES_PAGE_SECONDS = env.int("FIGURES_PAGE_SECONDS", default=3600)
 # Uploads: evidence documents (PDF, JPEG, PNG) up to this size.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # Imports of legacy records (civilaffairs/imports): the largest file and row count taken, rows

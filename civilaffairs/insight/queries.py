@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.http import Http404
 
 from civilaffairs.accounts.access import max_level_for, region_prefixes, require_role, scope_q
@@ -101,6 +101,14 @@ def region_for(user, code: str, roles=FIGURE_ROLES) -> Region:
     ):
         raise Http404
     return region
+
+
+def counted_version() -> str:
+    """What changes whenever any month is counted (again): the latest count's time with the
+    number and the newest id of the counted months. A figures page read from the counted
+    tables is the same until it changes (views._kept)."""
+    got = MonthCount.objects.aggregate(at=Max("counted_at"), n=Count("pk"), last=Max("pk"))
+    return f"{got['at'] and got['at'].isoformat()}/{got['n']}/{got['last']}"
 
 
 def counted_months() -> list[dt.date]:

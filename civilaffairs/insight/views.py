@@ -4,12 +4,17 @@ hukou type, month by month, and the month's payments; each chart with its table 
 and XLSX download. The figures are read from the counted tables (queries.Figures)."""
 
 import datetime as dt
+import hashlib
+import json
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -86,6 +91,27 @@ def _frame(request, roles) -> dict:
     }
 
 
+def _kept(request, page: str, region, month, viewer, build) -> dict:
+    """A figures page's figures, built once per count and kept in the cache: they are read
+    from the counted tables only, so they change when a month is counted (again), which is
+    in the key (queries.counted_version), with everything else they vary with: the page, the
+    region, the month, the filters, the language and what the viewer may see of it (`viewer`:
+    their confidentiality level, or each service's). Downloads read the same."""
+    params = sorted((k, v) for k, v in request.GET.items() if k not in ("download", "format"))
+    raw = json.dumps(
+        [page, region.code, month.isoformat(), params, get_language(), viewer],
+        sort_keys=True,
+        default=str,
+    )
+    digest = hashlib.sha256(f"{raw}|{queries.counted_version()}".encode()).hexdigest()
+    key = f"insight:page:{digest}"
+    kept = cache.get(key)
+    if kept is None:
+        kept = build()
+        cache.set(key, kept, settings.FIGURES_PAGE_SECONDS)
+    return kept
+
+
 def _download(request, tables: list[Table], name: str, counted: bool):
     """The table asked for by ?download= as a file (CSV unless ?format= asks for XLSX), or
     None: a table or format we do not have is said and the page shown instead."""
@@ -159,6 +185,23 @@ def benefits(request):
     if region is None:
         return render(request, "insight/benefits.html", context)
     level = max_level_for(request.user, region.code, queries.FIGURE_ROLES)
+    kept = _kept(
+        request,
+        "benefits",
+        region,
+        month,
+        level,
+        lambda: _benefit_figures(region, month, program, level),
+    )
+    name = f"benefits-{region.code}-{month:%Y-%m}"
+    reply = _download(request, kept["tables"], name, kept["count"] is not None)
+    if reply is not None:
+        return reply
+    context.update(kept)
+    return render(request, "insight/benefits.html", context)
+
+
+def _benefit_figures(region, month, program, level) -> dict:
     figures = queries.Figures(region, month, program, level)
     labels = _labels()
     forecast = figures.forecast()
@@ -178,18 +221,7 @@ def benefits(request):
     titles = _titles()
     here = _("Recorded at this region itself")
     tables = [_benefit_table(key, *titles[key], rows, here) for key, rows in rows_of.items()]
-    name = f"benefits-{region.code}-{month:%Y-%m}"
-    reply = _download(request, tables, name, figures.count is not None)
-    if reply is not None:
-        return reply
-    context.update(
-        figures=figures,
-        count=figures.count,
-        totals=figures.totals(),
-        tables=tables,
-        forecast=forecast,
-    )
-    return render(request, "insight/benefits.html", context)
+    return {"count": figures.count, "totals": figures.totals(), "tables": tables}
 
 
 def _flow_columns() -> list[Column]:
@@ -358,32 +390,33 @@ def applications(request):
     service = get_choice(request, "service", list(choices), default="")
     periods = _periods()
     period = get_choice(request, "period", list(periods), default="month")
-    figures = queries.Applications(
-        region,
-        month,
-        visible,
-        service,
-        first=_period_start(month, period),
-    )
-    tables = application_tables(figures)
+    first = _period_start(month, period)
+
+    def build():
+        figures = queries.Applications(region, month, visible, service, first=first)
+        totals = _flow(figures.totals())
+        return {
+            "count": figures.count,
+            "totals": list(zip(_flow_columns(), totals, strict=True)),
+            "empty": not any(totals),
+            "tables": application_tables(figures),
+            "workload_at": figures.counted_at(),
+            "months_counted": figures.months_counted(),
+        }
+
+    kept = _kept(request, "applications", region, month, visible, build)
     name = f"applications-{region.code}-{month:%Y-%m}"
-    reply = _download(request, tables, name, figures.count is not None)
+    reply = _download(request, kept["tables"], name, kept["count"] is not None)
     if reply is not None:
         return reply
     context.update(
-        figures=figures,
-        count=figures.count,
-        totals=list(zip(_flow_columns(), _flow(figures.totals()), strict=True)),
-        empty=not any(_flow(figures.totals())),
+        kept,
         service=service,
         services=choices,
-        tables=tables,
-        workload_at=figures.counted_at(),
         query=urlencode({"month": f"{month:%Y-%m}", "service": service, "period": period}),
         period=period,
         periods=periods,
-        period_months=_months_between(figures.first, month),
-        months_counted=figures.months_counted(),
+        period_months=_months_between(first, month),
     )
     return render(request, "insight/applications.html", context)
 
@@ -449,14 +482,20 @@ def domain(request, code):
     if region is None:
         return render(request, "insight/domain.html", context)
     level = max_level_for(request.user, region.code, figures.roles)
-    counts = queries.DomainCounts(figures, region, month, level)
-    tables = domain_tables(figures, counts)
+
+    def build():
+        counts = queries.DomainCounts(figures, region, month, level)
+        return {
+            "count": counts.count,
+            "tables": domain_tables(figures, counts),
+            "empty": not any(counts.tables.values()),
+        }
+
+    kept = _kept(request, f"domain:{code}", region, month, level, build)
     reply = _download(
-        request, tables, f"{code}-{region.code}-{month:%Y-%m}", counts.count is not None
+        request, kept["tables"], f"{code}-{region.code}-{month:%Y-%m}", kept["count"] is not None
     )
     if reply is not None:
         return reply
-    context.update(
-        counts=counts, count=counts.count, tables=tables, empty=not any(counts.tables.values())
-    )
+    context.update(kept)
     return render(request, "insight/domain.html", context)
