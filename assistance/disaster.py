@@ -15,8 +15,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civilaffairs.accounts.access import grants_for
-from civilaffairs.accounts.models import Office
 from civilaffairs.casework.actions import do_create_case, do_submit_case
 from civilaffairs.casework.models import Case
 from civilaffairs.lib.history import save_with_history as _save
@@ -24,10 +22,10 @@ from civilaffairs.lib.params import EARLIEST_DATE as EARLIEST
 from civilaffairs.people.models import Household, Region
 
 from .disaster_queries import (
-    DECLARING_ROLES,
     OPEN_AT_ONCE,
     VULNERABLE,
     clipped,
+    declaring_prefixes,
     parts,
     people_params,
     people_sql,
@@ -46,16 +44,10 @@ from .models import (
 
 def may_declare(user, regions) -> bool:
     """A supervisor or approver of a county (or higher) office whose area holds every region."""
-    if getattr(user, "is_superuser", False):
+    prefixes = declaring_prefixes(user)
+    if prefixes is None:
         return True
-    grants = [
-        g
-        for g in grants_for(user)
-        if g.role in DECLARING_ROLES and g.office_level <= Office.Level.COUNTY
-    ]
-    return bool(grants) and all(
-        any(r.prefix.startswith(g.region_prefix) for g in grants) for r in regions
-    )
+    return bool(prefixes) and all(any(r.prefix.startswith(p) for p in prefixes) for r in regions)
 
 
 def normalized_regions(regions) -> list[Region]:
@@ -328,13 +320,14 @@ def do_open_emergency_cases(
         .filter(service="assistance.linshi", household_id__in=households)
         .values_list("household_id", flat=True)
     )
-    todo = [h for h in households if h not in done and h not in busy]
+    waiting = [h for h in households if h not in done and h not in busy]
+    this_press = waiting[:at_most]
     opened = 0
     heads = {
         h.pk: h
-        for h in Household.objects.select_related("head", "region").filter(pk__in=todo[:at_most])
+        for h in Household.objects.select_related("head", "region").filter(pk__in=this_press)
     }
-    for household_id in todo[:at_most]:
+    for household_id in this_press:
         household = heads[household_id]
         applicant = _applicant(household)
         if applicant is None:
@@ -376,7 +369,7 @@ def do_open_emergency_cases(
             ),
         )
         opened += 1
-    return opened, len(done | busy), max(len(todo) - at_most, 0)
+    return opened, len(done | busy), len(waiting) - len(this_press)
 
 
 def _applicant(household: Household):

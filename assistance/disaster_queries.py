@@ -12,8 +12,8 @@ from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 
-from civilaffairs.accounts.access import region_prefixes, require_role
-from civilaffairs.accounts.models import CASEWORK_ROLES, StaffRole
+from civilaffairs.accounts.access import grants_for, region_prefixes, require_role
+from civilaffairs.accounts.models import CASEWORK_ROLES, Office, StaffRole
 from civilaffairs.lib.lookup import get_or_404
 from civilaffairs.people.models import Region
 from civilaffairs.rules.models import Parameter, Program, ancestor_codes
@@ -40,8 +40,8 @@ def years_before(day: dt.date, years: int) -> dt.date:
 
 
 # The people living in the affected regions, one row each, with what makes them vulnerable.
-# %(where)s is written from placeholders only ("pe.residence_region_id LIKE %s OR …"), so the
-# statement holds no value of its own. Used for the count and for the lists per village.
+# {where} is replaced by placeholders only ("pe.residence_region_id LIKE %(p0)s OR …", see
+# people_sql), so the statement holds no value of its own. Used for the count and for the lists per village.
 # Living alone: the only living member of one's household whose place of residence is this
 # one (a son registered in the household who lives and works in the city does not keep his
 # mother company); read from the rows already chosen, so the count touches no other table.
@@ -129,6 +129,19 @@ def events_for(user):
         q |= Q(regions__region__code__startswith=prefix)
         q |= Q(regions__region__code__in=ancestor_codes(_code_of(prefix)))
     return events.filter(pk__in=DisasterEvent.objects.filter(q).values("pk"))
+
+
+def declaring_prefixes(user) -> set[str] | None:
+    """The areas where the user may record a disaster and count or end it: those of their
+    supervisor or approver grants in a county's (or higher) office; None for the
+    administrator (everywhere)."""
+    if getattr(user, "is_superuser", False):
+        return None
+    return {
+        g.region_prefix
+        for g in grants_for(user)
+        if g.role in DECLARING_ROLES and g.office_level <= Office.Level.COUNTY
+    }
 
 
 def age_on(born: dt.date, day: dt.date) -> int:

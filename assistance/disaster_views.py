@@ -14,11 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civilaffairs.accounts.access import (
     access_household,
-    grants_for,
     region_prefixes,
     require_role,
 )
-from civilaffairs.accounts.models import Office
 from civilaffairs.lib.feedback import run_action
 from civilaffairs.lib.masking import mask_id_number
 from civilaffairs.lib.paging import keyset_page
@@ -28,13 +26,13 @@ from civilaffairs.people.models import Region
 from . import disaster
 from .disaster_forms import CorrectReliefForm, DisasterEventForm, EndEventForm, ReliefForm
 from .disaster_queries import (
-    DECLARING_ROLES,
     RELIEF_ROLES,
     access_event,
     access_place,
     access_relief,
     age_on,
     clipped,
+    declaring_prefixes,
     earlier_events,
     events_for,
     parts,
@@ -48,10 +46,8 @@ from .models import ReliefItem
 def may_record(user) -> bool:
     """Whether the user may record a disaster somewhere (a county's or city's supervisor or
     approver): the list offers the button only to them."""
-    return getattr(user, "is_superuser", False) or any(
-        g.role in DECLARING_ROLES and g.office_level <= Office.Level.COUNTY
-        for g in grants_for(user)
-    )
+    prefixes = declaring_prefixes(user)
+    return prefixes is None or bool(prefixes)
 
 
 @login_required
@@ -74,11 +70,7 @@ def disaster_list(request):
 def _tree(user, root: Region) -> list[dict]:
     """The region tree under `root` two levels deep (no lower than the village), inside the
     user's area, for the checkboxes of the affected regions."""
-    prefixes = [
-        g.region_prefix
-        for g in grants_for(user)
-        if g.role in DECLARING_ROLES and g.office_level <= Office.Level.COUNTY
-    ]
+    prefixes = declaring_prefixes(user)
     deepest = min(root.level + 2, Region.Level.VILLAGE)
     regions = (
         Region.objects.current()
@@ -87,8 +79,7 @@ def _tree(user, root: Region) -> list[dict]:
         .order_by("code")
         .only("code", "name", "level", "parent_id")
     )
-    if not getattr(user, "is_superuser", False):
-        regions = regions.under_prefixes(prefixes)
+    regions = regions.under_prefixes(prefixes)
     nodes = {r.code: {"region": r, "children": []} for r in regions}
     top = []
     for node in nodes.values():
@@ -100,13 +91,9 @@ def _tree(user, root: Region) -> list[dict]:
 def _roots(user) -> list[Region]:
     """Where the tree may start: the regions of the user's declaring grants."""
     regions = Region.objects.current().order_by("level", "code")
-    if getattr(user, "is_superuser", False):
+    prefixes = declaring_prefixes(user)
+    if prefixes is None:
         return list(regions.filter(level=Region.Level.PROVINCE))
-    prefixes = {
-        g.region_prefix
-        for g in grants_for(user)
-        if g.role in DECLARING_ROLES and g.office_level <= Office.Level.COUNTY
-    }
     codes = [p.ljust(6, "0") for p in prefixes]
     return [r for r in regions.filter(code__in=codes) if r.prefix in prefixes]
 
