@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from civilaffairs.casework.actions import do_create_case, do_submit_case
 from civilaffairs.casework.models import Case
+from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.params import EARLIEST_DATE as EARLIEST
 from civilaffairs.people.models import Household, Region
@@ -26,6 +27,7 @@ from .disaster_queries import (
     VULNERABLE,
     clipped,
     declaring_prefixes,
+    household_place,
     parts,
     people_params,
     people_sql,
@@ -219,16 +221,19 @@ def do_give_relief(
     event: DisasterEvent,
     household: Household,
     *,
+    place: str,
     acting_user,
     item: str,
     quantity: Decimal,
     given_on: dt.date,
     note: str = "",
 ) -> Relief:
-    """Relief handed to a household of the affected area. The same item twice to one household
-    in one event is refused, naming the first delivery: a second handing-out is a correction
-    of that row (do_correct_relief), never a new one by mistake."""
-    if not _in_event(event, household.region_id):
+    """Relief handed to a household of the affected area at `place`, where it lives
+    (household_place; recorded with the relief, so progress by region counts it where it was
+    handed out, whatever the household's registered region). The same item twice to one
+    household in one event is refused, naming the first delivery: a second handing-out is a
+    correction of that row (do_correct_relief), never a new one by mistake."""
+    if not _in_event(event, place) or household_place(household.pk, [place]) is None:
         raise ValidationError(_("This household does not live in the area of this disaster."))
     if quantity is None or quantity <= 0:
         raise ValidationError({"quantity": _("The quantity must be more than zero.")})
@@ -244,7 +249,7 @@ def do_give_relief(
     relief = Relief(
         event=event,
         household=household,
-        region_id=household.region_id,
+        region_id=place,
         item=item,
         quantity=quantity,
         given_on=given_on,
@@ -297,8 +302,11 @@ def do_open_emergency_cases(
 ) -> tuple[int, int, int]:
     """Emergency 临时救助 for the vulnerable households of one village of the event, opened
     proactively and pre-filled (a sudden emergency caused by a natural disaster), each
-    submitted through the case engine: screening routes it to the township's queue, where
-    the township may pay first. A household with its case for this event, or with another
+    submitted through the case engine for the place where the household lives in the
+    disaster: screening routes it to that township's queue, where the township may pay
+    first. Every vulnerable household counts, also one marked only by a 低保 case the
+    acting user may not read (their list does not show it, the count of cases opened does:
+    a number, not a name). A household with its case for this event, or with another
     temporary-assistance case still open, is left out. Answers (opened, already, left over)."""
     if region.level < Region.Level.TOWNSHIP:
         raise ValidationError(
@@ -309,7 +317,8 @@ def do_open_emergency_cases(
     prefixes = clipped(parts(event, acting_user), region)
     if not prefixes:
         raise ValidationError(_("This place is not in the area of this disaster."))
-    households = vulnerable_households(event, prefixes)
+    places = dict(vulnerable_households(event, prefixes, Confidentiality.SENSITIVE))
+    households = list(places)
     done = set(
         DisasterCase.objects.filter(event=event, household_id__in=households).values_list(
             "household_id", flat=True
@@ -323,19 +332,20 @@ def do_open_emergency_cases(
     waiting = [h for h in households if h not in done and h not in busy]
     this_press = waiting[:at_most]
     opened = 0
-    heads = {
-        h.pk: h
-        for h in Household.objects.select_related("head", "region").filter(pk__in=this_press)
-    }
+    heads = Household.objects.select_related("head").in_bulk(this_press)
+    regions = Region.objects.in_bulk({places[h] for h in this_press})
     for household_id in this_press:
         household = heads[household_id]
         applicant = _applicant(household)
         if applicant is None:
             continue
+        # The case goes where the household lives in the disaster, not to its registered
+        # region: temporary assistance may be asked for where one lives.
+        place = regions[places[household_id]]
         case = do_create_case(
             acting_user=acting_user,
             service="assistance.linshi",
-            region=household.region,
+            region=place,
             applicant=applicant,
             household=household,
             channel=Case.Channel.PROACTIVE,
@@ -353,9 +363,7 @@ def do_open_emergency_cases(
             acting_user,
             "opened for a disaster",
         )
-        DisasterCase.objects.create(
-            event=event, household=household, case=case, region_id=household.region_id
-        )
+        DisasterCase.objects.create(event=event, household=household, case=case, region=place)
         do_submit_case(
             case,
             acting_user=acting_user,

@@ -12,10 +12,11 @@ from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 
-from civilaffairs.accounts.access import grants_for, region_prefixes, require_role
+from civilaffairs.accounts.access import grants_for, max_level_for, region_prefixes, require_role
 from civilaffairs.accounts.models import CASEWORK_ROLES, Office, StaffRole
+from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.lib.lookup import get_or_404
-from civilaffairs.people.models import Region
+from civilaffairs.people.models import Household, Person, Region
 from civilaffairs.rules.models import Parameter, Program, ancestor_codes
 
 from .models import DisasterArea, DisasterCase, DisasterEvent, Relief, ReliefItem
@@ -62,6 +63,7 @@ assisted AS (
     SELECT DISTINCT c.household_id
     FROM casework_case c
     WHERE c.service IN %(services)s AND c.closed_at IS NULL AND c.outcome = 'approved'
+      AND c.confidentiality <= %(level)s
       AND c.household_id IN (SELECT household_id FROM p WHERE household_id IS NOT NULL)
 ),
 flagged AS (
@@ -87,9 +89,13 @@ def people_sql(prefixes) -> str:
     return PEOPLE_SQL.replace("{where}", where or "false")
 
 
-def people_params(event: DisasterEvent, prefixes) -> dict:
+def people_params(event: DisasterEvent, prefixes, level: int = Confidentiality.SENSITIVE) -> dict:
+    """The parameters of people_sql. `level`: the highest confidentiality of the 低保/特困
+    cases that mark a household as assisted (the count sees them all; a list sees what its
+    reader may, viewer_level)."""
     params = {f"p{i}": prefix + "%" for i, prefix in enumerate(prefixes)}
     params.update(
+        level=level,
         services=ASSISTED_SERVICES,
         born_80=years_before(event.started_on, 80),
         born_18=years_before(event.started_on, 18),
@@ -198,6 +204,19 @@ def access_place(event: DisasterEvent, user, code: str) -> Region:
 def access_relief(event: DisasterEvent, user, pk) -> Relief:
     """A delivery of the event to a household inside the user's part of it, else 404."""
     return get_or_404(Relief.objects.filter(_inside(parts(event, user)), event=event), pk)
+
+
+def access_affected_household(event: DisasterEvent, user, region: Region, pk):
+    """A household living in the user's part of `region` in the event, with its place there
+    (household_place), else 404. Its registered region does not matter: relief goes where
+    people live."""
+    try:
+        place = household_place(int(pk), clipped(parts(event, user), region))
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if place is None:
+        raise Http404
+    return get_or_404(Household.objects.select_related("head"), pk), place
 
 
 def clipped(prefixes, region: Region) -> list[str]:
@@ -428,24 +447,57 @@ def earlier_events(event: DisasterEvent, prefixes, limit: int = 10) -> list[dict
 # --------------------------------------------------------------------------- people
 
 
-def vulnerable_households(event: DisasterEvent, prefixes) -> list[int]:
+def viewer_level(user, prefixes) -> int:
+    """The highest confidentiality the user may read in every one of `prefixes` (their part
+    of a place) through a casework grant: a household's 低保 or 特困 case marks it as
+    assisted on a list only for a reader allowed to see that case."""
+    if getattr(user, "is_superuser", False):
+        return Confidentiality.SENSITIVE
+    return min((max_level_for(user, p, RELIEF_ROLES) for p in prefixes), default=-1)
+
+
+def vulnerable_households(event: DisasterEvent, prefixes, level: int) -> list[tuple[int, str]]:
     """The households with a vulnerable member living inside `prefixes` (a part of the
-    event's area: `clipped(parts(event, user), region)`)."""
+    event's area: `clipped(parts(event, user), region)`), each with its place in the event
+    (household_place). `level`: viewer_level."""
     if not prefixes:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(people_sql(prefixes) + _HOUSEHOLDS, people_params(event, prefixes))
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(people_sql(prefixes) + _HOUSEHOLDS, people_params(event, prefixes, level))
+        return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
-def without_household(event: DisasterEvent, prefixes) -> int:
+def without_household(event: DisasterEvent, prefixes, level: int) -> int:
     """Vulnerable people inside `prefixes` who belong to no household on the register: relief
     and cases go to households, so the page says how many need a household first."""
     if not prefixes:
         return 0
     with connection.cursor() as cursor:
-        cursor.execute(people_sql(prefixes) + _UNHOUSED, people_params(event, prefixes))
+        cursor.execute(people_sql(prefixes) + _UNHOUSED, people_params(event, prefixes, level))
         return cursor.fetchone()[0]
+
+
+def household_place(household_pk, prefixes) -> str | None:
+    """Where a household lives in a disaster: the place of residence of its living members
+    inside `prefixes` (the lowest code when they live in more than one), None when none lives
+    there. Not the household's registered region: a household registered elsewhere that
+    lives here is given relief here, and its emergency case goes to the township where it
+    lives (temporary assistance may be asked for where one lives, not only at one's hukou).
+    The lists use the same rule (_HOUSEHOLDS, _PAGE)."""
+    if not prefixes:
+        return None
+    return (
+        Person.objects.filter(
+            _inside(prefixes, "residence_region_id"),
+            memberships__household_id=household_pk,
+            memberships__end_date__isnull=True,
+            merged_into__isnull=True,
+            date_of_death__isnull=True,
+        )
+        .order_by("residence_region_id")
+        .values_list("residence_region_id", flat=True)
+        .first()
+    )
 
 
 @dataclass
@@ -461,6 +513,7 @@ class Member:
 @dataclass
 class HouseholdRow:
     pk: int
+    place: str  # the region code where it lives in the event (household_place)
     head: str  # the head's name on the register ("" when it has none)
     members: list
     relief: list = field(default_factory=list)
@@ -469,34 +522,40 @@ class HouseholdRow:
 
 FLAG_COLUMNS = ("aged_80", "alone", "disabled", "child", "assisted")
 
-_HOUSEHOLDS = f"""SELECT DISTINCT household_id FROM flagged
-WHERE {VULNERABLE} AND household_id IS NOT NULL ORDER BY 1"""  # noqa: S608 — names only
+# Each household once, with its place (household_place: where its members living in the
+# area live, the lowest code when more than one).
+_HOUSEHOLDS = f"""SELECT household_id, min(region_id) FROM flagged
+WHERE household_id IN (SELECT household_id FROM flagged WHERE {VULNERABLE})
+GROUP BY household_id ORDER BY 1"""  # noqa: S608 — names only
 
 _UNHOUSED = f"""SELECT count(*) FROM flagged
 WHERE {VULNERABLE} AND household_id IS NULL"""  # noqa: S608 — names only
 
 _PAGE = f""", page AS (
-    SELECT DISTINCT household_id FROM flagged
-    WHERE {VULNERABLE} AND household_id > %(after)s
+    SELECT household_id, min(region_id) AS place FROM flagged
+    WHERE household_id > %(after)s
+    GROUP BY household_id HAVING bool_or({VULNERABLE})
     ORDER BY household_id LIMIT %(size)s
 )
-SELECT f.household_id, hp.name, f.id, f.name, f.sex, f.birth_date, f.id_number,
+SELECT f.household_id, pg.place, hp.name, f.id, f.name, f.sex, f.birth_date, f.id_number,
        {", ".join("f." + c for c in FLAG_COLUMNS)}
 FROM flagged f
+JOIN page pg ON pg.household_id = f.household_id
 JOIN people_household h ON h.id = f.household_id
 LEFT JOIN people_person hp ON hp.id = h.head_id
-WHERE f.household_id IN (SELECT household_id FROM page) AND {VULNERABLE}
+WHERE {VULNERABLE}
 ORDER BY f.household_id, f.id"""  # noqa: S608 — names only
 
 
-def vulnerable_page(event: DisasterEvent, prefixes, after: int = 0, size: int = 25):
+def vulnerable_page(event: DisasterEvent, prefixes, level: int, after: int = 0, size: int = 25):
     """One page of the vulnerable households living inside `prefixes` (a part of the
-    event's area), ordered by household, after the household `after`: their vulnerable
-    members with what makes them so, the relief each household was given and its emergency
-    case. Answers (rows, next cursor or None)."""
+    event's area), ordered by household, after the household `after`: their place in the
+    event, their vulnerable members with what makes them so, the relief each household was
+    given and its emergency case (when `level`, viewer_level, lets the reader see it).
+    Answers (rows, next cursor or None)."""
     if not prefixes:
         return [], None
-    params = {**people_params(event, prefixes), "after": after, "size": size + 1}
+    params = {**people_params(event, prefixes, level), "after": after, "size": size + 1}
     with connection.cursor() as cursor:
         cursor.execute(
             people_sql(prefixes) + _PAGE,
@@ -505,8 +564,10 @@ def vulnerable_page(event: DisasterEvent, prefixes, after: int = 0, size: int = 
         rows = cursor.fetchall()
     households: dict[int, HouseholdRow] = {}
     for row in rows:
-        household_id, head, pk, name, sex, born, number, *flags = row
-        line = households.setdefault(household_id, HouseholdRow(household_id, head or "", []))
+        household_id, place, head, pk, name, sex, born, number, *flags = row
+        line = households.setdefault(
+            household_id, HouseholdRow(household_id, place, head or "", [])
+        )
         line.members.append(
             Member(
                 pk,
@@ -528,8 +589,8 @@ def vulnerable_page(event: DisasterEvent, prefixes, after: int = 0, size: int = 
         .order_by("item")
     ):
         households[relief.household_id].relief.append(relief)
-    for link in DisasterCase.objects.filter(event=event, household_id__in=ids).select_related(
-        "case"
-    ):
+    for link in DisasterCase.objects.filter(
+        event=event, household_id__in=ids, case__confidentiality__lte=level
+    ).select_related("case"):
         households[link.household_id].case = link.case
     return [households[i] for i in ids], following

@@ -12,11 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
-from civilaffairs.accounts.access import (
-    access_household,
-    region_prefixes,
-    require_role,
-)
+from civilaffairs.accounts.access import region_prefixes, require_role
+from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.lib.feedback import run_action
 from civilaffairs.lib.masking import mask_id_number
 from civilaffairs.lib.paging import keyset_page
@@ -27,6 +24,7 @@ from . import disaster
 from .disaster_forms import CorrectReliefForm, DisasterEventForm, EndEventForm, ReliefForm
 from .disaster_queries import (
     RELIEF_ROLES,
+    access_affected_household,
     access_event,
     access_place,
     access_relief,
@@ -37,6 +35,7 @@ from .disaster_queries import (
     events_for,
     parts,
     progress,
+    viewer_level,
     vulnerable_page,
     without_household,
 )
@@ -290,7 +289,8 @@ def disaster_place(request, pk, code):
     # township's households).
     prefixes = clipped(parts(event, request.user), region)
     after = get_id(request, "after") or 0
-    households, following = vulnerable_page(event, prefixes, after=after)
+    level = viewer_level(request.user, prefixes)
+    households, following = vulnerable_page(event, prefixes, level, after=after)
     for line in households:
         for member in line.members:
             # The age, not the date of birth: with the number's first six digits and its
@@ -306,7 +306,9 @@ def disaster_place(request, pk, code):
             "region": region,
             "households": households,
             "following": following,
-            "without_household": without_household(event, prefixes) if not after else 0,
+            "without_household": without_household(event, prefixes, level) if not after else 0,
+            # Households on 低保 or 特困 are marked only for a reader who may see those cases.
+            "sees_assisted": level >= Confidentiality.CONFIDENTIAL,
             "may_open": region.level >= Region.Level.TOWNSHIP,
             "form": ReliefForm(),
         },
@@ -338,12 +340,13 @@ def disaster_give(request, pk, code):
         _form_errors(request, form)
         return _back(event, region.code)
     data = form.cleaned_data
-    household = access_household(request.user, data["household"], RELIEF_ROLES)
+    household, place = access_affected_household(event, request.user, region, data["household"])
     run_action(
         request,
         lambda: disaster.do_give_relief(
             event,
             household,
+            place=place,
             acting_user=request.user,
             item=data["item"],
             quantity=data["quantity"],
@@ -360,7 +363,6 @@ def disaster_give(request, pk, code):
 def disaster_correct(request, pk, relief_pk):
     event = access_event(request.user, pk)
     relief = access_relief(event, request.user, relief_pk)
-    access_household(request.user, relief.household_id, RELIEF_ROLES)
     form = CorrectReliefForm(request.POST)
     if form.is_valid():
         run_action(

@@ -428,6 +428,7 @@ def seed_demo_disaster(log=print) -> bool:
     from civilaffairs.people.models import Household
 
     from .disaster import do_give_relief, do_record_event
+    from .disaster_queries import household_place
     from .models import DisasterEvent
 
     if DisasterEvent.objects.exists():
@@ -450,10 +451,12 @@ def seed_demo_disaster(log=print) -> bool:
         note="持续强降雨，低洼社区房屋进水。",
     )
     house = Household.objects.filter(region__startswith="640104001").order_by("pk").first()
-    if house is not None:
+    place = household_place(house.pk, [township.prefix]) if house is not None else None
+    if place is not None:
         do_give_relief(
             event,
             house,
+            place=place,
             acting_user=caseworker,
             item="quilt",
             quantity=Decimal(2),

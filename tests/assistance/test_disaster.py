@@ -25,6 +25,7 @@ from assistance.seed import seed_disaster_norms
 from civilaffairs.benefits.models import Entitlement
 from civilaffairs.casework.actions import do_create_case, do_screen_and_route, do_transition
 from civilaffairs.casework.models import Case
+from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.people.models import Membership, Person, Region
 from civilaffairs.rules.actions import do_set_parameter
 from civilaffairs.rules.models import Parameter, Program
@@ -33,6 +34,7 @@ from tests.factories import PersonFactory, StaffRole, make_household, staff
 
 pytestmark = pytest.mark.django_db
 
+SENSITIVE = Confidentiality.SENSITIVE
 A, B, C = "640104001002", "640104001003", "640105001002"  # two villages of one township; one of
 # another county
 
@@ -185,12 +187,19 @@ def test_relief_is_given_once_per_item_and_household(town):
     event = flood(town)
     hh = town.hh["elder"]
     disaster.do_give_relief(
-        event, hh, acting_user=town.caseworker, item="quilt", quantity=Decimal(1), given_on=began()
+        event,
+        hh,
+        place=A,
+        acting_user=town.caseworker,
+        item="quilt",
+        quantity=Decimal(1),
+        given_on=began(),
     )
     with pytest.raises(ValidationError) as refused:
         disaster.do_give_relief(
             event,
             hh,
+            place=A,
             acting_user=town.caseworker,
             item="quilt",
             quantity=Decimal(2),
@@ -201,7 +210,13 @@ def test_relief_is_given_once_per_item_and_household(town):
     assert Relief.objects.filter(event=event, household=hh).count() == 1
     # Another item is a new row; more quilts later correct the first row, with history.
     disaster.do_give_relief(
-        event, hh, acting_user=town.caseworker, item="food", quantity=Decimal(12), given_on=began()
+        event,
+        hh,
+        place=A,
+        acting_user=town.caseworker,
+        item="food",
+        quantity=Decimal(12),
+        given_on=began(),
     )
     quilt = Relief.objects.get(event=event, household=hh, item="quilt")
     disaster.do_correct_relief(
@@ -215,6 +230,7 @@ def test_relief_is_given_once_per_item_and_household(town):
         disaster.do_give_relief(
             event,
             town.hh["other"],
+            place=C,
             acting_user=town.caseworker,
             item="quilt",
             quantity=Decimal(1),
@@ -224,6 +240,7 @@ def test_relief_is_given_once_per_item_and_household(town):
         disaster.do_give_relief(
             event,
             town.hh["child"],
+            place=A,
             acting_user=town.caseworker,
             item="quilt",
             quantity=Decimal(0),
@@ -233,6 +250,7 @@ def test_relief_is_given_once_per_item_and_household(town):
         disaster.do_give_relief(
             event,
             town.hh["child"],
+            place=A,
             acting_user=town.caseworker,
             item="quilt",
             quantity=Decimal(1),
@@ -277,7 +295,7 @@ def test_recording_is_refused_without_regions_outside_the_area_and_twice(town):
 def test_emergency_cases_are_opened_in_one_step_and_paid_first(town):
     event = flood(town)
     village = Region.objects.get(code=A)
-    assert len(vulnerable_households(event, [village.prefix])) == 3
+    assert len(vulnerable_households(event, [village.prefix], SENSITIVE)) == 3
     # The household with a child already has temporary assistance open: left out.
     busy = do_create_case(
         acting_user=None,
@@ -327,12 +345,12 @@ def test_emergency_cases_are_opened_in_one_step_and_paid_first(town):
 
 def test_the_village_list_pages_its_households_and_masks_numbers(town):
     event = flood(town)
-    rows, following = vulnerable_page(event, [A], size=2)
+    rows, following = vulnerable_page(event, [A], SENSITIVE, size=2)
     assert [r.pk for r in rows] == sorted(
         [town.hh["elder"].pk, town.hh["child"].pk, town.hh["disabled"].pk]
     )[:2]
     assert following == rows[-1].pk
-    rest, more = vulnerable_page(event, [A], after=following, size=2)
+    rest, more = vulnerable_page(event, [A], SENSITIVE, after=following, size=2)
     assert len(rest) == 1 and more is None
     # Only the vulnerable members are listed: the child, not the mother.
     child_row = next(r for r in rows + rest if r.pk == town.hh["child"].pk)
@@ -489,6 +507,7 @@ def test_relief_given_is_on_the_assistance_dashboard(town):
         disaster.do_give_relief(
             event,
             town.hh[key],
+            place=A,
             acting_user=town.caseworker,
             item=item,
             quantity=Decimal(quantity),
@@ -605,3 +624,93 @@ def test_needs_are_rounded_at_each_place_so_levels_agree(town):
     )
     assert county_lines[0].region == township
     assert county_lines[0].needs["tent"] == total.needs["tent"] == Decimal(2)
+
+
+def test_a_household_is_helped_where_it_lives_not_where_it_is_registered(client, town):
+    """A man of 85 whose household is registered in the other county (C) but who lives in
+    village A: listed on A's page, given relief there (counted in A's progress), and his
+    emergency case goes to the township where he lives."""
+    moved = person(A, 85)
+    Person.objects.filter(pk=moved.pk).update(hukou_region_id=C)
+    household = make_household(moved)
+    household.region_id = C
+    household.save()
+    event = flood(town)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    sign_in(client, town.caseworker)
+    base = f"/assistance/staff/disasters/{event.pk}/places/{A}/"
+    rows, _next = vulnerable_page(event, [A], SENSITIVE)
+    assert {r.pk: r.place for r in rows}[household.pk] == A
+    assert moved.name in client.get(base).content.decode()
+    day = began().isoformat()
+    response = client.post(
+        base + "give/",
+        {"household": household.pk, "item": "quilt", "quantity": "1", "given_on": day},
+    )
+    assert response.status_code == 302
+    relief = Relief.objects.get(event=event, household=household)
+    assert relief.region_id == A
+    _lines, total, _f = progress(
+        event, parts(event, town.approver), Region.objects.get(code="640104001")
+    )
+    assert total.given["quilt"] == 1
+    # Not at the registered place, which the flood did not reach.
+    with pytest.raises(ValidationError, match="does not live in the area"):
+        disaster.do_give_relief(
+            event,
+            household,
+            place=C,
+            acting_user=town.caseworker,
+            item="tent",
+            quantity=Decimal(1),
+            given_on=began(),
+        )
+    # The other county's caseworker (where it is registered) may not record it here.
+    sign_in(client, town.other_caseworker)
+    assert (
+        client.post(
+            base + "give/",
+            {"household": household.pk, "item": "tent", "quantity": "1", "given_on": day},
+        ).status_code
+        == 404
+    )
+    disaster.do_open_emergency_cases(event, Region.objects.get(code=A), acting_user=town.caseworker)
+    link = DisasterCase.objects.select_related("case").get(event=event, household=household)
+    assert link.region_id == A and link.case.region_id == A
+    do_screen_and_route(link.case.pk)
+    assert Case.objects.get(pk=link.case.pk).office_id == town.township.pk
+
+
+def test_the_assisted_mark_is_shown_only_to_who_may_read_those_cases(client, town):
+    """A township worker whose grant stops at "internal" is not told which households are on
+    低保: the household vulnerable for that reason alone is not listed for them (B's couple),
+    and an emergency case above their level is not linked; a worker at "confidential" sees
+    both."""
+    event = flood(town)
+    disaster.do_open_emergency_cases(
+        event, Region.objects.get(code="640104001"), acting_user=town.caseworker
+    )
+    low = staff(
+        "internal_worker",
+        "640104001",
+        StaffRole.Role.CASEWORKER,
+    )
+    StaffRole.objects.filter(user=low).update(max_confidentiality=Confidentiality.INTERNAL)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    base = f"/assistance/staff/disasters/{event.pk}/places/"
+    dibao = town.hh["dibao"].head.name
+    sign_in(client, town.caseworker)
+    page = client.get(base + f"{B}/").content.decode()
+    assert dibao in page and "on minimum living allowance" in page
+    assert "Emergency case:" in page
+    assert "is not shown to you" not in page
+    sign_in(client, low)
+    page = client.get(base + f"{B}/").content.decode()
+    assert dibao not in page and "on minimum living allowance" not in page
+    assert "is not shown to you" in page
+    page = client.get(base + f"{A}/").content.decode()
+    assert town.hh["elder"].head.name in page and "Emergency case:" not in page
+    # The same rule in Chinese.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get(base + f"{B}/").content.decode()
+    assert dibao not in page and "不向您显示" in page

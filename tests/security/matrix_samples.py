@@ -708,6 +708,7 @@ def disasters(s: Samples, users, p: Places):
     from decimal import Decimal
 
     from assistance.disaster import do_give_relief, do_record_event
+    from assistance.disaster_queries import household_place
 
     for label, code, user, person, inside in (
         ("here", "640104001", users["approver"], users["citizen"].person, TOWN & CASEWORK),
@@ -723,9 +724,11 @@ def disasters(s: Samples, users, p: Places):
             regions=[region(code)],
         )
         s.add("disaster", label, event, inside)
+        household = household_of(person)
         relief = do_give_relief(
             event,
-            household_of(person),
+            household,
+            place=household_place(household.pk, [region(code).prefix]),
             acting_user=user,
             item="quilt",
             quantity=Decimal(1),
