@@ -63,6 +63,19 @@ def normalized_regions(regions) -> list[Region]:
     return sorted(kept, key=lambda r: r.code)
 
 
+def _overlap_message(other: DisasterEvent, region: Region) -> str:
+    return _(
+        "“%(other)s” (%(kind)s, from %(start)s) is already recorded for %(region)s and its "
+        "response has not ended. If this is the same disaster, work on that event; if "
+        "it is a new one, end the earlier one's response first."
+    ) % {
+        "other": other.name,
+        "kind": other.get_kind_display(),
+        "start": other.started_on.isoformat(),
+        "region": region.name,
+    }
+
+
 def _overlapping(kind, started_on, ended_on, regions, excluding=None):
     """An event of the same kind whose period meets this one's and whose regions meet these."""
     last = ended_on or dt.date.max
@@ -119,20 +132,7 @@ def do_record_event(
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('assistance.disaster'))")
     clash = _overlapping(kind, started_on, ended_on, regions)
     if clash is not None:
-        other, region = clash
-        raise ValidationError(
-            _(
-                "“%(other)s” (%(kind)s, from %(start)s) is already recorded for %(region)s and its "
-                "response has not ended. If this is the same disaster, work on that event; if "
-                "it is a new one, end the earlier one's response first."
-            )
-            % {
-                "other": other.name,
-                "kind": other.get_kind_display(),
-                "start": other.started_on.isoformat(),
-                "region": region.name,
-            }
-        )
+        raise ValidationError(_overlap_message(*clash))
     event = DisasterEvent(
         name=name.strip(),
         kind=kind,
@@ -144,6 +144,45 @@ def do_record_event(
     )
     _save(event, acting_user, "recorded")
     DisasterRegion.objects.bulk_create(DisasterRegion(event=event, region=r) for r in regions)
+    count_event(event, acting_user)
+    return event
+
+
+@transaction.atomic
+def do_add_regions(event: DisasterEvent, regions, *, acting_user) -> DisasterEvent:
+    """More places hit by the same disaster (the flood spreads downstream): added to the event
+    and the whole event counted again. The places must lie in the user's area (a county's or
+    city's supervisor or approver); places already in the event are left as they are; a
+    county added over its townships replaces them. Refused: nothing new, an event whose
+    response has ended (record a new one), another open event of the same kind there."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('assistance.disaster'))")
+    event = DisasterEvent.objects.select_for_update().get(pk=event.pk)
+    have = [link.region for link in event.regions.select_related("region")]
+    added = [
+        r
+        for r in normalized_regions(regions)
+        if not any(r.prefix.startswith(h.prefix) for h in have)
+    ]
+    if not added:
+        raise ValidationError(
+            {"regions": _("Choose a place that is not yet among this disaster's places.")}
+        )
+    if not may_declare(acting_user, added):
+        raise PermissionDenied("add places outside the user's county or city to a disaster")
+    if event.ended_on is not None:
+        raise ValidationError(
+            _("The response to this disaster has ended: record the new damage as a new disaster.")
+        )
+    clash = _overlapping(event.kind, event.started_on, None, added, excluding=event)
+    if clash is not None:
+        raise ValidationError(_overlap_message(*clash))
+    kept = normalized_regions(have + added)
+    event.regions.exclude(region__in=kept).delete()
+    DisasterRegion.objects.bulk_create(
+        DisasterRegion(event=event, region=r) for r in kept if r not in have
+    )
+    _save(event, acting_user, "places added: " + ", ".join(r.code for r in added))
     count_event(event, acting_user)
     return event
 

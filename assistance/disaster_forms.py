@@ -14,7 +14,23 @@ from civilaffairs.lib.params import EARLIEST_DATE
 from .models import DisasterEvent, ReliefItem
 
 
-class DisasterEventForm(forms.Form):
+class RegionsForm(forms.Form):
+    """The places ticked on the region tree (the choices are the tree shown)."""
+
+    regions = forms.MultipleChoiceField(
+        label=_("Affected regions"),
+        error_messages={
+            "required": _("Choose at least one affected region."),
+            "invalid_choice": _("A chosen region is not in your area: choose again."),
+        },
+    )
+
+    def __init__(self, *args, region_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regions"].choices = region_choices
+
+
+class DisasterEventForm(RegionsForm):
     name = forms.CharField(
         label=_("Name"),
         max_length=120,
@@ -37,17 +53,6 @@ class DisasterEventForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    regions = forms.MultipleChoiceField(
-        label=_("Affected regions"),
-        error_messages={
-            "required": _("Choose at least one affected region."),
-            "invalid_choice": _("A chosen region is not in your area: choose again."),
-        },
-    )
-
-    def __init__(self, *args, region_choices=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["regions"].choices = region_choices
 
     def clean_started_on(self):
         day = self.cleaned_data["started_on"]

@@ -3,6 +3,8 @@ area, recording one on the region tree, an event's figures per region (affected,
 needs from the norms against relief given, drilling down to the village), the vulnerable
 households of a village with the relief each was given, and the one-step emergency cases."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,7 +23,13 @@ from civilaffairs.lib.params import get_cursor, get_id, get_text
 from civilaffairs.people.models import Region
 
 from . import disaster
-from .disaster_forms import CorrectReliefForm, DisasterEventForm, EndEventForm, ReliefForm
+from .disaster_forms import (
+    CorrectReliefForm,
+    DisasterEventForm,
+    EndEventForm,
+    RegionsForm,
+    ReliefForm,
+)
 from .disaster_queries import (
     RELIEF_ROLES,
     access_affected_household,
@@ -97,10 +105,26 @@ def _roots(user) -> list[Region]:
     return [r for r in regions.filter(code__in=codes) if r.prefix in prefixes]
 
 
-@login_required
-def disaster_new(request):
-    if not may_record(request.user):
-        raise PermissionDenied
+@dataclass
+class Tree:
+    """The region tree a recorder ticks: where it starts (?within=, inside the recorder's
+    area), the regions above that start, and every region shown."""
+
+    root: Region
+    roots: list
+    nodes: list
+    shown: list
+    ancestors: list
+
+    def choices(self):
+        return [(r.code, r.name) for r in self.shown]
+
+    def chosen(self, codes) -> list[Region]:
+        codes = set(codes)
+        return [r for r in self.shown if r.code in codes]
+
+
+def _region_tree(request) -> Tree:
     roots = _roots(request.user)
     if not roots:
         raise PermissionDenied
@@ -112,19 +136,29 @@ def disaster_new(request):
             messages.error(request, _("That place is not in your area; the tree starts at yours."))
         else:
             root = found
-    tree = _tree(request.user, root)
-    flat = []
+    nodes = _tree(request.user, root)
+    shown = []
 
-    def walk(nodes):
-        for node in nodes:
-            flat.append(node["region"])
+    def walk(level):
+        for node in level:
+            shown.append(node["region"])
             walk(node["children"])
 
-    walk(tree)
-    form = DisasterEventForm(request.POST or None, region_choices=[(r.code, r.name) for r in flat])
+    walk(nodes)
+    ancestors = [a for a in root.ancestors() if any(a.prefix.startswith(r.prefix) for r in roots)]
+    return Tree(root, roots, nodes, shown, ancestors)
+
+
+@login_required
+def disaster_new(request):
+    if not may_record(request.user):
+        raise PermissionDenied
+    tree = _region_tree(request)
+    form = DisasterEventForm(
+        request.POST if request.method == "POST" else None, region_choices=tree.choices()
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        chosen = [r for r in flat if r.code in set(data["regions"])]
         event = None
 
         def record():
@@ -136,7 +170,7 @@ def disaster_new(request):
                 level=data["level"],
                 started_on=data["started_on"],
                 ended_on=data["ended_on"],
-                regions=chosen,
+                regions=tree.chosen(data["regions"]),
                 note=data["note"],
             )
 
@@ -147,20 +181,50 @@ def disaster_new(request):
             done=_("The disaster is recorded and the affected people are counted."),
         ):
             return redirect("assistance:disaster", pk=event.pk)
-    ticked = set(form["regions"].value() or [])
     return render(
         request,
         "assistance/disaster/new.html",
         status=400 if request.method == "POST" else 200,
+        context={"form": form, "tree": tree, "ticked": set(form["regions"].value() or [])},
+    )
+
+
+@login_required
+def disaster_add_places(request, pk):
+    """More places hit by the same disaster, ticked on the tree; those already in it are shown
+    ticked and cannot be unticked."""
+    event = access_event(request.user, pk)
+    if not may_record(request.user):
+        raise PermissionDenied
+    tree = _region_tree(request)
+    have = [link.region.prefix for link in event.regions.all()]
+    covered = {r.code for r in tree.shown if any(r.prefix.startswith(h) for h in have)}
+    form = RegionsForm(
+        request.POST if request.method == "POST" else None, region_choices=tree.choices()
+    )
+
+    def add():
+        disaster.do_add_regions(
+            event, tree.chosen(form.cleaned_data["regions"]), acting_user=request.user
+        )
+
+    done = _("The places are added and the affected people are counted again.")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_action(request, add, form=form, done=done)
+    ):
+        return redirect("assistance:disaster", pk=event.pk)
+    return render(
+        request,
+        "assistance/disaster/add_places.html",
+        status=400 if request.method == "POST" else 200,
         context={
+            "event": event,
             "form": form,
             "tree": tree,
-            "root": root,
-            "roots": roots,
-            "ticked": ticked,
-            "ancestors": [
-                a for a in root.ancestors() if any(a.prefix.startswith(r.prefix) for r in roots)
-            ],
+            "ticked": set(form["regions"].value() or []) | covered,
+            "covered": covered,
         },
     )
 
@@ -249,6 +313,9 @@ def disaster_detail(request, pk):
             "may_count": disaster.may_declare(
                 request.user, [link.region for link in event.regions.all()]
             ),
+            # A county's or city's recorder may add the places of their area the disaster
+            # reached since, while its response goes on.
+            "may_add": event.ended_on is None and may_record(request.user),
             "regions": SEPARATOR().join(link.region.name for link in event.regions.all()),
             "end_form": EndEventForm(),
         },

@@ -24,6 +24,11 @@ urlpatterns = [
     path("staff/disasters/<id:pk>/count/", disaster_views.disaster_count, name="disaster-count"),
     path("staff/disasters/<id:pk>/end/", disaster_views.disaster_end, name="disaster-end"),
     path(
+        "staff/disasters/<id:pk>/add-places/",
+        disaster_views.disaster_add_places,
+        name="disaster-add-places",
+    ),
+    path(
         "staff/disasters/<id:pk>/places/<region:code>/",
         disaster_views.disaster_place,
         name="disaster-place",

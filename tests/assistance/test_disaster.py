@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assistance import disaster
 from assistance.disaster_queries import parts, progress, vulnerable_households, vulnerable_page
@@ -714,3 +714,63 @@ def test_the_assisted_mark_is_shown_only_to_who_may_read_those_cases(client, tow
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     page = client.get(base + f"{B}/").content.decode()
     assert dibao not in page and "不向您显示" in page
+
+
+def test_places_the_disaster_reaches_later_are_added_and_counted(client, town):
+    """The flood recorded for 凤凰北街街道 reaches a township of 西夏区: added by those who may
+    record there, the whole event counted again; a county over its townships replaces them;
+    nothing new, an ended response or another open flood there: refused in words."""
+    event = flood(town)
+    assert not DisasterArea.objects.filter(event=event, region_id=C).exists()
+    # 兴庆区's approver may not add 西夏区's places; a caseworker may add none.
+    with pytest.raises(PermissionDenied):
+        disaster.do_add_regions(
+            event, [Region.objects.get(code="640105001")], acting_user=town.approver
+        )
+    with pytest.raises(PermissionDenied):
+        disaster.do_add_regions(
+            event, [Region.objects.get(code="640105001")], acting_user=town.caseworker
+        )
+    disaster.do_add_regions(
+        event, [Region.objects.get(code="640105001")], acting_user=town.other_approver
+    )
+    assert sorted(event.regions.values_list("region_id", flat=True)) == ["640104001", "640105001"]
+    assert area(event, C).people == 1 and area(event, A).people == 9
+    with translation.override("en"), pytest.raises(ValidationError, match="not yet among"):
+        disaster.do_add_regions(event, [Region.objects.get(code=A)], acting_user=town.approver)
+    disaster.do_add_regions(event, [Region.objects.get(code="640104")], acting_user=town.approver)
+    assert sorted(event.regions.values_list("region_id", flat=True)) == ["640104", "640105001"]
+    # Another flood already open in a place: named.
+    other = flood(town, regions=("640105002",), user=town.other_approver)
+    with pytest.raises(ValidationError) as refused:
+        disaster.do_add_regions(
+            event, [Region.objects.get(code="640105002")], acting_user=town.other_approver
+        )
+    assert other.name in refused.value.messages[0]
+    # Through the page, in English: the tree marks what is already in; empty is said.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    sign_in(client, town.approver)
+    url = f"/assistance/staff/disasters/{event.pk}/add-places/"
+    assert (
+        "Add affected places"
+        in client.get(f"/assistance/staff/disasters/{event.pk}/").content.decode()
+    )
+    page = client.get(url).content.decode()
+    assert 'value="640104001" id="r-640104001" checked disabled' in page
+    response = client.post(url, {})
+    assert response.status_code == 400
+    assert "Choose at least one affected region." in response.content.decode()
+    response = client.post(url, {"regions": ["640104001"]})
+    assert response.status_code == 400
+    assert "not yet among" in response.content.decode()
+    # Ended: refused, in Chinese.
+    DisasterEvent.objects.filter(pk=event.pk).update(ended_on=began())
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    sign_in(client, town.other_approver)
+    response = client.post(url, {"regions": ["640105002"]})
+    assert response.status_code == 400
+    assert "已结束" in response.content.decode()
+    assert url not in client.get(f"/assistance/staff/disasters/{event.pk}/").content.decode()
+    # A township caseworker reads the event but may not add to it.
+    sign_in(client, town.caseworker)
+    assert client.get(url).status_code == 403

@@ -1,6 +1,7 @@
 """Disaster relief walked in a real browser, in Chinese and in English: the county's approver
 opens it from the staff menu, is told to choose a region, records a flood on the region tree
-and reads its figures (chart and tables); the township's caseworker opens the village's
+and reads its figures (chart and tables), then adds a township the flood reached later; the
+township's caseworker opens the village's
 vulnerable households, records a quilt (and is told when it is recorded twice) and opens the
 emergency cases in one step. axe finds nothing serious or critical on any page."""
 
@@ -61,6 +62,18 @@ def test_a_flood_recorded_counted_and_relieved(town_tx, contexts, language):
     expect(table).to_be_visible()
     assert axe_violations(page) == []
     event = DisasterEvent.objects.get()
+    # The flood reaches another township of the county: added on the tree, where the places
+    # already affected are ticked and cannot be unticked.
+    page.get_by_role("link", name=t("Add affected places", language)).click()
+    expect(page.get_by_label("凤凰北街街道")).to_be_disabled()
+    assert axe_violations(page) == []
+    township = page.locator("input[name=regions]:not([disabled])").nth(1)
+    added = township.get_attribute("value")
+    township.check()
+    press(page, t("Add and count again", language))
+    done = t("The places are added and the affected people are counted again.", language)
+    expect(page.get_by_text(done)).to_be_visible()
+    assert sorted(event.regions.values_list("region_id", flat=True)) == ["640104001", added]
 
     # The township's caseworker, in the village.
     page = contexts(language)

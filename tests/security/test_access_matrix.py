@@ -312,6 +312,11 @@ TABLE: dict[str, Row] = {
     "assistance:disaster-end": action(
         SUPERVISING, sample="disaster", reads={"caseworker", "caseworker_xixia"}
     ),
+    "assistance:disaster-add-places": Row(
+        sample="disaster",
+        get=rule(SUPERVISING, reads={"caseworker", "caseworker_xixia"}),
+        post=rule(SUPERVISING, 400, reads={"caseworker", "caseworker_xixia"}),
+    ),
     "assistance:disaster-place": page(
         CASEWORK_STAFF, sample="disaster", fixed={"code": _event_place}
     ),
