@@ -15,7 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from civilaffairs.accounts.models import CASEWORK_ROLES
 from civilaffairs.benefits.models import Entitlement, Payment
 from civilaffairs.casework.models import Case
-from civilaffairs.insight.registry import DomainFigures, FigureTable, register_figures
+from civilaffairs.insight.registry import (
+    DomainFigures,
+    FigureTable,
+    in_force_at_end,
+    register_figures,
+)
 from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.people.models import Membership
 
@@ -27,16 +32,13 @@ MEMBER, REVIEW = Membership._meta.db_table, Review._meta.db_table
 RELIEF = Relief._meta.db_table
 MONTHLY = "('assistance.dibao', 'assistance.tekun')"  # the services paid month by month
 
-# A 低保 or 特困 household in force at the month's end: granted by then (its first decision
-# an approval: later it may be stopped, 'terminated', never refused) and not closed by then.
+# A 低保 or 特困 household in force at the month's end (insight.registry.in_force_at_end).
 _IN_FORCE = f"""
     SELECT c.region_id AS region_code, c.confidentiality AS level, c.household_id,
            a.hardship_cause
       FROM {CASE} c
       JOIN {APP} a ON a.case_id = c.id
-     WHERE c.service IN {MONTHLY}
-       AND c.decided_at < %(end)s AND c.outcome IN ('approved', 'terminated')
-       AND (c.closed_at IS NULL OR c.closed_at >= %(end)s)
+     WHERE c.service IN {MONTHLY} AND {in_force_at_end("c")}
 """  # noqa: S608
 
 

@@ -25,7 +25,12 @@ only ever a parameter.
 from django.utils.translation import gettext_lazy as _
 
 from civilaffairs.casework.models import Case
-from civilaffairs.insight.registry import DomainFigures, FigureTable, register_figures
+from civilaffairs.insight.registry import (
+    DomainFigures,
+    FigureTable,
+    in_force_at_end,
+    register_figures,
+)
 from civilaffairs.people.models import Person
 
 from .models import (
@@ -50,9 +55,8 @@ AGE_BANDS = (
 NOT_ASSESSED = "none"  # a plan without a care level (its key)
 
 
-# A case in force at the month's end: decided before it and not closed by it (a refusal or a
-# withdrawal is decided and closed at once; a stop or an end closes it).
-_IN_FORCE = "c.decided_at < %(end)s AND (c.closed_at IS NULL OR c.closed_at >= %(end)s)"
+# A plan or an allowance in force at the month's end (insight.registry.in_force_at_end).
+_IN_FORCE = in_force_at_end("c")
 
 
 def bookings_sql() -> str:

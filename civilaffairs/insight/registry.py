@@ -35,6 +35,20 @@ def sql_literal(value) -> str:
     return f"'{value}'"
 
 
+def in_force_at_end(alias: str = "c") -> str:
+    """SQL: the case `alias` was in force at the month's end (%(end)s): decided before it with
+    a grant (approved; or granted and since stopped, 'terminated', or ended, 'completed') and
+    not closed by then. A refusal or a withdrawal never was; one that closed in a later month
+    still counts for this one. The one definition the domains' figures share."""
+    if not re.fullmatch(r"[a-z_]+", alias):
+        raise ValueError(f"not a table alias: {alias!r}")
+    return (
+        f"{alias}.decided_at < %(end)s"
+        f" AND {alias}.outcome IN ('approved', 'terminated', 'completed')"
+        f" AND ({alias}.closed_at IS NULL OR {alias}.closed_at >= %(end)s)"
+    )
+
+
 @dataclass(frozen=True)
 class FigureTable:
     key: str
