@@ -17,17 +17,18 @@ from django.utils.translation import gettext as _
 
 from civilaffairs.casework.actions import do_create_case, do_submit_case
 from civilaffairs.casework.models import Case
-from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.params import EARLIEST_DATE as EARLIEST
 from civilaffairs.people.models import Household, Region
 
 from .disaster_queries import (
+    EMERGENCY_SERVICE,
     OPEN_AT_ONCE,
     VULNERABLE,
+    VULNERABLE_INTERNAL,
     clipped,
     declaring_prefixes,
-    household_place,
+    lives_in,
     parts,
     people_params,
     people_sql,
@@ -226,12 +227,15 @@ def count_event(event: DisasterEvent, acting_user=None) -> None:
     insert = f"""
             INSERT INTO assistance_disasterarea
                 (event_id, region_id, people, households, aged_80, alone, disabled, children,
-                 assisted, vulnerable, vulnerable_households)
+                 assisted, vulnerable, vulnerable_households, vulnerable_internal,
+                 vulnerable_households_internal)
             SELECT %(event)s, region_id, count(*), count(DISTINCT household_id),
                    count(*) FILTER (WHERE aged_80), count(*) FILTER (WHERE alone),
                    count(*) FILTER (WHERE disabled), count(*) FILTER (WHERE child),
                    count(*) FILTER (WHERE assisted), count(*) FILTER (WHERE {VULNERABLE}),
-                   count(DISTINCT household_id) FILTER (WHERE {VULNERABLE})
+                   count(DISTINCT household_id) FILTER (WHERE {VULNERABLE}),
+                   count(*) FILTER (WHERE {VULNERABLE_INTERNAL}),
+                   count(DISTINCT household_id) FILTER (WHERE {VULNERABLE_INTERNAL})
             FROM flagged GROUP BY region_id
             """  # noqa: S608 — written from names only
     with connection.cursor() as cursor:
@@ -268,11 +272,11 @@ def do_give_relief(
     note: str = "",
 ) -> Relief:
     """Relief handed to a household of the affected area at `place`, where it lives
-    (household_place; recorded with the relief, so progress by region counts it where it was
+    (disaster_queries._PLACE; recorded with the relief, so progress by region counts it where it was
     handed out, whatever the household's registered region). The same item twice to one
     household in one event is refused, naming the first delivery: a second handing-out is a
     correction of that row (do_correct_relief), never a new one by mistake."""
-    if not _in_event(event, place) or household_place(household.pk, [place]) is None:
+    if not _in_event(event, place) or not lives_in(household.pk, place):
         raise ValidationError(_("This household does not live in the area of this disaster."))
     if quantity is None or quantity <= 0:
         raise ValidationError({"quantity": _("The quantity must be more than zero.")})
@@ -343,9 +347,9 @@ def do_open_emergency_cases(
     proactively and pre-filled (a sudden emergency caused by a natural disaster), each
     submitted through the case engine for the place where the household lives in the
     disaster: screening routes it to that township's queue, where the township may pay
-    first. Every vulnerable household counts, also one marked only by a 低保 case the
-    acting user may not read (their list does not show it, the count of cases opened does:
-    a number, not a name). A household with its case for this event, or with another
+    first. Every vulnerable household of the place counts, also one on 低保 or 特困 through
+    a case of another area (the acting user, who may open temporary-assistance cases, reads
+    the confidential level). A household with its case for this event, or with another
     temporary-assistance case still open, is left out. Answers (opened, already, left over)."""
     if region.level < Region.Level.TOWNSHIP:
         raise ValidationError(
@@ -356,7 +360,7 @@ def do_open_emergency_cases(
     prefixes = clipped(parts(event, acting_user), region)
     if not prefixes:
         raise ValidationError(_("This place is not in the area of this disaster."))
-    places = dict(vulnerable_households(event, prefixes, Confidentiality.SENSITIVE))
+    places = dict(vulnerable_households(event, prefixes))
     households = list(places)
     done = set(
         DisasterCase.objects.filter(event=event, household_id__in=households).values_list(
@@ -365,7 +369,7 @@ def do_open_emergency_cases(
     )
     busy = set(
         Case.objects.open()
-        .filter(service="assistance.linshi", household_id__in=households)
+        .filter(service=EMERGENCY_SERVICE, household_id__in=households)
         .values_list("household_id", flat=True)
     )
     waiting = [h for h in households if h not in done and h not in busy]
@@ -383,7 +387,7 @@ def do_open_emergency_cases(
         place = regions[places[household_id]]
         case = do_create_case(
             acting_user=acting_user,
-            service="assistance.linshi",
+            service=EMERGENCY_SERVICE,
             region=place,
             applicant=applicant,
             household=household,

@@ -14,6 +14,7 @@ from django.http import Http404
 
 from civilaffairs.accounts.access import grants_for, max_level_for, region_prefixes, require_role
 from civilaffairs.accounts.models import CASEWORK_ROLES, Office, StaffRole
+from civilaffairs.casework.models import Case
 from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.lib.lookup import get_or_404
 from civilaffairs.people.models import Household, Person, Region
@@ -26,6 +27,8 @@ from .models import DisasterArea, DisasterCase, DisasterEvent, Relief, ReliefIte
 DECLARING_ROLES = (StaffRole.Role.SUPERVISOR, StaffRole.Role.APPROVER)
 # Who hands out relief and opens emergency cases: every casework role of the area.
 RELIEF_ROLES = tuple(CASEWORK_ROLES)
+# The service of the emergency cases opened for a disaster (临时救助).
+EMERGENCY_SERVICE = "assistance.linshi"
 # The services whose households in force count as "on 低保 / 特困".
 ASSISTED_SERVICES = ("assistance.dibao", "assistance.tekun")
 # Opening emergency cases is done in the request, a village at a time: at most this many
@@ -63,7 +66,7 @@ assisted AS (
     SELECT DISTINCT c.household_id
     FROM casework_case c
     WHERE c.service IN %(services)s AND c.closed_at IS NULL AND c.outcome = 'approved'
-      AND c.confidentiality <= %(level)s
+      AND ({cases})
       AND c.household_id IN (SELECT household_id FROM p WHERE household_id IS NOT NULL)
 ),
 flagged AS (
@@ -80,22 +83,41 @@ flagged AS (
 """
 
 VULNERABLE = "(aged_80 OR alone OR disabled OR child OR assisted)"
+# Vulnerable for a reason a reader below "confidential" may be told (DisasterArea's
+# *_internal figures).
+VULNERABLE_INTERNAL = "(aged_80 OR alone OR disabled OR child)"
 
 
-def people_sql(prefixes) -> str:
+def people_sql(prefixes, scope=None, household: bool = False) -> str:
     """PEOPLE_SQL for the residents of these region prefixes (their patterns are the
-    parameters p0, p1, … of people_params)."""
+    parameters p0, p1, … of people_params). `scope` (case_scope): the 低保/特困 cases that
+    mark a household as assisted are those the reader may see, each grant's area at its
+    level (s0/l0, …); None: every case (the count, opening cases). `household`: only the
+    members of the household %(household)s."""
     where = " OR ".join(f"pe.residence_region_id LIKE %(p{i})s" for i in range(len(prefixes)))
-    return PEOPLE_SQL.replace("{where}", where or "false")
+    where = f"({where or 'false'})"
+    if household:
+        where += " AND m.household_id = %(household)s"
+    if scope is None:
+        cases = "true"
+    else:
+        cases = (
+            " OR ".join(
+                f"(c.region_id LIKE %(s{i})s AND c.confidentiality <= %(l{i})s)"
+                for i in range(len(scope))
+            )
+            or "false"
+        )
+    return PEOPLE_SQL.replace("{where}", where).replace("{cases}", cases)
 
 
-def people_params(event: DisasterEvent, prefixes, level: int = Confidentiality.SENSITIVE) -> dict:
-    """The parameters of people_sql. `level`: the highest confidentiality of the 低保/特困
-    cases that mark a household as assisted (the count sees them all; a list sees what its
-    reader may, viewer_level)."""
+def people_params(event: DisasterEvent, prefixes, scope=None) -> dict:
+    """The parameters of people_sql (with the same `scope`)."""
     params = {f"p{i}": prefix + "%" for i, prefix in enumerate(prefixes)}
+    for i, (prefix, level) in enumerate(sorted((scope or {}).items())):
+        params[f"s{i}"] = prefix + "%"
+        params[f"l{i}"] = level
     params.update(
-        level=level,
         services=ASSISTED_SERVICES,
         born_80=years_before(event.started_on, 80),
         born_18=years_before(event.started_on, 18),
@@ -103,8 +125,22 @@ def people_params(event: DisasterEvent, prefixes, level: int = Confidentiality.S
     return params
 
 
+def case_scope(user) -> dict[str, int] | None:
+    """The cases a reader may see, as {region prefix: highest confidentiality} over their
+    casework grants (the jurisdiction rule of every case list); None for the administrator."""
+    if getattr(user, "is_superuser", False):
+        return None
+    best: dict[str, int] = {}
+    for g in grants_for(user):
+        if g.role in RELIEF_ROLES:
+            best[g.region_prefix] = max(best.get(g.region_prefix, -1), g.max_level)
+    return best
+
+
 NORM_PROGRAM = "disaster_relief"
 COUNTS = (
+    "vulnerable_internal",
+    "vulnerable_households_internal",
     "people",
     "households",
     "aged_80",
@@ -207,13 +243,14 @@ def access_relief(event: DisasterEvent, user, pk) -> Relief:
 
 
 def access_affected_household(event: DisasterEvent, user, region: Region, pk):
-    """A household living in the user's part of `region` in the event, with its place there
-    (household_place), else 404. Its registered region does not matter: relief goes where
-    people live."""
+    """A household on the user's list of vulnerable households of `region` in the event (in
+    their part of it), with its place there (_PLACE), else 404. Its registered region does
+    not matter: relief goes where people live."""
     try:
-        place = household_place(int(pk), clipped(parts(event, user), region))
+        pk = int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
+    place = listed_place(event, user, pk, clipped(parts(event, user), region))
     if place is None:
         raise Http404
     return get_or_404(Household.objects.select_related("head"), pk), place
@@ -313,11 +350,15 @@ def _child_of(code: str, children: list[Region], within: Region) -> Region:
     return next((c for c in children if code.startswith(c.prefix)), within)
 
 
-def progress(event: DisasterEvent, prefixes, within: Region) -> tuple[list[Line], Line, Norms]:
+def progress(
+    event: DisasterEvent, prefixes, within: Region, confidential: bool = True
+) -> tuple[list[Line], Line, Norms]:
     """The affected people, the needs and the relief given, per region right below
     `within`, inside `prefixes`; with the total line. Needs are worked out at each place of
     residence with its own norm and rounded up there (a tent is whole), then summed, so a
-    township's need is the same on its county's page and on its own."""
+    township's need is the same on its county's page and on its own. For a reader below
+    "confidential" (`confidential` False) the vulnerable are those they may be told of and
+    the 低保/特困 and emergency-case figures are None (not shown)."""
     inside = _inside(clipped(prefixes, within))
     children = _children(within)
     areas = list(
@@ -394,7 +435,18 @@ def progress(event: DisasterEvent, prefixes, within: Region) -> tuple[list[Line]
         households_helped=sum(line.households_helped for line in lines),
         cases=sum(line.cases for line in lines),
     )
+    if not confidential:
+        for line in [*lines, total]:
+            _internal(line.counts)
+            line.cases = None
     return lines, total, found
+
+
+def _internal(counts: dict) -> None:
+    """Counts as a reader below "confidential" sees them."""
+    counts["vulnerable"] = counts["vulnerable_internal"]
+    counts["vulnerable_households"] = counts["vulnerable_households_internal"]
+    counts["assisted"] = None
 
 
 def _round_up(value: Decimal) -> Decimal:
@@ -402,9 +454,12 @@ def _round_up(value: Decimal) -> Decimal:
     return value.to_integral_value(rounding=ROUND_CEILING)
 
 
-def earlier_events(event: DisasterEvent, prefixes, limit: int = 10) -> list[dict]:
+def earlier_events(
+    event: DisasterEvent, prefixes, limit: int = 10, confidential: bool = True
+) -> list[dict]:
     """Events before this one that hit the same places (inside `prefixes`), with how many
-    people they affected there and how many households were helped."""
+    people they affected there (vulnerable: as progress counts them for the reader) and how
+    many households were helped."""
     q = Q(pk__in=[])
     for prefix in prefixes:
         q |= Q(regions__region__code__startswith=prefix)
@@ -423,7 +478,10 @@ def earlier_events(event: DisasterEvent, prefixes, limit: int = 10) -> list[dict
         row["event"]: row
         for row in DisasterArea.objects.filter(inside, event__in=others)
         .values("event")
-        .annotate(people=Sum("people"), vulnerable=Sum("vulnerable"))
+        .annotate(
+            people=Sum("people"),
+            vulnerable=Sum("vulnerable" if confidential else "vulnerable_internal"),
+        )
         .order_by()
     }
     helped = {
@@ -456,48 +514,54 @@ def viewer_level(user, prefixes) -> int:
     return min((max_level_for(user, p, RELIEF_ROLES) for p in prefixes), default=-1)
 
 
-def vulnerable_households(event: DisasterEvent, prefixes, level: int) -> list[tuple[int, str]]:
+def vulnerable_households(event: DisasterEvent, prefixes, scope=None) -> list[tuple[int, str]]:
     """The households with a vulnerable member living inside `prefixes` (a part of the
     event's area: `clipped(parts(event, user), region)`), each with its place in the event
-    (household_place). `level`: viewer_level."""
+    (_PLACE). `scope`: case_scope of the reader, None for every case."""
     if not prefixes:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(people_sql(prefixes) + _HOUSEHOLDS, people_params(event, prefixes, level))
+        cursor.execute(
+            people_sql(prefixes, scope) + _HOUSEHOLDS, people_params(event, prefixes, scope)
+        )
         return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
-def without_household(event: DisasterEvent, prefixes, level: int) -> int:
+def without_household(event: DisasterEvent, prefixes, scope=None) -> int:
     """Vulnerable people inside `prefixes` who belong to no household on the register: relief
     and cases go to households, so the page says how many need a household first."""
     if not prefixes:
         return 0
     with connection.cursor() as cursor:
-        cursor.execute(people_sql(prefixes) + _UNHOUSED, people_params(event, prefixes, level))
+        cursor.execute(
+            people_sql(prefixes, scope) + _UNHOUSED, people_params(event, prefixes, scope)
+        )
         return cursor.fetchone()[0]
 
 
-def household_place(household_pk, prefixes) -> str | None:
-    """Where a household lives in a disaster: the place of residence of its living members
-    inside `prefixes` (the lowest code when they live in more than one), None when none lives
-    there. Not the household's registered region: a household registered elsewhere that
-    lives here is given relief here, and its emergency case goes to the township where it
-    lives (temporary assistance may be asked for where one lives, not only at one's hukou).
-    The lists use the same rule (_HOUSEHOLDS, _PAGE)."""
+def listed_place(event: DisasterEvent, user, household_pk: int, prefixes) -> str | None:
+    """The household's place in the event (_PLACE) when it is on the reader's list of
+    vulnerable households inside `prefixes` (their part of a place), else None: relief is
+    recorded, and corrected, only for a household the reader is shown."""
     if not prefixes:
         return None
-    return (
-        Person.objects.filter(
-            _inside(prefixes, "residence_region_id"),
-            memberships__household_id=household_pk,
-            memberships__end_date__isnull=True,
-            merged_into__isnull=True,
-            date_of_death__isnull=True,
-        )
-        .order_by("residence_region_id")
-        .values_list("residence_region_id", flat=True)
-        .first()
-    )
+    scope = case_scope(user)
+    params = {**people_params(event, prefixes, scope), "household": household_pk}
+    with connection.cursor() as cursor:
+        cursor.execute(people_sql(prefixes, scope, household=True) + _LISTED, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def lives_in(household_pk: int, place: str) -> bool:
+    """Whether a living member of the household lives at `place` (or under it)."""
+    return Person.objects.filter(
+        residence_region_id__startswith=place,
+        memberships__household_id=household_pk,
+        memberships__end_date__isnull=True,
+        merged_into__isnull=True,
+        date_of_death__isnull=True,
+    ).exists()
 
 
 @dataclass
@@ -513,7 +577,7 @@ class Member:
 @dataclass
 class HouseholdRow:
     pk: int
-    place: str  # the region code where it lives in the event (household_place)
+    place: str  # the region code where it lives in the event (_PLACE)
     head: str  # the head's name on the register ("" when it has none)
     members: list
     relief: list = field(default_factory=list)
@@ -522,17 +586,25 @@ class HouseholdRow:
 
 FLAG_COLUMNS = ("aged_80", "alone", "disabled", "child", "assisted")
 
-# Each household once, with its place (household_place: where its members living in the
-# area live, the lowest code when more than one).
-_HOUSEHOLDS = f"""SELECT household_id, min(region_id) FROM flagged
-WHERE household_id IN (SELECT household_id FROM flagged WHERE {VULNERABLE})
-GROUP BY household_id ORDER BY 1"""  # noqa: S608 — names only
+# Where a household lives in a disaster: the place of residence of its vulnerable members
+# (the lowest code when they live in more than one place), else of any member living in the
+# part read. Not its registered region: a household registered elsewhere that lives here is
+# given relief here, and its emergency case goes to the township where it lives (temporary
+# assistance may be asked for where one lives, not only at one's hukou).
+_PLACE = f"coalesce(min(region_id) FILTER (WHERE {VULNERABLE}), min(region_id))"
+
+_HOUSEHOLDS = f"""SELECT household_id, {_PLACE} FROM flagged
+WHERE household_id IS NOT NULL
+GROUP BY household_id HAVING bool_or({VULNERABLE}) ORDER BY 1"""  # noqa: S608 — names only
+
+_LISTED = f"""SELECT {_PLACE} FROM flagged
+GROUP BY household_id HAVING bool_or({VULNERABLE})"""  # noqa: S608 — names only
 
 _UNHOUSED = f"""SELECT count(*) FROM flagged
 WHERE {VULNERABLE} AND household_id IS NULL"""  # noqa: S608 — names only
 
 _PAGE = f""", page AS (
-    SELECT household_id, min(region_id) AS place FROM flagged
+    SELECT household_id, {_PLACE} AS place FROM flagged
     WHERE household_id > %(after)s
     GROUP BY household_id HAVING bool_or({VULNERABLE})
     ORDER BY household_id LIMIT %(size)s
@@ -547,20 +619,18 @@ WHERE {VULNERABLE}
 ORDER BY f.household_id, f.id"""  # noqa: S608 — names only
 
 
-def vulnerable_page(event: DisasterEvent, prefixes, level: int, after: int = 0, size: int = 25):
-    """One page of the vulnerable households living inside `prefixes` (a part of the
-    event's area), ordered by household, after the household `after`: their place in the
-    event, their vulnerable members with what makes them so, the relief each household was
-    given and its emergency case (when `level`, viewer_level, lets the reader see it).
-    Answers (rows, next cursor or None)."""
+def vulnerable_page(event: DisasterEvent, prefixes, user, after: int = 0, size: int = 25):
+    """One page of the vulnerable households living inside `prefixes` (the reader's part of
+    a place), ordered by household, after the household `after`: their place in the event,
+    their vulnerable members with what makes them so (on 低保/特困 only through a case the
+    reader may see), the relief each was given in the reader's part of the event and its
+    emergency case when the reader may see it. Answers (rows, next cursor or None)."""
     if not prefixes:
         return [], None
-    params = {**people_params(event, prefixes, level), "after": after, "size": size + 1}
+    scope = case_scope(user)
+    params = {**people_params(event, prefixes, scope), "after": after, "size": size + 1}
     with connection.cursor() as cursor:
-        cursor.execute(
-            people_sql(prefixes) + _PAGE,
-            params,
-        )
+        cursor.execute(people_sql(prefixes, scope) + _PAGE, params)
         rows = cursor.fetchall()
     households: dict[int, HouseholdRow] = {}
     for row in rows:
@@ -584,13 +654,13 @@ def vulnerable_page(event: DisasterEvent, prefixes, level: int, after: int = 0, 
         ids = ids[:size]
         following = ids[-1]
     for relief in (
-        Relief.objects.filter(event=event, household_id__in=ids)
+        Relief.objects.filter(_inside(parts(event, user)), event=event, household_id__in=ids)
         .select_related("given_by")
         .order_by("item")
     ):
         households[relief.household_id].relief.append(relief)
     for link in DisasterCase.objects.filter(
-        event=event, household_id__in=ids, case__confidentiality__lte=level
+        event=event, household_id__in=ids, case__in=Case.objects.visible_to(user)
     ).select_related("case"):
         households[link.household_id].case = link.case
     return [households[i] for i in ids], following

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from civilaffairs.accounts.access import region_prefixes, require_role
+from civilaffairs.casework.registry import get_service
 from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.lib.feedback import run_action
 from civilaffairs.lib.masking import mask_id_number
@@ -31,16 +33,19 @@ from .disaster_forms import (
     ReliefForm,
 )
 from .disaster_queries import (
+    EMERGENCY_SERVICE,
     RELIEF_ROLES,
     access_affected_household,
     access_event,
     access_place,
     access_relief,
     age_on,
+    case_scope,
     clipped,
     declaring_prefixes,
     earlier_events,
     events_for,
+    listed_place,
     parts,
     progress,
     viewer_level,
@@ -196,6 +201,12 @@ def disaster_add_places(request, pk):
     event = access_event(request.user, pk)
     if not may_record(request.user):
         raise PermissionDenied
+    if event.ended_on is not None:
+        messages.error(
+            request,
+            _("The response to this disaster has ended: record the new damage as a new disaster."),
+        )
+        return redirect("assistance:disaster", pk=event.pk)
     tree = _region_tree(request)
     have = [link.region.prefix for link in event.regions.all()]
     covered = {r.code for r in tree.shown if any(r.prefix.startswith(h) for h in have)}
@@ -264,7 +275,10 @@ def disaster_detail(request, pk):
     event = access_event(request.user, pk)
     mine = parts(event, request.user)
     within = _within(request, event, mine)
-    lines, total, found = progress(event, mine, within)
+    # A reader whose grant stops below "confidential" is not told of 低保/特困 households or
+    # of the emergency cases (progress, earlier_events).
+    confidential = viewer_level(request.user, mine) >= Confidentiality.CONFIDENTIAL
+    lines, total, found = progress(event, mine, within, confidential=confidential)
     missing = []
     if found.missing:
         names = dict(
@@ -308,7 +322,8 @@ def disaster_detail(request, pk):
             # Each item's label says its unit (a norm's unit is per person).
             "items": [{"code": code, "label": label} for code, label in ITEM_COLUMNS],
             "missing": missing,
-            "earlier": earlier_events(event, mine),
+            "earlier": earlier_events(event, mine, confidential=confidential),
+            "confidential": confidential,
             "chart": chart,
             "may_count": disaster.may_declare(
                 request.user, [link.region for link in event.regions.all()]
@@ -357,7 +372,7 @@ def disaster_place(request, pk, code):
     prefixes = clipped(parts(event, request.user), region)
     after = get_id(request, "after") or 0
     level = viewer_level(request.user, prefixes)
-    households, following = vulnerable_page(event, prefixes, level, after=after)
+    households, following = vulnerable_page(event, prefixes, request.user, after=after)
     for line in households:
         for member in line.members:
             # The age, not the date of birth: with the number's first six digits and its
@@ -373,10 +388,15 @@ def disaster_place(request, pk, code):
             "region": region,
             "households": households,
             "following": following,
-            "without_household": without_household(event, prefixes, level) if not after else 0,
+            "without_household": (
+                without_household(event, prefixes, case_scope(request.user)) if not after else 0
+            ),
             # Households on 低保 or 特困 are marked only for a reader who may see those cases.
             "sees_assisted": level >= Confidentiality.CONFIDENTIAL,
-            "may_open": region.level >= Region.Level.TOWNSHIP,
+            # Emergency cases are opened a township or a village at a time, by a reader who
+            # may read temporary-assistance cases (else the button could only be refused).
+            "may_open": region.level >= Region.Level.TOWNSHIP
+            and level >= get_service(EMERGENCY_SERVICE).confidentiality,
             "form": ReliefForm(),
         },
     )
@@ -430,6 +450,10 @@ def disaster_give(request, pk, code):
 def disaster_correct(request, pk, relief_pk):
     event = access_event(request.user, pk)
     relief = access_relief(event, request.user, relief_pk)
+    # Only a delivery to a household the reader's list shows (not one listed for its 低保
+    # alone, which their grant does not reach).
+    if listed_place(event, request.user, relief.household_id, parts(event, request.user)) is None:
+        raise Http404
     form = CorrectReliefForm(request.POST)
     if form.is_valid():
         run_action(

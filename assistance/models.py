@@ -611,6 +611,11 @@ class DisasterArea(models.Model):
     assisted = models.PositiveIntegerField(default=0)
     vulnerable = models.PositiveIntegerField(default=0)
     vulnerable_households = models.PositiveIntegerField(default=0)
+    # The same without those vulnerable only through a 低保 or 特困 case, for a reader whose
+    # grant does not reach those cases' confidentiality (the village lists leave them out for
+    # that reader; these figures agree with them).
+    vulnerable_internal = models.PositiveIntegerField(default=0)
+    vulnerable_households_internal = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

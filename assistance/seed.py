@@ -428,7 +428,7 @@ def seed_demo_disaster(log=print) -> bool:
     from civilaffairs.people.models import Household
 
     from .disaster import do_give_relief, do_record_event
-    from .disaster_queries import household_place
+    from .disaster_queries import vulnerable_households
     from .models import DisasterEvent
 
     if DisasterEvent.objects.exists():
@@ -450,13 +450,13 @@ def seed_demo_disaster(log=print) -> bool:
         regions=[township],
         note="持续强降雨，低洼社区房屋进水。",
     )
-    house = Household.objects.filter(region__startswith="640104001").order_by("pk").first()
-    place = household_place(house.pk, [township.prefix]) if house is not None else None
-    if place is not None:
+    # A quilt for the first vulnerable household of the township, where it lives.
+    first = next(iter(vulnerable_households(event, [township.prefix])), None)
+    if first is not None:
         do_give_relief(
             event,
-            house,
-            place=place,
+            Household.objects.get(pk=first[0]),
+            place=first[1],
             acting_user=caseworker,
             item="quilt",
             quantity=Decimal(2),

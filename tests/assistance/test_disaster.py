@@ -34,7 +34,6 @@ from tests.factories import PersonFactory, StaffRole, make_household, staff
 
 pytestmark = pytest.mark.django_db
 
-SENSITIVE = Confidentiality.SENSITIVE
 A, B, C = "640104001002", "640104001003", "640105001002"  # two villages of one township; one of
 # another county
 
@@ -295,7 +294,7 @@ def test_recording_is_refused_without_regions_outside_the_area_and_twice(town):
 def test_emergency_cases_are_opened_in_one_step_and_paid_first(town):
     event = flood(town)
     village = Region.objects.get(code=A)
-    assert len(vulnerable_households(event, [village.prefix], SENSITIVE)) == 3
+    assert len(vulnerable_households(event, [village.prefix])) == 3
     # The household with a child already has temporary assistance open: left out.
     busy = do_create_case(
         acting_user=None,
@@ -345,12 +344,12 @@ def test_emergency_cases_are_opened_in_one_step_and_paid_first(town):
 
 def test_the_village_list_pages_its_households_and_masks_numbers(town):
     event = flood(town)
-    rows, following = vulnerable_page(event, [A], SENSITIVE, size=2)
+    rows, following = vulnerable_page(event, [A], town.admin, size=2)
     assert [r.pk for r in rows] == sorted(
         [town.hh["elder"].pk, town.hh["child"].pk, town.hh["disabled"].pk]
     )[:2]
     assert following == rows[-1].pk
-    rest, more = vulnerable_page(event, [A], SENSITIVE, after=following, size=2)
+    rest, more = vulnerable_page(event, [A], town.admin, after=following, size=2)
     assert len(rest) == 1 and more is None
     # Only the vulnerable members are listed: the child, not the mother.
     child_row = next(r for r in rows + rest if r.pk == town.hh["child"].pk)
@@ -639,7 +638,7 @@ def test_a_household_is_helped_where_it_lives_not_where_it_is_registered(client,
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     sign_in(client, town.caseworker)
     base = f"/assistance/staff/disasters/{event.pk}/places/{A}/"
-    rows, _next = vulnerable_page(event, [A], SENSITIVE)
+    rows, _next = vulnerable_page(event, [A], town.caseworker)
     assert {r.pk: r.place for r in rows}[household.pk] == A
     assert moved.name in client.get(base).content.decode()
     day = began().isoformat()
@@ -665,15 +664,19 @@ def test_a_household_is_helped_where_it_lives_not_where_it_is_registered(client,
             quantity=Decimal(1),
             given_on=began(),
         )
-    # The other county's caseworker (where it is registered) may not record it here.
-    sign_in(client, town.other_caseworker)
-    assert (
-        client.post(
-            base + "give/",
-            {"household": household.pk, "item": "tent", "quantity": "1", "given_on": day},
-        ).status_code
-        == 404
+    # The other county's caseworker (where it is registered) may not record it here, though
+    # the flood reaches their township too (they read the event; A is not theirs).
+    disaster.do_add_regions(
+        event, [Region.objects.get(code="640105001")], acting_user=town.other_approver
     )
+    sign_in(client, town.other_caseworker)
+    assert client.get(f"/assistance/staff/disasters/{event.pk}/").status_code == 200
+    for url in (base + "give/", f"/assistance/staff/disasters/{event.pk}/places/{C}/give/"):
+        response = client.post(
+            url, {"household": household.pk, "item": "tent", "quantity": "1", "given_on": day}
+        )
+        assert response.status_code == 404
+    assert not Relief.objects.filter(event=event, household=household, item="tent").exists()
     disaster.do_open_emergency_cases(event, Region.objects.get(code=A), acting_user=town.caseworker)
     link = DisasterCase.objects.select_related("case").get(event=event, household=household)
     assert link.region_id == A and link.case.region_id == A
@@ -710,10 +713,117 @@ def test_the_assisted_mark_is_shown_only_to_who_may_read_those_cases(client, tow
     assert "is not shown to you" in page
     page = client.get(base + f"{A}/").content.decode()
     assert town.hh["elder"].head.name in page and "Emergency case:" not in page
+    # No button that could only be refused: temporary-assistance cases are above them.
+    assert "Open emergency temporary assistance" not in page
+    # The figures agree with the list: B's couple is not among the vulnerable they are told
+    # of, and the 低保 and emergency-case columns are not there.
+    figures = client.get(f"/assistance/staff/disasters/{event.pk}/").content.decode()
+    assert "On minimum living allowance" not in figures
+    assert "Emergency cases opened" not in figures
+    assert "are not shown to you" in figures
+    lines, total, _f = progress(event, parts(event, low), Region.objects.get(code="640104001"))
+    by = {line.region.code: line for line in lines}
+    assert (by[B].counts["vulnerable"], by[B].counts["vulnerable_households"]) == (2, 1)
+    assert (by[A].counts["vulnerable"], total.counts["assisted"]) == (4, 2)
+    lines, total, _f = progress(
+        event, parts(event, low), Region.objects.get(code="640104001"), confidential=False
+    )
+    by = {line.region.code: line for line in lines}
+    assert by[B].counts["vulnerable"] == 0 and by[A].counts["vulnerable"] == 4
+    assert total.counts["assisted"] is None and total.cases is None
+    # A delivery to the hidden household: not theirs to correct (its id is easy to guess).
+    relief = disaster.do_give_relief(
+        event,
+        town.hh["dibao"],
+        place=B,
+        acting_user=town.caseworker,
+        item="quilt",
+        quantity=Decimal(2),
+        given_on=began(),
+    )
+    url = f"/assistance/staff/disasters/{event.pk}/relief/{relief.pk}/correct/"
+    assert client.post(url, {"quantity": "3", "reason": "x"}).status_code == 404
+    relief.refresh_from_db()
+    assert relief.quantity == 2
     # The same rule in Chinese.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     page = client.get(base + f"{B}/").content.decode()
     assert dibao not in page and "不向您显示" in page
+
+
+def test_a_low_case_of_another_county_marks_no_one_and_links_nothing(client, town):
+    """What a township reads of another county stays there: a household living in B whose
+    低保 case is in 西夏区 (where it is registered) is not marked "on 低保" for 凤凰北街街道,
+    whose grant does not reach that case; a household with a man of 85 in A and a child in
+    C shows 西夏区's caseworker neither the case 凤凰北街街道 opened for it nor A's relief."""
+    moved = person(B, 45)
+    Person.objects.filter(pk=moved.pk).update(hukou_region_id=C)
+    house = make_household(moved)
+    house.region_id = C
+    house.save()
+    case = do_create_case(
+        acting_user=None,
+        service="assistance.dibao",
+        region=Region.objects.get(code=C),
+        applicant=moved,
+        household=house,
+    )
+    Case.objects.filter(pk=case.pk).update(state="approved", outcome=Case.Outcome.APPROVED)
+    split = make_household(person(A, 85), (person(C, 10), Membership.Relation.GRANDCHILD))
+    event = flood(town, regions=("640104001", "640105001"), user=town.admin)
+    # Counted (a number), not shown by name to the township.
+    assert area(event, B).assisted == 3
+
+    def flags(user):
+        rows, _next = vulnerable_page(event, [B], user)
+        return [m.flags for r in rows if r.pk == house.pk for m in r.members]
+
+    # He lives alone there (listed for that), on 低保 only for who may read the case.
+    assert flags(town.caseworker) == [["alone"]]
+    assert flags(town.admin) == [["alone", "assisted"]]
+    disaster.do_open_emergency_cases(event, Region.objects.get(code=A), acting_user=town.caseworker)
+    disaster.do_give_relief(
+        event,
+        split,
+        place=A,
+        acting_user=town.caseworker,
+        item="quilt",
+        quantity=Decimal(1),
+        given_on=began(),
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    sign_in(client, town.other_caseworker)
+    page = client.get(f"/assistance/staff/disasters/{event.pk}/places/{C}/").content.decode()
+    assert f'value="{split.pk}"' in page  # the child in C: listed for 西夏区
+    link = DisasterCase.objects.get(event=event, household=split)
+    assert link.case.reference not in page and "Emergency case:" not in page
+    assert "Relief given" not in page
+
+
+def test_a_household_in_two_villages_is_placed_where_its_vulnerable_live(client, town):
+    """A couple in A whose father of 85 lives in B: the household is B's (the father's), its
+    case goes there, and A's page, where no one of it is vulnerable, neither lists it nor
+    takes relief for it."""
+    son = person(A, 40)
+    house = make_household(
+        son,
+        (person(A, 38, sex="F"), Membership.Relation.SPOUSE),
+        (person(B, 85), Membership.Relation.PARENT),
+    )
+    event = flood(town)
+    assert dict(vulnerable_households(event, ["640104001"]))[house.pk] == B
+    rows, _next = vulnerable_page(event, [A], town.caseworker)
+    assert house.pk not in {r.pk for r in rows}
+    sign_in(client, town.caseworker)
+    base = f"/assistance/staff/disasters/{event.pk}/places/"
+    data = {"household": house.pk, "item": "tent", "quantity": "1", "given_on": began()}
+    assert client.post(base + f"{A}/give/", data).status_code == 404
+    assert client.post(base + "640104001/give/", data).status_code == 302
+    assert Relief.objects.get(event=event, household=house).region_id == B
+    disaster.do_open_emergency_cases(
+        event, Region.objects.get(code="640104001"), acting_user=town.caseworker
+    )
+    assert DisasterCase.objects.get(event=event, household=house).region_id == B
 
 
 def test_places_the_disaster_reaches_later_are_added_and_counted(client, town):
@@ -767,9 +877,10 @@ def test_places_the_disaster_reaches_later_are_added_and_counted(client, town):
     DisasterEvent.objects.filter(pk=event.pk).update(ended_on=began())
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     sign_in(client, town.other_approver)
-    response = client.post(url, {"regions": ["640105002"]})
-    assert response.status_code == 400
+    response = client.post(url, {"regions": ["640105002"]}, follow=True)
+    assert response.redirect_chain[-1][0] == f"/assistance/staff/disasters/{event.pk}/"
     assert "已结束" in response.content.decode()
+    assert sorted(event.regions.values_list("region_id", flat=True)) == ["640104", "640105001"]
     assert url not in client.get(f"/assistance/staff/disasters/{event.pk}/").content.decode()
     # A township caseworker reads the event but may not add to it.
     sign_in(client, town.caseworker)

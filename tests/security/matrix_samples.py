@@ -708,7 +708,6 @@ def disasters(s: Samples, users, p: Places):
     from decimal import Decimal
 
     from assistance.disaster import do_give_relief, do_record_event
-    from assistance.disaster_queries import household_place
 
     for label, code, user, person, inside in (
         ("here", "640104001", users["approver"], users["citizen"].person, TOWN & CASEWORK),
@@ -728,7 +727,7 @@ def disasters(s: Samples, users, p: Places):
         relief = do_give_relief(
             event,
             household,
-            place=household_place(household.pk, [region(code).prefix]),
+            place=person.residence_region_id,
             acting_user=user,
             item="quilt",
             quantity=Decimal(1),
