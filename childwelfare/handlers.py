@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from civilaffairs.benefits.actions import do_grant
 from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.months import add_months, first_of_next_month
+from civilaffairs.people.models import Person
 from civilaffairs.rules.exceptions import MissingParameter
 
 from . import actions, queries
@@ -58,9 +59,11 @@ def confirm_category(case, data, acting_user):
 def close_no_need(case, data, acting_user):
     """The report found no need for protection. A child new to the record is recorded as
     needing none; a child already known keeps the category and support it has (changing those
-    is done on the child's page, with its own reason)."""
+    is done on the child's page, with its own reason). Closed because the child died, the
+    category is left as it was: no one found that the child needed no protection."""
     _report, profile = _intake(case)
-    if profile.category == Category.PENDING:
+    died = Person.objects.filter(pk=profile.person_id, date_of_death__isnull=False).exists()
+    if profile.category == Category.PENDING and not died:
         actions.change_category(
             profile, Category.NONE, acting_user=acting_user, reason=data["reason"].strip()
         )

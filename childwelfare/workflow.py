@@ -129,6 +129,9 @@ INTAKE_TRANSITIONS = [
         "no_need",
         _("Close: no protection needed"),
         roles=(CW,),
+        # The system takes it too: a death from the register closes an intake still at
+        # screening or assessment (actions.do_close_record_after_death).
+        system=True,
         assignee_only=False,
         needs_reason=True,
         handler=handlers.close_no_need,

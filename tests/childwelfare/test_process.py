@@ -727,3 +727,24 @@ def test_a_childs_death_closes_the_record_and_stops_the_allowance_at_once(world)
         entitlement__case=case, status="scheduled", month__gt=timezone.localdate()
     ).exists()
     assert case.entitlements.get().stopped_on == timezone.localdate()
+
+
+@pytest.mark.parametrize("state", ["screened", "assessing"])
+def test_a_death_the_register_records_closes_an_intake_still_being_screened(world, state):
+    """A death recorded by the system (an import of the death register: no acting user)
+    closes a child's intake that is still at screening or assessment, instead of refusing
+    the death; a child new to the record is not written down as needing no protection."""
+    from civilaffairs.people.actions import do_record_death
+
+    _granny, child = orphan_family()
+    case = reported_and_screened(world, child)
+    if state == "assessing":
+        Case.objects.filter(pk=case.pk).update(state="assessing")
+    profile = ChildProfile.objects.get(person=child)
+    category = profile.category
+    do_record_death(child, acting_user=None, date_of_death=timezone.localdate())
+    case.refresh_from_db()
+    profile.refresh_from_db()
+    assert case.closed_at is not None and case.state == "no_need"
+    assert profile.closed_on == timezone.localdate()
+    assert profile.category == category
