@@ -300,14 +300,26 @@ def norms(event: DisasterEvent, region_codes, as_of: dt.date | None = None) -> N
         slot = (row.key, row.region_id)
         if slot not in best or row.rank > best[slot].rank:
             best[slot] = row
+    # Only the few regions that set a norm matter (most often the province alone): each place
+    # takes the values of the deepest of them above it, worked out once per such chain (a
+    # province-wide event has thousands of places and one or two chains).
+    setters = sorted(
+        {region for _key, region in best}, key=lambda c: len(Region.prefix_of(c)), reverse=True
+    )
+    prefixes = {c: Region.prefix_of(c) for c in setters}
+    chains: dict[tuple, dict] = {}
     result = Norms()
     for code in region_codes:
-        chain = list(reversed(ancestor_codes(code)))  # the place itself first
-        values = {}
-        for key, item in keys.items():
-            found = next((best[(key, c)] for c in chain if (key, c) in best), None)
-            values[item] = found.value if found else None
-            if found is None:
+        chain = tuple(c for c in setters if code.startswith(prefixes[c]))  # deepest first
+        values = chains.get(chain)
+        if values is None:
+            values = {}
+            for key, item in keys.items():
+                found = next((best[(key, c)] for c in chain if (key, c) in best), None)
+                values[item] = found.value if found else None
+            chains[chain] = values
+        for item, value in values.items():
+            if value is None:
                 result.missing.setdefault(item, []).append(code)
         result.by_region[code] = values
     return result

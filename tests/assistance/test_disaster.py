@@ -885,3 +885,29 @@ def test_places_the_disaster_reaches_later_are_added_and_counted(client, town):
     # A township caseworker reads the event but may not add to it.
     sign_in(client, town.caseworker)
     assert client.get(url).status_code == 403
+
+
+def test_each_place_takes_the_norm_of_the_nearest_region_that_sets_it(town):
+    """The province sets every norm, 兴庆区 its own tents, village A its own water: A takes
+    its water and the county's tents, B the county's tents and the province's water, C (the
+    other county) the province's."""
+    from assistance.disaster_queries import norms
+
+    program = Program.objects.get(code="disaster_relief")
+    for code, key, value in (("640104", "tent_l2", "0.5"), (A, "water_l2", "100")):
+        do_set_parameter(
+            acting_user=None,
+            key=key,
+            region=Region.objects.get(code=code),
+            value=Decimal(value),
+            valid_from=dt.date(2020, 1, 1),
+            program=program,
+        )
+    event = flood(town, regions=("640104001", "640105001"), user=town.admin)
+    found = norms(event, [A, B, C])
+    province = norms(event, ["640000"]).by_region["640000"]
+    assert found.by_region[A]["water"] == 100 and found.by_region[A]["tent"] == Decimal("0.5")
+    assert found.by_region[B]["tent"] == Decimal("0.5")
+    assert found.by_region[B]["water"] == province["water"] != 100
+    assert found.by_region[C] == province
+    assert not found.missing
