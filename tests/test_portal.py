@@ -179,3 +179,13 @@ def test_the_frames_links_are_worked_out_once_and_follow_the_mount_prefix(client
     finally:
         set_script_prefix("/")
     assert layout_urls()["home_url"] == "/"
+
+
+def test_every_page_names_its_icon_and_the_icon_is_served(client):
+    """The browser's tab shows the portal's icon, and asks no /favicon.ico that would 404."""
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/").content.decode()
+    assert '<link rel="icon" type="image/svg+xml" href="/static/img/favicon.svg' in page
+    found = finders.find("img/favicon.svg")
+    assert found and Path(found).read_text().startswith("<svg")
