@@ -183,7 +183,9 @@ def do_add_regions(event: DisasterEvent, regions, *, acting_user) -> DisasterEve
     DisasterRegion.objects.bulk_create(
         DisasterRegion(event=event, region=r) for r in kept if r not in have
     )
-    _save(event, acting_user, "places added: " + ", ".join(r.code for r in added))
+    # The history's reason holds 100 characters: the codes while they fit, else how many.
+    reason = "places added: " + ", ".join(r.code for r in added)
+    _save(event, acting_user, reason if len(reason) <= 100 else f"places added: {len(added)}")
     count_event(event, acting_user)
     return event
 

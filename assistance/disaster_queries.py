@@ -44,8 +44,11 @@ def years_before(day: dt.date, years: int) -> dt.date:
 
 
 # The people living in the affected regions, one row each, with what makes them vulnerable.
-# {where} is replaced by placeholders only ("pe.residence_region_id LIKE %(p0)s OR …", see
-# people_sql), so the statement holds no value of its own. Used for the count and for the lists per village.
+# Used for the count and for the lists per village. people_sql fills its two slots with
+# placeholders only, so the statement holds no value of its own: {where} with the places of
+# residence ("pe.residence_region_id LIKE %(p0)s OR …", and the household when one is asked
+# for), {cases} with the reader's case scope ("c.region_id LIKE %(s0)s AND c.confidentiality
+# <= %(l0)s OR …", or true for every case).
 # Living alone: the only living member of one's household whose place of residence is this
 # one (a son registered in the household who lives and works in the city does not keep his
 # mother company); read from the rows already chosen, so the count touches no other table.
