@@ -2,7 +2,7 @@
 #
 #   make install    .venv with the project, its embedded services and dev tools (pip)
 #   make run        the whole portal on http://127.0.0.1:8000/ (PORT=… to change)
-#   make test       the test suite (PYTEST_ARGS=… is passed to pytest)
+#   make test       the test suite (PYTEST_ARGS=… is passed to pytest; PYTEST_WORKERS=2 processes)
 #   make bench      province-scale benchmarks (bench/results/latest.md)
 #   make lint       ruff check (with security rules), ruff format --check, import contracts, missing migrations
 #   make format     ruff format + ruff check --fix
@@ -22,6 +22,8 @@ MANAGE := $(VPY) manage.py
 # Where compilemessages/makemessages must not look (Django's own catalogues live in .venv).
 MSG_IGNORE := --ignore .venv --ignore var --ignore node_modules
 PYTEST_ARGS ?=
+# Processes the suite runs in (pytest-xdist; scripts/run_tests.sh).
+PYTEST_WORKERS ?= 2
 # If set, `make test` also writes pytest's exit status to this file (.ci/run uses it).
 PYTEST_STATUS_FILE ?=
 
@@ -61,7 +63,8 @@ test: install test-tools
 	      -o -name '*.po' -print -quit)" ]; then \
 	  $(MANAGE) compilemessages $(MSG_IGNORE) --verbosity 0; fi
 	@set +e; \
-	$(VPY) scripts/services.py run -- $(VPY) -m pytest $(PYTEST_ARGS); \
+	VPY=$(VPY) PYTEST_WORKERS=$(PYTEST_WORKERS) \
+	  $(VPY) scripts/services.py run -- bash scripts/run_tests.sh $(PYTEST_ARGS); \
 	status=$$?; \
 	if [ -n "$(PYTEST_STATUS_FILE)" ]; then echo $$status > "$(PYTEST_STATUS_FILE)"; fi; \
 	exit $$status

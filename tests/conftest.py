@@ -33,7 +33,9 @@ def pytest_sessionstart(session):
     not what that last defence made of it."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     TEST_LOG_DIR.mkdir(parents=True, exist_ok=True)
-    if worker is None:
+    # `make test` scans the logs in a run of its own after the others (KEEP_TEST_LOGS=1), which
+    # reads what they wrote.
+    if worker is None and not os.environ.get("KEEP_TEST_LOGS"):
         for old in TEST_LOG_DIR.rglob("*"):
             if old.is_file() or old.is_symlink():
                 old.unlink()
@@ -54,8 +56,9 @@ def pytest_sessionstart(session):
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's own ordering (db, transactional, other)
 def pytest_collection_modifyitems(session, config, items):
-    """Tests marked `runs_last` (the scan of the run's logs) run after every other test."""
-    items.sort(key=lambda item: bool(getattr(getattr(item, "function", None), "runs_last", False)))
+    """Tests marked `runs_last` (the scan of the run's logs) run after every other test of a
+    run in one process. `make test` runs them on their own after the parallel run (Makefile)."""
+    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
 
 
 def ensure_regions():

@@ -130,15 +130,14 @@ def _run_log_files() -> list[Path]:
     return sorted(p for p in TEST_LOG_DIR.rglob("*") if p.is_file())
 
 
+# Last (tests/conftest.py), so it reads the logs of every other test of the run; `make test`
+# runs it on its own after the parallel run, whose processes cannot wait for each other.
+@pytest.mark.runs_last
 def test_no_log_of_the_whole_run_holds_a_personal_number():
     files = _run_log_files()
     assert files, f"no log files in {TEST_LOG_DIR}"
     problems = scan(files)
     assert not problems, "personal numbers in the logs of this run:\n" + "\n".join(problems)
-
-
-# Ordered last (tests/conftest.py), so it reads the logs of every other test of the run.
-test_no_log_of_the_whole_run_holds_a_personal_number.runs_last = True
 
 
 # ----------------------------------------------------------------------------- the filter
