@@ -251,14 +251,14 @@ def test_concurrent_bookings_of_the_last_place_only_one_succeeds(
     reg = setup_registries(personas_tx)
     # Widen the window between "a place is free" and "the appointment is saved", so that
     # without the row lock every thread would see the place free.
-    original = actions._lock_slot_with_room
+    original = actions.bookings._lock_slot_with_room
 
     def slow(*args, **kwargs):
         slot = original(*args, **kwargs)
         time.sleep(0.3)
         return slot
 
-    monkeypatch.setattr(actions, "_lock_slot_with_room", slow)
+    monkeypatch.setattr(actions.bookings, "_lock_slot_with_room", slow)
     slot = next_slot(reg.home)
     book(
         reg,
