@@ -63,7 +63,8 @@ def pytest_collection_modifyitems(session, config, items):
 
 def ensure_regions():
     """Load the real division table unless present. Transactional tests (live server, real
-    workers) truncate every table when they end, so this runs again after them."""
+    workers) truncate every table when they end, so this runs again after them
+    (pytest_runtest_teardown)."""
     from civilaffairs.people.models import Region, forget_address_codes
 
     if not Region.objects.filter(code="640104001").exists():
@@ -96,6 +97,34 @@ def ensure_holidays():
         if year not in loaded:
             Holiday.objects.create(date=dt.date(year, 1, 1), name="元旦")
     forget_calendar()
+
+
+def _flushes(item) -> bool:
+    """Whether pytest-django empties every table after this test, as it decides: a test that
+    commits (transactional_db, a live server, or a django_db mark asking for either)."""
+    names = getattr(item, "fixturenames", ())
+    if "transactional_db" in names or "live_server" in names:
+        return True
+    mark = item.get_closest_marker("django_db")
+    return bool(mark and (mark.kwargs.get("transaction") or mark.kwargs.get("reset_sequences")))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test that commits has had every table emptied (its fixtures all torn down), the
+    division table and the holidays are loaded again, committed. Otherwise each later test in a
+    rolled-back transaction loads the 51,000 regions again inside its own transaction, a few
+    seconds every time: in one process pytest-django runs those tests first, but a process of
+    the parallel run (tests/parallel.py) takes files as they come. A later test that commits
+    finds them there too, instead of loading them itself."""
+    result = yield
+    if nextitem is not None and _flushes(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            ensure_regions()
+            ensure_holidays()
+    return result
 
 
 @pytest.fixture(scope="session")

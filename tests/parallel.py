@@ -28,10 +28,9 @@ if worker:
 # The tests that share a costly package-wide fixture stay in one process, one after another:
 # tests/security's demo world takes half a minute and more to load, and spread over files and
 # processes it was loaded seven times instead of once. Every other module is one unit (its
-# module-scoped fixtures set up once). The units that take longest go first, so that neither
-# process is left with a long one at the end while the other has finished.
+# module-scoped fixtures set up once). Units go out in the order pytest-django sorted the tests
+# (those in a rolled-back transaction before those that commit and flush), as in one process.
 SHARED_FIXTURE_PACKAGES = ("tests/security/",)
-LONGEST_FIRST = ("tests/security/", "tests/faults/", "tests/browser/")
 
 
 def _unit(item) -> str:
@@ -39,16 +38,10 @@ def _unit(item) -> str:
     return next((p for p in SHARED_FIXTURE_PACKAGES if path.startswith(p)), path)
 
 
-def _rank(unit: str) -> int:
-    return next((i for i, p in enumerate(LONGEST_FIRST) if unit.startswith(p)), len(LONGEST_FIRST))
-
-
 def pytest_collection_modifyitems(session, config, items):
-    """In a worker only: each test's unit (xdist_group), the longest units first, and no
-    `runs_last` test (scripts/run_tests.sh runs those after the workers are done: no process
-    of this run can know the other has finished). After pytest-django's ordering (tryfirst),
-    before xdist reads the groups (trylast); the sort is stable, so pytest-django's order holds
-    inside each unit."""
+    """In a worker only: each test's unit (xdist_group), and no `runs_last` test
+    (scripts/run_tests.sh runs those once the workers are done: no process of this run can know
+    that the other has finished). Before xdist reads the groups (trylast)."""
     if not worker:
         return
     last = [item for item in items if item.get_closest_marker("runs_last")]
@@ -57,4 +50,3 @@ def pytest_collection_modifyitems(session, config, items):
         items[:] = [item for item in items if not item.get_closest_marker("runs_last")]
     for item in items:
         item.add_marker(pytest.mark.xdist_group(_unit(item)))
-    items.sort(key=lambda item: _rank(_unit(item)))
