@@ -44,8 +44,8 @@ def years_before(day: dt.date, years: int) -> dt.date:
 
 
 # The people living in the affected regions, one row each, with what makes them vulnerable.
-# Used for the count and for the lists per village. people_sql fills its two slots with
-# placeholders only, so the statement holds no value of its own: {where} with the places of
+# Used for the count and for the lists per village. people_sql fills its two slots with SQL
+# parameters (%(name)s) only, so the text holds no value of its own: {where} with the places of
 # residence ("pe.residence_region_id LIKE %(p0)s OR …", and the household when one is asked
 # for), {cases} with the reader's case scope ("c.region_id LIKE %(s0)s AND c.confidentiality
 # <= %(l0)s OR …", or true for every case).

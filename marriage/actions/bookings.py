@@ -10,13 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civilaffairs.casework.actions import (
-    add_event,
     do_create_case,
     do_route_case,
     route_office,
 )
 from civilaffairs.casework.calendar import working_calendar
-from civilaffairs.casework.models import Case, CaseEvent
+from civilaffairs.casework.models import Case
 from civilaffairs.lib import idnumber
 from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.people.models import Person
@@ -198,12 +197,10 @@ def do_book_registration(
     appointment = _book_slot(
         app, slot, acting_user=acting_user, purpose=Appointment.Purpose.APPLY, booker=me
     )
-    add_event(
+    _public_event(
         app.case,
-        CaseEvent.Kind.CHANGE,
-        actor=acting_user,
-        public=True,
-        message=_("Appointment at %(registry)s on %(slot)s. Waiting for %(partner)s to confirm.")
+        acting_user,
+        _("Appointment at %(registry)s on %(slot)s. Waiting for %(partner)s to confirm.")
         % {"registry": registry.name, "slot": appointment.slot.label(), "partner": partner.name},
         data={"appointment": appointment.pk},
     )
@@ -251,12 +248,10 @@ def do_book_divorce(*, acting_user, registry, slot) -> Appointment:
     appointment = _book_slot(
         app, slot, acting_user=acting_user, purpose=Appointment.Purpose.APPLY, booker=me
     )
-    add_event(
+    _public_event(
         app.case,
-        CaseEvent.Kind.CHANGE,
-        actor=acting_user,
-        public=True,
-        message=_(
+        acting_user,
+        _(
             "Appointment at %(registry)s on %(slot)s to file the divorce application. Both of "
             "you come in person with your ID cards and the signed divorce agreement. Waiting "
             "for %(partner)s to confirm."
