@@ -10,7 +10,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from civilaffairs.accounts.access import access_person, grants_for, require_staff
 from civilaffairs.casework.models import Case
 from civilaffairs.casework.registry import get_service
-from civilaffairs.lib.feedback import error_messages
+from civilaffairs.lib.feedback import run_action
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_choice, get_cursor
 from civilaffairs.people.actions import find_person
@@ -228,14 +227,14 @@ def child_edit(request, pk):
     profile = queries.access_child(request.user, pk, request=request, purpose="edit")
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_update_profile(
+        saved = run_action(
+            request,
+            lambda: actions.do_update_profile(
                 profile, acting_user=request.user, **{k: form.cleaned_data[k] for k in form.fields}
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Saved."))
+            ),
+            done=_("Saved."),
+        )
+        if saved:
             return redirect(_child_url(profile))
     return _form_page(request, profile, form, _("School and health"))
 
@@ -245,12 +244,14 @@ def child_category(request, pk):
     profile = queries.access_child(request.user, pk, request=request, purpose="category")
     form = CategoryForm(request.POST or None, initial={"category": profile.category})
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_change_category(profile, acting_user=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("The category was changed."))
+        changed = run_action(
+            request,
+            lambda: actions.do_change_category(
+                profile, acting_user=request.user, **form.cleaned_data
+            ),
+            done=_("The category was changed."),
+        )
+        if changed:
             return redirect(_child_url(profile))
     return _form_page(
         request,
@@ -272,14 +273,14 @@ def child_director(request, pk):
         initial={"director": profile.director_id},
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_assign_director(
+        saved = run_action(
+            request,
+            lambda: actions.do_assign_director(
                 profile, acting_user=request.user, director=form.cleaned_data["director"]
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Saved."))
+            ),
+            done=_("Saved."),
+        )
+        if saved:
             return redirect(_child_url(profile))
     return _form_page(request, profile, form, _("Children's director"))
 
@@ -299,8 +300,9 @@ def guardian_add(request, pk):
                     _("Nobody with this ID number is in the register; register them first."),
                 )
         if not form.errors:
-            try:
-                actions.do_add_guardian(
+            added = run_action(
+                request,
+                lambda: actions.do_add_guardian(
                     profile,
                     acting_user=request.user,
                     relation=data["relation"],
@@ -308,11 +310,10 @@ def guardian_add(request, pk):
                     institution_name=data["institution_name"],
                     phone=data["phone"] or (person.phone if person else ""),
                     is_de_facto_carer=data["is_de_facto_carer"],
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                error_messages(request, exc)
-            else:
-                messages.success(request, _("Guardian added."))
+                ),
+                done=_("Guardian added."),
+            )
+            if added:
                 return redirect(_child_url(profile))
     return _form_page(request, profile, form, _("Add a guardian"))
 
@@ -327,12 +328,11 @@ def guardian_end(request, pk):
     if guardian is None:
         raise Http404
     queries.access_child(request.user, guardian.profile_id, request=request, purpose="guardian")
-    try:
-        actions.do_end_guardian(guardian, acting_user=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("The guardianship was ended."))
+    run_action(
+        request,
+        lambda: actions.do_end_guardian(guardian, acting_user=request.user),
+        done=_("The guardianship was ended."),
+    )
     return redirect("childwelfare:child-detail", guardian.profile_id)
 
 
@@ -366,15 +366,16 @@ def child_parents(request, pk):
                         f"{key}_id_number", _("Nobody with this ID number is in the register.")
                     )
             if not ids_form.errors:
-                try:
-                    actions.do_set_parents(profile, acting_user=user, **found)
-                except (ValidationError, PermissionDenied) as exc:
-                    error_messages(request, exc)
-                else:
-                    messages.success(request, _("Saved."))
+                saved = run_action(
+                    request,
+                    lambda: actions.do_set_parents(profile, acting_user=user, **found),
+                    done=_("Saved."),
+                )
+                if saved:
                     return redirect("childwelfare:child-parents", profile.pk)
     elif request.method == "POST" and all(f.is_valid() for _p, f in forms_):
-        try:
+
+        def save_circumstances():
             with transaction.atomic():
                 for parent, form in forms_:
                     actions.do_set_parent_circumstance(
@@ -383,10 +384,8 @@ def child_parents(request, pk):
                         acting_user=user,
                         **{k: form.cleaned_data[k] for k in form.fields if k != "note"},
                     )
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Saved."))
+
+        if run_action(request, save_circumstances, done=_("Saved.")):
             return redirect(_child_url(profile))
     return render(
         request,
@@ -400,11 +399,11 @@ def visit_new(request, pk):
     profile = queries.access_child(request.user, pk, request=request, purpose="visit")
     form = VisitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_record_visit(profile, acting_user=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
+        recorded = run_action(
+            request,
+            lambda: actions.do_record_visit(profile, acting_user=request.user, **form.cleaned_data),
+        )
+        if recorded:
             if form.cleaned_data["safety_concern"]:
                 messages.warning(
                     request,
@@ -441,12 +440,11 @@ def item_update(request, pk):
     queries.access_child(request.user, item.plan.profile_id, request=request, purpose="plan item")
     form = ItemUpdateForm(request.POST)
     if form.is_valid():
-        try:
-            actions.do_update_item(item, acting_user=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Saved."))
+        run_action(
+            request,
+            lambda: actions.do_update_item(item, acting_user=request.user, **form.cleaned_data),
+            done=_("Saved."),
+        )
     return redirect("childwelfare:child-detail", item.plan.profile_id)
 
 
@@ -454,13 +452,10 @@ def item_update(request, pk):
 @require_POST
 def allowance_apply(request, pk):
     profile = queries.access_child(request.user, pk, request=request, purpose="allowance")
-    try:
-        case = actions.do_apply_allowance(profile, acting_user=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-        return redirect(_child_url(profile))
-    messages.success(
-        request, _("Allowance application %(ref)s submitted.") % {"ref": case.reference}
+    run_action(
+        request,
+        lambda: actions.do_apply_allowance(profile, acting_user=request.user),
+        done=lambda case: _("Allowance application %(ref)s submitted.") % {"ref": case.reference},
     )
     return redirect(_child_url(profile))
 
@@ -509,8 +504,9 @@ def report_person(request, person_pk):
     form = ReportForm(request.POST or None, parents=parents, initial={"reporter_kind": kind})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            case = actions.do_report_child(
+        reported = run_action(
+            request,
+            lambda: actions.do_report_child(
                 child,
                 acting_user=user,
                 reporter_kind=data["reporter_kind"],
@@ -519,17 +515,15 @@ def report_person(request, person_pk):
                 concern=data["concern"],
                 safety_concern=data["safety_concern"],
                 circumstances=form.circumstances(),
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(
-                request,
+            ),
+            done=lambda case: (
                 _(
                     "Thank you. Report %(ref)s was received and goes to the child-welfare staff of the child's community."
                 )
-                % {"ref": case.reference},
-            )
+                % {"ref": case.reference}
+            ),
+        )
+        if reported:
             if data["safety_concern"]:
                 messages.warning(request, _("The safety concern was escalated at once."))
             return redirect("childwelfare:home")
@@ -578,12 +572,12 @@ def alert_resolve(request, pk):
     alert = queries.access_alert(request.user, pk)
     form = AlertResolveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_resolve_alert(alert, acting_user=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("The alert was resolved."))
+        resolved = run_action(
+            request,
+            lambda: actions.do_resolve_alert(alert, acting_user=request.user, **form.cleaned_data),
+            done=_("The alert was resolved."),
+        )
+        if resolved:
             return redirect("childwelfare:alert-list")
     return render(request, "childwelfare/alert_resolve.html", {"alert": alert, "form": form})
 

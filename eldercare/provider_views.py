@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civilaffairs.lib.feedback import error_messages
+from civilaffairs.lib.feedback import error_messages, run_action
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_choice, get_cursor
 
@@ -129,12 +129,12 @@ def worker_list(request):
     provider = require_provider(request.user)
     form = WorkerForm(request.POST if request.method == "POST" else None, provider=provider)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_add_worker(provider, acting_user=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Worker added."))
+        added = run_action(
+            request,
+            lambda: actions.do_add_worker(provider, acting_user=request.user, **form.cleaned_data),
+            done=_("Worker added."),
+        )
+        if added:
             return redirect("eldercare:provider-workers")
     return render(
         request,

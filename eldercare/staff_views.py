@@ -1,15 +1,14 @@
 """Elder-care pages of the staff workspace. Every read is scoped to the user's jurisdiction
 (eldercare.queries); a row elsewhere answers 404."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civilaffairs.casework.models import Case
-from civilaffairs.lib.feedback import error_messages
+from civilaffairs.lib.feedback import error_messages, run_action
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor
 
@@ -20,7 +19,7 @@ from .forms import (
     PlanItemForm,
     StaffRequestForm,
 )
-from .models import Alert, CarePlanItem, Provider, covering_codes
+from .models import AgeAllowance, Alert, CarePlanItem, Provider, covering_codes
 from .queries import (
     access_alert,
     access_institution_for_update,
@@ -82,12 +81,11 @@ def family_links(request):
 @require_POST
 def family_link_confirm(request, pk):
     link = access_link_for_staff(request.user, pk)
-    try:
-        actions.do_confirm_family_link(link, acting_user=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("The link is confirmed."))
+    run_action(
+        request,
+        lambda: actions.do_confirm_family_link(link, acting_user=request.user),
+        done=_("The link is confirmed."),
+    )
     return redirect("eldercare:staff-links")
 
 
@@ -107,12 +105,11 @@ def alerts(request):
 @require_POST
 def alert_handle(request, pk):
     alert = access_alert(request.user, pk)
-    try:
-        actions.do_handle_alert(alert, acting_user=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("Marked as handled."))
+    run_action(
+        request,
+        lambda: actions.do_handle_alert(alert, acting_user=request.user),
+        done=_("Marked as handled."),
+    )
     return redirect("eldercare:staff-alerts")
 
 
@@ -181,12 +178,14 @@ def occupancy(request, pk):
         initial={"beds_total": inst.beds_total, "beds_occupied": inst.beds_occupied},
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_update_occupancy(inst, acting_user=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Occupancy updated."))
+        updated = run_action(
+            request,
+            lambda: actions.do_update_occupancy(
+                inst, acting_user=request.user, **form.cleaned_data
+            ),
+            done=_("Occupancy updated."),
+        )
+        if updated:
             return redirect("eldercare:institution-occupancy", inst.pk)
     return render(request, "eldercare/occupancy_form.html", {"inst": inst, "form": form})
 
@@ -200,18 +199,18 @@ def careplan_assisted(request, person_pk):
     person = access_person_for_staff(request.user, person_pk)
     form = StaffRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            plan = actions.do_request_care_plan(
+        opened = run_action(
+            request,
+            lambda: actions.do_request_care_plan(
                 acting_user=request.user,
                 elder=person,
                 request_note=form.cleaned_data["request_note"],
                 channel=Case.Channel.ASSISTED,
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Request %(ref)s opened.") % {"ref": plan.case.reference})
-            return redirect("casework:case-detail", plan.case.pk)
+            ),
+            done=lambda plan: _("Request %(ref)s opened.") % {"ref": plan.case.reference},
+        )
+        if opened:
+            return redirect("casework:case-detail", opened.value.case.pk)
     return render(request, "eldercare/careplan_assisted.html", {"person": person, "form": form})
 
 
@@ -221,22 +220,20 @@ def allowance_assisted(request, person_pk):
     """Open the age allowance for someone the daily run missed (e.g. just moved in)."""
     person = access_person_for_staff(request.user, person_pk)
     if request.method == "POST":
-        try:
-            from .models import AgeAllowance
-
-            allowance = actions.do_open_age_allowance(
+        opened = run_action(
+            request,
+            lambda: actions.do_open_age_allowance(
                 person,
                 acting_user=request.user,
                 mode=AgeAllowance.Mode.STAFF,
                 channel=Case.Channel.ASSISTED,
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(
-                request, _("Age allowance %(ref)s opened.") % {"ref": allowance.case.reference}
-            )
-            return redirect("casework:case-detail", allowance.case.pk)
+            ),
+            done=lambda allowance: (
+                _("Age allowance %(ref)s opened.") % {"ref": allowance.case.reference}
+            ),
+        )
+        if opened:
+            return redirect("casework:case-detail", opened.value.case.pk)
     return render(request, "eldercare/allowance_assisted.html", {"person": person})
 
 
@@ -267,23 +264,33 @@ def plan_edit(request, pk):
     )
     item_form = PlanItemForm(post if what == "item" else None)
     if post is not None:
-        try:
-            if what == "plan" and plan_form.is_valid():
-                actions.do_save_plan(plan, acting_user=user, **plan_form.cleaned_data)
-                messages.success(request, _("Saved."))
+        if what == "plan" and plan_form.is_valid():
+            saved = run_action(
+                request,
+                lambda: actions.do_save_plan(plan, acting_user=user, **plan_form.cleaned_data),
+                done=_("Saved."),
+            )
+            if saved:
                 return redirect("eldercare:plan-edit", plan.pk)
-            if what == "item" and item_form.is_valid():
-                actions.do_add_plan_item(plan, acting_user=user, **item_form.cleaned_data)
-                messages.success(request, _("Visit added to the plan."))
+        if what == "item" and item_form.is_valid():
+            added = run_action(
+                request,
+                lambda: actions.do_add_plan_item(plan, acting_user=user, **item_form.cleaned_data),
+                done=_("Visit added to the plan."),
+            )
+            if added:
                 return redirect("eldercare:plan-edit", plan.pk)
-            if what == "remove":
-                item = plan.items.filter(pk=post.get("item")).first()
-                if item is not None:
-                    actions.do_remove_plan_item(item, acting_user=user)
-                    messages.success(request, _("Visit removed from the plan."))
+        if what == "remove":
+            item = plan.items.filter(pk=post.get("item")).first()
+            if item is None:
                 return redirect("eldercare:plan-edit", plan.pk)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
+            removed = run_action(
+                request,
+                lambda: actions.do_remove_plan_item(item, acting_user=user),
+                done=_("Visit removed from the plan."),
+            )
+            if removed:
+                return redirect("eldercare:plan-edit", plan.pk)
     items = plan.items.select_related("service_type")
     return render(
         request,

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civilaffairs.lib.feedback import error_messages
+from civilaffairs.lib.feedback import error_messages, run_action
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor, get_degrees
 
@@ -244,8 +244,9 @@ def _confirm(request, resolved, context):
         request.POST if request.method == "POST" else None, initial={"address": elder.address}
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            booking = actions.do_book_service(
+        booked = run_action(
+            request,
+            lambda: actions.do_book_service(
                 acting_user=request.user,
                 elder=elder,
                 service_type=resolved["service"],
@@ -253,17 +254,15 @@ def _confirm(request, resolved, context):
                 starts_at=starts_at,
                 address=form.cleaned_data["address"],
                 note=form.cleaned_data["note"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            request.session.pop(SESSION_KEY, None)
-            messages.success(
-                request,
+            ),
+            done=lambda booking: (
                 _("Booked. Booking number %(ref)s. The provider will confirm soon.")
-                % {"ref": booking.reference},
-            )
-            return redirect("eldercare:booking-detail", booking.pk)
+                % {"ref": booking.reference}
+            ),
+        )
+        if booked:
+            request.session.pop(SESSION_KEY, None)
+            return redirect("eldercare:booking-detail", booked.value.pk)
     service = resolved["service"]
     context.update(
         form=form,
@@ -313,14 +312,13 @@ def booking_cancel(request, pk):
     booking = access_citizen_booking(request.user, pk)
     form = OptionalReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_cancel_booking(
+        run_action(
+            request,
+            lambda: actions.do_cancel_booking(
                 booking, acting_user=request.user, reason=form.cleaned_data["reason"]
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("The visit is cancelled."))
+            ),
+            done=_("The visit is cancelled."),
+        )
         return redirect("eldercare:booking-detail", booking.pk)
     return render(request, "eldercare/booking_cancel.html", {"booking": booking, "form": form})
 
@@ -334,17 +332,17 @@ def booking_rate(request, pk):
         return redirect("eldercare:booking-detail", booking.pk)
     form = RateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_rate_booking(
+        rated = run_action(
+            request,
+            lambda: actions.do_rate_booking(
                 booking,
                 acting_user=request.user,
                 score=form.cleaned_data["score"],
                 comment=form.cleaned_data["comment"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Thank you for your rating."))
+            ),
+            done=_("Thank you for your rating."),
+        )
+        if rated:
             return redirect("eldercare:booking-detail", booking.pk)
     return render(
         request,
@@ -362,18 +360,15 @@ def family(request):
     user = request.user
     form = FamilyLinkForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_request_family_link(acting_user=user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Your request was sent. It takes effect when the elder agrees, or when their "
-                    "community office confirms it."
-                ),
-            )
+        sent = run_action(
+            request,
+            lambda: actions.do_request_family_link(acting_user=user, **form.cleaned_data),
+            done=_(
+                "Your request was sent. It takes effect when the elder agrees, or when their "
+                "community office confirms it."
+            ),
+        )
+        if sent:
             return redirect("eldercare:family")
     return render(
         request,
@@ -391,17 +386,15 @@ def family(request):
 def family_answer(request, pk):
     link = access_link_as_elder(request.user, pk)
     accept = request.POST.get("answer") == "yes"
-    try:
-        actions.do_answer_family_link(link, acting_user=request.user, accept=accept)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(
-            request,
+    run_action(
+        request,
+        lambda: actions.do_answer_family_link(link, acting_user=request.user, accept=accept),
+        done=(
             _("%(name)s can now act for you.") % {"name": link.family.display_name}
             if accept
-            else _("The request was declined."),
-        )
+            else _("The request was declined.")
+        ),
+    )
     return redirect("eldercare:family")
 
 
@@ -409,12 +402,11 @@ def family_answer(request, pk):
 @require_POST
 def family_end(request, pk):
     link = access_link_as_party(request.user, pk)
-    try:
-        actions.do_end_family_link(link, acting_user=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("The link has ended."))
+    run_action(
+        request,
+        lambda: actions.do_end_family_link(link, acting_user=request.user),
+        done=_("The link has ended."),
+    )
     return redirect("eldercare:family")
 
 
@@ -434,17 +426,17 @@ def careplan_apply(request):
     )
     if request.method == "POST" and form.is_valid():
         elder = access_elder(user, form.cleaned_data["elder"])
-        try:
-            plan = actions.do_request_care_plan(
+        requested = run_action(
+            request,
+            lambda: actions.do_request_care_plan(
                 acting_user=user, elder=elder, request_note=form.cleaned_data["request_note"]
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(
-                request,
-                _("Your request %(ref)s was received.") % {"ref": plan.case.reference},
-            )
+            ),
+            done=lambda plan: (
+                _("Your request %(ref)s was received.") % {"ref": plan.case.reference}
+            ),
+        )
+        if requested:
+            plan = requested.value
             if user.person_id in (plan.case.applicant_id, plan.case.beneficiary_id):
                 return redirect("cases:case-detail", plan.case.pk)
             return redirect("eldercare:home")

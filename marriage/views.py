@@ -10,7 +10,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civilaffairs.casework.calendar import working_calendar
 from civilaffairs.casework.models import Case
 from civilaffairs.casework.views import step_forms
-from civilaffairs.lib.feedback import error_messages
+from civilaffairs.lib.feedback import run_action
 from civilaffairs.lib.params import get_date, get_id, get_text
 
 from . import actions, checks, queries
@@ -128,22 +128,21 @@ def book_registration(request):
     if pick["day"] is not None:
         form = RegistrationBookingForm(request.POST or None, slots=pick["slots"])
         if request.method == "POST" and form.is_valid():
-            try:
-                actions.do_book_registration(
+            booked = run_action(
+                request,
+                lambda: actions.do_book_registration(
                     acting_user=request.user,
                     registry=pick["registry"],
                     slot=form.cleaned_data["slot"],
                     partner_name=form.cleaned_data["partner_name"],
                     partner_id_number=form.cleaned_data["partner_id_number"],
                     declaration=form.cleaned_data["declaration"],
-                )
-            except ValidationError as exc:
-                error_messages(request, exc, form=form)
-            else:
-                messages.success(
-                    request,
-                    _("Booked. Your partner must now confirm the appointment on this portal."),
-                )
+                ),
+                done=_("Booked. Your partner must now confirm the appointment on this portal."),
+                form=form,
+                denied_status=403,
+            )
+            if booked:
                 return redirect("marriage:my")
     elif request.method == "POST":
         raise Http404
@@ -166,19 +165,18 @@ def book_divorce(request):
     if pick["day"] is not None:
         form = SlotForm(request.POST or None, slots=pick["slots"])
         if request.method == "POST" and form.is_valid():
-            try:
-                actions.do_book_divorce(
+            booked = run_action(
+                request,
+                lambda: actions.do_book_divorce(
                     acting_user=request.user,
                     registry=pick["registry"],
                     slot=form.cleaned_data["slot"],
-                )
-            except ValidationError as exc:
-                error_messages(request, exc, form=form)
-            else:
-                messages.success(
-                    request,
-                    _("Booked. Your spouse must now confirm the appointment on this portal."),
-                )
+                ),
+                done=_("Booked. Your spouse must now confirm the appointment on this portal."),
+                form=form,
+                denied_status=403,
+            )
+            if booked:
                 return redirect("marriage:my")
     elif request.method == "POST":
         raise Http404
@@ -207,14 +205,16 @@ def book_collection(request, pk):
     if pick["day"] is not None:
         form = SlotForm(request.POST or None, slots=pick["slots"])
         if request.method == "POST" and form.is_valid():
-            try:
-                actions.do_book_collection(
+            booked = run_action(
+                request,
+                lambda: actions.do_book_collection(
                     app, acting_user=request.user, slot=form.cleaned_data["slot"]
-                )
-            except ValidationError as exc:
-                error_messages(request, exc, form=form)
-            else:
-                messages.success(request, _("Booked. Your spouse must confirm the time too."))
+                ),
+                done=_("Booked. Your spouse must confirm the time too."),
+                form=form,
+                denied_status=403,
+            )
+            if booked:
                 return redirect("marriage:my")
     elif request.method == "POST":
         raise Http404
@@ -234,14 +234,16 @@ def appointment_confirm(request, pk):
     needs_declaration = app.kind == MarriageApplication.Kind.REGISTRATION
     form = ConfirmForm(request.POST or None) if needs_declaration else None
     if request.method == "POST" and (form is None or form.is_valid()):
-        try:
-            actions.do_confirm_appointment(
+        confirmed = run_action(
+            request,
+            lambda: actions.do_confirm_appointment(
                 appointment, acting_user=request.user, declaration=needs_declaration
-            )
-        except ValidationError as exc:
-            error_messages(request, exc, form=form)
-        else:
-            messages.success(request, _("Thank you: the appointment is confirmed."))
+            ),
+            done=_("Thank you: the appointment is confirmed."),
+            form=form,
+            denied_status=403,
+        )
+        if confirmed:
             return redirect("marriage:my")
     return render(
         request,
@@ -268,14 +270,16 @@ def appointment_change(request, pk):
     if pick["day"] is not None:
         form = SlotForm(request.POST or None, slots=pick["slots"])
         if request.method == "POST" and form.is_valid():
-            try:
-                actions.do_change_appointment(
+            changed = run_action(
+                request,
+                lambda: actions.do_change_appointment(
                     appointment, acting_user=request.user, slot=form.cleaned_data["slot"]
-                )
-            except ValidationError as exc:
-                error_messages(request, exc, form=form)
-            else:
-                messages.success(request, _("Changed. The other party must confirm the new time."))
+                ),
+                done=_("Changed. The other party must confirm the new time."),
+                form=form,
+                denied_status=403,
+            )
+            if changed:
                 return redirect("marriage:my")
     elif request.method == "POST":
         raise Http404
@@ -294,14 +298,14 @@ def appointment_cancel(request, pk):
     appointment = queries.access_citizen_appointment(request.user, pk)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_cancel_appointment(
+        run_action(
+            request,
+            lambda: actions.do_cancel_appointment(
                 appointment, acting_user=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("The appointment is cancelled."))
+            ),
+            done=_("The appointment is cancelled."),
+            denied_status=403,
+        )
         return redirect("marriage:my")
     return render(
         request,
@@ -401,14 +405,12 @@ def counter_check_in(request, pk):
     """Check the couple in (or run the checks again on the day they collect): not one step but
     the counter's composed action (marriage.actions.do_check_in)."""
     app = queries.access_application(request.user, pk)
-    try:
-        actions.do_check_in(app, acting_user=request.user)
-    except ValidationError as exc:
-        error_messages(request, exc)
-    except PermissionDenied:
-        messages.error(request, _("You may not do this at this registry."))
-    else:
-        messages.success(request, _("Checked in; the checks are below."))
+    run_action(
+        request,
+        lambda: actions.do_check_in(app, acting_user=request.user),
+        done=_("Checked in; the checks are below."),
+        denied=_("You may not do this at this registry."),
+    )
     return redirect("marriage:counter", pk)
 
 
@@ -489,23 +491,21 @@ def replacement(request):
         registry = next(
             (r for r in registries if r.pk == form.cleaned_data["registry"]), registries[0]
         )
-        try:
-            new = actions.do_replace_certificate(
+        replaced = run_action(
+            request,
+            lambda: actions.do_replace_certificate(
                 cert,
                 acting_user=request.user,
                 registry=registry,
                 reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            error_messages(request, exc)
-        except PermissionDenied:
-            raise Http404 from None
-        else:
-            messages.success(
-                request,
-                _("Replacement certificate %(number)s issued.") % {"number": new.number},
-            )
-            return redirect("marriage:certificate", new.pk)
+            ),
+            done=lambda new: (
+                _("Replacement certificate %(number)s issued.") % {"number": new.number}
+            ),
+            denied_status=404,
+        )
+        if replaced:
+            return redirect("marriage:certificate", replaced.value.pk)
         return redirect("marriage:replacement")
     search = ReplacementSearchForm(request.GET or None)
     person = records = lookup = None

@@ -9,7 +9,6 @@ orgs.actions.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civilaffairs.accounts.models import User
 from civilaffairs.casework.models import Case
-from civilaffairs.lib.feedback import error_messages
+from civilaffairs.lib.feedback import run_action
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_choice, get_cursor
 
@@ -112,12 +111,12 @@ def org_status(request, pk):
             _context(request, org, status_form=form),
             status=400,
         )
-    try:
-        actions.do_set_status(org, acting_user=request.user, **form.cleaned_data)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc, denied=AUTHORITY_ONLY)
-    else:
-        messages.success(request, _("The status is changed."))
+    run_action(
+        request,
+        lambda: actions.do_set_status(org, acting_user=request.user, **form.cleaned_data),
+        done=_("The status is changed."),
+        denied=AUTHORITY_ONLY,
+    )
     return redirect("orgs:staff-org", org.pk)
 
 
@@ -133,12 +132,12 @@ def org_charity(request, pk):
             _context(request, org, charity_form=form),
             status=400,
         )
-    try:
-        actions.do_set_charity(org, acting_user=request.user, **form.cleaned_data)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc, denied=AUTHORITY_ONLY)
-    else:
-        messages.success(request, _("The charity recognition is recorded."))
+    run_action(
+        request,
+        lambda: actions.do_set_charity(org, acting_user=request.user, **form.cleaned_data),
+        done=_("The charity recognition is recorded."),
+        denied=AUTHORITY_ONLY,
+    )
     return redirect("orgs:staff-org", org.pk)
 
 
@@ -159,12 +158,12 @@ def org_account(request, pk):
     if account is None:
         messages.error(request, _("No account has this login name or mobile number."))
         return redirect("orgs:staff-org", org.pk)
-    try:
-        actions.do_link_account(org, account, acting_user=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc, denied=AUTHORITY_ONLY)
-    else:
-        messages.success(request, _("The account may now act for the organization."))
+    run_action(
+        request,
+        lambda: actions.do_link_account(org, account, acting_user=request.user),
+        done=_("The account may now act for the organization."),
+        denied=AUTHORITY_ONLY,
+    )
     return redirect("orgs:staff-org", org.pk)
 
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civilaffairs.accounts.access import grants_for, is_staff_member
 from civilaffairs.accounts.models import Office
 from civilaffairs.lib import idnumber
-from civilaffairs.lib.feedback import error_messages
+from civilaffairs.lib.feedback import run_action
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor
 from civilaffairs.people.models import Person
@@ -263,12 +263,12 @@ def change_start(request, pk, kind):
     org = queries.access_my_organization(request.user, pk)
     if kind not in (OrgApplication.Kind.CHANGE, OrgApplication.Kind.DEREGISTER):
         raise Http404
-    try:
-        app = actions.do_start_change(org, acting_user=request.user, kind=kind)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
+    started = run_action(
+        request, lambda: actions.do_start_change(org, acting_user=request.user, kind=kind)
+    )
+    if not started:
         return redirect("orgs:my-org", org.pk)
-    return redirect("orgs:application-edit", app.pk)
+    return redirect("orgs:application-edit", started.value.pk)
 
 
 def _is_applicant(user, case) -> bool:
@@ -350,30 +350,32 @@ def _attach(request, case, form):
             for text in errors:
                 messages.error(request, _("The document was not added: %(why)s") % {"why": text})
         return
-    try:
-        actions.do_attach_document(
+    run_action(
+        request,
+        lambda: actions.do_attach_document(
             case, form.cleaned_data["file"], form.cleaned_data["purpose"], acting_user=request.user
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("Document added."))
+        ),
+        done=_("Document added."),
+    )
 
 
 @login_required
 @require_POST
 def application_submit(request, pk):
     app = queries.access_my_application(request.user, pk)
-    try:
-        actions.do_submit_application(app, acting_user=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-        return redirect("orgs:application-edit", app.pk)
-    messages.success(
+    submitted = run_action(
         request,
-        _("Application %(ref)s was sent to %(office)s.")
-        % {"ref": app.case.reference, "office": app.case.office or _("the registration authority")},
+        lambda: actions.do_submit_application(app, acting_user=request.user),
+        done=lambda _case: (
+            _("Application %(ref)s was sent to %(office)s.")
+            % {
+                "ref": app.case.reference,
+                "office": app.case.office or _("the registration authority"),
+            }
+        ),
     )
+    if not submitted:
+        return redirect("orgs:application-edit", app.pk)
     return redirect("cases:case-detail", app.case.pk)
 
 
@@ -381,12 +383,10 @@ def application_submit(request, pk):
 @require_POST
 def report_start(request, pk):
     org = queries.access_my_organization(request.user, pk)
-    try:
-        report = actions.do_start_report(org, acting_user=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
+    started = run_action(request, lambda: actions.do_start_report(org, acting_user=request.user))
+    if not started:
         return redirect("orgs:my-org", org.pk)
-    return redirect("orgs:report-edit", report.pk)
+    return redirect("orgs:report-edit", started.value.pk)
 
 
 @login_required
@@ -439,16 +439,16 @@ def report_document(request, pk):
 @require_POST
 def report_submit(request, pk):
     report = queries.access_my_report(request.user, pk)
-    try:
-        actions.do_submit_report(report, acting_user=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-        return redirect("orgs:report-edit", report.pk)
-    messages.success(
+    submitted = run_action(
         request,
-        _("The annual report %(ref)s was sent to the registration authority.")
-        % {"ref": report.case.reference},
+        lambda: actions.do_submit_report(report, acting_user=request.user),
+        done=lambda _report: (
+            _("The annual report %(ref)s was sent to the registration authority.")
+            % {"ref": report.case.reference}
+        ),
     )
+    if not submitted:
+        return redirect("orgs:report-edit", report.pk)
     return redirect("cases:case-detail", report.case.pk)
 
 
@@ -606,12 +606,7 @@ def need_detail(request, pk):
 
 def _need_action(request, pk, fn, success):
     need = queries.access_need_for_requester(request.user, pk)
-    try:
-        result = fn(need)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, success(result) if callable(success) else success)
+    run_action(request, lambda: fn(need), done=success)
     return redirect("orgs:need-detail", need.pk)
 
 
@@ -659,12 +654,11 @@ def _back(side, match):
 @require_POST
 def match_accept(request, pk):
     match = queries.access_match_for_requester(request.user, pk)
-    try:
-        actions.do_accept_match(match, acting_user=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("Accepted. The donor is asked to deliver."))
+    run_action(
+        request,
+        lambda: actions.do_accept_match(match, acting_user=request.user),
+        done=_("Accepted. The donor is asked to deliver."),
+    )
     return redirect("orgs:need-detail", match.need_id)
 
 
@@ -672,12 +666,11 @@ def match_accept(request, pk):
 @require_POST
 def match_decline(request, pk):
     match = queries.access_match_for_requester(request.user, pk)
-    try:
-        actions.do_decline_match(match, acting_user=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("Declined. The goods are free for other needs."))
+    run_action(
+        request,
+        lambda: actions.do_decline_match(match, acting_user=request.user),
+        done=_("Declined. The goods are free for other needs."),
+    )
     return redirect("orgs:need-detail", match.need_id)
 
 
@@ -685,12 +678,11 @@ def match_decline(request, pk):
 @require_POST
 def match_close(request, pk):
     match, side = _match_for_either(request.user, pk)
-    try:
-        actions.do_close_match(match, acting_user=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("The match is closed; what was not delivered is released."))
+    run_action(
+        request,
+        lambda: actions.do_close_match(match, acting_user=request.user),
+        done=_("The match is closed; what was not delivered is released."),
+    )
     return _back(side, match)
 
 
@@ -704,12 +696,11 @@ def match_delivery(request, pk):
             for text in errors:
                 messages.error(request, text)
         return _back(side, match)
-    try:
-        actions.do_record_delivery(match, acting_user=request.user, **form.cleaned_data)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("Delivery recorded."))
+    run_action(
+        request,
+        lambda: actions.do_record_delivery(match, acting_user=request.user, **form.cleaned_data),
+        done=_("Delivery recorded."),
+    )
     return _back(side, match)
 
 
@@ -721,16 +712,15 @@ def delivery_confirm(request, pk):
     if not form.is_valid():
         messages.error(request, _("Enter the quantity received."))
     else:
-        try:
-            actions.do_confirm_receipt(
+        run_action(
+            request,
+            lambda: actions.do_confirm_receipt(
                 delivery,
                 acting_user=request.user,
                 received_quantity=form.cleaned_data["received_quantity"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Receipt confirmed. It now appears in the public ledger."))
+            ),
+            done=_("Receipt confirmed. It now appears in the public ledger."),
+        )
     return redirect("orgs:need-detail", delivery.match.need_id)
 
 
@@ -810,10 +800,9 @@ def offer_detail(request, pk):
 @require_POST
 def offer_withdraw(request, pk):
     offer = queries.access_my_offer(request.user, pk)
-    try:
-        actions.do_withdraw_offer(offer, acting_user=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("Your offer is withdrawn."))
+    run_action(
+        request,
+        lambda: actions.do_withdraw_offer(offer, acting_user=request.user),
+        done=_("Your offer is withdrawn."),
+    )
     return redirect("orgs:offer-detail", offer.pk)

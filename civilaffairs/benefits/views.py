@@ -158,15 +158,12 @@ def batch_cancel(request, pk):
 @require_POST
 def batch_export(request, pk):
     batch = _batch_action(request, pk)
-    out = []
-    if not run_action(
-        request,
-        lambda: out.append(
-            actions.do_export_batch(batch, acting_user=request.user, request=request)
-        ),
-    ):
+    exported = run_action(
+        request, lambda: actions.do_export_batch(batch, acting_user=request.user, request=request)
+    )
+    if not exported:
         return redirect("benefits:batch", pk=batch.pk)
-    response = HttpResponse(out[0], content_type="text/csv; charset=utf-8")
+    response = HttpResponse(exported.value, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{batch.reference}.csv"'
     response["Cache-Control"] = "no-store"  # whole ID and account numbers
     return response
@@ -181,25 +178,20 @@ def batch_results(request, pk):
         for error in form.errors.get("file", []):
             messages.error(request, error)
         return redirect("benefits:batch", pk=batch.pk)
-    counts = {}
-
-    def read():
-        counts.update(
-            actions.do_import_results(
-                batch, form.cleaned_data["file"].read(), acting_user=request.user
-            )
-        )
-
-    if run_action(request, read):
-        messages.success(
-            request,
+    run_action(
+        request,
+        lambda: actions.do_import_results(
+            batch, form.cleaned_data["file"].read(), acting_user=request.user
+        ),
+        done=lambda counts: (
             _("Results read: %(paid)s paid, %(failed)s failed, %(returned)s returned.")
             % {
                 "paid": counts.get("paid", 0),
                 "failed": counts.get("failed", 0),
                 "returned": counts.get("returned", 0),
-            },
-        )
+            }
+        ),
+    )
     return redirect("benefits:batch", pk=batch.pk)
 
 

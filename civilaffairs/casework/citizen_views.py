@@ -7,13 +7,14 @@ timeline: internal steps and notes are never shown, and staff appear by role, no
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from civilaffairs.lib.feedback import run_action
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor, safe_next, to_id
 
@@ -125,17 +126,14 @@ def case_withdraw(request, pk):
             {"case": case, "service": case.service_def, "form": form},
             status=200 if request.method == "GET" else 400,
         )
-    try:
-        actions.do_transition(
+    run_action(
+        request,
+        lambda: actions.do_transition(
             case, WITHDRAW, acting_user=request.user, reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as exc:
-        for text in exc.messages:
-            messages.error(request, text)
-    except PermissionDenied:
-        messages.error(request, _("This application can no longer be withdrawn online."))
-    else:
-        messages.success(request, _("Your application has been withdrawn."))
+        ),
+        done=_("Your application has been withdrawn."),
+        denied=_("This application can no longer be withdrawn online."),
+    )
     return redirect("cases:case-detail", case.pk)
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from civilaffairs.accounts.access import grants_for, log_access, require_staff
 from civilaffairs.accounts.models import AccessLog, StaffRole, User
 from civilaffairs.lib.confidentiality import Confidentiality
-from civilaffairs.lib.feedback import run_action
+from civilaffairs.lib.feedback import error_messages, run_action
 from civilaffairs.lib.params import get_choice, get_cursor, safe_next
 
 from . import actions
@@ -64,11 +64,6 @@ def _outcome_label(outcome: str) -> str:
         "fail": _("Not met"),
         "refer": _("Needs a person to decide"),
     }.get(outcome, outcome)
-
-
-def _error_messages(request, exc: ValidationError, prefix: str = ""):
-    for text in exc.messages:
-        messages.error(request, f"{prefix}{text}" if prefix else text)
 
 
 def _can_supervise(case: Case, user) -> bool:
@@ -375,7 +370,7 @@ def case_transition(request, pk, name):
         messages.error(request, _("“%(action)s” was not done; see below.") % {"action": t.label})
         return _render_detail(request, case, {f"t-{t.name}": exc.form, "next_url": back})
     except ValidationError as exc:
-        _error_messages(request, exc)
+        error_messages(request, exc)
         return redirect(back or reverse("casework:case-detail", args=[case.pk]))
     except PermissionDenied:
         messages.error(request, _("You may not do this on this case."))
@@ -428,20 +423,14 @@ def case_assign(request, pk):
     if not form.is_valid():
         return _render_detail(request, case, {"assign": form})
     assignee = form.cleaned_data["assignee"]
-    try:
-        actions.do_assign_case(case, assignee, acting_user=request.user)
-    except ValidationError as exc:
-        _error_messages(request, exc)
-    except PermissionDenied:
-        messages.error(request, _("You may not assign this case."))
-    else:
-        if assignee is None:
-            messages.success(request, _("The case is back in the office queue."))
-        else:
-            messages.success(
-                request,
-                _("The case is now assigned to %(name)s.") % {"name": assignee.display_name},
-            )
+    run_action(
+        request,
+        lambda: actions.do_assign_case(case, assignee, acting_user=request.user),
+        done=_("The case is back in the office queue.")
+        if assignee is None
+        else _("The case is now assigned to %(name)s.") % {"name": assignee.display_name},
+        denied=_("You may not assign this case."),
+    )
     return _back_to(request, case)
 
 
@@ -454,14 +443,14 @@ def case_priority(request, pk):
     form = PriorityForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, case, {"prio": form})
-    try:
-        actions.do_set_priority(case, form.cleaned_data["priority"], acting_user=request.user)
-    except ValidationError as exc:
-        _error_messages(request, exc)
-    except PermissionDenied:
-        messages.error(request, _("You may not change the priority of this case."))
-    else:
-        messages.success(request, _("Priority changed."))
+    run_action(
+        request,
+        lambda: actions.do_set_priority(
+            case, form.cleaned_data["priority"], acting_user=request.user
+        ),
+        done=_("Priority changed."),
+        denied=_("You may not change the priority of this case."),
+    )
     return redirect("casework:case-detail", case.pk)
 
 
@@ -472,19 +461,17 @@ def case_note(request, pk):
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, case, {"note": form})
-    try:
-        actions.do_add_note(
+    run_action(
+        request,
+        lambda: actions.do_add_note(
             case,
             acting_user=request.user,
             text=form.cleaned_data["text"],
             public=form.cleaned_data["public"],
-        )
-    except ValidationError as exc:
-        _error_messages(request, exc)
-    except PermissionDenied:
-        messages.error(request, _("You may not add a note to this case."))
-    else:
-        messages.success(request, _("Note added."))
+        ),
+        done=_("Note added."),
+        denied=_("You may not add a note to this case."),
+    )
     return redirect("casework:case-detail", case.pk)
 
 

@@ -1,7 +1,8 @@
 """What a page tells the user when an action refuses: one helper for every view."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 
@@ -23,17 +24,50 @@ def error_messages(request, exc, *, form=None, denied: str | None = None) -> Non
         messages.error(request, text)
 
 
-def run_action(request, action, *, done: str = "", form=None, denied: str | None = None) -> bool:
-    """The form → action → message pattern of a view: call `action()`; on success say `done`
-    and answer True; on a refusal (ValidationError or PermissionDenied) show why and answer
-    False, nothing having been saved (actions are atomic)."""
-    from django.core.exceptions import ValidationError
+class Outcome:
+    """What `run_action` answers: true when the action went through, false when it was
+    refused; `value` is what the action returned (None when refused)."""
 
+    __slots__ = ("ok", "value")
+
+    def __init__(self, ok: bool, value=None):
+        self.ok, self.value = ok, value
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def run_action(
+    request,
+    action,
+    *,
+    done="",
+    form=None,
+    denied: str | None = None,
+    denied_status: int | None = None,
+) -> Outcome:
+    """The form → action → message pattern of a view: call `action()`; on success say `done`
+    (a text, or a function of what the action returned, for a message that names it) and
+    answer a true Outcome carrying the action's value; on a refusal (ValidationError or
+    PermissionDenied) show why and answer a false one, nothing having been saved (actions
+    are atomic). A PermissionDenied is shown as the sentence `denied`, or, with
+    `denied_status`, answered as an error page instead: 404 for a thing the user may not know
+    exists (another office's record reached by its number), 403 where the page has always
+    refused outright (a button the user should never have been shown)."""
     try:
-        action()
-    except (ValidationError, PermissionDenied) as exc:
+        value = action()
+    except PermissionDenied as exc:
+        if denied_status == 404:
+            raise Http404 from None
+        if denied_status == 403:
+            raise
         error_messages(request, exc, form=form, denied=denied)
-        return False
+        return Outcome(False)
+    except ValidationError as exc:
+        error_messages(request, exc, form=form, denied=denied)
+        return Outcome(False)
+    if callable(done):
+        done = done(value)
     if done:
         messages.success(request, done)
-    return True
+    return Outcome(True, value)

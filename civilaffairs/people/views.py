@@ -31,7 +31,7 @@ from civilaffairs.accounts.actions import (
 )
 from civilaffairs.casework.queries import cases_of_person, works_on_cases_of
 from civilaffairs.casework.registry import assisted_links
-from civilaffairs.lib.feedback import error_messages
+from civilaffairs.lib.feedback import error_messages, run_action
 from civilaffairs.lib.history import field_history
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor, get_text
@@ -201,17 +201,19 @@ def person_correct(request, pk):
     person = access_person(request.user, pk, roles=REGISTRY_ROLES)
     form = PersonCorrectionForm(_posted(request), instance=person, prefixes=_prefixes(request.user))
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_update_person(
+        corrected = run_action(
+            request,
+            lambda: actions.do_update_person(
                 person,
                 acting_user=request.user,
                 reason=form.cleaned_data["reason"],
                 **form.changes(),
-            )
-        except ValidationError as exc:
-            error_messages(request, exc, form=form)
-        else:
-            messages.success(request, _("The record was corrected."))
+            ),
+            done=_("The record was corrected."),
+            form=form,
+            denied_status=403,
+        )
+        if corrected:
             return redirect("staff:person-detail", person.pk)
     status = 400 if form.is_bound else 200
     return render(
@@ -233,19 +235,21 @@ def household_new(request, pk):
         initial={"region": head.residence_region, "address": head.address},
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            household = actions.do_create_household(
+        created = run_action(
+            request,
+            lambda: actions.do_create_household(
                 acting_user=request.user,
                 head=head,
                 region=form.cleaned_data["region"],
                 address=form.cleaned_data["address"],
                 hukou_type=form.cleaned_data["hukou_type"],
-            )
-        except ValidationError as exc:
-            error_messages(request, exc, form=form)
-        else:
-            messages.success(request, _("The household was created."))
-            return redirect("staff:household-detail", household.pk)
+            ),
+            done=_("The household was created."),
+            form=form,
+            denied_status=403,
+        )
+        if created:
+            return redirect("staff:household-detail", created.value.pk)
     status = 400 if form.is_bound else 200
     return render(request, "people/household_new.html", {"head": head, "form": form}, status=status)
 
@@ -287,20 +291,20 @@ def household_add_member(request, pk):
     )
     if form.is_valid():
         person = form.cleaned_data["member"]
-        try:
-            actions.do_add_member(
+        added = run_action(
+            request,
+            lambda: actions.do_add_member(
                 household,
                 person,
                 acting_user=request.user,
                 relation=form.cleaned_data["relation"],
                 start_date=form.cleaned_data["start_date"],
-            )
-        except ValidationError as exc:
-            error_messages(request, exc, form=form)
-        else:
-            messages.success(
-                request, _("%(name)s was added to the household.") % {"name": person.name}
-            )
+            ),
+            done=_("%(name)s was added to the household.") % {"name": person.name},
+            form=form,
+            denied_status=403,
+        )
+        if added:
             return redirect("staff:household-detail", household.pk)
     return _household_page(request, household, add_form=form, status=400)
 
@@ -312,17 +316,16 @@ def household_end_member(request, pk):
     form = EndMembershipForm(request.POST, household=household)
     if form.is_valid():
         membership = form.cleaned_data["membership"]
-        try:
-            actions.do_end_membership(
+        ended = run_action(
+            request,
+            lambda: actions.do_end_membership(
                 membership, acting_user=request.user, end_date=form.cleaned_data["end_date"]
-            )
-        except ValidationError as exc:
-            error_messages(request, exc, form=form)
-        else:
-            messages.success(
-                request,
-                _("%(name)s left the household.") % {"name": membership.person.name},
-            )
+            ),
+            done=_("%(name)s left the household.") % {"name": membership.person.name},
+            form=form,
+            denied_status=403,
+        )
+        if ended:
             return redirect("staff:household-detail", household.pk)
     return _household_page(request, household, end_form=form, status=400)
 
