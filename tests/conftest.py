@@ -157,6 +157,20 @@ def personas_tx(transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language, whatever an earlier test's last
+    request or override left active on this thread (translation is per thread, and the test
+    client's requests activate the language they ask for). A test that reads English text asks
+    for it with `translation.override("en")`, so the order the tests run in does not matter."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2 at its production cost makes every test account take half a second; the hasher
     is not what these tests are about."""
