@@ -31,6 +31,7 @@ from civilaffairs.rules.actions import do_set_parameter
 from civilaffairs.rules.models import Parameter, Program
 from tests.auth import sign_in
 from tests.factories import PersonFactory, StaffRole, make_household, staff
+from tests.pages import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -888,7 +889,7 @@ def test_places_the_disaster_reaches_later_are_added_and_counted(client, town):
     assert response.redirect_chain[-1][0] == f"/assistance/staff/disasters/{event.pk}/"
     assert "已结束" in response.content.decode()
     assert sorted(event.regions.values_list("region_id", flat=True)) == ["640104", "640105001"]
-    assert url not in client.get(f"/assistance/staff/disasters/{event.pk}/").content.decode()
+    assert url not in page_text(client.get(f"/assistance/staff/disasters/{event.pk}/"))
     # A township caseworker reads the event but may not add to it.
     sign_in(client, town.caseworker)
     assert client.get(url).status_code == 403

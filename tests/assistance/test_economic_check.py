@@ -13,6 +13,7 @@ from civilaffairs.exchange.models import EconomicCheck
 from tests.assistance.test_process import approved_dibao
 from tests.auth import sign_in
 from tests.exchange.conftest import make_department
+from tests.pages import page_text
 
 
 @pytest.fixture
@@ -117,7 +118,9 @@ def test_a_missing_answer_after_the_due_date_is_a_warning_on_the_case_page(clien
     page_url = reverse("casework:case-detail", args=[p.app.case.pk])
     sign_in(client, p.caseworker)
     client.cookies["lang"] = "zh-hans"
-    assert "alert-warning" not in client.get(page_url).content.decode().split("economic-check")[-1]
+    page = page_text(client.get(page_url))
+    assert "economic-check" in page
+    assert "alert-warning" not in page.split("economic-check")[-1]
     with time_machine.travel(check.due_on + dt.timedelta(days=1)):
         sign_in(client, p.caseworker)
         client.cookies["lang"] = "en"

@@ -12,6 +12,7 @@ from civilaffairs.casework.calendar import cache_key, forget_calendar, working_c
 from civilaffairs.casework.document_actions import do_add_document
 from civilaffairs.casework.models import Case, Holiday
 from tests.auth import sign_in
+from tests.pages import page_text
 
 from .conftest import make_case, pdf_upload
 
@@ -58,11 +59,11 @@ def test_cases_are_read_only_in_the_admin(admin_client, case, world):
 
 def test_documents_in_the_admin_show_no_file_link_and_a_masked_name(admin_client, case):
     doc = case.documents.get()
-    page = admin_client.get(reverse("admin:casework_document_changelist")).content.decode()
+    page = page_text(admin_client.get(reverse("admin:casework_document_changelist")))
     assert "王秀英收入" not in page and "王****.pdf" in page
     assert doc.file.name not in page
     detail = admin_client.get(reverse("admin:casework_document_change", args=[doc.pk]))
-    assert doc.file.name not in detail.content.decode()
+    assert doc.file.name not in page_text(detail)
 
 
 def test_saving_a_holiday_in_the_admin_clears_the_cached_calendar(admin_client, world):
