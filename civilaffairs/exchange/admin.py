@@ -9,6 +9,7 @@ import secrets
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -237,6 +238,14 @@ class InboundNoticeAdmin(admin.ModelAdmin):
         self.message_user(request, gettext("Held notices applied."))
 
 
+def _https_by_default(db_field, **kwargs):
+    """An address typed without a scheme is taken as https (Django 6's default, asked for now
+    so a delivery never goes out in clear text by accident)."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class SubscriptionForm(forms.ModelForm):
     kinds = forms.MultipleChoiceField(
         label=_("events"),
@@ -247,6 +256,7 @@ class SubscriptionForm(forms.ModelForm):
     class Meta:
         model = Subscription
         fields = ["grant", "url", "kinds", "is_active"]
+        formfield_callback = _https_by_default
 
     def clean_url(self):
         url = self.cleaned_data["url"]
@@ -273,6 +283,7 @@ class SubscriptionForm(forms.ModelForm):
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     form = SubscriptionForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("grant", "url", "is_active", "created_at")
     list_filter = ("is_active",)
     actions = ["new_signing_secret"]
