@@ -44,7 +44,7 @@ class ChildwelfareConfig(AppConfig):
         from civilaffairs.lib.confidentiality import Confidentiality
 
         from . import facts, queries, workflow
-        from .queries import CHILD_ROLES
+        from .scope import CHILD_ROLES
 
         facts.register()
         register_service(

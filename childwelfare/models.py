@@ -23,6 +23,8 @@ from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.lib.masking import mask_name, mask_phone
 from civilaffairs.people.models import Region
 
+from .scope import alert_scope_q, child_scope_q
+
 # --------------------------------------------------------------------------- vocabularies
 
 
@@ -119,8 +121,6 @@ class ChildProfileQuerySet(models.QuerySet):
         return self.filter(closed_on__isnull=True)
 
     def visible_to(self, user):
-        from .queries import child_scope_q
-
         return self.filter(child_scope_q(user))
 
     def of_guardian(self, user):
@@ -721,8 +721,6 @@ class AlertQuerySet(models.QuerySet):
         return self.filter(resolved_at__isnull=True)
 
     def visible_to(self, user):
-        from .queries import alert_scope_q
-
         return self.filter(alert_scope_q(user))
 
 

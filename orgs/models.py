@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import uscc
+from .scope import authority_scope_q
 
 # ----------------------------------------------------------------------------- organizations
 
@@ -55,8 +56,6 @@ class OrganizationQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Organizations registered with one of the user's offices or with an office below it in
         its jurisdiction (a higher authority guides the lower ones); see orgs.queries."""
-        from .queries import authority_scope_q
-
         return self.filter(authority_scope_q(user))
 
     def in_register(self):

@@ -35,15 +35,9 @@ from .models import (
     OrgAccount,
     Organization,
     OrgApplication,
-    RegistrationLevel,
 )
+from .scope import AUTHORITY_ROLES, authority_scope_q
 
-AUTHORITY_ROLES = (
-    StaffRole.Role.CASEWORKER,
-    StaffRole.Role.REVIEWER,
-    StaffRole.Role.APPROVER,
-    StaffRole.Role.SUPERVISOR,
-)
 # Who decides on registrations (approve / refuse) at the authority.
 DECIDING_ROLES = (StaffRole.Role.APPROVER, StaffRole.Role.SUPERVISOR)
 # Who grades annual reports.
@@ -59,24 +53,6 @@ def require_staff(user):
 
 
 # ----------------------------------------------------------------------------- authority staff
-
-
-def authority_scope_q(user, prefix: str = "") -> Q:
-    """Organizations (or rows reached through `prefix`, e.g. "organization__") within the
-    user's authority: see the module docstring."""
-    if getattr(user, "is_superuser", False):
-        return Q()
-    q = Q(pk__in=[])
-    for g in grants_for(user):
-        if g.role not in AUTHORITY_ROLES or g.office_level > RegistrationLevel.COUNTY:
-            continue
-        q |= Q(
-            **{
-                f"{prefix}authority__region_prefix__startswith": g.region_prefix,
-                f"{prefix}registration_level__gte": g.office_level,
-            }
-        )
-    return q
 
 
 def holds_authority_grant(user, office_id: int | None, roles) -> bool:
