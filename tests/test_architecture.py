@@ -40,7 +40,7 @@ def test_the_project_urlconf_names_no_domain():
 # `state__in=["x"]`, in Python and in templates.
 STATE_LITERAL = re.compile(
     r"""state(?:__in)?\s*(?:==|!=|=(?!=)|\s(?:not\s+)?in\s)\s*"""
-    r"""(?P<many>[(\[{][^)\]}]*[)\]}])?(?:"(?P<one>[a-z_]+)")?"""
+    r"""(?P<many>[(\[{][^)\]}]*[)\]}])?(?:["'](?P<one>[a-z_]+)["'])?"""
 )
 
 
@@ -49,7 +49,7 @@ def _state_literals(path: Path):
         for m in STATE_LITERAL.finditer(line):
             if m.group("one"):
                 yield lineno, m.group("one")
-            for name in re.findall(r'"([a-z_]+)"', m.group("many") or ""):
+            for name in re.findall(r"""["']([a-z_]+)["']""", m.group("many") or ""):
                 yield lineno, name
 
 
@@ -74,10 +74,13 @@ def test_state_names_outside_the_workflows_are_declared():
     places += [
         (code, ROOT / folder / code) for code in DOMAINS for folder in ("templates", "jinja2")
     ]
-    places += [(None, ROOT / "civilaffairs" / "casework"), (None, ROOT / "templates" / "casework")]
+    places += [
+        (None, ROOT / folder)
+        for folder in ("civilaffairs/casework", "templates/casework", "jinja2/casework")
+    ]
     for domain, folder in places:
         for path in sorted(folder.rglob("*")):
-            if path.suffix not in (".py", ".html", ".txt") or "migrations" in path.parts:
+            if path.suffix not in (".py", ".html", ".txt", ".jinja") or "migrations" in path.parts:
                 continue
             where = str(path.relative_to(ROOT))
             for lineno, name in _state_literals(path):

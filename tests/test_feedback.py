@@ -86,3 +86,8 @@ def test_a_hidden_refusal_still_shows_a_validation_error(request_):
 
     assert not run_action(request_, refuse, denied_status=404)
     assert texts(request_) == [("error", "Closed.")]
+
+
+def test_an_unknown_status_for_a_refusal_is_a_mistake_in_the_view(request_):
+    with pytest.raises(ValueError):
+        run_action(request_, lambda: None, denied_status=500)

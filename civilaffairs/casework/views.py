@@ -426,9 +426,11 @@ def case_assign(request, pk):
     run_action(
         request,
         lambda: actions.do_assign_case(case, assignee, acting_user=request.user),
-        done=_("The case is back in the office queue.")
-        if assignee is None
-        else _("The case is now assigned to %(name)s.") % {"name": assignee.display_name},
+        done=lambda _case: (
+            _("The case is back in the office queue.")
+            if assignee is None
+            else _("The case is now assigned to %(name)s.") % {"name": assignee.display_name}
+        ),
         denied=_("You may not assign this case."),
     )
     return _back_to(request, case)

@@ -54,6 +54,8 @@ def run_action(
     `denied_status`, answered as an error page instead: 404 for a thing the user may not know
     exists (another office's record reached by its number), 403 where the page has always
     refused outright (a button the user should never have been shown)."""
+    if denied_status not in (None, 403, 404):
+        raise ValueError(f"denied_status must be 403 or 404, not {denied_status!r}")
     try:
         value = action()
     except PermissionDenied as exc:

@@ -321,7 +321,9 @@ def household_end_member(request, pk):
             lambda: actions.do_end_membership(
                 membership, acting_user=request.user, end_date=form.cleaned_data["end_date"]
             ),
-            done=_("%(name)s left the household.") % {"name": membership.person.name},
+            done=lambda _ended: (
+                _("%(name)s left the household.") % {"name": membership.person.name}
+            ),
             form=form,
             denied_status=403,
         )
