@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civilaffairs.accounts.access import grants_for, is_staff_member
 from civilaffairs.accounts.models import Office
 from civilaffairs.lib import idnumber
-from civilaffairs.lib.feedback import run_action
+from civilaffairs.lib.feedback import add_form_errors, run_action
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor
 from civilaffairs.people.models import Person
@@ -52,15 +52,6 @@ from .models import (
 )
 
 PAGE_SIZE = 25
-
-
-def _formerror_messages(form, exc: ValidationError):
-    """Put an action's refusal next to the field it names, or on top of the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def with_latest_grade(qs):
@@ -251,7 +242,7 @@ def establish_start(request):
         try:
             app = actions.do_start_establishment(acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _formerror_messages(form, exc)
+            add_form_errors(form, exc)
         else:
             return redirect("orgs:application-edit", app.pk)
     return render(request, "orgs/establish_start.html", {"form": form})
@@ -327,7 +318,7 @@ def _save_application(request, app, form) -> bool:
                 )
             actions.do_save_application(app, acting_user=request.user, **fields)
     except ValidationError as exc:
-        _formerror_messages(form, exc)
+        add_form_errors(form, exc)
         return False
     except PermissionDenied:
         messages.error(request, _("You may not do this."))
@@ -404,7 +395,7 @@ def report_edit(request, pk):
             try:
                 actions.do_save_report(report, acting_user=request.user, **fields)
             except ValidationError as exc:
-                _formerror_messages(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("orgs:report-edit", report.pk)
@@ -518,7 +509,7 @@ def project_new(request):
                 **runner,
             )
         except ValidationError as exc:
-            _formerror_messages(form, exc)
+            add_form_errors(form, exc)
         except PermissionDenied:
             raise Http404 from None
         else:
@@ -559,7 +550,7 @@ def need_new(request):
                     project, acting_user=user, household=household, **data
                 )
             except ValidationError as exc:
-                _formerror_messages(form, exc)
+                add_form_errors(form, exc)
             except PermissionDenied:
                 raise Http404 from None
             else:
@@ -737,7 +728,7 @@ def offer_new(request):
         try:
             offer = actions.do_create_offer(acting_user=user, **form.cleaned_data)
         except ValidationError as exc:
-            _formerror_messages(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(
                 request,

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from civilaffairs.lib.feedback import add_form_errors
 from civilaffairs.lib.params import safe_next
 
 from .actions import (
@@ -50,11 +51,7 @@ def signup(request):
                 elder_mode=request.COOKIES.get("elder") == "1",
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
+            add_form_errors(form, exc)
         else:
             login(request, user, backend="civilaffairs.accounts.backends.PhoneOrUsernameBackend")
             messages.success(
@@ -81,8 +78,7 @@ def profile(request):
         try:
             do_update_contact(user, acting_user=user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.error_dict.items():
-                form.add_error(field, errors)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("Your contact details are saved."))
             return redirect("accounts:profile")

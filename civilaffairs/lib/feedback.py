@@ -6,6 +6,16 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 
+def add_form_errors(form, exc: ValidationError) -> None:
+    """An action's refusal on the form alone: next to each field it names that the form has,
+    the rest (and a refusal that names no field) above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
 def error_messages(request, exc, *, form=None, denied: str | None = None) -> None:
     """An action's refusal, in the page's messages: each message of a ValidationError (also
     next to the fields it names, or above the form, when the page has the form), or for a
@@ -15,11 +25,7 @@ def error_messages(request, exc, *, form=None, denied: str | None = None) -> Non
         messages.error(request, denied or _("You may not do this."))
         return
     if form is not None:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
+        add_form_errors(form, exc)
     for text in exc.messages:
         messages.error(request, text)
 
