@@ -33,6 +33,12 @@ def pytest_sessionstart(session):
     not what that last defence made of it."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     TEST_LOG_DIR.mkdir(parents=True, exist_ok=True)
+    # WhiteNoise looks into STATIC_ROOT each time the middleware is built and warns when it
+    # is missing (hundreds of times a run). The tests serve static files from the apps'
+    # folders (finders), as the live server does; an empty STATIC_ROOT changes nothing else.
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     # `make test` scans the logs in a run of its own after the others (KEEP_TEST_LOGS=1), which
     # reads what they wrote.
     if worker is None and not os.environ.get("KEEP_TEST_LOGS"):
