@@ -10,7 +10,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -374,18 +373,16 @@ def child_parents(request, pk):
                 if saved:
                     return redirect("childwelfare:child-parents", profile.pk)
     elif request.method == "POST" and all(f.is_valid() for _p, f in forms_):
-
-        def save_circumstances():
-            with transaction.atomic():
-                for parent, form in forms_:
-                    actions.do_set_parent_circumstance(
-                        profile,
-                        parent,
-                        acting_user=user,
-                        **{k: form.cleaned_data[k] for k in form.fields if k != "note"},
-                    )
-
-        if run_action(request, save_circumstances, done=_("Saved.")):
+        circumstances = {
+            parent.pk: {k: form.cleaned_data[k] for k in form.fields if k != "note"}
+            for parent, form in forms_
+        }
+        saved = run_action(
+            request,
+            lambda: actions.do_set_parent_circumstances(profile, circumstances, acting_user=user),
+            done=_("Saved."),
+        )
+        if saved:
             return redirect(_child_url(profile))
     return render(
         request,

@@ -53,7 +53,7 @@ from .record import (  # noqa: F401
     do_assign_director,
     do_change_category,
     do_end_guardian,
-    do_set_parent_circumstance,
+    do_set_parent_circumstances,
     do_set_parents,
     do_update_profile,
 )

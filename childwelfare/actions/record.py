@@ -64,13 +64,15 @@ def _set_circumstances(profile: ChildProfile, circumstances: dict, acting_user):
 
 
 @transaction.atomic
-def do_set_parent_circumstance(
-    profile: ChildProfile, parent: Person, *, acting_user, **fields
-) -> ParentCircumstance:
+def do_set_parent_circumstances(
+    profile: ChildProfile, circumstances: dict, *, acting_user
+) -> ChildProfile:
+    """What staff know of the child's parents, all of them or none: {parent pk: {field:
+    value}}, for the parents the record identifies."""
     profile = lock_profile(profile)
     _require_visitor(acting_user, profile)
-    _set_circumstances(profile, {parent.pk: fields}, acting_user)
-    return ParentCircumstance.objects.get(person=parent)
+    _set_circumstances(profile, circumstances, acting_user)
+    return profile
 
 
 @transaction.atomic

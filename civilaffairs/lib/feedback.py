@@ -64,14 +64,11 @@ def run_action(
         raise ValueError(f"denied_status must be 403 or 404, not {denied_status!r}")
     try:
         value = action()
-    except PermissionDenied as exc:
-        if denied_status == 404:
+    except (ValidationError, PermissionDenied) as exc:
+        if isinstance(exc, PermissionDenied) and denied_status == 404:
             raise Http404 from None
-        if denied_status == 403:
+        if isinstance(exc, PermissionDenied) and denied_status == 403:
             raise
-        error_messages(request, exc, form=form, denied=denied)
-        return Outcome(False)
-    except ValidationError as exc:
         error_messages(request, exc, form=form, denied=denied)
         return Outcome(False)
     if callable(done):

@@ -473,3 +473,38 @@ def test_the_owner_of_an_item_updates_its_progress(client, world, supported):
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.status == "in_progress" and item.progress == "已开始辅导"
+
+
+# ----------------------------------------------------------------- the parents' circumstances
+
+
+@pytest.mark.parametrize("language,saved", [("zh-hans", "已保存。"), ("en", "Saved.")])
+def test_the_parents_circumstances_are_saved_together_or_not_at_all(
+    client, world, supported, language, saved
+):
+    from childwelfare.models import ParentCircumstance
+
+    _case, profile = supported
+    father, mother = profile.parents()
+    before = {c.person_id: (c.working_away, c.missing) for c in ParentCircumstance.objects.all()}
+    sign_in(client, world.childworker)
+    client.cookies["lang"] = language
+    url = reverse("childwelfare:child-parents", args=[profile.pk])
+    post = {
+        f"p{father.pk}-working_away": "on",
+        f"p{father.pk}-working_in": "广东省东莞市",
+        f"p{mother.pk}-missing": "on",
+        f"p{mother.pk}-working_away_since": "not a date",
+    }
+    # One parent's form is wrong: the page comes back and neither parent is changed.
+    response = client.post(url, post)
+    page_text(response)
+    after = {c.person_id: (c.working_away, c.missing) for c in ParentCircumstance.objects.all()}
+    assert after == before
+    # Both right: saved together, said in the page's language.
+    post[f"p{mother.pk}-working_away_since"] = ""
+    response = client.post(url, post, follow=True)
+    assert saved in page_text(response)
+    rows = {c.person_id: c for c in ParentCircumstance.objects.filter(person__in=[father, mother])}
+    assert rows[father.pk].working_away and rows[father.pk].working_in == "广东省东莞市"
+    assert rows[mother.pk].missing and not rows[mother.pk].working_away
