@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import json
 
+from celery import signature
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -174,19 +175,23 @@ def do_submit_case(case: Case, *, acting_user, message="") -> Case:
 # timeouts (settings.CELERY_BROKER_TRANSPORT_OPTIONS) once per interval, not every submission.
 broker = Outage("Celery broker", retry_after=10)
 
+# The name casework.tasks registers screen_case_task under.
+SCREEN_CASE_TASK = "casework.screen_case_task"
+
 
 def enqueue_screening(case_id: int, *, even_if_down: bool = False) -> bool:
     """Hand screening to the queue. A dead broker is logged (once in a while, lib.outage),
     never raised, and does not hold the request up: the case is saved in its submitted state
     and the sweep picks it up (casework.tasks.sweep_submitted_task). The sweep tries even
-    while this process believes the broker is away (`even_if_down`): trying is its job."""
-    from .tasks import screen_case_task
+    while this process believes the broker is away (`even_if_down`): trying is its job.
 
+    The task is named, not imported: casework.tasks calls these actions, so importing it here
+    would make the two modules import each other. A signature by name is the task itself
+    wherever it is registered (eager mode included) and a plain send elsewhere."""
     if not even_if_down and broker.should_skip():
         return False
     try:
-        screen_case_task.apply_async(
-            args=[case_id],
+        signature(SCREEN_CASE_TASK, args=[case_id]).apply_async(
             queue=settings.SCREENING_QUEUE,
             retry=True,
             # One immediate second try, on a fresh connection: a pooled one may have died

@@ -7,13 +7,14 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from .actions import SCREEN_CASE_TASK, do_screen_and_route, enqueue_screening
 from .models import Case
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(
-    name="casework.screen_case_task",
+    name=SCREEN_CASE_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(Exception,),
@@ -23,8 +24,6 @@ log = logging.getLogger(__name__)
 def screen_case_task(case_id: int):
     """Pre-screen and route one submitted case. Running it twice does nothing the second time
     (the case is no longer in its submitted state)."""
-    from .actions import do_screen_and_route
-
     return do_screen_and_route(case_id)
 
 
@@ -32,8 +31,6 @@ def screen_case_task(case_id: int):
 def sweep_submitted_task():
     """Re-queue cases left in "submitted" (broker down at commit, worker killed mid-task) so no
     submission is ever lost or stuck."""
-    from .actions import enqueue_screening
-
     cutoff = timezone.now() - dt.timedelta(seconds=settings.SCREENING_SWEEP_AFTER_SECONDS)
     ids = list(
         Case.objects.filter(state="submitted", submitted_at__lt=cutoff, closed_at__isnull=True)
