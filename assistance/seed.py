@@ -12,14 +12,11 @@ from django.db import transaction
 
 from civilaffairs.people.models import Region
 from civilaffairs.rules.actions import (
-    do_activate_ruleset,
-    do_add_example,
-    do_add_rule,
     do_create_program,
-    do_create_ruleset,
     do_set_parameter,
 )
 from civilaffairs.rules.models import Program
+from civilaffairs.rules.seeding import activate_ruleset, set_parameters
 
 FROM = dt.date(2026, 1, 1)
 
@@ -196,63 +193,37 @@ def seed_programs(acting_user=None, log=print) -> bool:
         )
         for code, name in NAMES.items()
     }
-    regions = {r.code: r for r in Region.objects.filter(code__in={p[2] for p in PARAMETERS})}
-    for key, program, region, value, label, unit in PARAMETERS:
-        do_set_parameter(
-            acting_user=acting_user,
-            key=key,
-            region=regions[region],
-            value=Decimal(value),
-            valid_from=FROM,
-            program=programs[program] if program else None,
-            label=label,
-            unit=unit,
-        )
-    yinchuan = Region.objects.get(code="640104001")
+    set_parameters(PARAMETERS, programs=programs, valid_from=FROM, acting_user=acting_user)
     for code, rules in RULES.items():
-        ruleset = do_create_ruleset(
-            programs[code], acting_user=acting_user, valid_from=FROM, note="初始规则"
+        activate_ruleset(
+            programs[code],
+            rules=rules,
+            examples=EXAMPLES[code],
+            valid_from=FROM,
+            acting_user=acting_user,
         )
-        for rule in rules:
-            do_add_rule(ruleset, acting_user=acting_user, **rule)
-        for name, facts, expected in EXAMPLES[code]:
-            do_add_example(
-                ruleset,
-                acting_user=acting_user,
-                name=name,
-                region=yinchuan,
-                as_of=FROM,
-                facts=facts,
-                expected=expected,
-            )
-        do_activate_ruleset(ruleset, acting_user=acting_user)
     log("assistance rules: 3 programs with parameters and active rule sets")
     return True
 
 
 def _add_missing_parameters(acting_user) -> int:
     """Parameters added to PARAMETERS after a database was seeded (the range of temporary
-    assistance), set where the key has no value at all yet; values an administrator set are
-    never touched."""
+    assistance), set where the key has no value at all yet (every region's row of it); values
+    an administrator set are never touched."""
     from civilaffairs.rules.models import Parameter
 
     programs = {p.code: p for p in Program.objects.filter(code__in=NAMES)}
-    added = 0
-    for key, program, region, value, label, unit in PARAMETERS:
-        if Parameter.objects.filter(key=key).exists() or (program and program not in programs):
-            continue
-        do_set_parameter(
-            acting_user=acting_user,
-            key=key,
-            region=Region.objects.get(code=region),
-            value=Decimal(value),
-            valid_from=FROM,
-            program=programs[program] if program else None,
-            label=label,
-            unit=unit,
+    present = set(
+        Parameter.objects.filter(key__in={row[0] for row in PARAMETERS}).values_list(
+            "key", flat=True
         )
-        added += 1
-    return added
+    )
+    missing = [
+        row
+        for row in PARAMETERS
+        if row[0] not in present and (row[1] is None or row[1] in programs)
+    ]
+    return set_parameters(missing, programs=programs, valid_from=FROM, acting_user=acting_user)
 
 
 def seed_demo_cases(rng, log=print) -> int:

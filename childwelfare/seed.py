@@ -10,20 +10,15 @@ cadence, allowance standards) are illustrative for 宁夏 and configurable per r
 """
 
 import datetime as dt
-from decimal import Decimal
 
 from django.db import transaction
 
 from civilaffairs.people.models import Region
 from civilaffairs.rules.actions import (
-    do_activate_ruleset,
-    do_add_example,
-    do_add_rule,
     do_create_program,
-    do_create_ruleset,
-    do_set_parameter,
 )
 from civilaffairs.rules.models import Program
+from civilaffairs.rules.seeding import activate_ruleset, set_parameters
 
 FROM = dt.date(2026, 1, 1)
 UNDER_18 = {
@@ -361,36 +356,15 @@ def seed_programs(acting_user=None, log=print) -> bool:
         code: do_create_program(acting_user=acting_user, code=code, name=name, service_code=svc)
         for code, (name, svc) in PROGRAMS.items()
     }
-    regions = {r.code: r for r in Region.objects.filter(code__in={p[2] for p in PARAMETERS})}
-    for key, program, region, value, label, unit in PARAMETERS:
-        do_set_parameter(
-            acting_user=acting_user,
-            key=key,
-            region=regions[region],
-            value=Decimal(value),
-            valid_from=FROM,
-            program=programs[program],
-            label=label,
-            unit=unit,
-        )
-    example_region = Region.objects.get(code="640104001")
+    set_parameters(PARAMETERS, programs=programs, valid_from=FROM, acting_user=acting_user)
     for code, rules in RULES.items():
-        ruleset = do_create_ruleset(
-            programs[code], acting_user=acting_user, valid_from=FROM, note="初始规则"
+        activate_ruleset(
+            programs[code],
+            rules=rules,
+            examples=EXAMPLES[code],
+            valid_from=FROM,
+            acting_user=acting_user,
         )
-        for rule in rules:
-            do_add_rule(ruleset, acting_user=acting_user, **rule)
-        for name, facts, expected in EXAMPLES[code]:
-            do_add_example(
-                ruleset,
-                acting_user=acting_user,
-                name=name,
-                region=example_region,
-                as_of=FROM,
-                facts=facts,
-                expected=expected,
-            )
-        do_activate_ruleset(ruleset, acting_user=acting_user)
     log("child-welfare rules: 5 programs with parameters and active rule sets")
     return True
 

@@ -11,14 +11,10 @@ from django.db import transaction
 
 from civilaffairs.people.models import Region
 from civilaffairs.rules.actions import (
-    do_activate_ruleset,
-    do_add_example,
-    do_add_rule,
     do_create_program,
-    do_create_ruleset,
-    do_set_parameter,
 )
 from civilaffairs.rules.models import Program
+from civilaffairs.rules.seeding import activate_ruleset, set_parameters
 
 from .facts import AGE_PROGRAM, ALERT_PROGRAM
 
@@ -203,37 +199,17 @@ def seed_programs(acting_user=None, log=print) -> bool:
         service_code="eldercare.urgent_visit",
         description="设备读数转为预警的阈值。",
     )
-    codes = {p[1] for p in AGE_PARAMETERS + ALERT_PARAMETERS}
-    regions = {r.code: r for r in Region.objects.filter(code__in=codes)}
-    for program, rows in ((age, AGE_PARAMETERS), (alerts, ALERT_PARAMETERS)):
-        for key, region, value, label, unit in rows:
-            if region not in regions:
-                continue
-            do_set_parameter(
-                acting_user=acting_user,
-                key=key,
-                region=regions[region],
-                value=Decimal(value),
-                valid_from=FROM,
-                program=program,
-                label=label,
-                unit=unit,
-            )
-    ruleset = do_create_ruleset(age, acting_user=acting_user, valid_from=FROM, note="初始规则")
-    for rule in AGE_RULES:
-        do_add_rule(ruleset, acting_user=acting_user, **rule)
-    example_region = Region.objects.get(code="640104001")
-    for name, facts, expected in AGE_EXAMPLES:
-        do_add_example(
-            ruleset,
-            acting_user=acting_user,
-            name=name,
-            region=example_region,
-            as_of=FROM,
-            facts=facts,
-            expected=expected,
-        )
-    do_activate_ruleset(ruleset, acting_user=acting_user)
+    rows = [(key, AGE_PROGRAM, *rest) for key, *rest in AGE_PARAMETERS]
+    rows += [(key, ALERT_PROGRAM, *rest) for key, *rest in ALERT_PARAMETERS]
+    set_parameters(
+        rows,
+        programs={AGE_PROGRAM: age, ALERT_PROGRAM: alerts},
+        valid_from=FROM,
+        acting_user=acting_user,
+    )
+    activate_ruleset(
+        age, rules=AGE_RULES, examples=AGE_EXAMPLES, valid_from=FROM, acting_user=acting_user
+    )
     log("eldercare rules: age allowance and alert thresholds")
     return True
 

@@ -20,8 +20,9 @@ from decimal import Decimal
 from django.db import transaction
 
 from civilaffairs.people.models import Region
-from civilaffairs.rules.actions import do_create_program, do_set_parameter
+from civilaffairs.rules.actions import do_create_program
 from civilaffairs.rules.models import Program
+from civilaffairs.rules.seeding import set_parameters
 
 from .params import PROGRAM
 
@@ -52,18 +53,12 @@ def seed_parameters(acting_user=None, log=print) -> bool:
         name="社会组织登记、年报与慈善",
         service_code="orgs.annual_report",
     )
-    regions = {r.code: r for r in Region.objects.filter(code__in={p[1] for p in PARAMETERS})}
-    for key, region, value, label, unit in PARAMETERS:
-        do_set_parameter(
-            acting_user=acting_user,
-            key=key,
-            region=regions[region],
-            value=Decimal(value),
-            valid_from=FROM,
-            program=program,
-            label=label,
-            unit=unit,
-        )
+    set_parameters(
+        [(key, PROGRAM, *rest) for key, *rest in PARAMETERS],
+        programs={PROGRAM: program},
+        valid_from=FROM,
+        acting_user=acting_user,
+    )
     log("orgs parameters: deadlines, capital minimums, restriction, proposal wait")
     return True
 
