@@ -239,12 +239,15 @@ def establish_start(request):
         return redirect("portal:home")
     form = EstablishStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            app = actions.do_start_establishment(acting_user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_form_errors(form, exc)
-        else:
-            return redirect("orgs:application-edit", app.pk)
+        started = run_action(
+            request,
+            lambda: actions.do_start_establishment(acting_user=request.user, **form.cleaned_data),
+            form=form,
+            form_only=True,
+            denied_status=403,
+        )
+        if started:
+            return redirect("orgs:application-edit", started.value.pk)
     return render(request, "orgs/establish_start.html", {"form": form})
 
 
@@ -392,12 +395,14 @@ def report_edit(request, pk):
             raise PermissionDenied
         if form.is_valid():
             fields = {k: form.cleaned_data[k] for k in form.fields}
-            try:
-                actions.do_save_report(report, acting_user=request.user, **fields)
-            except ValidationError as exc:
-                add_form_errors(form, exc)
-            else:
-                messages.success(request, _("Saved."))
+            if run_action(
+                request,
+                lambda: actions.do_save_report(report, acting_user=request.user, **fields),
+                done=_("Saved."),
+                form=form,
+                form_only=True,
+                denied_status=403,
+            ):
                 return redirect("orgs:report-edit", report.pk)
     report.refresh_from_db()
     return render(
@@ -500,20 +505,20 @@ def project_new(request):
             if office is None:
                 raise Http404
             runner["office"] = office
-        try:
-            actions.do_create_project(
+        if run_action(
+            request,
+            lambda: actions.do_create_project(
                 acting_user=request.user,
                 name=data["name"],
                 region=data["region"],
                 description=data["description"],
                 **runner,
-            )
-        except ValidationError as exc:
-            add_form_errors(form, exc)
-        except PermissionDenied:
-            raise Http404 from None
-        else:
-            messages.success(request, _("Project created. Now add what it needs."))
+            ),
+            done=_("Project created. Now add what it needs."),
+            form=form,
+            form_only=True,
+            denied_status=404,
+        ):
             return redirect("orgs:need-new")
     return render(request, "orgs/project_form.html", {"form": form})
 
@@ -544,23 +549,21 @@ def need_new(request):
                     "household_id_number",
                     _("No household in your area has a member with this ID number."),
                 )
-        if not form.errors:
-            try:
-                need = actions.do_create_need(
-                    project, acting_user=user, household=household, **data
-                )
-            except ValidationError as exc:
-                add_form_errors(form, exc)
-            except PermissionDenied:
-                raise Http404 from None
-            else:
-                proposals = actions.do_propose_matches(need, acting_user=user)
-                messages.success(
-                    request,
-                    _("The need is published. %(n)d offer(s) proposed now.")
-                    % {"n": len(proposals)},
-                )
-                return redirect("orgs:need-detail", need.pk)
+        created = not form.errors and run_action(
+            request,
+            lambda: actions.do_create_need(project, acting_user=user, household=household, **data),
+            form=form,
+            form_only=True,
+            denied_status=404,
+        )
+        if created:
+            need = created.value
+            proposals = actions.do_propose_matches(need, acting_user=user)
+            messages.success(
+                request,
+                _("The need is published. %(n)d offer(s) proposed now.") % {"n": len(proposals)},
+            )
+            return redirect("orgs:need-detail", need.pk)
     return render(request, "orgs/need_form.html", {"form": form})
 
 
@@ -725,16 +728,16 @@ def offer_new(request):
     initial = {"donor_name": user.display_name if user.person_id else ""}
     form = OfferForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            offer = actions.do_create_offer(acting_user=user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_form_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Thank you. Your offer is registered; you will be told when it is matched."),
-            )
-            return redirect("orgs:offer-detail", offer.pk)
+        made = run_action(
+            request,
+            lambda: actions.do_create_offer(acting_user=user, **form.cleaned_data),
+            done=_("Thank you. Your offer is registered; you will be told when it is matched."),
+            form=form,
+            form_only=True,
+            denied_status=403,
+        )
+        if made:
+            return redirect("orgs:offer-detail", made.value.pk)
     return render(request, "orgs/offer_form.html", {"form": form})
 
 

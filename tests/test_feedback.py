@@ -91,3 +91,42 @@ def test_a_hidden_refusal_still_shows_a_validation_error(request_):
 def test_an_unknown_status_for_a_refusal_is_a_mistake_in_the_view(request_):
     with pytest.raises(ValueError):
         run_action(request_, lambda: None, denied_status=500)
+
+
+def test_a_form_only_refusal_is_on_the_form_and_not_in_the_messages(request_):
+    from django import forms
+
+    class F(forms.Form):
+        amount = forms.IntegerField()
+
+    form = F({"amount": "3"})
+    assert form.is_valid()
+
+    def refuse():
+        raise ValidationError({"amount": "Too much.", "other": "Not now."})
+
+    outcome = run_action(request_, refuse, done="never", form=form, form_only=True)
+    assert not outcome
+    assert form.errors["amount"] == ["Too much."]
+    assert form.non_field_errors() == ["Not now."]
+    assert texts(request_) == []
+
+
+def test_a_form_only_page_still_says_done_and_still_shows_a_permission_refusal(request_):
+    from django import forms
+
+    form = forms.Form({})
+    assert run_action(request_, lambda: 1, done="Saved.", form=form, form_only=True)
+
+    def deny():
+        raise PermissionDenied
+
+    with translation.override("en"):
+        assert not run_action(request_, deny, form=form, form_only=True)
+    assert texts(request_) == [("success", "Saved."), ("error", "You may not do this.")]
+    assert not form.errors
+
+
+def test_form_only_without_a_form_is_a_mistake_in_the_view(request_):
+    with pytest.raises(ValueError):
+        run_action(request_, lambda: 1, form_only=True)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from civilaffairs.lib.feedback import add_form_errors
+from civilaffairs.lib.feedback import run_action
 from civilaffairs.lib.params import safe_next
 
 from .actions import (
@@ -42,17 +42,21 @@ def signup(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            user = do_register_citizen(
+        registered = run_action(
+            request,
+            lambda: do_register_citizen(
                 name=data["name"],
                 id_number=data["id_number"],
                 phone=data["phone"],
                 password=data["password1"],
                 elder_mode=request.COOKIES.get("elder") == "1",
-            )
-        except ValidationError as exc:
-            add_form_errors(form, exc)
-        else:
+            ),
+            form=form,
+            form_only=True,
+            denied_status=403,
+        )
+        if registered:
+            user = registered.value
             login(request, user, backend="civilaffairs.accounts.backends.PhoneOrUsernameBackend")
             messages.success(
                 request,
@@ -74,14 +78,19 @@ def profile(request):
     person = user.person
     initial = {"phone": user.phone, "address": person.address if person else ""}
     form = ProfileForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            do_update_contact(user, acting_user=user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_form_errors(form, exc)
-        else:
-            messages.success(request, _("Your contact details are saved."))
-            return redirect("accounts:profile")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_action(
+            request,
+            lambda: do_update_contact(user, acting_user=user, **form.cleaned_data),
+            done=_("Your contact details are saved."),
+            form=form,
+            form_only=True,
+            denied_status=403,
+        )
+    ):
+        return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"person": person, "form": form})
 
 

@@ -49,6 +49,7 @@ def run_action(
     *,
     done="",
     form=None,
+    form_only: bool = False,
     denied: str | None = None,
     denied_status: int | None = None,
 ) -> Outcome:
@@ -59,9 +60,13 @@ def run_action(
     are atomic). A PermissionDenied is shown as the sentence `denied`, or, with
     `denied_status`, answered as an error page instead: 404 for a thing the user may not know
     exists (another office's record reached by its number), 403 where the page has always
-    refused outright (a button the user should never have been shown)."""
+    refused outright (a button the user should never have been shown). With `form_only` a
+    refusal's reasons go on the form alone (beside its fields, the rest above it), not into
+    the messages as well: for a page that is its form, where saying it twice is noise."""
     if denied_status not in (None, 403, 404):
         raise ValueError(f"denied_status must be 403 or 404, not {denied_status!r}")
+    if form_only and form is None:
+        raise ValueError("form_only needs the form to put the refusal on")
     try:
         value = action()
     except (ValidationError, PermissionDenied) as exc:
@@ -69,7 +74,10 @@ def run_action(
             raise Http404 from None
         if isinstance(exc, PermissionDenied) and denied_status == 403:
             raise
-        error_messages(request, exc, form=form, denied=denied)
+        if form_only and isinstance(exc, ValidationError):
+            add_form_errors(form, exc)
+        else:
+            error_messages(request, exc, form=form, denied=denied)
         return Outcome(False)
     if callable(done):
         done = done(value)
