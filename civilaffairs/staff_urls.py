@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civilaffairs.people import views as people_views
+from civilaffairs.portal import register_views as people_views
 from civilaffairs.portal import staff_views
 
 app_name = "staff"

@@ -108,7 +108,7 @@ def cases_of_person(user, person):
 def works_on_cases_of(user, person) -> bool:
     """Whether the staff member has a case of the person in hand: assigned to them, or at one of
     their offices. Opening the person's record otherwise is a look-up outside their own cases,
-    which the person sees on "who used my data" (people.views.person_detail)."""
+    which the person sees on "who used my data" (portal.register_views.person_detail)."""
     from civilaffairs.accounts.access import office_ids
 
     return (

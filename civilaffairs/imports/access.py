@@ -3,7 +3,7 @@
 Importing writes the person register in bulk, so it takes the `imports.run_import` permission
 (given by the administrator) on top of a registry role; the rows must lie in the importer's
 jurisdiction. Deciding a possible duplicate is a merge, so it is for the registry roles
-(people.views: whoever may merge two records) in the area of the imported row.
+(portal.register_views: whoever may merge two records) in the area of the imported row.
 """
 
 from django.core.exceptions import PermissionDenied

@@ -352,11 +352,11 @@ def do_merge_persons(
             m.end_date = max(timezone.localdate(), m.start_date)
             _save(m, acting_user)
 
-    from civilaffairs.accounts.models import User
-
+    # A user account binds one person (accounts.User.person, reverse name "account"); the
+    # register asks through that relation rather than importing accounts, which is above it.
     if (
-        User.objects.filter(person=duplicate).exists()
-        and User.objects.filter(person=survivor).exists()
+        Person.objects.filter(pk__in=(duplicate.pk, survivor.pk), account__isnull=False).count()
+        == 2
     ):
         raise ValidationError(
             _("Both records have a user account; close one of the accounts first.")

@@ -151,6 +151,34 @@ def test_a_merge_a_domain_refuses_shows_the_reason_and_changes_nothing(world, as
     assert b.merged_into_id is None and not PersonMerge.objects.exists()
 
 
+def test_two_records_that_each_have_an_account_are_not_merged(twins, world, as_user):
+    """One account binds one person: merging two records that each have one would leave a
+    person with two, so the staff member is told to close one first, in their language."""
+    with_card, without = twins
+    UserFactory(username="u-card", person=with_card)
+    UserFactory(username="u-dup", person=without)
+    url = reverse("staff:person-merge", args=[with_card.pk, without.pk])
+    for language, text in (
+        ("en", "Both records have a user account; close one of the accounts first."),
+        ("zh-hans", None),
+    ):
+        if text is None:
+            from django.utils import translation
+
+            with translation.override("zh-hans"):
+                text = translation.gettext(
+                    "Both records have a user account; close one of the accounts first."
+                )
+            assert text.isascii() is False
+        response = as_user(world.caseworker, language).post(
+            url, {"survivor": "a", "reason": "同一人"}
+        )
+        assert text in visible(response, 400)
+    without.refresh_from_db()
+    assert without.merged_into_id is None and not PersonMerge.objects.exists()
+    assert User.objects.filter(person__in=(with_card, without)).count() == 2
+
+
 def test_a_merge_without_a_reason_or_of_two_numbers_is_refused_on_the_form(world, as_user):
     a, b = resident(name="李四"), resident(name="李四")
     client = as_user(world.caseworker)

@@ -1,5 +1,7 @@
 """Staff pages of the person master record. Every read goes through the jurisdiction scope;
-every change through people.actions.
+every change through people.actions. They live in the portal, not in people: a person's page
+shows the cases of every service and the services' links, and checks the staff roles, which
+are all above the person register in the platform's layers.
 
 Reading a record is for any staff member of its area; registering, correcting, households and
 merging are for the casework roles (accounts.access.REGISTRY_ROLES) in their jurisdiction: 403
@@ -35,9 +37,8 @@ from civilaffairs.lib.feedback import error_messages, run_action
 from civilaffairs.lib.history import field_history
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor, get_text
-
-from . import actions
-from .forms import (
+from civilaffairs.people import actions
+from civilaffairs.people.forms import (
     AddMemberForm,
     EndMembershipForm,
     HouseholdForm,
@@ -45,7 +46,7 @@ from .forms import (
     PersonCorrectionForm,
     PersonRegisterForm,
 )
-from .models import Membership, Person
+from civilaffairs.people.models import Membership, Person
 
 CASES_PAGE = 20
 HISTORY_ON_PAGE = 10
