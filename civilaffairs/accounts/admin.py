@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Exists, OuterRef
@@ -7,19 +6,16 @@ from django.utils.translation import ngettext, pgettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from civilaffairs.casework.registry import service_choices
 from civilaffairs.lib.admin import SimpleHistoryAdmin
 from civilaffairs.lib.masked_fields import MaskedNumbersAdmin
 from civilaffairs.lib.masking import mask_phone
 
 from .actions import (
-    do_create_office,
     do_grant_role,
     do_reset_second_factor,
     do_revoke_role,
-    do_update_office,
 )
-from .models import AccessLog, Office, StaffRole, User
+from .models import AccessLog, StaffRole, User
 
 # django-otp's own device admins would let an administrator delete a device without ending
 # the user's sessions, or read a secret; the reset action below is the one way (logged).
@@ -134,47 +130,6 @@ def _save_grant(request, user, obj):
         grant = do_revoke_role(grant, acting_user=request.user)
     obj.pk = grant.pk
     return grant
-
-
-class OfficeForm(forms.ModelForm):
-    services = forms.MultipleChoiceField(
-        label=_("services handled"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        choices=service_choices,
-    )
-
-    class Meta:
-        model = Office
-        fields = [
-            "name",
-            "region",
-            "level",
-            "services",
-            "address",
-            "phone",
-            "opening_hours",
-            "is_active",
-        ]
-
-
-@admin.register(Office)
-class OfficeAdmin(SimpleHistoryAdmin):
-    form = OfficeForm
-    list_display = ["name", "region", "level", "is_active"]
-    list_filter = ["level", "is_active"]
-    list_select_related = ["region"]
-    search_fields = ["name", "=region__code"]
-    raw_id_fields = ["region"]
-    show_full_result_count = False
-
-    def save_model(self, request, obj, form, change):
-        data = {k: form.cleaned_data[k] for k in form.Meta.fields}
-        if change:
-            do_update_office(obj, acting_user=request.user, **data)
-        else:
-            office = do_create_office(acting_user=request.user, **data)
-            obj.pk = office.pk
 
 
 @admin.register(StaffRole)

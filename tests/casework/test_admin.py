@@ -94,3 +94,39 @@ def test_the_holiday_list_warns_while_next_years_holidays_are_not_loaded(admin_c
         )
         html = admin_client.get(url).content.decode()
         assert "are not loaded" not in html
+
+
+def test_an_office_is_given_the_services_it_handles_in_the_admin(admin_client, world):
+    """The office form (casework/admin.py: it lists the services the domains registered)
+    creates and changes an office through accounts' actions, history included."""
+    from civilaffairs.accounts.models import Office
+    from civilaffairs.casework.registry import service_choices
+    from tests.casework.conftest import SERVICE
+
+    add = reverse("admin:accounts_office_add")
+    page = page_text(admin_client.get(add))
+    assert dict(service_choices())[SERVICE] in page
+    form = {
+        "name": "测试街道民政服务站",
+        "region": "640104001",
+        "level": "4",
+        "services": [SERVICE],
+        "address": "",
+        "phone": "",
+        "opening_hours": "",
+        "is_active": "on",
+    }
+    response = admin_client.post(add, form)
+    assert response.status_code == 302, page_text(response, 200)
+    office = Office.objects.get(name="测试街道民政服务站")
+    assert office.services == [SERVICE] and office.region_prefix == "640104001"
+    response = admin_client.post(
+        reverse("admin:accounts_office_change", args=[office.pk]), {**form, "services": []}
+    )
+    assert response.status_code == 302
+    office.refresh_from_db()
+    assert office.services == []
+    assert office.history.count() == 2
+    bad = admin_client.post(add, {**form, "name": "另一站", "services": ["no.such_service"]})
+    assert "Select a valid choice" in page_text(bad, 200)
+    assert not Office.objects.filter(name="另一站").exists()
