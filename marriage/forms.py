@@ -7,7 +7,7 @@ from civilaffairs.casework.forms import StepForm
 from civilaffairs.lib.forms import IdField, IdNumberField
 
 from . import checks
-from .models import MarriageApplication
+from .models import Certificate, MarriageApplication
 
 
 class SlotChoiceField(forms.ModelChoiceField):
@@ -274,3 +274,25 @@ class ReplacementForm(forms.Form):
     certificate = IdField()
     registry = IdField(required=False)
     reason = forms.CharField(label=_("How it was lost (optional)"), max_length=200, required=False)
+
+
+class IssueReplacementForm(StepForm):
+    """The replacement's "issue" step: which of the holder's certificates of the record was lost
+    (marriage.actions.do_replace_certificate fills it in at the counter)."""
+
+    certificate = forms.ModelChoiceField(
+        label=_("The lost certificate"),
+        queryset=Certificate.objects.none(),
+        error_messages={"invalid_choice": _("Choose a current certificate of this holder.")},
+    )
+    lost_how = forms.CharField(
+        label=_("How it was lost (optional)"), max_length=200, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        app = getattr(self.case, "marriage", None)
+        if app is not None:
+            self.fields["certificate"].queryset = Certificate.objects.filter(
+                record_id=app.record_id, holder_id=app.holder_id, voided_on__isnull=True
+            )

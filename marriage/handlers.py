@@ -222,6 +222,48 @@ def register_divorce(case, data, acting_user):
     }
 
 
+def issue_replacement(case, data, acting_user):
+    """补领: the lost certificate is voided and a replacement with a number of its own (BJ/BL) is
+    issued to the holder; both read the numbers in their own language."""
+    app = _application(case)
+    certificate = Certificate.objects.select_for_update(of=("self",)).get(pk=data["certificate"].pk)
+    if certificate.voided_on is not None:
+        raise ValidationError(_("This certificate is void already; replace the current one."))
+    today = timezone.localdate()
+    certificate.voided_on = today
+    _save(certificate, acting_user, f"lost; replaced. {data.get('lost_how', '')}".strip())
+    kind = (
+        Certificate.Kind.DIVORCE_REPLACEMENT
+        if certificate.is_divorce
+        else Certificate.Kind.MARRIAGE_REPLACEMENT
+    )
+    number = actions.next_certificate_number(app.registry, kind, today)
+    _save(
+        Certificate(
+            number=number,
+            kind=kind,
+            record_id=app.record_id,
+            holder_id=app.holder_id,
+            registry=app.registry,
+            issued_on=today,
+            application=app,
+            replaces=certificate,
+        ),
+        acting_user,
+    )
+    old = certificate.number
+    return {
+        "message": lambda: (
+            _(
+                "A replacement certificate %(number)s was issued; the lost certificate %(old)s "
+                "is void."
+            )
+            % {"number": number, "old": old}
+        ),
+        "data": {"certificate": number, "replaces": old},
+    }
+
+
 def _tell_subscribers(record, registry):
     """Departments subscribed to marriages (public security's household registers, say) hear
     of it after commit, each with what its grant lets it read."""

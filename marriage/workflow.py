@@ -29,6 +29,7 @@ from .forms import (
     ClearForm,
     CounterWithdrawForm,
     DivorceRegisterForm,
+    IssueReplacementForm,
     ReceiveForm,
     RefuseForm,
     RegisterForm,
@@ -389,11 +390,13 @@ def replacement() -> Workflow:
             "issued",
             _("Issue the replacement"),
             who=at_registry,
-            # The replacement is issued by the counter's one action (marriage.actions
-            # .do_replace_certificate), which opens, submits and closes the case at once; a case
-            # without its certificate cannot be closed as issued.
-            guard=_replacement_issued,
+            form=IssueReplacementForm,
+            handler=handlers.issue_replacement,
         ),
+        # The counter's one action (marriage.actions.do_replace_certificate) opens, submits and
+        # issues in one transaction, so screening finds the case issued already. Should a
+        # submitted replacement ever be left without its certificate, the system does not close
+        # it as issued: a registrar issues it (the step above).
         Transition(
             "screen", ("submitted",), "issued", _("Issue"), system=True, guard=_replacement_issued
         ),

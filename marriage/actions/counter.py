@@ -291,7 +291,7 @@ def do_replace_certificate(
         channel=Case.Channel.COUNTER,
     )
     case = do_route_case(case)
-    app = _save(
+    _save(
         MarriageApplication(
             case=case,
             kind=MarriageApplication.Kind.REPLACEMENT,
@@ -313,35 +313,12 @@ def do_replace_certificate(
         acting_user,
     )
     do_submit_case(case, acting_user=acting_user)
-    today = timezone.localdate()
-    certificate.voided_on = today
-    _save(certificate, acting_user, f"lost; replaced. {reason}".strip())
-    kind = (
-        Certificate.Kind.DIVORCE_REPLACEMENT
-        if certificate.is_divorce
-        else Certificate.Kind.MARRIAGE_REPLACEMENT
-    )
-    number = next_certificate_number(registry, kind, today)
-    new = _save(
-        Certificate(
-            number=number,
-            kind=kind,
-            record=record,
-            holder=holder,
-            registry=registry,
-            issued_on=today,
-            application=app,
-            replaces=certificate,
-        ),
-        acting_user,
-    )
+    # The step's handler (marriage.handlers.issue_replacement) voids the lost certificate and
+    # issues the replacement.
     do_transition(
         case,
         "issue",
         acting_user=acting_user,
-        public_message=_(
-            "A replacement certificate %(number)s was issued; the lost certificate %(old)s is void."
-        )
-        % {"number": number, "old": certificate.number},
+        values={"certificate": certificate.pk, "lost_how": reason},
     )
-    return new
+    return Certificate.objects.get(replaces=certificate)

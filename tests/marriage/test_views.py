@@ -474,6 +474,16 @@ def test_a_lost_certificate_is_replaced_at_the_counter(client, reg, registered):
     case = Case.objects.get(marriage__holder=person)
     assert case.service == "marriage.replacement" and case.state == "issued"
     assert case.archive_on is None
+    # The step's handler wrote the timeline entry, in each language of the site.
+    event = case.events.get(transition="issue")
+    assert event.data["certificate"] == new.number and event.data["replaces"] == cert.number
+    assert event.translations["en"] == (
+        f"A replacement certificate {new.number} was issued; "
+        f"the lost certificate {cert.number} is void."
+    )
+    assert new.number in event.translations["zh-hans"]
+    assert "replacement" not in event.translations["zh-hans"]
+    assert cert.history.first().history_change_reason == "lost; replaced. 搬家遗失"
     html = page(client.get(reverse("marriage:certificate", args=[new.pk])))
     assert cert.number in html  # "replacement for ..."
 
