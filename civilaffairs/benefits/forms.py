@@ -1,7 +1,8 @@
-import datetime as dt
-
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from civilaffairs.lib.months import first_of_next_month, parse_month
 
 MAX_RESULT_FILE = 5 * 1024 * 1024  # a county's month is a few thousand lines: ~0.5 MB
 
@@ -20,15 +21,12 @@ class PrepareBatchForm(forms.Form):
         self.fields["county"].choices = [(c.code, c.name) for c in counties]
 
     def clean_month(self):
-        value = self.cleaned_data["month"].strip()
-        try:
-            month = dt.datetime.strptime(value, "%Y-%m").date()
-        except ValueError:
-            raise forms.ValidationError(_("Write the month as YYYY-MM, e.g. 2026-12.")) from None
+        month = parse_month(self.cleaned_data["month"].strip())
+        if month is None:
+            raise forms.ValidationError(_("Write the month as YYYY-MM, e.g. 2026-12."))
         # This month's payments, or next month's prepared ahead (payments go out early in the
         # month they are for); never further.
-        next_month = (dt.date.today().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-        if month > next_month or month.year < 2000:
+        if month > first_of_next_month(timezone.localdate()) or month.year < 2000:
             raise forms.ValidationError(
                 _("A batch pays this month or the next one, not later ones.")
             )

@@ -3,7 +3,6 @@ client credentials) and its grant here, rotates a secret (shown once), and reads
 and its monthly report per client."""
 
 import csv
-import datetime as dt
 import io
 import secrets
 
@@ -14,11 +13,14 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import get_application_model
 
 from civilaffairs.lib.masking import mask_id_number
+from civilaffairs.lib.months import first_of_month, first_of_next_month
+from civilaffairs.lib.params import get_month
 
 from .actions import (
     do_apply_held_notice,
@@ -118,14 +120,6 @@ class ApiGrantAdmin(admin.ModelAdmin):
             )
 
 
-def _month(value: str) -> dt.date:
-    try:
-        return dt.datetime.strptime(value, "%Y-%m").date()
-    except ValueError:
-        today = dt.date.today()
-        return today.replace(day=1)
-
-
 @admin.register(ApiCall)
 class ApiCallAdmin(admin.ModelAdmin):
     list_display = ("at", "department", "endpoint", "purpose", "status", "error_code")
@@ -153,8 +147,8 @@ class ApiCallAdmin(admin.ModelAdmin):
     def report(self, request):
         """Calls per client in one month: answered, refused, people looked up; as a page or
         CSV (?format=csv)."""
-        month = _month(request.GET.get("month", ""))
-        following = (month + dt.timedelta(days=32)).replace(day=1)
+        month = get_month(request, "month", default=first_of_month(timezone.localdate()))
+        following = first_of_next_month(month)
         rows = list(
             ApiCall.objects.filter(at__date__gte=month, at__date__lt=following)
             .values("department", "endpoint")

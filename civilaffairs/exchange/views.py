@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from civilaffairs.lib import idnumber
+from civilaffairs.lib.months import parse_month
 from civilaffairs.people.models import Region
 
 from . import queries
@@ -313,7 +314,7 @@ class RecipientsView(ExchangeView):
         region = Region.objects.filter(code=params.get("region", "")).first()
         if region is None:
             problems.append(("region", "invalid", _bad_value("region")))
-        month = _month(params.get("month", ""))
+        month = parse_month(params.get("month", ""))
         if month is None:
             problems.append(("month", "invalid", _bad_value("month")))
         after = _int(params.get("after", "0"), 0, 2**62)
@@ -338,13 +339,6 @@ class RecipientsView(ExchangeView):
         request.api_subjects.extend(r.person_id for r in rows)
         data = RecipientOut(rows, many=True, context=self.context()).data
         return Response({"results": data, "next_after": rows[-1].pk if more else None})
-
-
-def _month(text: str):
-    try:
-        return dt.datetime.strptime(text, "%Y-%m").date()
-    except ValueError:
-        return None
 
 
 def _int(text: str, low: int, high: int):
@@ -475,7 +469,7 @@ class IncomeNoticeView(NoticeView):
         amount = _money(body.get("monthly_amount"))
         if amount is None:
             problems.append(("monthly_amount", "invalid", _bad_value("monthly_amount")))
-        month = _month(body.get("month")) if isinstance(body.get("month"), str) else None
+        month = parse_month(body.get("month"))
         if month is None or month > timezone.localdate():
             problems.append(("month", "invalid", _bad_value("month")))
         return {"kind": kind, "monthly_amount": amount, "month": month}

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from .converters import BIGINT_MAX
+from .months import parse_month
 
 # Dates a page may be asked about: any real record falls inside, and a day before or after
 # each end is still a date (datetime.date stops at 9999-12-31).
@@ -27,7 +28,6 @@ LATEST_DATE = dt.date(2199, 12, 31)
 DEGREES = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,15})?")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A keyset cursor is URL-safe base64 of a few values (lib.paging); anything longer is not ours.
-MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 CURSOR = re.compile(r"[A-Za-z0-9_-]{1,512}")
 
 
@@ -120,10 +120,7 @@ def get_month(request, name: str, *, default=None, earliest=EARLIEST_DATE, lates
     raw = _raw(request, name)
     if not raw:
         return default
-    try:
-        month = dt.date.fromisoformat(raw + "-01") if MONTH.fullmatch(raw) else None
-    except ValueError:
-        month = None
+    month = parse_month(raw)
     if month is None or not earliest <= month <= latest:
         ignored(request, name)
         return default
