@@ -7,24 +7,27 @@ The screening worker is simulated in-process: `enqueue_screening` runs the scree
 production).
 """
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from childwelfare.forms import ReportFindForm, ReportForm, VisitForm
-from childwelfare.models import Area, ChildProfile, Score, SupportItem, Visit
+from childwelfare.forms import ParentCircumstanceForm, ReportFindForm, ReportForm, VisitForm
+from childwelfare.models import Area, ChildProfile, ParentCircumstance, Score, SupportItem, Visit
 from civilaffairs.accounts.forms import LoginForm
 from civilaffairs.casework import actions as casework_actions
 from civilaffairs.casework.models import Case
 from tests.auth import pass_second_factor
-from tests.childwelfare.conftest import family, setup_childwelfare
+from tests.childwelfare.conftest import confirmed, family, set_working_away, setup_childwelfare
 from tests.factories import PASSWORD
 
 from .conftest import label_of, label_pattern, load_axe, t
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.childwelfare.urls_for_tests")]
+
+ZH, EN = "zh-hans", "en"
 
 
 @pytest.fixture
@@ -41,19 +44,20 @@ def url(live_server, name, *args) -> str:
     return live_server.url + reverse(name, args=args or None)
 
 
-def log_in(page, live_server, username):
+def log_in(page, live_server, username, language=ZH):
     page.context.clear_cookies()
+    page.context.add_cookies([{"name": "lang", "value": language, "url": live_server.url}])
     page.goto(url(live_server, "accounts:login"))
-    page.get_by_label(label_pattern(label_of(LoginForm, "username"))).fill(username)
-    page.get_by_label(label_pattern(label_of(LoginForm, "password"))).fill(PASSWORD)
+    page.get_by_label(label_pattern(label_of(LoginForm, "username", language))).fill(username)
+    page.get_by_label(label_pattern(label_of(LoginForm, "password", language))).fill(PASSWORD)
     with page.expect_navigation():
-        page.locator("main").get_by_role("button", name=t("Log in"), exact=True).click()
+        page.locator("main").get_by_role("button", name=t("Log in", language), exact=True).click()
     pass_second_factor(page, username)
 
 
-def click(page, text):
+def click(page, text, language=ZH):
     with page.expect_navigation():
-        page.locator("main").get_by_role("button", name=t(text), exact=True).click()
+        page.locator("main").get_by_role("button", name=t(text, language), exact=True).click()
 
 
 def need_group(page, area):
@@ -208,3 +212,114 @@ def test_a_guardian_sees_the_childs_plan_and_allowance_and_the_pages_pass_axe(
     assert axe_violations(page) == []
     not_mine = ChildProfile.objects.get(person=other_child)
     assert page.goto(url(live_server, "childwelfare:my-child", not_mine.pk)).status == 404
+
+
+def circumstances(*parents) -> dict:
+    """What the database holds of each parent's circumstances, by person."""
+    fields = ["working_away", "working_away_since", "working_in", "restricted_liberty", "missing"]
+    rows = ParentCircumstance.objects.filter(person__in=parents)
+    return {row.person_id: {f: getattr(row, f) for f in fields} for row in rows}
+
+
+@pytest.mark.parametrize("language", [ZH, EN])
+def test_the_worker_records_the_parents_circumstances_a_wrong_date_first(
+    world, page, live_server, language
+):
+    """Both parents were reported working away; the worker learns that the father works in
+    Dongguan since March 2023 and the mother is out of contact. A mistyped year (five digits,
+    which the browser's date field lets through) is refused beside the field, nothing is
+    saved and what was typed stays; corrected, both parents are saved together."""
+    father, mother, child = family()
+    set_working_away(father, mother)
+    confirmed(world, child, "left_behind")
+    profile = ChildProfile.objects.get(person=child)
+    before = circumstances(father, mother)
+
+    def label(name):
+        return label_pattern(label_of(ParentCircumstanceForm, name, language))
+
+    def parent_group(parent):
+        return page.get_by_role("group", name=re.compile("^" + re.escape(parent.name) + " · "))
+
+    # From the list of children to the child's record, and from it to the parents.
+    log_in(page, live_server, "childworker", language)
+    page.goto(url(live_server, "childwelfare:child-list"))
+    with page.expect_navigation():
+        page.locator("main").get_by_role("link", name=child.name, exact=True).click()
+    expect(page).to_have_url(url(live_server, "childwelfare:child-detail", profile.pk))
+    with page.expect_navigation():
+        page.locator("main").get_by_role("link", name=t("Parents", language), exact=True).click()
+    expect(page).to_have_url(url(live_server, "childwelfare:child-parents", profile.pk))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"{t('Parents', language)} · {child.name}"
+    )
+    assert axe_violations(page) == []
+    dad, mum = parent_group(father), parent_group(mother)
+    expect(dad.get_by_label(label("working_away"))).to_be_checked()
+    expect(mum.get_by_label(label("working_away"))).to_be_checked()
+
+    # A wrong form: the father's year typed with a digit too many.
+    dad.get_by_label(label("working_away_since")).fill("20233-03-01")
+    dad.get_by_label(label("working_in")).fill("广东省东莞市")
+    mum.get_by_label(label("working_away")).uncheck()
+    mum.get_by_label(label("missing")).check()
+    click(page, "Save", language)
+    expect(page).to_have_url(url(live_server, "childwelfare:child-parents", profile.pk))
+    # The error is written under the field and tied to it (what a screen reader reads out).
+    wrong_date = t("Enter a valid date.", language)
+    since = dad.get_by_label(label("working_away_since"))
+    expect(page.locator(f"#div_id_p{father.pk}-working_away_since")).to_contain_text(wrong_date)
+    expect(since).to_have_accessible_description(wrong_date)
+    expect(since).to_have_value("20233-03-01")
+    expect(page.locator(".messages")).to_have_count(0)
+    assert axe_violations(page) == []
+    # Nothing of either parent changed, and everything typed is still on the page.
+    assert circumstances(father, mother) == before
+    expect(dad.get_by_label(label("working_in"))).to_have_value("广东省东莞市")
+    expect(mum.get_by_label(label("working_away"))).not_to_be_checked()
+    expect(mum.get_by_label(label("missing"))).to_be_checked()
+
+    # Corrected: both parents are saved together and the worker is back on the child's record.
+    since.fill("2023-03-01")
+    click(page, "Save", language)
+    expect(page).to_have_url(url(live_server, "childwelfare:child-detail", profile.pk))
+    expect(page.locator(".messages")).to_contain_text(t("Saved.", language))
+    assert circumstances(father, mother) == {
+        father.pk: {
+            "working_away": True,
+            "working_away_since": dt.date(2023, 3, 1),
+            "working_in": "广东省东莞市",
+            "restricted_liberty": False,
+            "missing": False,
+        },
+        mother.pk: {
+            "working_away": False,
+            "working_away_since": None,
+            "working_in": "",
+            "restricted_liberty": False,
+            "missing": True,
+        },
+    }
+    parents = page.get_by_role("table", name=t("Parents", language))
+    father_row = parents.get_by_role("row").filter(has_text=father.name)
+    mother_row = parents.get_by_role("row").filter(has_text=mother.name)
+    expect(father_row).to_contain_text(f"{t('works away from home', language)} (广东省东莞市)")
+    expect(mother_row).to_contain_text(t("out of contact", language))
+    expect(mother_row).not_to_contain_text(t("works away from home", language))
+    assert axe_violations(page) == []
+
+    # The parents page, opened again and reloaded, shows what was saved.
+    with page.expect_navigation():
+        page.locator("main").get_by_role("link", name=t("Parents", language), exact=True).click()
+    page.reload()
+    dad, mum = parent_group(father), parent_group(mother)
+    expect(dad.get_by_label(label("working_away"))).to_be_checked()
+    expect(dad.get_by_label(label("working_away_since"))).to_have_value("2023-03-01")
+    expect(dad.get_by_label(label("working_in"))).to_have_value("广东省东莞市")
+    expect(dad.get_by_label(label("missing"))).not_to_be_checked()
+    expect(dad.get_by_label(label("restricted_liberty"))).not_to_be_checked()
+    expect(mum.get_by_label(label("working_away"))).not_to_be_checked()
+    expect(mum.get_by_label(label("working_away_since"))).to_have_value("")
+    expect(mum.get_by_label(label("working_in"))).to_have_value("")
+    expect(mum.get_by_label(label("missing"))).to_be_checked()
+    expect(mum.get_by_label(label("restricted_liberty"))).not_to_be_checked()
