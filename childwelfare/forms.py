@@ -464,10 +464,57 @@ class ParentCircumstanceForm(forms.ModelForm):
         ]
         widgets = {"working_away_since": DatePicker()}
 
+    def clean_working_away_since(self):
+        since = self.cleaned_data["working_away_since"]
+        if since is not None and since > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return since
+
+    def clean(self):
+        data = super().clean()
+        # Where and since when a parent works away only mean something when they do: a date
+        # or a place left behind after unticking would still read as "away" elsewhere.
+        if not data.get("working_away"):
+            for field in ("working_away_since", "working_in"):
+                if data.get(field):
+                    self.add_error(
+                        field,
+                        _("Tick “works away from home”, or leave this empty."),
+                    )
+        return data
+
 
 class ParentsForm(forms.Form):
-    father_id_number = IdNumberField(label=_("Father's ID number"), longest=32, required=False)
-    mother_id_number = IdNumberField(label=_("Mother's ID number"), longest=32, required=False)
+    """Correct the parents the register gave: a number names the parent; an empty field keeps
+    the parent the record has; a tick removes one the record has wrongly."""
+
+    father_id_number = IdNumberField(
+        label=_("Father's ID number"),
+        longest=32,
+        required=False,
+        help_text=_("Leave empty to keep the father the record has."),
+    )
+    remove_father = forms.BooleanField(
+        label=_("Remove the father from the record (not known)"), required=False
+    )
+    mother_id_number = IdNumberField(
+        label=_("Mother's ID number"),
+        longest=32,
+        required=False,
+        help_text=_("Leave empty to keep the mother the record has."),
+    )
+    remove_mother = forms.BooleanField(
+        label=_("Remove the mother from the record (not known)"), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        for key in ("father", "mother"):
+            if data.get(f"{key}_id_number") and data.get(f"remove_{key}"):
+                self.add_error(
+                    f"remove_{key}", _("Give an ID number or remove the parent, not both.")
+                )
+        return data
 
 
 class AlertResolveForm(forms.Form):

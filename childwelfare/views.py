@@ -356,14 +356,23 @@ def child_parents(request, pk):
     ids_form = ParentsForm(request.POST if request.POST.get("set_parents") else None)
     if request.method == "POST" and request.POST.get("set_parents"):
         if ids_form.is_valid():
+            # A number names the parent, a tick removes the one recorded; neither keeps it.
             found = {}
             for key in ("father", "mother"):
                 value = ids_form.cleaned_data[f"{key}_id_number"].strip()
-                found[key] = find_person(id_number=value) if value else None
-                if value and found[key] is None:
-                    ids_form.add_error(
-                        f"{key}_id_number", _("Nobody with this ID number is in the register.")
-                    )
+                if ids_form.cleaned_data[f"remove_{key}"]:
+                    found[key] = None
+                elif value:
+                    found[key] = find_person(id_number=value)
+                    if found[key] is None:
+                        ids_form.add_error(
+                            f"{key}_id_number",
+                            _("Nobody with this ID number is in the register."),
+                        )
+            if not found and not ids_form.errors:
+                ids_form.add_error(
+                    None, _("Give a parent's ID number, or tick the parent to remove.")
+                )
             if not ids_form.errors:
                 saved = run_action(
                     request,
@@ -374,8 +383,7 @@ def child_parents(request, pk):
                     return redirect("childwelfare:child-parents", profile.pk)
     elif request.method == "POST" and all(f.is_valid() for _p, f in forms_):
         circumstances = {
-            parent.pk: {k: form.cleaned_data[k] for k in form.fields if k != "note"}
-            for parent, form in forms_
+            parent.pk: {k: form.cleaned_data[k] for k in form.fields} for parent, form in forms_
         }
         saved = run_action(
             request,
@@ -387,7 +395,13 @@ def child_parents(request, pk):
     return render(
         request,
         "childwelfare/parents_form.html",
-        {"profile": profile, "forms": forms_, "ids_form": ids_form},
+        {
+            "profile": profile,
+            "forms": forms_,
+            "ids_form": ids_form,
+            # Correcting who the parents are is the worker's (do_set_parents), not a director's.
+            "may_correct": queries.can_work_on(user, profile),
+        },
     )
 
 

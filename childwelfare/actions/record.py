@@ -48,7 +48,14 @@ def _new_profile(child: Person, acting_user) -> ChildProfile:
 def _set_circumstances(profile: ChildProfile, circumstances: dict, acting_user):
     """circumstances: {person pk: {field: value}} for the child's identified parents only."""
     allowed = {p.pk for p in profile.parents()}
-    fields = {"working_away", "working_away_since", "working_in", "restricted_liberty", "missing"}
+    fields = {
+        "working_away",
+        "working_away_since",
+        "working_in",
+        "restricted_liberty",
+        "missing",
+        "note",
+    }
     for person_pk, values in (circumstances or {}).items():
         if int(person_pk) not in allowed:
             raise ValidationError(_("Circumstances can be recorded for the child's parents only."))
@@ -76,14 +83,22 @@ def do_set_parent_circumstances(
 
 
 @transaction.atomic
-def do_set_parents(profile: ChildProfile, *, acting_user, father=None, mother=None) -> ChildProfile:
-    """Correct the parents the master record gave (or add one it did not know)."""
+def do_set_parents(profile: ChildProfile, *, acting_user, **parents) -> ChildProfile:
+    """Correct the parents the master record gave (or add one it did not know): `father`
+    and/or `mother`, a person, or None to take off one the record has wrongly. A parent not
+    named is kept (correcting the mother does not lose the father)."""
+    unknown = set(parents) - {"father", "mother"}
+    if unknown:
+        raise ValueError(f"not a parent: {sorted(unknown)}")
     profile = lock_profile(profile)
     _require_worker(acting_user, profile)
-    for parent, sex in ((father, Person.Sex.MALE), (mother, Person.Sex.FEMALE)):
+    for key, sex in (("father", Person.Sex.MALE), ("mother", Person.Sex.FEMALE)):
+        if key not in parents:
+            continue
+        parent = parents[key]
         if parent is not None and (parent.pk == profile.person_id or parent.sex != sex):
             raise ValidationError(_("%(name)s cannot be this parent.") % {"name": parent.name})
-    profile.father, profile.mother = father, mother
+        setattr(profile, key, parent)
     return _save(profile, acting_user, "parents set")
 
 

@@ -216,7 +216,14 @@ def test_a_guardian_sees_the_childs_plan_and_allowance_and_the_pages_pass_axe(
 
 def circumstances(*parents) -> dict:
     """What the database holds of each parent's circumstances, by person."""
-    fields = ["working_away", "working_away_since", "working_in", "restricted_liberty", "missing"]
+    fields = [
+        "working_away",
+        "working_away_since",
+        "working_in",
+        "restricted_liberty",
+        "missing",
+        "note",
+    ]
     rows = ParentCircumstance.objects.filter(person__in=parents)
     return {row.person_id: {f: getattr(row, f) for f in fields} for row in rows}
 
@@ -239,7 +246,11 @@ def test_the_worker_records_the_parents_circumstances_a_wrong_date_first(
         return label_pattern(label_of(ParentCircumstanceForm, name, language))
 
     def parent_group(parent):
-        return page.get_by_role("group", name=re.compile("^" + re.escape(parent.name) + " · "))
+        # Each parent's fields are a group named "Father: 马某 · 6401…" (or Mother).
+        role = t("Father" if parent.sex == "M" else "Mother", language)
+        return page.get_by_role(
+            "group", name=re.compile("^" + re.escape(f"{role}: {parent.name} · "))
+        )
 
     # From the list of children to the child's record, and from it to the parents.
     log_in(page, live_server, "childworker", language)
@@ -261,6 +272,7 @@ def test_the_worker_records_the_parents_circumstances_a_wrong_date_first(
     # A wrong form: the father's year typed with a digit too many.
     dad.get_by_label(label("working_away_since")).fill("20233-03-01")
     dad.get_by_label(label("working_in")).fill("广东省东莞市")
+    dad.get_by_label(label("note")).fill("每年春节回家")
     mum.get_by_label(label("working_away")).uncheck()
     mum.get_by_label(label("missing")).check()
     click(page, "Save", language)
@@ -291,6 +303,7 @@ def test_the_worker_records_the_parents_circumstances_a_wrong_date_first(
             "working_in": "广东省东莞市",
             "restricted_liberty": False,
             "missing": False,
+            "note": "每年春节回家",
         },
         mother.pk: {
             "working_away": False,
@@ -298,12 +311,14 @@ def test_the_worker_records_the_parents_circumstances_a_wrong_date_first(
             "working_in": "",
             "restricted_liberty": False,
             "missing": True,
+            "note": "",
         },
     }
     parents = page.get_by_role("table", name=t("Parents", language))
     father_row = parents.get_by_role("row").filter(has_text=father.name)
     mother_row = parents.get_by_role("row").filter(has_text=mother.name)
     expect(father_row).to_contain_text(f"{t('works away from home', language)} (广东省东莞市)")
+    expect(father_row).to_contain_text("每年春节回家")
     expect(mother_row).to_contain_text(t("out of contact", language))
     expect(mother_row).not_to_contain_text(t("works away from home", language))
     assert axe_violations(page) == []
@@ -316,6 +331,7 @@ def test_the_worker_records_the_parents_circumstances_a_wrong_date_first(
     expect(dad.get_by_label(label("working_away"))).to_be_checked()
     expect(dad.get_by_label(label("working_away_since"))).to_have_value("2023-03-01")
     expect(dad.get_by_label(label("working_in"))).to_have_value("广东省东莞市")
+    expect(dad.get_by_label(label("note"))).to_have_value("每年春节回家")
     expect(dad.get_by_label(label("missing"))).not_to_be_checked()
     expect(dad.get_by_label(label("restricted_liberty"))).not_to_be_checked()
     expect(mum.get_by_label(label("working_away"))).not_to_be_checked()

@@ -3,6 +3,7 @@ opening of a child's record, guardians who see their own children only, every st
 outside the user's area, and list pages at a fixed number of queries."""
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -508,3 +509,108 @@ def test_the_parents_circumstances_are_saved_together_or_not_at_all(
     rows = {c.person_id: c for c in ParentCircumstance.objects.filter(person__in=[father, mother])}
     assert rows[father.pk].working_away and rows[father.pk].working_in == "广东省东莞市"
     assert rows[mother.pk].missing and not rows[mother.pk].working_away
+
+
+def test_a_parents_note_is_kept_and_shown_on_the_childs_page(client, world, supported):
+    from childwelfare.models import ParentCircumstance
+
+    _case, profile = supported
+    father, mother = profile.parents()
+    sign_in(client, world.childworker)
+    client.cookies["lang"] = "en"
+    response = client.post(
+        reverse("childwelfare:child-parents", args=[profile.pk]),
+        {f"p{father.pk}-note": "每年春节回家", f"p{mother.pk}-missing": "on"},
+        follow=True,
+    )
+    page = page_text(response)
+    assert "Saved." in page and "每年春节回家" in page  # on the child's page
+    assert ParentCircumstance.objects.get(person=father).note == "每年春节回家"
+
+
+@pytest.mark.parametrize(
+    "language,future,unticked",
+    [
+        ("en", "The date cannot be in the future.", "Tick “works away from home”"),
+        ("zh-hans", None, None),
+    ],
+)
+def test_a_parents_dates_and_place_must_make_sense(
+    client, world, supported, language, future, unticked
+):
+    from django.utils import translation
+
+    from childwelfare.models import ParentCircumstance
+
+    if future is None:
+        with translation.override(language):
+            future = translation.gettext("The date cannot be in the future.")
+            unticked = translation.gettext("Tick “works away from home”, or leave this empty.")
+    _case, profile = supported
+    father, mother = profile.parents()
+    before = list(ParentCircumstance.objects.order_by("pk").values())
+    sign_in(client, world.childworker)
+    client.cookies["lang"] = language
+    url = reverse("childwelfare:child-parents", args=[profile.pk])
+    tomorrow = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+    page = page_text(
+        client.post(
+            url,
+            {
+                f"p{father.pk}-working_away": "on",
+                f"p{father.pk}-working_away_since": tomorrow,
+                f"p{mother.pk}-working_in": "银川市",  # a place, but "works away" not ticked
+            },
+        )
+    )
+    assert future in page and unticked in page
+    assert tomorrow in page and "银川市" in page  # what was typed is kept
+    assert list(ParentCircumstance.objects.order_by("pk").values()) == before
+
+
+def test_correcting_one_parent_keeps_the_other_and_a_tick_removes_one(client, world, supported):
+    from tests.factories import PersonFactory
+
+    _case, profile = supported
+    father, mother = profile.parents()
+    new_mother = PersonFactory(sex="F", birth_date=dt.date(1990, 5, 5))
+    sign_in(client, world.childworker)
+    client.cookies["lang"] = "en"
+    url = reverse("childwelfare:child-parents", args=[profile.pk])
+    form = {"set_parents": "1", "father_id_number": "", "mother_id_number": ""}
+    # Nothing given: said, nothing changed.
+    page = html.unescape(page_text(client.post(url, form)))
+    assert "Give a parent's ID number, or tick the parent to remove." in page
+    # The mother corrected, the father's field left empty: he stays.
+    response = client.post(url, {**form, "mother_id_number": new_mother.id_number})
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert (profile.father_id, profile.mother_id) == (father.pk, new_mother.pk)
+    # A number and a tick for the same parent: refused on the form.
+    page = page_text(
+        client.post(url, {**form, "father_id_number": father.id_number, "remove_father": "on"})
+    )
+    assert "Give an ID number or remove the parent, not both." in page
+    # The tick takes the father off the record; the mother stays.
+    assert client.post(url, {**form, "remove_father": "on"}).status_code == 302
+    profile.refresh_from_db()
+    assert (profile.father_id, profile.mother_id) == (None, new_mother.pk)
+    assert mother.pk != new_mother.pk
+
+
+def test_a_director_reads_the_parents_page_without_the_form_to_correct_them(
+    client, world, supported
+):
+    _case, profile = supported
+    father, _mother = profile.parents()
+    sign_in(client, world.director)
+    client.cookies["lang"] = "en"
+    url = reverse("childwelfare:child-parents", args=[profile.pk])
+    page = page_text(client.get(url))
+    assert "Record what the register does not know" in page
+    assert "Correct the parents" not in page and "set_parents" not in page
+    # Posted anyway, it is refused and the record keeps its father.
+    response = client.post(url, {"set_parents": "1", "remove_father": "on"}, follow=True)
+    assert "You may not do this." in page_text(response)
+    profile.refresh_from_db()
+    assert profile.father_id == father.pk
