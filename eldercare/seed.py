@@ -206,6 +206,7 @@ def seed_programs(acting_user=None, log=print) -> bool:
         programs={AGE_PROGRAM: age, ALERT_PROGRAM: alerts},
         valid_from=FROM,
         acting_user=acting_user,
+        examples_elsewhere={"640181"},  # the county that invites (auto_open 0)
     )
     activate_ruleset(
         age, rules=AGE_RULES, examples=AGE_EXAMPLES, valid_from=FROM, acting_user=acting_user

@@ -229,6 +229,11 @@ def issue_replacement(case, data, acting_user):
     certificate = Certificate.objects.select_for_update(of=("self",)).get(pk=data["certificate"].pk)
     if certificate.voided_on is not None:
         raise ValidationError(_("This certificate is void already; replace the current one."))
+    # A divorce leaves the marriage certificates unvoided: only the certificate of the record's
+    # status now is replaced (the counter checks this too, before it opens the case).
+    divorced = MarriageRecord.objects.get(pk=app.record_id).status == MarriageRecord.Status.DIVORCED
+    if certificate.is_divorce != divorced:
+        raise ValidationError(_("Only the certificate of the current status can be replaced."))
     today = timezone.localdate()
     certificate.voided_on = today
     _save(certificate, acting_user, f"lost; replaced. {data.get('lost_how', '')}".strip())

@@ -10,6 +10,9 @@ class CaseworkConfig(AppConfig):
     def ready(self):
         from civilaffairs.people import events
 
-        from . import checks, receivers  # noqa: F401 (checks registers itself)
+        # checks registers itself; tasks registers the screening task in every process, so a
+        # web process that queues it by name (actions.enqueue_screening) finds the task
+        # itself, and eager mode (CELERY_TASK_ALWAYS_EAGER) runs it there.
+        from . import checks, receivers, tasks  # noqa: F401
 
         events.person_died.connect(receivers.flag_open_cases, dispatch_uid="casework-death")

@@ -23,18 +23,26 @@ EXAMPLE_REGION = "640104001"
 
 
 def set_parameters(
-    rows: Iterable[tuple], *, programs: Mapping[str, Program], valid_from: dt.date, acting_user
+    rows: Iterable[tuple],
+    *,
+    programs: Mapping[str, Program],
+    valid_from: dt.date,
+    acting_user,
+    examples_elsewhere: Iterable[str] = (),
 ) -> int:
     """Each row, (key, program code or None for a key every program shares, region code, value,
     label, unit), becomes that key's value for the region's subtree from `valid_from`. A region
-    the register does not hold (a test database loads part of the map) is passed over. Answers
-    how many values were set."""
+    the register does not hold is a mistake in the table (Region.DoesNotExist), except the
+    codes in `examples_elsewhere`: a local variation shown as an example, passed over where
+    the register holds only part of the map (the tests). Answers how many values were set."""
     rows = list(rows)
     regions = {r.code: r for r in Region.objects.filter(code__in={row[2] for row in rows})}
     set_ = 0
     for key, program, region, value, label, unit in rows:
         if region not in regions:
-            continue
+            if region in examples_elsewhere:
+                continue
+            raise Region.DoesNotExist(f"seed parameter {key}: no region {region}")
         do_set_parameter(
             acting_user=acting_user,
             key=key,

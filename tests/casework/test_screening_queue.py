@@ -1,6 +1,10 @@
 """How a submission reaches the screening task: by the task's registered name (casework.actions
 names it rather than importing casework.tasks, which imports the actions)."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from celery import signature
 
@@ -10,6 +14,22 @@ from civilaffairs.casework.tasks import screen_case_task
 from tests.casework.conftest import make_case
 
 pytestmark = pytest.mark.django_db
+
+
+def test_a_fresh_web_process_has_the_screening_task_registered():
+    """A web process never imports casework.tasks itself (autodiscovery runs in the worker);
+    the app's ready() does, so the name resolves there too and eager mode can run it. Checked
+    in a new interpreter: this test process has imported the tasks module already."""
+    code = (
+        "import django; django.setup();"
+        "from civilaffairs.celery import app;"
+        "print('casework.screen_case_task' in app.tasks)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "civilaffairs.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.stdout.strip() == "True", result.stderr[-2000:]
 
 
 def test_the_name_the_actions_send_is_the_screening_task():

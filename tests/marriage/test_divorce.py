@@ -381,3 +381,54 @@ def test_a_marriage_is_refused_for_marriage_reasons_only(client, reg, couple):
     offered = refusal_options(client, app)
     assert MARRIAGE_ONLY | {"not_in_person", "not_voluntary", "identity", "other"} == offered
     assert not offered & DIVORCE_ONLY
+
+
+def test_after_a_divorce_the_marriage_certificate_is_not_replaced_by_either_path(
+    reg, couple, fixed_clock
+):
+    """A divorce leaves the marriage certificates as they were: the counter refuses to replace
+    one, and so does the replacement's "issue" step taken on a submitted case (the step's
+    handler checks the record's status itself, not only the counter before it)."""
+    from civilaffairs.casework.actions import (
+        do_create_case,
+        do_route_case,
+        do_submit_case,
+        do_transition,
+    )
+    from civilaffairs.lib.history import save_with_history
+
+    a, b = couple
+    record = register(reg, a, b, fixed_clock)
+    lost = Certificate.objects.filter(record=record, kind=Certificate.Kind.MARRIAGE).first()
+    app = receive_divorce(reg, a, b, fixed_clock)
+    fixed_clock.move_to(at(dt.date(2026, 4, 4)))
+    actions.do_divorce_deadlines()
+    app = MarriageApplication.objects.select_related("case").get(pk=app.pk)
+    record = register_divorce(app, acting_user=reg.registrar, both_present=True)
+    assert record.status == MarriageRecord.Status.DIVORCED
+    with pytest.raises(ValidationError, match="current status"):
+        actions.do_replace_certificate(lost, acting_user=reg.registrar, registry=reg.home)
+    case = do_create_case(
+        acting_user=reg.registrar,
+        service="marriage.replacement",
+        region=reg.home.office.region,
+        applicant=lost.holder,
+        channel=Case.Channel.COUNTER,
+    )
+    case = do_route_case(case)
+    save_with_history(
+        MarriageApplication(
+            case=case,
+            kind=MarriageApplication.Kind.REPLACEMENT,
+            registry=reg.home,
+            record=record,
+            holder=lost.holder,
+        ),
+        reg.registrar,
+    )
+    do_submit_case(case, acting_user=reg.registrar)
+    with pytest.raises(ValidationError, match="current status"):
+        do_transition(case, "issue", acting_user=reg.registrar, values={"certificate": lost.pk})
+    lost.refresh_from_db()
+    assert lost.voided_on is None and not Certificate.objects.filter(replaces=lost).exists()
+    assert Case.objects.get(pk=case.pk).state == "submitted"
