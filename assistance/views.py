@@ -4,8 +4,6 @@ and the public notice with objections."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from civilaffairs.accounts.access import access_person
 from civilaffairs.casework.models import Case
 from civilaffairs.casework.queries import access_case
-from civilaffairs.lib.feedback import error_messages
+from civilaffairs.lib.feedback import run_action
 from civilaffairs.lib.masking import mask_name
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor
@@ -52,14 +50,16 @@ def _apply(request, kind):
             "assistance/application_start.html",
             {"kind": kind, "kind_label": AssistanceApplication.Kind(kind).label},
         )
-    try:
-        app = actions.do_start_application(
+    started = run_action(
+        request,
+        lambda: actions.do_start_application(
             kind, acting_user=request.user, person=request.user.person
-        )
-    except ValidationError as exc:
-        error_messages(request, exc)
+        ),
+        denied_status=403,
+    )
+    if not started:
         return redirect("cases:my-cases")
-    return redirect("assistance:application-step", pk=app.pk, step=app.step)
+    return redirect("assistance:application-step", pk=started.value.pk, step=started.value.step)
 
 
 @login_required
@@ -111,15 +111,13 @@ def application_step(request, pk, step):
         ]
         if request.method == "POST" and all(f.is_valid() for f in forms_):
             rows = [r for f in forms_ for r in f.rows()]
-            try:
-                with transaction.atomic():
-                    actions.do_set_incomes(app, rows, acting_user=request.user)
-                    actions.do_save_draft(
-                        app, acting_user=request.user, step=max(app.step, step + 1)
-                    )
-            except ValidationError as exc:
-                messages.error(request, "; ".join(exc.messages))
-            else:
+            if run_action(
+                request,
+                lambda: actions.do_set_incomes(
+                    app, rows, acting_user=request.user, reached_step=step + 1
+                ),
+                denied_status=403,
+            ):
                 return redirect("assistance:application-step", pk=app.pk, step=step + 1)
         context["income_forms"] = forms_
         context["not_counted"] = [
@@ -142,20 +140,20 @@ def application_step(request, pk, step):
             request.POST or None, initial={"declaration": app.declaration}, assisted=assisted
         )
         if request.method == "POST" and form.is_valid():
-            try:
-                with transaction.atomic():
-                    actions.do_save_draft(app, acting_user=request.user, declaration=True)
-                    actions.do_submit_application(app, acting_user=request.user)
-            except ValidationError as exc:
-                messages.error(request, "; ".join(exc.messages))
-            else:
-                messages.success(
-                    request,
+            submitted = run_action(
+                request,
+                lambda: actions.do_submit_application(
+                    app, acting_user=request.user, declaration=True
+                ),
+                done=lambda case: (
                     _(
                         "Your application %(ref)s was received. You can follow it under “My applications”."
                     )
-                    % {"ref": app.case.reference},
-                )
+                    % {"ref": case.reference}
+                ),
+                denied_status=403,
+            )
+            if submitted:
                 return redirect(_case_url(request.user, app.case))
         # The summary to check before sending, worked out only when the page is shown.
         context["form"] = form
@@ -166,10 +164,13 @@ def application_step(request, pk, step):
 
 
 def _save_and_next(request, app, step, fields):
-    try:
-        actions.do_save_draft(app, acting_user=request.user, step=max(app.step, step + 1), **fields)
-    except ValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
+    if not run_action(
+        request,
+        lambda: actions.do_save_draft(
+            app, acting_user=request.user, step=max(app.step, step + 1), **fields
+        ),
+        denied_status=403,
+    ):
         return redirect("assistance:application-step", pk=app.pk, step=step)
     if "save_exit" in request.POST:
         messages.success(request, _("Saved. You can continue later from “My applications”."))
@@ -205,14 +206,16 @@ def assisted_start(request, person_pk):
             {"person": person, "kinds": AssistanceApplication.Kind.choices},
         )
     kind = request.POST.get("kind")
-    try:
-        app = actions.do_start_application(
+    started = run_action(
+        request,
+        lambda: actions.do_start_application(
             kind, acting_user=request.user, person=person, channel=Case.Channel.ASSISTED
-        )
-    except ValidationError as exc:
-        error_messages(request, exc)
+        ),
+        denied_status=403,
+    )
+    if not started:
         return redirect("assistance:assisted-start", person_pk=person.pk)
-    return redirect("assistance:application-step", pk=app.pk, step=1)
+    return redirect("assistance:application-step", pk=started.value.pk, step=1)
 
 
 @login_required
@@ -223,12 +226,12 @@ def request_economic_check(request, pk):
     app = case.details()
     if not isinstance(app, AssistanceApplication):
         raise Http404
-    try:
-        actions.do_request_economic_check(app, acting_user=request.user)
-    except ValidationError as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("The economic-status check was sent to the departments."))
+    run_action(
+        request,
+        lambda: actions.do_request_economic_check(app, acting_user=request.user),
+        done=_("The economic-status check was sent to the departments."),
+        denied_status=403,
+    )
     return redirect("casework:case-detail", pk=case.pk)
 
 
@@ -260,18 +263,19 @@ def public_notices(request):
 def objection(request, pk):
     app = queries.access_on_notice(pk)
     form = ObjectionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_lodge_objection(
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_action(
+            request,
+            lambda: actions.do_lodge_objection(
                 app, **form.cleaned_data, language=translation.get_language() or ""
-            )
-        except ValidationError as exc:
-            messages.error(request, "; ".join(exc.messages))
-        else:
-            messages.success(
-                request, _("Thank you. Your objection was received and will be looked into.")
-            )
-            return redirect("assistance:notices")
+            ),
+            done=_("Thank you. Your objection was received and will be looked into."),
+            denied_status=403,
+        )
+    ):
+        return redirect("assistance:notices")
     return render(
         request,
         "assistance/objection_form.html",

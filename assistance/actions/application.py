@@ -74,10 +74,11 @@ def do_save_draft(app: AssistanceApplication, *, acting_user, **fields) -> Assis
 
 @transaction.atomic
 def do_set_incomes(
-    app: AssistanceApplication, rows: list[tuple], *, acting_user
+    app: AssistanceApplication, rows: list[tuple], *, acting_user, reached_step: int = 0
 ) -> list[MemberIncome]:
     """Replace the declared incomes: rows of (person, kind, monthly amount). Members must be in
-    the applicant's household."""
+    the applicant's household. `reached_step`: the form step the applicant goes on to, kept
+    with the incomes (never lowered) so "continue later" opens there."""
     app = _lock(app)
     _require_draft_access(app, acting_user)
     allowed = _household_member_ids(app)
@@ -99,6 +100,9 @@ def do_set_incomes(
                 acting_user,
             )
         )
+    if reached_step > app.step:
+        app.step = reached_step
+        _save(app, acting_user)
     return created
 
 
@@ -130,9 +134,16 @@ def missing_for_submission(
 
 
 @transaction.atomic
-def do_submit_application(app: AssistanceApplication, *, acting_user) -> Case:
+def do_submit_application(
+    app: AssistanceApplication, *, acting_user, declaration: bool = False
+) -> Case:
+    """Submit the draft; `declaration`: the applicant signs the declaration as they submit
+    (the last step's tick), kept only if the submission goes through."""
     app = _lock(app)
     _require_draft_access(app, acting_user)
+    if declaration and not app.declaration:
+        app.declaration = True
+        _save(app, acting_user)
     missing = missing_for_submission(app)
     if missing:
         raise ValidationError(

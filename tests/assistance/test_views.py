@@ -41,6 +41,8 @@ def test_a_citizen_applies_step_by_step_and_can_resume_a_draft(client, assistanc
         client.post(reverse("assistance:application-step", args=[app.pk, 2]), data).status_code
         == 302
     )
+    app.refresh_from_db()
+    assert app.step == 3 and app.incomes.exists()  # the incomes saved with the step reached
     response = client.post(
         reverse("assistance:application-step", args=[app.pk, 3]),
         {
@@ -61,6 +63,30 @@ def test_a_citizen_applies_step_by_step_and_can_resume_a_draft(client, assistanc
     )
     assert response.status_code == 302
     assert Case.objects.get(pk=app.case.pk).state == "submitted"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_refused_submission_keeps_neither_the_declaration_nor_the_state(
+    client, assistance_setup, household, language
+):
+    """The last step signs the declaration and submits in one action: when the application
+    is incomplete the page says what is missing, in the page's language, and nothing of it
+    is kept (the tick included)."""
+    from django.utils import translation
+
+    p = assistance_setup
+    sign_in(client, p.citizen)
+    client.cookies["lang"] = language
+    client.post(reverse("assistance:apply-dibao"))
+    app = AssistanceApplication.objects.get(case__applicant=p.citizen.person)
+    response = client.post(
+        reverse("assistance:application-step", args=[app.pk, 5]), {"declaration": "on"}, follow=True
+    )
+    with translation.override(language):
+        missing = translation.gettext("the bank account for payments")
+    assert missing in page_text(response)
+    app.refresh_from_db()
+    assert not app.declaration and app.case.state == "draft"
 
 
 def test_negative_income_is_refused_with_a_message_and_nothing_saved(
