@@ -7,8 +7,7 @@ orgs.actions; an action's refusal becomes a message, nothing is saved.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civilaffairs.accounts.access import grants_for, is_staff_member
 from civilaffairs.accounts.models import Office
 from civilaffairs.lib import idnumber
-from civilaffairs.lib.feedback import add_form_errors, run_action
+from civilaffairs.lib.feedback import run_action
 from civilaffairs.lib.paging import keyset_page
 from civilaffairs.lib.params import get_cursor
 from civilaffairs.people.models import Person
@@ -313,20 +312,16 @@ def _save_application(request, app, form) -> bool:
         for k, v in data.items()
         if k in actions.EDITABLE_FIELDS[app.kind] and not (k == "domicile_region" and v is None)
     }
-    try:
-        with transaction.atomic():
-            if rep_name and rep_number:
-                fields["legal_representative"] = actions.do_identify_representative(
-                    acting_user=request.user, name=rep_name, id_number=rep_number
-                )
-            actions.do_save_application(app, acting_user=request.user, **fields)
-    except ValidationError as exc:
-        add_form_errors(form, exc)
-        return False
-    except PermissionDenied:
-        messages.error(request, _("You may not do this."))
-        return False
-    return True
+    representative = (rep_name, rep_number) if rep_name and rep_number else None
+    saved = run_action(
+        request,
+        lambda: actions.do_save_application(
+            app, acting_user=request.user, representative=representative, **fields
+        ),
+        form=form,
+        form_only=True,
+    )
+    return saved.ok
 
 
 @login_required

@@ -189,12 +189,23 @@ EDITABLE_FIELDS = {
 
 
 @transaction.atomic
-def do_save_application(app: OrgApplication, *, acting_user, **fields) -> OrgApplication:
+def do_save_application(
+    app: OrgApplication, *, acting_user, representative: tuple[str, str] | None = None, **fields
+) -> OrgApplication:
+    """Save the application's fields; `representative` (name, ID number) names the legal
+    representative, found in or added to the master record (do_identify_representative) only
+    once the applicant may edit, and kept only if the rest is saved."""
     app = _lock_app(app)
     _require_applicant_edit(app.case, acting_user)
-    unknown = set(fields) - EDITABLE_FIELDS[app.kind]
+    named = {"legal_representative"} if representative is not None else set()
+    unknown = (set(fields) | named) - EDITABLE_FIELDS[app.kind]
     if unknown:
         raise ValueError(f"not editable in this application: {sorted(unknown)}")
+    if representative is not None:
+        name, id_number = representative
+        fields["legal_representative"] = do_identify_representative(
+            acting_user=acting_user, name=name, id_number=id_number
+        )
     region = fields.get("domicile_region")
     if region is not None:
         _check_domicile(region, app.registration_level)
