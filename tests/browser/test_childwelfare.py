@@ -339,3 +339,39 @@ def test_the_worker_records_the_parents_circumstances_a_wrong_date_first(
     expect(mum.get_by_label(label("working_in"))).to_have_value("")
     expect(mum.get_by_label(label("missing"))).to_be_checked()
     expect(mum.get_by_label(label("restricted_liberty"))).not_to_be_checked()
+
+
+@pytest.mark.parametrize("language", [ZH, EN])
+def test_the_worker_corrects_one_parent_and_the_other_is_kept(world, page, live_server, language):
+    """The register gave the wrong mother: the worker types the right one's ID number, leaves
+    the father's field empty and sets the parents; the father stays. Asking to name and remove
+    the father at once is refused beside the tick, in the page's language."""
+    from tests.childwelfare.conftest import person
+
+    father, mother, child = family()
+    confirmed(world, child, "left_behind")
+    profile = ChildProfile.objects.get(person=child)
+    right_mother = person("王丽", "F", dt.date(1989, 1, 5))
+    log_in(page, live_server, "childworker", language)
+    page.goto(url(live_server, "childwelfare:child-detail", profile.pk))
+    with page.expect_navigation():
+        page.locator("main").get_by_role("link", name=t("Parents", language), exact=True).click()
+    mother_field = page.get_by_label(t("Mother's ID number", language), exact=True)
+    mother_field.fill(right_mother.id_number)
+    click(page, "Set the parents", language)
+    expect(page.locator(".messages")).to_contain_text(t("Saved.", language))
+    profile.refresh_from_db()
+    assert (profile.father_id, profile.mother_id) == (father.pk, right_mother.pk)
+    expect(page.get_by_role("group", name=re.compile(re.escape(right_mother.name)))).to_be_visible()
+    expect(page.get_by_role("group", name=re.compile(re.escape(father.name)))).to_be_visible()
+    assert axe_violations(page) == []
+
+    page.get_by_label(t("Father's ID number", language), exact=True).fill(father.id_number)
+    remove = page.get_by_label(t("Remove the father from the record (not known)", language))
+    remove.check()
+    click(page, "Set the parents", language)
+    refused = t("Give an ID number or remove the parent, not both.", language)
+    expect(remove).to_have_accessible_description(re.compile(re.escape(refused)))
+    profile.refresh_from_db()
+    assert profile.father_id == father.pk and mother.pk != profile.mother_id
+    assert axe_violations(page) == []
