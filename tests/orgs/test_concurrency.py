@@ -6,7 +6,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 
 from orgs import actions
 from orgs.models import Match, Offer
@@ -69,7 +69,9 @@ def test_concurrent_matching_never_overcommits_an_offer(personas_tx, tmp_path, s
         except Exception as exc:  # collected and shown by the assertion below
             errors.append(exc)
         finally:
-            close_old_connections()
+            # close(), not close_old_connections(): with CONN_MAX_AGE the thread's connection
+            # would stay open on the test database and stop its teardown.
+            connection.close()
 
     threads = [threading.Thread(target=run, args=(n,)) for n in needs]
     for t in threads:
