@@ -68,7 +68,7 @@ sizes AS (
 assisted AS (
     SELECT DISTINCT c.household_id
     FROM casework_case c
-    WHERE c.service IN %(services)s AND c.closed_at IS NULL AND c.outcome = 'approved'
+    WHERE c.service = ANY(%(services)s) AND c.closed_at IS NULL AND c.outcome = 'approved'
       AND ({cases})
       AND c.household_id IN (SELECT household_id FROM p WHERE household_id IS NOT NULL)
 ),
@@ -121,7 +121,7 @@ def people_params(event: DisasterEvent, prefixes, scope=None) -> dict:
         params[f"s{i}"] = prefix + "%"
         params[f"l{i}"] = level
     params.update(
-        services=ASSISTED_SERVICES,
+        services=list(ASSISTED_SERVICES),
         born_80=years_before(event.started_on, 80),
         born_18=years_before(event.started_on, 18),
     )

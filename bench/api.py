@@ -151,7 +151,7 @@ def measure_api(port, n: int, rows_target: int = 100_000) -> dict:
         if status != 200:
             raise RuntimeError(f"lookup: {status} {content[:200]!r}")
         lookup.append(ms)
-    # The floor: the same row by the same number, through psycopg2 alone.
+    # The floor: the same row by the same number, through psycopg alone.
     sql_times = []
     connection.ensure_connection()
     with connection.connection.cursor() as cur:

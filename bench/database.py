@@ -22,13 +22,13 @@ def database_name(url: str) -> str:
 
 def ensure_database(url: str):
     """Create the bench database on its server if missing."""
-    import psycopg2
-    from psycopg2 import sql
+    import psycopg
+    from psycopg import sql
 
     parts = urlsplit(url)
     name = database_name(url)
     admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
-    conn = psycopg2.connect(admin)
+    conn = psycopg.connect(admin)
     conn.autocommit = True
     try:
         with conn.cursor() as cur:

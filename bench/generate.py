@@ -108,7 +108,7 @@ def parallel_import(table, columns, streams, rows, cur) -> dict:
     bulk load, not a business transaction); returns rows, seconds and rows/s."""
     import threading
 
-    import psycopg2
+    import psycopg
 
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
@@ -120,7 +120,7 @@ def parallel_import(table, columns, streams, rows, cur) -> dict:
         [table],
     )
     definitions = cur.fetchall()
-    dropper = psycopg2.connect(**params)
+    dropper = psycopg.connect(**params)
     with dropper, dropper.cursor() as c:
         for name, _definition in definitions:
             c.execute(f'DROP INDEX "{name}"')
@@ -129,13 +129,13 @@ def parallel_import(table, columns, streams, rows, cur) -> dict:
 
     def load(stream):
         try:
-            conn = psycopg2.connect(**params)
+            conn = psycopg.connect(**params)
             with conn, conn.cursor() as c:
                 c.execute("SET session_replication_role = replica")
                 stream.seek(0)
-                c.copy_expert(
-                    f"COPY {table} ({', '.join(columns)}) FROM STDIN", stream, size=1 << 20
-                )
+                with c.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    while piece := stream.read(1 << 20):
+                        copy.write(piece)
             conn.close()
         except Exception as exc:  # reported below
             errors.append(exc)
@@ -152,7 +152,7 @@ def parallel_import(table, columns, streams, rows, cur) -> dict:
 
     def build(defs):
         try:
-            conn = psycopg2.connect(**params)
+            conn = psycopg.connect(**params)
             with conn, conn.cursor() as c:
                 c.execute("SET maintenance_work_mem = '256MB'")
                 for definition in defs:
@@ -219,14 +219,14 @@ def copy_rows(
         buf.write("\n")
         n += 1
         if n % chunk == 0:
-            buf.seek(0)
-            cur.copy_expert(sql, buf)
+            with cur.copy(sql) as copy:
+                copy.write(buf.getvalue())
             buf = io.StringIO()
             if progress:
                 progress.advance(chunk)
     if n % chunk:
-        buf.seek(0)
-        cur.copy_expert(sql, buf)
+        with cur.copy(sql) as copy:
+            copy.write(buf.getvalue())
         if progress:
             progress.advance(n % chunk)
     return n

@@ -472,9 +472,10 @@ def page_cursor(user, page, size):
 
 
 def raw_sql_floor(sql, n, *, prepared=False):
-    """The page's own statement through psycopg2 directly (no Django): sent as text and
-    planned every time (the floor, as the page sends it), or prepared once on the connection
-    (what PostgreSQL itself needs)."""
+    """The page's own statement through psycopg directly (no Django): sent as text and
+    planned every time (the floor; prepare=False keeps psycopg from preparing it after a few
+    runs, as it does the page's statements), or prepared once on the connection (what
+    PostgreSQL itself needs)."""
     from django.db import connection
 
     connection.ensure_connection()
@@ -485,7 +486,7 @@ def raw_sql_floor(sql, n, *, prepared=False):
             sql = "EXECUTE bench_floor"
         for _ in range(n):
             started = time.perf_counter()
-            cur.execute(sql)
+            cur.execute(sql, prepare=False)
             cur.fetchall()
             times.append((time.perf_counter() - started) * 1000)
         if prepared:
@@ -595,14 +596,12 @@ def measure_pages(port, people, n, report):
     DisasterEvent.objects.filter(name__startswith="bench:").delete()
 
     # The floor of the queue pages: the statement page 1 runs (queries.queue_rows in the
-    # queue's order, limited as keyset_page limits it), as the text psycopg2 sends (it writes
-    # the parameters into the text on the client), through psycopg2 alone. Prepared, it says
-    # what PostgreSQL itself needs.
+    # queue's order, limited as keyset_page limits it), with its values written into the text
+    # and planned every time, through psycopg alone. Prepared, it says what PostgreSQL itself
+    # needs (what the page gets once its connection has prepared the statement).
     sv_user = User.objects.get(username=people["supervisor"])
     page_1 = queue_rows(sv_user, "office", {}).order_by(*QUEUE_ORDER)[: size + 1]
-    with connection.cursor() as cursor:
-        sql = cursor.mogrify(*page_1.query.sql_with_params())
-    sql = sql.decode() if isinstance(sql, bytes) else sql
+    sql = connection.ops.compose_sql(*page_1.query.sql_with_params())
     for name, times in (
         ("raw SQL, queue page 1 (floor)", raw_sql_floor(sql, n)),
         ("raw SQL, queue page 1, prepared", raw_sql_floor(sql, n, prepared=True)),

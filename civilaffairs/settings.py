@@ -164,6 +164,17 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
 )
+# psycopg 3 sends each statement's values apart from its text (server-side binding), so the
+# same read is the same text whatever its values, and a connection prepares, at the protocol
+# level, a statement it has run DATABASE_PREPARE_THRESHOLD times (PostgreSQL then plans it
+# once instead of every time: most of a short read's cost). Connections are kept
+# (CONN_MAX_AGE), so what one prepared serves its next requests. Behind PgBouncer in
+# transaction mode set DATABASE_PREPARE_THRESHOLD=0 (nothing prepared) unless it is 1.21 or
+# later with max_prepared_statements set (docs/scaling.md).
+DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
+DATABASES["default"]["OPTIONS"].setdefault(
+    "prepare_threshold", env.int("DATABASE_PREPARE_THRESHOLD", default=5) or None
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

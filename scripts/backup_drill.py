@@ -134,11 +134,12 @@ def count_rows(cursor) -> dict[str, int]:
 
 def dump(params: dict, pg_dump: str, path: Path) -> dict[str, int]:
     """Dump from one snapshot and count every table's rows in that same snapshot."""
-    import psycopg2
+    import psycopg
 
     conn = services._pg_connect(params)
     conn.autocommit = False
-    conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
     try:
         with conn.cursor() as cursor:
             cursor.execute("SELECT pg_export_snapshot()")
@@ -150,7 +151,7 @@ def dump(params: dict, pg_dump: str, path: Path) -> dict[str, int]:
             env={**os.environ, **libpq_env(params)},
             what="pg_dump",
         )
-    except psycopg2.Error as exc:
+    except psycopg.Error as exc:
         raise DrillFailed(f"reading the source database failed: {exc}") from exc
     finally:
         conn.rollback()

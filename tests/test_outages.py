@@ -11,7 +11,7 @@ import socket
 import sys
 import time
 
-import psycopg2
+import psycopg
 import pytest
 from django import db
 from django.test import Client, RequestFactory
@@ -205,8 +205,8 @@ def a_lost_connection_error() -> db.OperationalError:
     """The error Django raises for a refused connection (its wrapper keeps libpq's as the
     cause)."""
     try:
-        psycopg2.connect(host="127.0.0.1", port=nothing_listening(), user="x", dbname="x")
-    except psycopg2.OperationalError as exc:
+        psycopg.connect(host="127.0.0.1", port=nothing_listening(), user="x", dbname="x")
+    except psycopg.OperationalError as exc:
         error = db.OperationalError(*exc.args)
         error.__cause__ = exc
         return error

@@ -189,10 +189,10 @@ def _stage(batch: ImportBatch, chunks: _ChunkCounter):
 
 class _CopySource:
     """What COPY reads for one chunk: up to `size` rows, checked and written in COPY's text
-    format a hundred at a time as psycopg asks for more. A problem reading the file is
-    kept and raised once COPY has returned (psycopg would turn an exception raised inside
-    `read` into a cancelled COPY and lose what it was), so the chunk is rolled back and the
-    batch says what was wrong."""
+    format a hundred at a time, each piece written to COPY as it is made. A problem reading
+    the file is kept and raised once COPY has returned (an exception inside psycopg's `copy`
+    block would cancel the COPY and could hide what it was), so the chunk is rolled back and
+    the batch says what was wrong."""
 
     PIECE = 100  # rows per read: enough text per call, little waiting for the database
 
@@ -321,9 +321,11 @@ def _commit_staged(batch: ImportBatch, source: _CopySource, chunks):
             # person, no message), so nothing outside can have seen it. SET LOCAL lasts to the
             # end of the outermost transaction: _stage runs in none (a task, the demo loader).
             cur.execute("SET LOCAL synchronous_commit TO OFF")
-            cur.cursor.copy_expert(
-                f"COPY imports_importrow ({', '.join(COPY_COLUMNS)}) FROM STDIN", source
-            )
+            with cur.cursor.copy(
+                f"COPY imports_importrow ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+            ) as copy:
+                while piece := source.read():
+                    copy.write(piece)
         if source.problem is not None:
             raise source.problem  # the chunk goes back with the transaction
         if source.read_rows == 0:
@@ -616,16 +618,18 @@ def _save_rows(rows: list[ImportRow]):
     branch per row, which PostgreSQL reads through for every row: quadratic in the chunk)."""
     if not rows:
         return
-    from psycopg2.extras import execute_values
-
     with connection.cursor() as cur:
-        execute_values(
-            cur.cursor,
+        # Three arrays unnested into the rows to write: one statement of the same text for any
+        # number of rows (so PostgreSQL can keep its plan), three parameters.
+        cur.execute(
             "UPDATE imports_importrow r SET person_id = v.person_id, state = v.state "
-            "FROM (VALUES %s) AS v(id, person_id, state) WHERE r.id = v.id",
-            [(r.pk, r.person_id, r.state) for r in rows],
-            template="(%s::bigint, %s::bigint, %s::varchar)",
-            page_size=1000,
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[]) AS v(id, person_id, state) "
+            "WHERE r.id = v.id",
+            [
+                [r.pk for r in rows],
+                [r.person_id for r in rows],
+                [r.state for r in rows],
+            ],
         )
 
 

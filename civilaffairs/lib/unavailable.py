@@ -42,7 +42,7 @@ def database_is_away(exc: BaseException | None) -> bool:
         return True
     if not isinstance(exc, db.OperationalError):
         return False
-    code = getattr(exc.__cause__, "pgcode", None) or getattr(exc, "pgcode", None)
+    code = getattr(exc.__cause__, "sqlstate", None)  # psycopg's error, kept as the cause
     if code is None:
         # libpq's own errors carry no SQLSTATE: refused, reset, timed out, closed
         # unexpectedly. Everything PostgreSQL itself raises has one.

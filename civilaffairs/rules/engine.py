@@ -25,6 +25,7 @@ from functools import reduce
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -716,6 +717,25 @@ def judge(program, region, as_of, overrides=None, ruleset=None, extra_params=())
     return Judged(qs, fact_names, param_keys, not_in_registry, current, proposed)
 
 
+def _outcome_pairs(qs) -> dict[tuple[str, str], int]:
+    """How many households have each (today, proposed) pair of outcomes, counted around the
+    judged rows. Not Django's values().annotate(): when the proposal is the rule set in force
+    with today's parameters, both outcomes are one expression, which Django groups by once
+    (GROUP BY 2) while selecting both; PostgreSQL sees each written with its own parameters
+    ($1 … and $40 …, server-side binding) and refuses the first as not grouped."""
+    try:
+        sql, params = qs.order_by().values("status_now", "status_then").query.sql_with_params()
+    except EmptyResultSet:  # no household can match (Django found out building the query)
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT status_now, status_then, count(*) "  # noqa: S608 (Django's own statement; every value a parameter)
+            f"FROM ({sql}) AS judged GROUP BY 1, 2",
+            params,
+        )
+        return {(now, then): n for now, then, n in cursor.fetchall()}
+
+
 def compare(program, region, as_of, overrides=None, sample=10, ruleset=None) -> Comparison:
     """Every household in `region`'s subtree judged today (the rule set in force, today's
     parameters) and under the proposal (`ruleset`, a draft version, with the `overrides`), in
@@ -725,10 +745,7 @@ def compare(program, region, as_of, overrides=None, sample=10, ruleset=None) -> 
     `not_in_registry`."""
     judged = judge(program, region, as_of, overrides, ruleset)
     qs, fact_names, not_in_registry = judged.queryset, judged.fact_names, judged.not_in_registry
-    matrix = {
-        (row["status_now"], row["status_then"]): row["n"]
-        for row in qs.order_by().values("status_now", "status_then").annotate(n=Count("pk"))
-    }
+    matrix = _outcome_pairs(qs)
     unknown = {}
     if fact_names:
         counts = qs.order_by().aggregate(

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 import requests
 
@@ -162,8 +162,8 @@ class Portal:
         return f"http://127.0.0.1:{self.port}"
 
     def query(self, statement, params=()):
-        """Read the test's database directly (psycopg2, a fresh connection each time)."""
-        conn = psycopg2.connect(self.cluster.dsn(self.dbname), connect_timeout=5)
+        """Read the test's database directly (psycopg, a fresh connection each time)."""
+        conn = psycopg.connect(self.cluster.dsn(self.dbname), connect_timeout=5)
         try:
             with conn.cursor() as cur:
                 cur.execute(statement, params)

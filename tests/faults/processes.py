@@ -23,8 +23,8 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg2
-from psycopg2 import sql
+import psycopg
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[2]
 MIN_PG_MAJOR = 14
@@ -192,8 +192,8 @@ class PostgresCluster:
         if self.proc.poll() is not None:
             raise RuntimeError(f"PostgreSQL exited ({self.proc.returncode}); see {self.log_path}")
         try:
-            psycopg2.connect(self.dsn("postgres"), connect_timeout=2).close()
-        except psycopg2.OperationalError:
+            psycopg.connect(self.dsn("postgres"), connect_timeout=2).close()
+        except psycopg.OperationalError:
             return False
         return True
 
@@ -218,7 +218,7 @@ class PostgresCluster:
         return f"postgres://postgres@127.0.0.1:{self.port}/{dbname}"
 
     def execute(self, statement, params=(), dbname="postgres"):
-        conn = psycopg2.connect(self.dsn(dbname), connect_timeout=5)
+        conn = psycopg.connect(self.dsn(dbname), connect_timeout=5)
         conn.autocommit = True
         try:
             with conn.cursor() as cur:

@@ -262,12 +262,12 @@ def test_a_crash_halfway_gives_the_registry_of_a_clean_run(
 
 def test_a_second_runner_waits_for_the_first(importer, world):
     """A runner in another session (another worker) holds the batch: this one leaves it."""
-    import psycopg2
+    import psycopg
     from django.db import connection
 
     batch = import_file(importer, csv_file(legacy_rows(world)))
     db = connection.settings_dict
-    other = psycopg2.connect(
+    other = psycopg.connect(
         dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432
     )
     try:
