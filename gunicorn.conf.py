@@ -7,4 +7,12 @@ gunicorn's own handlers (civilaffairs/lib/gunicorn_logging.py). Production start
 the project directory or passes `--config /path/to/gunicorn.conf.py`.
 """
 
+import os
+
 logger_class = "civilaffairs.lib.gunicorn_logging.GunicornLogger"
+
+# The web processes prepare the statements they run often (psycopg 3, protocol level; the
+# reasoning, and why workers do not, is beside DATABASE_PREPARE_THRESHOLD in settings.py).
+# Read by the settings when a worker loads the portal, after this file. An explicit value wins
+# (0 behind a PgBouncer older than 1.21).
+os.environ.setdefault("DATABASE_PREPARE_THRESHOLD", "5")

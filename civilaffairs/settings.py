@@ -165,15 +165,18 @@ DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
 )
 # psycopg 3 sends each statement's values apart from its text (server-side binding), so the
-# same read is the same text whatever its values, and a connection prepares, at the protocol
-# level, a statement it has run DATABASE_PREPARE_THRESHOLD times (PostgreSQL then plans it
-# once instead of every time: most of a short read's cost). Connections are kept
-# (CONN_MAX_AGE), so what one prepared serves its next requests. Behind PgBouncer in
-# transaction mode set DATABASE_PREPARE_THRESHOLD=0 (nothing prepared) unless it is 1.21 or
-# later with max_prepared_statements set (docs/scaling.md).
+# same read is the same text whatever its values, and a connection can prepare, at the
+# protocol level, a statement it has run DATABASE_PREPARE_THRESHOLD times (0: never).
+# PostgreSQL then plans it once, after five runs often with a generic plan, instead of every
+# time: most of a short read's cost. The web processes prepare (gunicorn.conf.py sets 5):
+# their reads are short and repeat on tables whose size does not move within a connection's
+# life. Workers and commands do not: a generic plan chosen while a batch's table was small
+# stayed in use as the table grew (the import of a million rows spent seconds per statement,
+# docs/scaling.md). Behind PgBouncer in transaction mode keep it 0 unless PgBouncer is 1.21
+# or later with max_prepared_statements set.
 DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
 DATABASES["default"]["OPTIONS"].setdefault(
-    "prepare_threshold", env.int("DATABASE_PREPARE_THRESHOLD", default=5) or None
+    "prepare_threshold", env.int("DATABASE_PREPARE_THRESHOLD", default=0) or None
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

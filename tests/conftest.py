@@ -138,6 +138,35 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         ensure_regions()
         ensure_holidays()
+    yield
+    with django_db_blocker.unblock():
+        _end_other_sessions()
+
+
+def _end_other_sessions():
+    """Before pytest-django drops the test database: a session some test left on it (a thread's
+    connection, a server or worker the test stopped whose backend has not yet noticed) would
+    make the drop fail and leave the database behind with a warning. Each is logged, with what
+    it last ran, so the test that left it can be found, and then ended."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The statement's digits blanked: the run's logs hold no personal number.
+            "SELECT pid, application_name, state, regexp_replace(left(query, 120), '[0-9]', "
+            "'#', 'g') FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        for pid, application, state, query in cursor.fetchall():
+            logging.getLogger("tests").warning(
+                "session %s (%s, %s) still on the test database at the end: %s",
+                pid,
+                application or "-",
+                state,
+                query,
+            )
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connection.close()
 
 
 @pytest.fixture

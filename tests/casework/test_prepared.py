@@ -1,6 +1,7 @@
-"""Statements a connection runs often are prepared by psycopg 3 at the protocol level
-(settings.py: server-side binding, DATABASE_PREPARE_THRESHOLD), so PostgreSQL plans the queue's
-read once per connection instead of on every page (docs/scaling.md)."""
+"""Statements a web process's connection runs often are prepared by psycopg 3 at the protocol
+level (settings.py: server-side binding, DATABASE_PREPARE_THRESHOLD, which gunicorn.conf.py sets
+for the web), so PostgreSQL plans the queue's read once per connection instead of on every
+page; workers and commands prepare nothing (docs/scaling.md)."""
 
 import os
 import subprocess
@@ -30,11 +31,24 @@ def _prepared() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
+@pytest.fixture
+def web_threshold():
+    """This connection as a web process's is: preparing after 5 runs (the tests, like workers,
+    run with the settings' 0)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw.prepare_threshold is None
+    raw.prepare_threshold = 5
+    yield 5
+    raw.prepare_threshold = None
+
+
 @pytest.mark.django_db
-def test_the_queue_page_reads_through_statements_its_connection_has_prepared(client, world):
+def test_the_queue_page_reads_through_statements_its_connection_has_prepared(
+    client, world, web_threshold
+):
     assert settings.DATABASES["default"]["OPTIONS"]["server_side_binding"] is True
-    threshold = settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
-    assert threshold == 5  # the default, DATABASE_PREPARE_THRESHOLD unset in the tests
+    threshold = web_threshold
     applicant = resident()
     for _ in range(3):
         make_case(applicant)
@@ -62,17 +76,54 @@ def test_the_queue_page_reads_through_statements_its_connection_has_prepared(cli
     ).content.decode().count('href="/staff/cases/')
 
 
-def test_a_threshold_of_0_prepares_nothing():
-    """For PgBouncer in transaction mode before 1.21: DATABASE_PREPARE_THRESHOLD=0."""
+def _threshold(env: dict) -> str:
     code = (
         "import django; from django.conf import settings; django.setup(); "
         "print(repr(settings.DATABASES['default']['OPTIONS']['prepare_threshold']))"
     )
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="civilaffairs.settings")
-    for value, expected in (("0", "None"), ("3", "3")):
-        env["DATABASE_PREPARE_THRESHOLD"] = value
-        out = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-        )
-        assert out.returncode == 0, out.stderr
-        assert out.stdout.strip() == expected
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "civilaffairs.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_the_web_prepares_and_workers_and_commands_do_not():
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_PREPARE_THRESHOLD"}
+    # A worker, a command, the tests: nothing prepared.
+    assert _threshold(env) == "None"
+    # gunicorn reads its configuration before a worker loads the portal.
+    web = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, runpy; runpy.run_path('gunicorn.conf.py'); "
+            "print(os.environ['DATABASE_PREPARE_THRESHOLD'])",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert web.returncode == 0, web.stderr
+    assert web.stdout.strip() == "5"
+    assert _threshold({**env, "DATABASE_PREPARE_THRESHOLD": "5"}) == "5"
+    # An explicit 0 wins over gunicorn's default (PgBouncer before 1.21).
+    zero = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, runpy; runpy.run_path('gunicorn.conf.py'); "
+            "print(os.environ['DATABASE_PREPARE_THRESHOLD'])",
+        ],
+        cwd=ROOT,
+        env={**env, "DATABASE_PREPARE_THRESHOLD": "0"},
+        capture_output=True,
+        text=True,
+    )
+    assert zero.stdout.strip() == "0"
+    assert _threshold({**env, "DATABASE_PREPARE_THRESHOLD": "0"}) == "None"
