@@ -163,6 +163,19 @@ def test_joiners_leavers_and_cost_match_a_direct_count_and_the_hand_sums(world):
     assert params["dibao_min_benefit"]["now"] == params["dibao_min_benefit"]["then"] == "60"
 
 
+def test_a_proposal_equal_to_today_changes_nothing(world):
+    """A scenario that overrides nothing: today and the proposal are the same expressions
+    (the rule preview's count of such a pair once failed under psycopg 3's server-side
+    binding, rules.engine._outcome_pairs); here every side is still counted, and equal."""
+    result = Result(save(world.supervisor, overrides={}).results)
+    t = result.totals
+    counts, cost_now, cost_then = direct(world.houses, "6401", 850, 850)
+    assert {k: getattr(t, k) for k in counts} == counts
+    assert (t.now_h, t.then_h, t.join_h, t.leave_h) == (3, 3, 0, 0)
+    assert t.cost_now == t.cost_then == cost_now == cost_then == Decimal("1520.00")
+    assert t.cost_difference == Decimal("0.00")
+
+
 def test_a_lower_standard_has_leavers(world):
     result = Result(save(world.approver, standard="820", region=COUNTY_A).results)
     counts, now, then = direct(world.houses, COUNTY_A, 850, 820)
