@@ -130,6 +130,11 @@ def pytest_runtest_teardown(item, nextitem):
         with item.config.stash[blocking_manager_key].unblock():
             ensure_regions()
             ensure_holidays()
+            # Closed again: this hook's connection is not always the one the tests and the
+            # database's teardown use (it was found left open on the test database at the end).
+            from django.db import connection
+
+            connection.close()
     return result
 
 
