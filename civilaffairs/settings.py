@@ -137,17 +137,27 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "civilaffairs.portal.context_processors.portal",
+                "civilaffairs.lib.jinja.csrf",
             ],
         },
     },
-    # The rows of the hottest lists only (civilaffairs/lib/jinja.py); found by name under
-    # jinja2/, never instead of a Django template.
+    # The page frame, the staff queue page and the figures tables (civilaffairs/lib/jinja.py);
+    # found by name under jinja2/, never instead of a Django template. A page it renders with
+    # its request gets what the frame reads from the same context processors.
     {
         "NAME": "jinja2",
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "jinja2"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "civilaffairs.lib.jinja.environment"},
+        "OPTIONS": {
+            "environment": "civilaffairs.lib.jinja.environment",
+            "context_processors": [
+                "django.template.context_processors.i18n",
+                "django.contrib.messages.context_processors.messages",
+                "civilaffairs.portal.context_processors.portal",
+                "civilaffairs.lib.jinja.csrf",
+            ],
+        },
     },
 ]
 

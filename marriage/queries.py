@@ -45,7 +45,9 @@ def registry_ids_for(user) -> list[int]:
     qs = RegistrationOffice.objects.all()
     if not user.is_superuser:
         offices = office_ids(user, roles=[REGISTRAR])
-        qs = qs.filter(office_id__in=offices) if offices else qs.none()
+        if not offices:
+            return []  # most staff: no query (every staff page's menu asks)
+        qs = qs.filter(office_id__in=offices)
     return sorted(qs.values_list("pk", flat=True))
 
 

@@ -8,6 +8,7 @@ message and a redirect back; nothing is saved (each action is atomic).
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -15,6 +16,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string, select_template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,6 +24,7 @@ from civilaffairs.accounts.access import grants_for, log_access, require_staff
 from civilaffairs.accounts.models import AccessLog, StaffRole, User
 from civilaffairs.lib.confidentiality import Confidentiality
 from civilaffairs.lib.feedback import error_messages, run_action
+from civilaffairs.lib.jinja import url_maker
 from civilaffairs.lib.params import get_choice, get_cursor, safe_next
 
 from . import actions
@@ -81,38 +84,28 @@ def _page_size(request) -> int:
     return get_choice(request, "size", PAGE_SIZES, default=PAGE_SIZE)
 
 
-def _queue_rows_html(user, which: str, rows: list, can_bulk: bool) -> str:
-    """A queue's rows, rendered by Jinja2 (casework/queue_rows.jinja; lib/jinja.py says why),
-    with their words in the reader's language. Jinja2 escaped every value it wrote
-    (autoescape), so the result is safe as a whole."""
-    return mark_safe(  # noqa: S308
-        render_to_string(
-            "casework/queue_rows.jinja",
-            {
-                "rows": rows,
-                "which": which,
-                "can_bulk": can_bulk,
-                # A row's "Take" is offered for the cases of the offices the user works in.
-                "my_offices": Scope.of(user).offices if which == "office" else (),
-                "columns": 7 + can_bulk + (which == "office"),
-                "texts": {
-                    "select": _("Select %(ref)s"),
-                    "take": _("Take"),
-                    "empty": _("No cases here."),
-                },
-            },
-            using="jinja2",
-        )
-    )
+def _filter_fields(form, registered) -> str:
+    """The filter form's fields (Django's forms and crispy's field template). Unfiltered they
+    are the same for everyone who reads the language, being built from the services and
+    workflows registered in code, so they are kept in the fragment cache by both."""
+    if form is not None:
+        return render_to_string("casework/_queue_filter_fields.html", {"form": form})
+    key = "queue-filter-fields:{}:{}:{}".format(get_language(), *registered)
+    fragments = caches["template_fragments"]
+    html = fragments.get(key)
+    if html is None:
+        html = render_to_string("casework/_queue_filter_fields.html", {"form": QueueFilterForm()})
+        fragments.set(key, html, None)
+    return mark_safe(html)  # noqa: S308 (rendered by Django's engine, which escaped it)
 
 
 def _queue(request, which: str):
     """A staff queue: the counts above it (cached briefly when long: queries.queue_counts),
-    one keyset page of its rows, and the filter form."""
+    one keyset page of its rows, and the filter form. Rendered whole by Jinja2
+    (jinja2/casework/case_list.jinja; lib/jinja.py says why)."""
     user = request.user
     require_staff(user)
-    # The form is built only when a filter was given: unfiltered there is nothing to check, and
-    # its fields come from the fragment cache (the template builds a blank one on a miss).
+    # The form is built only when a filter was given: unfiltered there is nothing to check.
     filtered = any(request.GET.get(name) for name in QueueFilterForm.base_fields)
     form = QueueFilterForm(request.GET) if filtered else None
     filters = form.filters() if form else {}
@@ -125,29 +118,34 @@ def _queue(request, which: str):
     # The counts link to one state each, with the other filters kept.
     query.pop("state", None)
     can_bulk = bool(page.rows) and can_supervise_somewhere(user)
-    rows_html = _queue_rows_html(user, which, page.rows, can_bulk)
+    total = sum(n for _name, _label, n in counts)
     return render(
         request,
-        "casework/case_list.html",
+        "casework/case_list.jinja",
         {
             "which": which,
             "filtered": filtered,
-            "form": form,
-            # Called by the template only when the unfiltered fields are not in the cache.
-            "blank_form": QueueFilterForm,
-            # What the unfiltered fields are built from: the services and workflows registered.
-            "registered": (len(all_services()), len(all_workflows())),
+            "filter_fields": _filter_fields(form, (len(all_services()), len(all_workflows()))),
             "page": page,
+            "rows": page.rows,
             "counts": counts,
-            "total": sum(n for _name, _label, n in counts),
+            "counts_heading": ngettext("%(n)s case by status", "%(n)s cases by status", total)
+            % {"n": total},
             "counted_at": counted_at,
             "counts_seconds": settings.QUEUE_COUNTS_SECONDS,
             "counts_query": query.urlencode(),
             "filter_query": filter_query,
+            "continued": bool(request.GET.get("after")),
             "can_bulk": can_bulk,
-            # The rows, rendered by Jinja2 (casework/queue_rows.jinja; lib/jinja.py says why).
-            "rows_html": rows_html,
+            # A row's "Take" is offered for the cases of the offices the user works in.
+            "my_offices": Scope.of(user).offices if which == "office" else (),
+            "columns": 7 + can_bulk + (which == "office"),
+            "claim_next_url": reverse("casework:claim-next"),
+            "bulk_assign_url": reverse("casework:bulk-assign"),
+            "case_url": url_maker("casework:case-detail"),
+            "claim_url": url_maker("casework:case-claim"),
         },
+        using="jinja2",
     )
 
 

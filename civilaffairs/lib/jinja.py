@@ -1,15 +1,24 @@
-"""The Jinja2 environment for the few templates rendered by Jinja2 rather than Django's engine.
+"""The Jinja2 environment for the templates rendered by Jinja2 rather than Django's engine.
 
-Only the hottest lists use it (a staff queue's rows: Django's engine spent three times as long
-on the same ten rows, more than PostgreSQL spent finding them; the figures pages' tables, a few
-hundred cells a page; docs/scaling.md). Everything else, the page frame included, stays in
-Django templates, which include the rendered rows as a string.
+Three kinds (docs/architecture.md, "Templates"; docs/scaling.md for the measurements): the page
+frame (jinja2/frame/: the header, the staff menu, the messages, the footer), which every page
+shows, Django pages through `{% frame %}` (portal.templatetags.frame) and Jinja2 pages by
+`{% include %}`; the staff queue page, the hottest page, whole; and the figures pages' tables.
+Everything else is a Django template.
 
-Texts are translated in Python and passed in (makemessages does not read Jinja2 templates);
-dates are shown in the portal's time zone, as Django's `date` filter shows them."""
+Texts are written `{{ _("…") }}`, Django's gettext with its catalogue: the project's `makemessages` reads `.jinja` files as well
+(portal/management/commands/makemessages.py), and Django's reader finds `_("…")` in them
+because it is also Django's syntax for a translated literal. A plural or a text with a
+placeholder that needs more than `|format` is made in Python and passed in. Dates are shown in
+the portal's time zone, as Django's `date` filter shows them."""
 
+import functools
+
+from django.template.backends.utils import csrf_input
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import json_script
 
 import jinja2
@@ -33,15 +42,48 @@ def plain(value) -> str:
     return formats.localize(value, use_l10n=False)
 
 
+def html_lang(language_code: str) -> str:
+    """The `lang` of a page in Django's language code (zh-hans): BCP 47's case (zh-Hans)."""
+    return {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}.get(language_code, language_code)
+
+
 def url(name: str, *args) -> str:
     return reverse(name, args=args)
+
+
+# A number no URL pattern's own text holds, standing for the row's id in url_maker.
+_MARKER = 987654321
+
+
+def url_maker(name: str):
+    """`pk -> reverse(name, args=[pk])` for a route whose one argument is an integer id, at
+    the cost of one reverse for a whole list: the address is made once with a marker for the
+    id, and each row's id is put in its place."""
+    head, marker, tail = reverse(name, args=[_MARKER]).partition(str(_MARKER))
+    if not marker:
+        raise ValueError(f"{name} does not take one integer id")
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+def csrf(request) -> dict:
+    """The form token of a page Jinja2 renders, made once for all its forms. (Django's Jinja2
+    backend gives `csrf_input` as a lazy text that makes a new masked token each time it is
+    written: five times on a staff page.) A context processor of the Jinja2 engine only."""
+    token = SimpleLazyObject(lambda: csrf_input(request))
+    return {"csrf_input": token}
 
 
 def environment(**options) -> jinja2.Environment:
     # A name the template uses but the context lacks is an error, not an empty cell.
     options["undefined"] = jinja2.StrictUndefined
     env = jinja2.Environment(**options)  # noqa: S701 (Django's backend turns autoescape on)
+    # `{{ _("text") }}`: the text in the active language, escaped as any value; a value put
+    # into it with `|format` is escaped with it.
+    env.globals["_"] = translation.gettext
+    env.globals["html_lang"] = html_lang
     env.globals["url"] = url
+    # A static file's address is fixed for the life of a process (the manifest is read once).
+    env.globals["static"] = functools.lru_cache(maxsize=256)(static)
     env.filters["local"] = local
     env.filters["plain"] = plain
     # As Django's filter of the name: the value as JSON in a <script type="application/json">.

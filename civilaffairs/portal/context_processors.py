@@ -1,4 +1,5 @@
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import gettext, ngettext
 
 from civilaffairs.accounts.access import is_staff_member
 
@@ -53,6 +54,16 @@ def where_in_frame(path: str, urls) -> tuple[str, str]:
     return current, within
 
 
+def inbox_label(request) -> str:
+    """The header's link to a citizen's messages, with how many are unread."""
+    from civilaffairs.casework.queries import unread_count_for
+
+    unread = unread_count_for(request)
+    if not unread:
+        return gettext("Messages")
+    return ngettext("Messages (%(n)s unread)", "Messages (%(n)s unread)", unread) % {"n": unread}
+
+
 def portal(request):
     from civilaffairs.casework.registry import links, links_for
 
@@ -76,4 +87,6 @@ def portal(request):
         "is_admin": signed_in and user.is_staff,
         "is_citizen": signed_in and bool(user.person_id),
         "is_staff_member": signed_in and is_staff_member(user),
+        # Called by the header for a citizen only: the unread count is a query.
+        "inbox_label": lambda: inbox_label(request),
     }
