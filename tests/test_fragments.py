@@ -1,5 +1,7 @@
 """Parts of pages kept in Django's fragment cache ({% cache %}, the `template_fragments`
-cache) and the frame around them: each fragment is keyed by all it varies with."""
+cache), each keyed by all it varies with, and the page frame (jinja2/frame/, written by
+Jinja2 on every page, not cached), which marks each visitor's own place and speaks their
+language."""
 
 import pytest
 from django.core.cache import caches
@@ -29,8 +31,8 @@ def test_where_a_page_lies_in_the_frame():
 
 @pytest.mark.django_db
 def test_the_frame_marks_the_current_page_and_section_for_each_visitor(client, personas):
-    """The header and staff menu are cached per place and kind of visitor: each page
-    still marks its own link, and a citizen's frame never shows staff links (or the reverse)."""
+    """Each page marks its own link in the header and staff menu, and a citizen's frame never
+    shows staff links (or the reverse)."""
     sign_in(client, personas.caseworker)
     queue = reverse("casework:queue-office")
     mine = reverse("casework:queue-mine")
@@ -66,8 +68,8 @@ def test_the_frame_marks_the_current_page_and_section_for_each_visitor(client, p
 
 @pytest.mark.django_db
 def test_the_frame_follows_the_language(client, personas, settings):
-    """The language is part of every fragment's key: English, then Chinese, then English
-    again, for the same page and visitor."""
+    """The frame follows the language from one request to the next: English, then Chinese,
+    then English again, for the same page and visitor."""
     sign_in(client, personas.caseworker)
     queue = reverse("casework:queue-office")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

@@ -75,13 +75,20 @@ def test_a_django_page_and_a_jinja2_page_have_the_same_frame(personas, language)
 
 
 @pytest.mark.django_db
-def test_each_form_of_a_jinja2_page_carries_the_same_token(client, personas):
-    """The queue page (Jinja2 whole) makes its form token once for its five forms."""
+@pytest.mark.parametrize("page", ["casework:queue-office", "staff:workspace"])
+def test_every_form_of_a_page_and_its_htmx_header_carry_one_token(client, personas, page):
+    """The queue page (Jinja2 whole) and a Django page make their form token once for all
+    their forms (four or more: language, large text, log out, the page's own) and htmx."""
+    from django.urls import reverse
+
     from tests.auth import sign_in
 
     sign_in(client, personas.supervisor)
-    html = client.get("/staff/cases/office/").content.decode()
+    response = client.get(reverse(page))
+    assert response.status_code == 200
+    html = response.content.decode()
     tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    tokens += re.findall(r'"X-CSRFToken": "([^"]+)"', html)
     assert len(tokens) >= 4
     assert len(set(tokens)) == 1
 

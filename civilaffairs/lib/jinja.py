@@ -14,12 +14,12 @@ the portal's time zone, as Django's `date` filter shows them."""
 
 import functools
 
-from django.template.backends.utils import csrf_input
+from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.functional import SimpleLazyObject
-from django.utils.html import json_script
+from django.utils.html import format_html, json_script
 
 import jinja2
 
@@ -65,12 +65,18 @@ def url_maker(name: str):
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 
+def csrf_field(token) -> str:
+    """The hidden field of a form's token, as Django's `{% csrf_token %}` writes it."""
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+
+
 def csrf(request) -> dict:
-    """The form token of a page Jinja2 renders, made once for all its forms. (Django's Jinja2
-    backend gives `csrf_input` as a lazy text that makes a new masked token each time it is
-    written: five times on a staff page.) A context processor of the Jinja2 engine only."""
-    token = SimpleLazyObject(lambda: csrf_input(request))
-    return {"csrf_input": token}
+    """The form token of a page Jinja2 renders, made once for all its forms and the page's
+    htmx header. (Django's Jinja2 backend gives `csrf_input` and `csrf_token` as lazy texts
+    that make a new masked token each time one is written: six times on a staff page.) A
+    context processor of the Jinja2 engine only."""
+    token = SimpleLazyObject(lambda: get_token(request))
+    return {"csrf_token": token, "csrf_input": SimpleLazyObject(lambda: csrf_field(token))}
 
 
 def environment(**options) -> jinja2.Environment:

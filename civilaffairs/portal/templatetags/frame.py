@@ -3,8 +3,9 @@ says why it is Jinja2) and shown by every Django page through templates/base.htm
 
 from django import template
 from django.template import engines
-from django.template.backends.utils import csrf_input
 from django.utils.safestring import mark_safe
+
+from civilaffairs.lib.jinja import csrf_field
 
 register = template.Library()
 
@@ -19,8 +20,9 @@ def frame(context, part: str) -> str:
     values = context.render_context.get("frame")
     if values is None:
         values = context.flatten()
-        request = values.get("request")
-        values["csrf_input"] = csrf_input(request) if request is not None else ""
+        # The page's one token (Django's csrf context processor makes it once, lazily).
+        token = values.get("csrf_token")
+        values["csrf_input"] = csrf_field(token) if token else ""
         context.render_context["frame"] = values
     html = engines["jinja2"].env.get_template(f"frame/{part}.jinja").render(values)
     return mark_safe(html)  # noqa: S308 (Jinja2 escaped every value it wrote: autoescape)
