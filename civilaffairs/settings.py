@@ -207,10 +207,11 @@ CACHES = {
             "retry_after": 5,
         },
     },
-    # Django's {% cache %} tag uses this one when it exists. The fragments kept here are built
-    # from code and translations only (the frame's fixed text and links, the filter form's
-    # choices, the service catalogue), so each process keeps its own copy in memory: no
-    # network round trip per fragment, and a new release (new processes) starts empty.
+    # Django's {% cache %} tag uses this one when it exists, and so do the queue page's filter
+    # fields (casework.views._filter_fields). The fragments kept here are built from code and
+    # translations only (the filter form's choices, the service catalogue, the empty note and
+    # upload fields), so each process keeps its own copy in memory: no network round trip per
+    # fragment, and a new release (new processes) starts empty.
     # Every fragment is keyed by all it varies with (language, links, flags, a registry's
     # size); nothing of a user, a request or the database goes into one.
     "template_fragments": {

@@ -42,12 +42,14 @@ def errors_in(caplog):
 
 @pytest.fixture
 def redis_away(settings):
-    """The cache pointed at a port where nothing listens, as after `redis-server` stopped."""
+    """The cache pointed at a port where nothing listens, as after `redis-server` stopped.
+    The caches in the process's memory (page fragments) stay, as they do in production."""
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             **settings.CACHES["default"],
             "LOCATION": f"redis://127.0.0.1:{nothing_listening()}/0",
-        }
+        },
     }
 
 
