@@ -86,8 +86,9 @@ def _page_size(request) -> int:
 
 def _filter_fields(form, registered) -> str:
     """The filter form's fields (Django's forms and crispy's field template). Unfiltered they
-    are the same for everyone who reads the language, being built from the services and
-    workflows registered in code, so they are kept in the fragment cache by both."""
+    are the same for everyone who reads the page in one language, being built from the
+    services and workflows registered in code, so they are kept in the fragment cache per
+    language and per number of services and workflows registered."""
     if form is not None:
         return render_to_string("casework/_queue_filter_fields.html", {"form": form})
     key = "queue-filter-fields:{}:{}:{}".format(get_language(), *registered)
