@@ -14,6 +14,8 @@ from django.core.management import call_command
 from django.template import TemplateSyntaxError, engines
 from django.test import RequestFactory
 from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.translation.template import templatize
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,6 +60,7 @@ def test_a_django_page_and_a_jinja2_page_have_the_same_frame(personas, language)
         for engine, source in (("django", DJANGO_PAGE), ("jinja2", JINJA_PAGE)):
             request = _request(user)
             messages.warning(request, "Check the <address> before you go on")
+            messages.info(request, mark_safe('Read <a href="/help/">the help</a>'))
             pages.append(engines[engine].from_string(source).render({}, request))
     django_page, jinja_page = pages
     assert _comparable(django_page) == _comparable(jinja_page)
@@ -68,6 +71,7 @@ def test_a_django_page_and_a_jinja2_page_have_the_same_frame(personas, language)
     assert workspace in django_page  # the staff menu
     assert 'class="alert alert-warning"' in django_page
     assert "Check the &lt;address&gt; before you go on" in django_page  # escaped
+    assert 'Read <a href="/help/">the help</a>' in django_page  # marked safe by the code
     assert "<p>The page's own content</p>" in django_page
     assert 'href="tel:12345"' in django_page  # the footer
     # The page's own address, escaped, goes back with the language switch.
@@ -105,6 +109,20 @@ def _jinja_texts() -> set[str]:
         texts |= set(re.findall(r'\b_\("([^"]+)"\)', path.read_text(encoding="utf-8")))
         texts |= set(re.findall(r"\b_\('([^']+)'\)", path.read_text(encoding="utf-8")))
     return texts
+
+
+def test_djangos_reader_finds_every_text_of_a_jinja2_template():
+    """makemessages reads a `.jinja` file as a Django template: it finds `_("…")` alone in a
+    `{{ }}` (or first in one), not a second one (`{{ _("a") if x else _("b") }}` loses "b").
+    Each text must be where the reader finds it, or the next makemessages drops it."""
+    for path in sorted((ROOT / "jinja2").rglob("*.jinja")):
+        source = path.read_text(encoding="utf-8")
+        written = set(re.findall(r'\b_\("([^"]+)"\)', source))
+        written |= set(re.findall(r"\b_\('([^']+)'\)", source))
+        read = templatize(source, origin=str(path))
+        found = set(re.findall(r'\b_\("([^"]+)"\)', read))
+        found |= set(re.findall(r"\b_\('([^']+)'\)", read))
+        assert written - found == set(), path.relative_to(ROOT)
 
 
 def test_every_text_of_a_jinja2_template_is_translated():
