@@ -6,11 +6,12 @@ shows, Django pages through `{% frame %}` (portal.templatetags.frame) and Jinja2
 `{% include %}`; the staff queue page, the hottest page, whole; and the figures pages' tables.
 Everything else is a Django template.
 
-Texts are written `{{ _("…") }}`, Django's gettext with its catalogue: the project's `makemessages` reads `.jinja` files as well
-(portal/management/commands/makemessages.py), and Django's reader finds `_("…")` in them
-because it is also Django's syntax for a translated literal. A plural or a text with a
-placeholder that needs more than `|format` is made in Python and passed in. Dates are shown in
-the portal's time zone, as Django's `date` filter shows them."""
+Texts are written `{{ _("…") }}`, one to a `{{ }}`, Django's gettext with its catalogue: the
+project's `makemessages` reads `.jinja` files as well (portal/management/commands/
+makemessages.py), and Django's reader finds `_("…")` in them because it is also Django's
+syntax for a translated literal (it reads only the first of a `{{ }}`). A value goes into a
+text with `|format`; a plural is made in Python (`ngettext`) and passed in. Dates are shown
+in the portal's time zone, as Django's `date` filter shows them."""
 
 import functools
 
@@ -45,10 +46,6 @@ def plain(value) -> str:
 def html_lang(language_code: str) -> str:
     """The `lang` of a page in Django's language code (zh-hans): BCP 47's case (zh-Hans)."""
     return {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}.get(language_code, language_code)
-
-
-def url(name: str, *args) -> str:
-    return reverse(name, args=args)
 
 
 # A number no URL pattern's own text holds, standing for the row's id in url_maker.
@@ -87,7 +84,6 @@ def environment(**options) -> jinja2.Environment:
     # into it with `|format` is escaped with it.
     env.globals["_"] = translation.gettext
     env.globals["html_lang"] = html_lang
-    env.globals["url"] = url
     # A static file's address is fixed for the life of a process (the manifest is read once).
     env.globals["static"] = functools.lru_cache(maxsize=256)(static)
     env.filters["local"] = local
