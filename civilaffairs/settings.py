@@ -464,7 +464,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["civilaffairs.exchange.auth.GrantAllows"],
     "DEFAULT_THROTTLE_CLASSES": ["civilaffairs.exchange.auth.ClientThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser, refusing a NUL or a lone surrogate (exchange/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["civilaffairs.exchange.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "civilaffairs.exchange.errors.handle",
     "UNAUTHENTICATED_USER": None,

@@ -342,7 +342,7 @@ class RecipientsView(ExchangeView):
 
 
 def _int(text: str, low: int, high: int):
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "²" is a digit to isdigit, not to int
         return None
     value = int(text)
     return value if low <= value <= high else None

@@ -15,9 +15,13 @@ def _encode(values) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _no_constant(name):
+    raise ValueError(name)  # NaN, Infinity: Python's JSON takes them, no column holds them
+
+
 def _decode(token: str):
     pad = "=" * (-len(token) % 4)
-    return json.loads(base64.urlsafe_b64decode(token + pad))
+    return json.loads(base64.urlsafe_b64decode(token + pad), parse_constant=_no_constant)
 
 
 @dataclass
@@ -117,11 +121,23 @@ def _parse_cursor(model, order, after):
         return [
             _cursor_value(model, name, value) for name, value in zip(order, values, strict=True)
         ]
-    except (ValueError, TypeError, ValidationError, json.JSONDecodeError, UnicodeDecodeError):
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,  # 1e400 is a float of infinity to JSON
+        ValidationError,
+        json.JSONDecodeError,
+        UnicodeError,
+    ):
         return None
 
 
 def _cursor_value(model, name, value):
+    if isinstance(value, str):
+        # PostgreSQL holds no NUL in text, and a lone surrogate (\ud800) cannot be sent at all.
+        if "\x00" in value:
+            raise ValueError
+        value.encode("utf-8")  # UnicodeEncodeError for a lone surrogate
     field = _field(model, name)
     if field is None:
         return value

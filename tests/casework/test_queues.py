@@ -542,6 +542,12 @@ def test_a_queue_page_follows_the_users_grants_as_they_are_now(client, world):
         _encode([0, "2026-01-01T00:00:00+00:00", 10**30]),
         _encode([-(10**12), "2026-01-01T00:00:00+00:00", 1]),
         _encode([None, None, None]),
+        # JSON that Python reads but no column holds (found by fuzzing: each answered 500).
+        _encode([float("inf"), "2026-01-01T00:00:00+00:00", 1]),
+        _encode([0, "2026-01-01T00:00:00+00:00", float("-inf")]),
+        _encode([0, "2026-01-01T00:00:00+00:00", float("nan")]),
+        _encode([0, "2026-01-01\x00", 1]),
+        _encode([0, "\ud800", 1]),
     ],
 )
 def test_a_malformed_cursor_starts_at_the_first_page(client, world, cursor):

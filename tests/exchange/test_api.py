@@ -155,6 +155,17 @@ def test_the_recipient_list_is_keyset_paged(dept, family, regions):
             "after",
             "invalid",
         ),
+        # A digit to str.isdigit, not to int(): answered 500 (found by fuzzing).
+        (
+            {"program": "assistance.dibao", "region": "640104", "month": "2026-12", "after": "²"},
+            "after",
+            "invalid",
+        ),
+        (
+            {"program": "assistance.dibao", "region": "640104", "month": "2026-12", "limit": "²"},
+            "limit",
+            "invalid",
+        ),
         ({}, "program", "invalid"),
     ],
 )

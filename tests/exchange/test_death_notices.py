@@ -144,3 +144,21 @@ def test_a_disability_grade_reaches_the_master_record_and_every_domain(dept, fam
     )
     assert bad.status_code == 400
     assert sorted(e["field"] for e in bad.json()["errors"]) == ["certified_on", "disability_grade"]
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("event_id", "GA-2026-\x00"), ("name", "王\x00晓明"), ("event_id", "GA-\ud800")],
+)
+def test_a_body_with_text_no_record_can_hold_is_refused_whole(dept, family, field, value):
+    """A NUL character or a lone surrogate in a JSON body reached the database as a 500 (found
+    by fuzzing): the API answers 400 in its own form, and nothing is recorded."""
+    body = {**notice(family["head"], "王晓明"), field: value}
+    r = dept.post(URL, body)
+    assert r.status_code == 400, r.content
+    answer = r.json()
+    assert answer["code"] == "bad_input"
+    assert answer["message"]["zh-hans"] and answer["message"]["en"]
+    assert InboundNotice.objects.count() == 0
+    family["head"].refresh_from_db()
+    assert family["head"].date_of_death is None

@@ -119,6 +119,16 @@ def test_the_registrar_day_list_ignores_a_registry_in_digits_int_refuses(world, 
     assert response.status_code == 200 and response.context["registry_id"] is None
 
 
+@pytest.mark.parametrize("values", [["a\x00b", 1], ["\ud800", 1], ["x", float("inf")]])
+def test_a_cursor_with_text_no_column_can_hold_starts_at_the_first_page(world, db, values):
+    """The register of organizations is paged by name: a NUL or a lone surrogate in the
+    cursor's name, or an infinite id, answered 500 (found by fuzzing)."""
+    from civilaffairs.lib.paging import _encode
+
+    response = Client().get("/orgs/register/", {"after": _encode(values)})
+    assert response.status_code == 200
+
+
 def test_a_malformed_page_cursor_starts_at_the_first_page(world, db, en):
     response = en(world.user("caseworker")).get("/staff/people/", {"after": "!!not a cursor"})
     assert response.status_code == 200
