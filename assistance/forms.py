@@ -50,6 +50,17 @@ class SituationForm(forms.ModelForm):
             raise forms.ValidationError(_("The amount cannot be negative."))
         return value
 
+    def clean(self):
+        cleaned = super().clean()
+        # Help for a large necessary expense is measured against the expense: without it the
+        # township has nothing to weigh (it was saved as 0.00 and shown so to staff).
+        expenditure = AssistanceApplication.EmergencyType.EXPENDITURE
+        if cleaned.get("emergency_type") == expenditure and not cleaned.get("expense_amount"):
+            self.add_error(
+                "expense_amount", _("Please give the amount of the expense, e.g. the bill's total.")
+            )
+        return cleaned
+
 
 class MemberIncomeForm(forms.Form):
     """One household member's monthly income by kind (yuan). Kinds that are not counted are

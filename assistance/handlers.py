@@ -363,17 +363,23 @@ def pay_first(case, data, acting_user):
     app.paid_first_on, app.paid_first_by = timezone.localdate(), acting_user
     _pay_once(case, app, acting_user, "paid first")
     _save(app, acting_user, "paid first")
-    amount = app.one_off_amount
-    return {
-        "message": lambda: (
-            _(
-                "Because of the emergency, %(amount)s yuan is paid at once. Please hand in the "
-                "papers the township office asks for."
-            )
-            % {"amount": amount}
-        ),
-        "data": {"amount": str(amount)},
-    }
+    amount, has_account = app.one_off_amount, bool(app.bank_account)
+
+    def message():
+        if not has_account:
+            # The payment waits on the held list until staff enter an account: the applicant
+            # is told what holds it rather than that it was paid.
+            return _(
+                "Because of the emergency, %(amount)s yuan is granted at once. It is paid as soon "
+                "as the township office has a bank account to pay it into: please give one when "
+                "you hand in the papers it asks for."
+            ) % {"amount": amount}
+        return _(
+            "Because of the emergency, %(amount)s yuan is paid at once. Please hand in the "
+            "papers the township office asks for."
+        ) % {"amount": amount}
+
+    return {"message": message, "data": {"amount": str(amount)}}
 
 
 def approve_linshi(case, data, acting_user):

@@ -87,7 +87,12 @@ class AssistanceApplication(models.Model):
     justification = models.TextField(_("why this amount"), blank=True)
     paid_first_on = models.DateField(_("paid first on"), null=True, blank=True)
     paid_first_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("paid first by"),
     )
     benefit_from = models.DateField(_("paid from"), null=True, blank=True)
     benefit_until = models.DateField(_("paid until"), null=True, blank=True)
@@ -173,6 +178,14 @@ class AssistanceApplication(models.Model):
             .prefetch_related("incomes__person")
             .order_by("-pk")
         )
+
+    @cached_property
+    def economic_check_answerable(self) -> bool:
+        """Whether some department answers the economic-status check for the case's region:
+        the case page offers to send it only then, and says why not otherwise."""
+        from civilaffairs.exchange.queries import economic_check_sources
+
+        return bool(economic_check_sources(self.case.region_id))
 
     @cached_property
     def economic_check(self):

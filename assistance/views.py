@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from civilaffairs.accounts.access import access_person
@@ -29,12 +30,13 @@ from .forms import (
 )
 from .models import AssistanceApplication, IncomeKind
 
+# Lazy: built once at import, read in each request's language.
 STEPS = [
-    (1, _("Your situation")),
-    (2, _("Household income")),
-    (3, _("Assets and bank account")),
-    (4, _("Documents")),
-    (5, _("Check and submit")),
+    (1, gettext_lazy("Your situation")),
+    (2, gettext_lazy("Household income")),
+    (3, gettext_lazy("Assets and bank account")),
+    (4, gettext_lazy("Documents")),
+    (5, gettext_lazy("Check and submit")),
 ]
 
 

@@ -9,7 +9,7 @@ allowance's decision is told to the guardian who applied."""
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civilaffairs.benefits.actions import do_grant
@@ -99,12 +99,14 @@ def record_assessment(case, data, acting_user):
             message=safety_notes or _("Urgent safety need found in the needs assessment."),
             case=case,
         )
-    needing = [str(Area(a).label) for a in Area.values if areas[a][0] >= Score.CLEAR]
+    needing = [a for a in Area.values if areas[a][0] >= Score.CLEAR]
 
-    def message():
+    def message():  # in each reader's language, the areas' names too
         if not needing:
             return _("No area needs support.")
-        return _("Needs found: %(areas)s.") % {"areas": "、".join(needing)}
+        separator = "、" if (translation.get_language() or "").startswith("zh") else ", "
+        names = separator.join(str(Area(a).label) for a in needing)
+        return _("Needs found: %(areas)s.") % {"areas": names}
 
     return {"message": message}
 

@@ -391,7 +391,7 @@ class IntakeReport(models.Model):
         choices=Category.choices,
         blank=True,
     )
-    prescreened_at = models.DateTimeField(null=True, blank=True)
+    prescreened_at = models.DateTimeField(_("pre-screened"), null=True, blank=True)
 
     history = HistoricalRecords()
 

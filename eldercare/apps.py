@@ -42,7 +42,10 @@ class EldercareConfig(AppConfig):
         from civilaffairs.casework.registry import register_link
 
         register_link("citizen", _("Elder care services"), "eldercare:home")
-        register_link("staff", _("Elder care"), "eldercare:staff-overview")
+        from .queries import is_staff
+
+        # Not offered to a registrar or a child-welfare worker, who may not open it.
+        register_link("staff", _("Elder care"), "eldercare:staff-overview", visible=is_staff)
         register_link("partner", _("Provider bookings"), "eldercare:provider-bookings")
         register_service(
             Service(

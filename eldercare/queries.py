@@ -18,7 +18,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Max, Q
 from django.http import Http404
 
-from civilaffairs.accounts.access import grants_for, is_staff_member, require_role, scope_q
+from civilaffairs.accounts.access import (
+    grants_for,
+    holds_role,
+    is_staff_member,
+    require_role,
+    scope_q,
+)
 from civilaffairs.accounts.models import CASEWORK_ROLES
 from civilaffairs.casework.models import Case
 from civilaffairs.lib.lookup import get_or_404
@@ -43,6 +49,11 @@ BOOKING_ROW = ("service_type", "provider", "worker", "elder")
 # The civil-affairs staff of elder care: the general casework roles, in their jurisdiction. A
 # marriage registrar or a child-welfare worker of the same bureau is refused (403).
 STAFF_ROLES = CASEWORK_ROLES
+
+
+def is_staff(user) -> bool:
+    """Casework staff (STAFF_ROLES) or the administrator: who opens elder care's staff pages."""
+    return holds_role(user, STAFF_ROLES)
 
 
 def require_staff(user):

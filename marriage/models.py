@@ -438,18 +438,18 @@ class MarriageApplication(models.Model):
         verbose_name=_("marriage record"),
     )
     # Each party's online declaration of no spouse and no prohibited kinship (registration).
-    declared_a_at = models.DateTimeField(null=True, blank=True)
-    declared_b_at = models.DateTimeField(null=True, blank=True)
+    declared_a_at = models.DateTimeField(_("first party declared"), null=True, blank=True)
+    declared_b_at = models.DateTimeField(_("second party declared"), null=True, blank=True)
     # The last run of the legal checks at the counter: [{code, label, outcome, reason}].
     checks = models.JSONField(default=list, blank=True)
-    checked_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(_("legal checks run"), null=True, blank=True)
     # What the registrar confirmed at the counter.
     photos_checked = models.BooleanField(_("photos checked against the ID cards"), default=False)
     declarations_signed = models.BooleanField(
         _("declarations signed at the counter"), default=False
     )
     # A review found no prohibited relation despite the household data (and why).
-    relation_cleared_at = models.DateTimeField(null=True, blank=True)
+    relation_cleared_at = models.DateTimeField(_("relation reviewed"), null=True, blank=True)
     relation_clearance = models.TextField(_("review finding"), blank=True)
     refusal = models.CharField(
         _("legal reason for refusal"), max_length=16, choices=Refusal.choices, blank=True

@@ -146,6 +146,16 @@ LAPSED = State(
 WITHDRAW_LABEL = _("Withdraw the application")
 
 
+def _submitted_at_the_counter() -> Transition:
+    """A booked application is submitted only by checking the couple in at the counter
+    (marriage.actions.do_check_in, on the appointment's day), which submits and checks in in
+    one transaction. The engine's default submit step (the applicant or any staff member who
+    sees the case) offered the registrar a bare "Submit" the evening before: the screening then
+    moved the case on to the checks, past the check-in's day rule, and the marriage could be
+    registered a day early. So the step is the system's alone."""
+    return Transition("submit", ("booked",), "submitted", _("Submit"), system=True)
+
+
 def registration() -> Workflow:
     states = [
         BOOKED,
@@ -171,6 +181,7 @@ def registration() -> Workflow:
         WITHDRAWN,
     ]
     transitions = [
+        _submitted_at_the_counter(),
         Transition(
             "check_in",
             ("submitted",),
@@ -285,6 +296,7 @@ def divorce() -> Workflow:
         ),
     ]
     transitions = [
+        _submitted_at_the_counter(),
         Transition(
             "check_in",
             ("submitted",),

@@ -38,9 +38,15 @@ class OrgsConfig(AppConfig):
         register_link("citizen", _("Public donation ledger"), "orgs:ledger")
         register_link("citizen", _("My organizations"), "orgs:my-orgs")
         register_link("citizen", _("My donations"), "orgs:my-donations")
-        register_link("staff", _("Social organizations"), "orgs:staff-orgs")
-        register_link("staff", _("Late annual reports"), "orgs:staff-late")
-        register_link("staff", _("Charity matching"), "orgs:charity-home")
+        # The menu offers only what its reader may open: not a registrar's or a child-welfare
+        # worker's, though they are staff of the same bureau.
+        from .queries import is_staff, runs_projects_as_staff
+
+        register_link("staff", _("Social organizations"), "orgs:staff-orgs", visible=is_staff)
+        register_link("staff", _("Late annual reports"), "orgs:staff-late", visible=is_staff)
+        register_link(
+            "staff", _("Charity matching"), "orgs:charity-home", visible=runs_projects_as_staff
+        )
         # The domain tells the platform what it offers; the platform never imports us.
         from civilaffairs.casework.registry import Service, register_service
         from civilaffairs.casework.workflow import register_workflow

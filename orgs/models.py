@@ -17,7 +17,7 @@ and what the needing side confirmed receiving. The public ledger lists confirmed
 import datetime as dt
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -307,6 +307,22 @@ class OrgApplication(models.Model):
     def __str__(self):
         return f"{self.case.reference} {self.get_kind_display()}"
 
+    @property
+    def changes_described(self) -> list[tuple[str, str, str]]:
+        """What the approval changed, (the item's name, from, to), as people read it (`changes`
+        is keyed by field)."""
+        out = []
+        for field, change in (self.changes or {}).items():
+            try:
+                label = str(self._meta.get_field(field).verbose_name)
+            except FieldDoesNotExist:  # a field since renamed: shown by its key
+                label = field
+            if isinstance(change, dict):
+                out.append((label, change.get("from", ""), change.get("to", "")))
+            else:
+                out.append((label, "", str(change)))
+        return out
+
     def display_name(self) -> str:
         return self.name or (self.organization.name if self.organization_id else "")
 
@@ -405,7 +421,12 @@ class AnnualReport(models.Model):
     grade_reason = models.TextField(_("reasons for the grade"), blank=True)
     graded_at = models.DateTimeField(_("graded"), null=True, blank=True)
     graded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("graded by"),
     )
 
     history = HistoricalRecords()

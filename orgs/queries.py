@@ -19,7 +19,7 @@ exist.
 from django.db.models import Q
 from django.http import Http404
 
-from civilaffairs.accounts.access import grants_for, require_role
+from civilaffairs.accounts.access import grants_for, has_role, holds_role, require_role
 from civilaffairs.accounts.models import StaffRole
 from civilaffairs.casework.models import Case
 from civilaffairs.lib.lookup import get_or_404
@@ -46,10 +46,21 @@ GRADING_ROLES = AUTHORITY_ROLES
 NEED_ROLES = AUTHORITY_ROLES
 
 
+def is_staff(user) -> bool:
+    """The registration authority's staff (AUTHORITY_ROLES), or the administrator."""
+    return holds_role(user, AUTHORITY_ROLES)
+
+
 def require_staff(user):
     """The registration authority's staff (AUTHORITY_ROLES); a registrar or a child-welfare
     worker of the same bureau is refused (403)."""
     require_role(user, AUTHORITY_ROLES)
+
+
+def runs_projects_as_staff(user) -> bool:
+    """Staff of an office that may publish the needs of a charity project (NEED_ROLES): the
+    staff side of the charity pages (views.charity_home asks this, or an organization)."""
+    return has_role(user, *NEED_ROLES)
 
 
 # ----------------------------------------------------------------------------- authority staff

@@ -63,7 +63,8 @@ def _history(org):
         changes = []
         if older is not None:
             delta = newer.diff_against(older)
-            changes = [c.field for c in delta.changes]
+            # By the names people read, not the columns' (legal_representative).
+            changes = [str(org._meta.get_field(c.field).verbose_name) for c in delta.changes]
         out.append({"record": newer, "changes": changes})
     return out
 

@@ -297,7 +297,7 @@ def application_edit(request, pk):
             "doc_form": DocumentForm(kind=app.kind, org_type=app.org_type) if editable else None,
             "documents": _filed(case),
             "missing": actions.missing_for_submission(app) if editable else [],
-            "changes": actions.proposed_changes(app) if app.kind == "change" else {},
+            "changes": actions.proposed_changes_described(app) if app.kind == "change" else [],
             "is_applicant": _is_applicant(request.user, case),
         },
     )

@@ -81,3 +81,60 @@ def test_a_word_shared_by_fields_is_translated_for_what_each_field_holds():
         assert str(Program._meta.get_field("code").verbose_name) == "代码"
         assert str(Slot._meta.get_field("start").verbose_name) == "开始时间"
         assert str(Slot._meta.get_field("end").verbose_name) == "结束时间"
+
+
+def _translated_at_import(path) -> list[str]:
+    """Calls of Django's gettext (not the lazy one) made while a module is imported: at module
+    or class level, outside any function. Such a text is fixed in the language the process
+    started in, whatever language the page is read in."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    eager = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+        for alias in node.names
+        if alias.name in ("gettext", "ngettext", "pgettext", "npgettext")
+    }
+    found = []
+
+    def visit(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue  # run later, in the reader's language
+            if (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Name)
+                and child.func.id in eager
+            ):
+                found.append(f"{path}:{child.lineno}")
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def test_no_text_is_translated_when_its_module_is_imported():
+    """The application's steps were listed with gettext at import, so an English page showed
+    them in Chinese (found walking the 低保 application in English): a text kept at module
+    level must be lazy."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    skip = {".venv", "node_modules", "var", "migrations", "tests"}
+    found = []
+    for path in root.rglob("*.py"):
+        if skip.isdisjoint(path.relative_to(root).parts):
+            found += _translated_at_import(path)
+    assert found == []
+
+
+def test_the_scan_finds_a_text_translated_at_import(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from django.utils.translation import gettext as _\n"
+        "STEPS = [(1, _('Your situation'))]\n"
+        "def later():\n    return _('Fine')\n"
+    )
+    assert _translated_at_import(module) == [f"{module}:2"]

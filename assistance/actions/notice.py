@@ -79,7 +79,7 @@ def do_lodge_objection(
         app.case,
         "reinvestigate",
         acting_user=None,
-        reason=_(
+        reason=lambda: _(
             "An objection was lodged during the public notice; the household is checked again."
         ),
     )

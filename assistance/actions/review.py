@@ -157,7 +157,7 @@ def do_start_due_reviews(*, today: dt.date | None = None) -> int:
                 app.case,
                 "start_review",
                 acting_user=None,
-                public_message=_(
+                public_message=lambda: _(
                     "Your allowance is due for its periodic review; payments continue."
                 ),
             )

@@ -88,8 +88,10 @@ def do_report_child(
             case,
             CaseEvent.Kind.NOTE,
             actor=acting_user,
-            message=_("Another report received (%(who)s).")
-            % {"who": IntakeReport.ReporterKind(reporter_kind).label},
+            message=lambda: (
+                _("Another report received (%(who)s).")
+                % {"who": IntakeReport.ReporterKind(reporter_kind).label}
+            ),
             data={"reporter_kind": reporter_kind, "safety_concern": safety_concern},
         )
         if safety_concern:
@@ -120,7 +122,7 @@ def do_report_child(
     # case they just opened; the system submits it on their behalf (they are on the report
     # and on the "created" event).
     submitter = acting_user if case.is_visible_to(acting_user) else None
-    return do_submit_case(case, acting_user=submitter, message=_("Report received."))
+    return do_submit_case(case, acting_user=submitter, message=lambda: _("Report received."))
 
 
 def prescreen_after_screening(case_id: int):
@@ -179,9 +181,13 @@ def do_prescreen_category(case_id: int) -> str:
         case,
         CaseEvent.Kind.NOTE,
         message=(
-            _("Suggested category: %(category)s.") % {"category": Category(suggested).label}
+            (
+                lambda: (
+                    _("Suggested category: %(category)s.") % {"category": Category(suggested).label}
+                )
+            )
             if suggested
-            else _("The rules suggest no category; a worker decides.")
+            else (lambda: _("The rules suggest no category; a worker decides."))
         ),
         data={"suggested": suggested, "referred": referred},
     )

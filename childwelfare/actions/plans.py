@@ -75,7 +75,7 @@ def do_start_due_plan_reviews(*, today: dt.date | None = None) -> int:
                 Case(pk=case_id),
                 "start_review",
                 acting_user=None,
-                reason=_("The support plan is due for its review."),
+                reason=lambda: _("The support plan is due for its review."),
             )
             started += 1
     return started

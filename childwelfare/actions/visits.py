@@ -44,7 +44,9 @@ def escalate(profile: ChildProfile, *, acting_user, message: str, case=None, vis
             CaseEvent.Kind.NOTE,
             actor=acting_user,
             # The text stays on the alert: the case timeline is shown to more staff.
-            message=_("Serious safety concern escalated (alert %(id)s).") % {"id": alert.pk},
+            message=lambda: (
+                _("Serious safety concern escalated (alert %(id)s).") % {"id": alert.pk}
+            ),
             data={"alert": alert.pk},
         )
     _email_staff(

@@ -265,10 +265,16 @@ def require_staff(user):
         raise PermissionDenied
 
 
+def holds_role(user, roles: Iterable[str]) -> bool:
+    """Whether the user holds one of `roles` somewhere, or is the administrator: who may open
+    a page of a domain's staff (require_role), and so whom its menu link is shown to."""
+    return bool(getattr(user, "is_superuser", False) or has_role(user, *roles))
+
+
 def require_role(user, roles: Iterable[str]):
     """403 unless the user holds one of `roles` somewhere (or is the administrator): a page of
     a domain's staff is not for staff of another line of work (a registrar, say)."""
-    if not (getattr(user, "is_superuser", False) or has_role(user, *roles)):
+    if not holds_role(user, roles):
         raise PermissionDenied
 
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -161,6 +162,13 @@ def parse_results(data: bytes, *, batch_reference: str) -> list[Result]:
             on = dt.date.fromisoformat(day)
         except ValueError:
             problem(_("Line %(n)s: the date must be YYYY-MM-DD.") % {"n": number})
+            on = None
+        if on is not None and on > timezone.localdate():
+            # A bank reports what it did: a payment dated tomorrow is a mistake in the file.
+            problem(
+                _("Line %(n)s: the date %(day)s is in the future.")
+                % {"n": number, "day": on.isoformat()}
+            )
             on = None
         if outcome in ("FAILED", "RETURNED") and not _CODE.fullmatch(code):
             problem(

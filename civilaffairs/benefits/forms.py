@@ -26,10 +26,12 @@ class PrepareBatchForm(forms.Form):
             raise forms.ValidationError(_("Write the month as YYYY-MM, e.g. 2026-12."))
         # This month's payments, or next month's prepared ahead (payments go out early in the
         # month they are for); never further.
-        if month > first_of_next_month(timezone.localdate()) or month.year < 2000:
+        if month > first_of_next_month(timezone.localdate()):
             raise forms.ValidationError(
                 _("A batch pays this month or the next one, not later ones.")
             )
+        if month.year < 2000:  # a slip of the keyboard, not arrears anyone still owes
+            raise forms.ValidationError(_("That month is too far in the past: check the year."))
         return month
 
 
@@ -65,3 +67,10 @@ class AccountForm(forms.Form):
         max_length=150,
         help_text=_("E.g. “the bank answered AC04: account closed; the household gave a new one”."),
     )
+
+    def clean_bank_name(self):
+        name = self.cleaned_data["bank_name"].strip()
+        # A bank is named in words: a number here is an account typed in the wrong field.
+        if sum(ch.isalpha() for ch in name) < 2:
+            raise forms.ValidationError(_("Write the bank's name, e.g. 宁夏银行."))
+        return name

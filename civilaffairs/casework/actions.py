@@ -236,7 +236,7 @@ def do_transition(
     form=None,
     values: dict | None = None,
     files=None,
-    reason: str = "",
+    reason="",
     data: dict | None = None,
     public_message="",
 ) -> Case:
@@ -245,7 +245,15 @@ def do_transition(
     Lock the case; check the step's `who` once and the state; check its guard; validate its
     form (a bound `form` from a page, or plain `values` and `reason` from code); call its
     handler to write the domain's rows; set the state (close, decide, route); write the event;
-    tell every party; schedule the follow-ups on commit. All or nothing."""
+    tell every party; schedule the follow-ups on commit. All or nothing.
+
+    A `reason` or `public_message` the system writes is a callable (`lambda: _("…") % {…}`),
+    so that the timeline and the messages read in each reader's language (add_event); the
+    case's own record of the reason keeps the site's language."""
+    said = reason if callable(reason) else None
+    if said is not None:
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = str(said())
     case = _lock(case)
     wf = case.workflow
     t = wf.transitions.get(name)
@@ -334,7 +342,7 @@ def do_transition(
     _save(case, acting_user, "submitted" if t.name == "submit" else t.name)
     if target.outcome and (target.decided or target.terminal) and case.outcome:
         events.case_decided.send(Case, case=case, acting_user=acting_user)
-    message = public_message or written.get("message") or reason
+    message = public_message or written.get("message") or said or reason
     if t.name == "submit" and not message:
         message = _received_message(case)
     add_event(
@@ -409,9 +417,9 @@ def do_route_case(case: Case, *, acting_user=None) -> Case:
         CaseEvent.Kind.ROUTING,
         actor=acting_user,
         public=office is not None,
-        message=(_("Sent to %(office)s for handling.") % {"office": office.name})
+        message=(lambda: _("Sent to %(office)s for handling.") % {"office": office.name})
         if office
-        else _("No office handles this service for the area; sent to the supervisor."),
+        else (lambda: _("No office handles this service for the area; sent to the supervisor.")),
         data={"from_office": before, "to_office": office.pk if office else None},
     )
     return case
@@ -662,6 +670,15 @@ def do_assign_case(case: Case, assignee, *, acting_user) -> Case:
     ):
         raise ValidationError(
             _("%(name)s does not work in the office handling this case.") % {"name": assignee}
+        )
+    if assignee is not None and not Case.objects.visible_to(assignee).filter(pk=case.pk).exists():
+        # Handed to someone who cannot open it, the case would leave the queue and be lost.
+        raise ValidationError(
+            _(
+                "%(name)s cannot work on this case: their role does not handle this service, "
+                "or not at its confidentiality level."
+            )
+            % {"name": assignee.display_name}
         )
     before = case.assignee_id
     case.assignee = assignee

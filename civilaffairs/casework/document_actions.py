@@ -66,8 +66,10 @@ def do_add_document(
             CaseEvent.Kind.DOCUMENT,
             actor=acting_user,
             public=False,
-            message=_("Document added: %(kind)s, %(name)s")
-            % {"kind": doc.get_kind_display(), "name": doc.original_name},
+            message=lambda: (
+                _("Document added: %(kind)s, %(name)s")
+                % {"kind": doc.get_kind_display(), "name": doc.original_name}
+            ),
             data={"document": doc.pk, "kind": kind, "sha256": doc.sha256},
         )
     except Exception:

@@ -160,6 +160,16 @@ class StepForm(forms.Form):
         """Values the step starts from (what was recorded before): override in a step form."""
         return {}
 
+    def clean_reason(self):
+        reason = (self.cleaned_data.get("reason") or "").strip()
+        # A reason the applicant reads is words: "-1" stopped a benefit (found by fuzzing).
+        words = sum(ch.isalpha() for ch in reason)
+        if self.fields["reason"].required and reason and words < 2:
+            raise forms.ValidationError(
+                _("Please write the reason in words; the applicant will read it.")
+            )
+        return reason
+
 
 def step_form(transition, case, data=None, files=None, *, user=None, prefixed=True) -> StepForm:
     """The step's form for `case`: the transition's own, or the bare StepForm."""

@@ -19,6 +19,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Now
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from civilaffairs.accounts.access import (
     grants_for,
@@ -127,7 +128,9 @@ def case_field_history(case: Case, *, limit: int = 20) -> list:
         "state": lambda v: case.workflow.states[v].label if v in case.workflow.states else v,
         "service": lambda v: get_service(v).name if v == case.service else v,
     }
-    entries = _latest_changes(case.history, limit, Case._meta.verbose_name, labels)
+    entries = _latest_changes(
+        case.history, limit, Case._meta.verbose_name, labels, reason_label=case_change_reason(case)
+    )
     details = case.details()
     if details is not None and hasattr(details, "history"):
         entries += _latest_changes(details.history, limit, details._meta.verbose_name, {})
@@ -135,7 +138,7 @@ def case_field_history(case: Case, *, limit: int = 20) -> list:
     return entries[:limit]
 
 
-def _latest_changes(history, limit, what, labels) -> list:
+def _latest_changes(history, limit, what, labels, reason_label=None) -> list:
     rows = list(history.select_related("history_user__person").order_by("-history_id")[: limit + 1])
     older = rows[limit] if len(rows) > limit else None
     return field_history(
@@ -144,7 +147,33 @@ def _latest_changes(history, limit, what, labels) -> list:
         what=str(what),
         value_labels=labels,
         excluded={"reference", "screening_outcome"},
+        reason_label=reason_label,
     )
+
+
+# The reasons the platform's actions save on a case's history row (casework.actions), in words;
+# a step saves its own name, read through its workflow.
+CASE_CHANGE_REASONS = {
+    "claimed": gettext_lazy("taken from the office queue"),
+    "released": gettext_lazy("given back to the office queue"),
+    "assigned": gettext_lazy("assigned by a supervisor"),
+    "priority": gettext_lazy("priority changed"),
+    "routed": gettext_lazy("sent to the office that handles it"),
+    "screened": gettext_lazy("pre-screened by the rules"),
+}
+
+
+def case_change_reason(case: Case):
+    """code -> words for the reasons on the case's history (the code itself when unknown)."""
+    steps = case.workflow.transitions
+
+    def label(code: str) -> str:
+        step = steps.get("submit" if code == "submitted" else code)
+        if step is not None:
+            return str(step.label)
+        return str(CASE_CHANGE_REASONS.get(code, code))
+
+    return label
 
 
 def access_citizen_case(user, pk) -> Case:
@@ -449,12 +478,21 @@ def _queue_statement(scope: Scope, which: str, filters: tuple, queued: tuple, us
     return queue_rows(user, which, dict(filters)).query.sql_with_params()
 
 
-def assignable_staff(user, *, office_id=None, office_ids=None):
+def assignable_staff(user, *, office_id=None, office_ids=None, case: Case | None = None):
     """Members of staff a supervisor may hand cases to: the staff of one office (the case
     page), or of some offices the supervisor covers (the queue page: the offices of its rows).
-    Each with the office they work in, for the select's label."""
+    Each with the office they work in, for the select's label. For one `case`, only grants
+    in a role that works its service at its confidentiality level: a marriage registrar of
+    the same office could be handed an assistance case they cannot open (do_assign_case
+    refuses it whatever the list offers)."""
     roles = StaffRole.objects.filter(is_active=True, office__is_active=True)
-    if office_id is not None:
+    if case is not None:
+        roles = roles.filter(
+            office_id=case.office_id,
+            role__in=case.service_def.staff_roles,
+            max_confidentiality__gte=case.confidentiality,
+        )
+    elif office_id is not None:
         roles = roles.filter(office_id=office_id)
     else:
         roles = roles.filter(supervised_office_q(user), office_id__in=office_ids or ())

@@ -291,7 +291,7 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
     assign_form = priority_form = None
     if can_assign:
         assign_form = bound.get("assign") or AssignForm(
-            roles=assignable_staff(user, office_id=case.office_id),
+            roles=assignable_staff(user, case=case),
             initial={"assignee": case.assignee_id},
         )
         priority_form = bound.get("prio") or PriorityForm(initial={"priority": case.priority})
@@ -308,11 +308,20 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
         and case.assignee_id is None
         and case.state in case.workflow.queued(),
         "can_release": case.is_open and case.assignee_id == user.pk,
+        # "In the office queue" only where the case waits in one (a granted allowance does not).
+        "in_queue": case.is_open and case.state in case.workflow.queued(),
         "assignee_name": assignee_name(case),
         "service": case.service_def,
         "transition_forms": step_forms(case, user, bound),
         "next_url": bound.get("next_url", ""),
         "screening": screening,
+        # The program by the service's name in the reader's language (its rules are the
+        # service's), rather than its code ("dibao").
+        "screening_program": (
+            case.service_def.name
+            if screening and screening.program == case.service_def.program
+            else (screening.program if screening else "")
+        ),
         "screening_rows": [
             {**r, "outcome_label": _outcome_label(r.get("outcome", ""))}
             for r in (screening.rows if screening else [])
@@ -418,7 +427,7 @@ def case_assign(request, pk):
     case = access_case(request.user, pk)
     if not _can_supervise(case, request.user):
         raise PermissionDenied
-    form = AssignForm(request.POST, roles=assignable_staff(request.user, office_id=case.office_id))
+    form = AssignForm(request.POST, roles=assignable_staff(request.user, case=case))
     if not form.is_valid():
         return _render_detail(request, case, {"assign": form})
     assignee = form.cleaned_data["assignee"]

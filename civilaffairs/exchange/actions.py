@@ -17,12 +17,12 @@ from . import events
 from .auth import principal_of
 from .models import (
     ApiCall,
-    ApiGrant,
     EconomicCheck,
     EconomicCheckAnswer,
     InboundNotice,
     retention_cutoff,
 )
+from .queries import economic_check_sources
 
 
 def do_purge_api_calls(now=None) -> int:
@@ -277,14 +277,7 @@ def do_request_economic_check(case, *, members, acting_user) -> EconomicCheck:
     """Ask every department that answers a source of the economic-status check for the case's
     region (an API grant in force with economic-checks:answer covering it) about these
     members, at once; answers are due within ECONOMIC_CHECK_WORKING_DAYS working days."""
-    sources = set()
-    for grant in (
-        ApiGrant.objects.in_force()
-        .filter(endpoints__contains=["economic-checks:answer"])
-        .select_related("region")
-    ):
-        if case.region_id.startswith(grant.region.prefix):
-            sources.update(grant.check_sources)
+    sources = economic_check_sources(case.region_id)
     if not sources:
         raise ValidationError(
             _("No department answers the economic-status check for this region yet.")

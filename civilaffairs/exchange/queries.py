@@ -12,7 +12,7 @@ from civilaffairs.benefits.models import Entitlement
 from civilaffairs.casework.models import Case
 from civilaffairs.people.models import Membership, Person
 
-from .models import ApiCall, EconomicCheck
+from .models import ApiCall, ApiGrant, EconomicCheck
 
 
 def person_by_id_number(principal, id_number: str) -> Person:
@@ -119,3 +119,18 @@ def economic_check(principal, pk) -> EconomicCheck:
     if found is None:
         raise Http404
     return found
+
+
+def economic_check_sources(region_code: str) -> set[str]:
+    """The sources (income, deposits, vehicles, …) some department answers the economic-status
+    check of a case in this region about: its API grant is in force, names the answering
+    endpoint and covers the region. Empty: there is nobody to ask yet."""
+    sources = set()
+    for grant in (
+        ApiGrant.objects.in_force()
+        .filter(endpoints__contains=["economic-checks:answer"])
+        .select_related("region")
+    ):
+        if region_code.startswith(grant.region.prefix):
+            sources.update(grant.check_sources)
+    return sources

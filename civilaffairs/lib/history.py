@@ -5,6 +5,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -54,7 +55,20 @@ class HistoryEntry:
 
 
 # Columns that say nothing to the reader of a history.
-NOT_SHOWN = frozenset({"id", "created_at", "updated_at", "queue_rank"})
+NOT_SHOWN = frozenset(
+    {
+        "id",
+        "created_at",
+        "updated_at",
+        "queue_rank",
+        # Bookkeeping of the portal's own: how far a draft got, when a reminder went out, how
+        # far a plan's visits are booked.
+        "step",
+        "reminded_at",
+        "window_reminded_at",
+        "generated_until",
+    }
+)
 
 
 def _plain(value) -> str:
@@ -77,6 +91,12 @@ def _related_label(obj) -> str:
     return str(name if name else obj)
 
 
+def _reason(code: str, label: Callable[[str], str] | None) -> str:
+    """A change's reason as the reader reads it: the code an action saved (a step's name,
+    "claimed") through `label`, which answers the code itself when it has no words for it."""
+    return str(label(code)) if code and label is not None else code
+
+
 def field_history(
     records: list,
     *,
@@ -85,6 +105,7 @@ def field_history(
     masks: dict[str, Callable] | None = None,
     value_labels: dict[str, Callable] | None = None,
     excluded: Iterable[str] = (),
+    reason_label: Callable[[str], str] | None = None,
 ) -> list[HistoryEntry]:
     """The field-by-field changes of `records`, historical rows of ONE object, newest first
     (simple-history's `diff_against` between neighbours); `older` is the row just before the
@@ -100,6 +121,14 @@ def field_history(
     value_labels = value_labels or {}
     excluded = NOT_SHOWN | set(excluded)
     rows = list(records)
+    if rows:
+        # Structured data (the marriage checks, a match's score) is shown by the page's own
+        # sections; here it would be a raw dump of a list of dicts.
+        excluded |= {
+            f.name
+            for f in rows[0].instance_type._meta.concrete_fields
+            if isinstance(f, models.JSONField)
+        }
     pairs = []
     for i, record in enumerate(rows):
         previous = rows[i + 1] if i + 1 < len(rows) else older
@@ -156,7 +185,7 @@ def field_history(
                 user=_related_label(user) if user is not None else "",
                 kind=record.history_type,
                 what=what,
-                reason=record.history_change_reason or "",
+                reason=_reason(record.history_change_reason or "", reason_label),
                 changes=tuple(changes),
                 record_id=record.history_id,
             )

@@ -46,10 +46,17 @@ class WriteOnlyInput(forms.TextInput):
         context = super().get_context(name, value, attrs)
         if self.current:
             context["widget"]["attrs"]["placeholder"] = self.mask(self.current)
+        if self.typed:
+            # The form came back with an error elsewhere: what the person typed in this very
+            # request is shown to them again rather than lost (no stored number is revealed).
+            context["widget"]["value"] = self.typed
         return context
+
+    typed = ""  # what this request sent (each form has its own copy of the widget)
 
     def value_from_datadict(self, data, files, name):
         typed = (data.get(name) or "").strip()
+        self.typed = typed
         return typed or self.current
 
 

@@ -151,14 +151,18 @@ def do_open_age_allowance(
     allowance = _save(
         AgeAllowance(case=case, person=person, mode=mode, threshold=threshold), acting_user
     )
-    message = (
-        _(
-            "You have reached the age for the age allowance. It was opened for you; you do not "
-            "need to do anything. Reference number: %(ref)s."
+
+    def message():  # in each reader's language (casework.actions.add_event)
+        text = (
+            _(
+                "You have reached the age for the age allowance. It was opened for you; you do "
+                "not need to do anything. Reference number: %(ref)s."
+            )
+            if mode == AgeAllowance.Mode.AUTOMATIC
+            else _("Your age allowance was opened. Reference number: %(ref)s.")
         )
-        if mode == AgeAllowance.Mode.AUTOMATIC
-        else _("Your age allowance was opened. Reference number: %(ref)s.")
-    ) % {"ref": case.reference}
+        return text % {"ref": case.reference}
+
     do_submit_case(case, acting_user=None, message=message)
     do_screen_and_route(case.pk)
     case.refresh_from_db()
@@ -180,8 +184,10 @@ def do_grant_age_allowance(allowance: AgeAllowance, *, acting_user) -> AgeAllowa
         allowance.case,
         "grant",
         acting_user=acting_user,
-        public_message=_("Your age allowance is granted and paid every month from %(month)s.")
-        % {"month": allowance.paid_from.strftime("%Y-%m")},
+        public_message=lambda: (
+            _("Your age allowance is granted and paid every month from %(month)s.")
+            % {"month": allowance.paid_from.strftime("%Y-%m")}
+        ),
     )
     do_start_allowance_payments(allowance.case_id)
     return allowance

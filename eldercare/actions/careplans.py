@@ -70,11 +70,13 @@ def do_request_care_plan(
     do_submit_case(
         case,
         acting_user=acting_user,
-        message=_(
-            "Your request for a care assessment was received (%(ref)s). The township office "
-            "will contact you to arrange a visit."
-        )
-        % {"ref": case.reference},
+        message=lambda: (
+            _(
+                "Your request for a care assessment was received (%(ref)s). The township office "
+                "will contact you to arrange a visit."
+            )
+            % {"ref": case.reference}
+        ),
     )
     # Routing needs no screening: do it now rather than wait for the queue.
     do_screen_and_route(case.pk)
@@ -196,7 +198,9 @@ def do_generate_plan_bookings(case_id: int, *, today: dt.date | None = None) -> 
         add_event(
             plan.case,
             CaseEvent.Kind.NOTE,
-            message=_("Some visits of the plan could not be booked:") + "\n" + "\n".join(missed),
+            message=lambda: (
+                _("Some visits of the plan could not be booked:") + "\n" + "\n".join(missed)
+            ),
         )
     plan.generated_until = max(plan.generated_until or last, last)
     _save(plan, None)
@@ -263,8 +267,10 @@ def do_extend_plans(*, today: dt.date | None = None) -> dict:
             do_end_plan(
                 plan,
                 acting_user=None,
-                reason=_("The person died on %(day)s.")
-                % {"day": plan.case.beneficiary.date_of_death.isoformat()},
+                reason=lambda plan=plan: (
+                    _("The person died on %(day)s.")
+                    % {"day": plan.case.beneficiary.date_of_death.isoformat()}
+                ),
             )
             ended += 1
             continue

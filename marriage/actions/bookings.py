@@ -200,8 +200,10 @@ def do_book_registration(
     _public_event(
         app.case,
         acting_user,
-        _("Appointment at %(registry)s on %(slot)s. Waiting for %(partner)s to confirm.")
-        % {"registry": registry.name, "slot": appointment.slot.label(), "partner": partner.name},
+        lambda: (
+            _("Appointment at %(registry)s on %(slot)s. Waiting for %(partner)s to confirm.")
+            % {"registry": registry.name, "slot": appointment.slot.label(), "partner": partner.name}
+        ),
         data={"appointment": appointment.pk},
     )
     _tell_partner_to_confirm(app, appointment, me)
@@ -251,12 +253,14 @@ def do_book_divorce(*, acting_user, registry, slot) -> Appointment:
     _public_event(
         app.case,
         acting_user,
-        _(
-            "Appointment at %(registry)s on %(slot)s to file the divorce application. Both of "
-            "you come in person with your ID cards and the signed divorce agreement. Waiting "
-            "for %(partner)s to confirm."
-        )
-        % {"registry": registry.name, "slot": appointment.slot.label(), "partner": spouse.name},
+        lambda: (
+            _(
+                "Appointment at %(registry)s on %(slot)s to file the divorce application. Both of "
+                "you come in person with your ID cards and the signed divorce agreement. Waiting "
+                "for %(partner)s to confirm."
+            )
+            % {"registry": registry.name, "slot": appointment.slot.label(), "partner": spouse.name}
+        ),
         data={"appointment": appointment.pk},
     )
     _tell_partner_to_confirm(app, appointment, me)
@@ -290,10 +294,12 @@ def do_book_collection(app: MarriageApplication, *, acting_user, slot) -> Appoin
     _public_event(
         app.case,
         acting_user,
-        _(
-            "Appointment to collect the divorce certificate on %(slot)s, waiting for both to confirm."
-        )
-        % {"slot": appointment.slot.label()},
+        lambda: (
+            _(
+                "Appointment to collect the divorce certificate on %(slot)s, waiting for both to confirm."
+            )
+            % {"slot": appointment.slot.label()}
+        ),
     )
     _tell_partner_to_confirm(app, appointment, me)
     return appointment
@@ -352,8 +358,10 @@ def do_confirm_appointment(appointment, *, acting_user, declaration: bool = Fals
     _public_event(
         app.case,
         acting_user,
-        _("%(name)s confirmed the appointment on %(slot)s at %(registry)s.")
-        % {"name": me.name, "slot": appointment.slot.label(), "registry": app.registry.name},
+        lambda: (
+            _("%(name)s confirmed the appointment on %(slot)s at %(registry)s.")
+            % {"name": me.name, "slot": appointment.slot.label(), "registry": app.registry.name}
+        ),
         data={"appointment": appointment.pk},
     )
     return appointment
@@ -385,8 +393,10 @@ def do_change_appointment(appointment, *, acting_user, slot) -> Appointment:
     _public_event(
         app.case,
         acting_user,
-        _("%(name)s moved the appointment from %(old)s to %(new)s; waiting for confirmation.")
-        % {"name": me.name, "old": old_label, "new": new.slot.label()},
+        lambda: (
+            _("%(name)s moved the appointment from %(old)s to %(new)s; waiting for confirmation.")
+            % {"name": me.name, "old": old_label, "new": new.slot.label()}
+        ),
         data={"appointment": new.pk, "replaces": appointment.pk},
     )
     _tell_partner_to_confirm(app, new, me)
@@ -411,16 +421,18 @@ def do_cancel_appointment(appointment, *, acting_user, reason: str = "") -> Appo
             "withdraw",
             acting_user=acting_user,
             reason=reason,
-            public_message=_(
-                "The appointment on %(slot)s was cancelled; the application is closed."
-            )
-            % {"slot": appointment.slot.label()},
+            public_message=lambda: (
+                _("The appointment on %(slot)s was cancelled; the application is closed.")
+                % {"slot": appointment.slot.label()}
+            ),
         )
     else:
         _public_event(
             app.case,
             acting_user,
-            _("The appointment on %(slot)s was cancelled.") % {"slot": appointment.slot.label()},
+            lambda: (
+                _("The appointment on %(slot)s was cancelled.") % {"slot": appointment.slot.label()}
+            ),
         )
     return appointment
 
@@ -523,10 +535,12 @@ def do_mark_missed_appointments(*, today: dt.date | None = None) -> int:
                     case,
                     "lapse",
                     acting_user=None,
-                    public_message=_(
-                        "Nobody came to the appointment on %(slot)s, so the application is "
-                        "closed. You are welcome to book again."
-                    )
-                    % {"slot": ap.slot.label()},
+                    public_message=lambda ap=ap: (
+                        _(
+                            "Nobody came to the appointment on %(slot)s, so the application is "
+                            "closed. You are welcome to book again."
+                        )
+                        % {"slot": ap.slot.label()}
+                    ),
                 )
     return missed

@@ -107,11 +107,14 @@ def do_check_in(app: MarriageApplication, *, acting_user) -> MarriageApplication
         raise ValidationError(early, code="early")
     case = app.case
     if case.state == "booked":
+        # Submitted by the check-in itself (marriage.workflow: the system's step), never alone.
         do_submit_case(
             case,
-            acting_user=acting_user,
-            message=_("You are at the registry's counter; reference number %(ref)s.")
-            % {"ref": case.reference},
+            acting_user=None,
+            message=lambda: (
+                _("You are at the registry's counter; reference number %(ref)s.")
+                % {"ref": case.reference}
+            ),
         )
         do_transition(case, "check_in", acting_user=acting_user)
         app.refresh_from_db()
@@ -197,12 +200,14 @@ def do_divorce_deadlines(*, today: dt.date | None = None) -> dict:
                 app.case,
                 "open_collection",
                 acting_user=None,
-                public_message=_(
-                    "The cooling-off period is over. Both of you must come together to the "
-                    "registry to collect the divorce certificate by %(end)s; book a time under "
-                    "“My marriage registration”. Otherwise the application is deemed withdrawn."
-                )
-                % {"end": app.collection_ends.isoformat()},
+                public_message=lambda app=app: (
+                    _(
+                        "The cooling-off period is over. Both of you must come together to the "
+                        "registry to collect the divorce certificate by %(end)s; book a time under "
+                        "“My marriage registration”. Otherwise the application is deemed withdrawn."
+                    )
+                    % {"end": app.collection_ends.isoformat()}
+                ),
             )
             done["opened"] += 1
     for app in MarriageApplication.objects.filter(
@@ -216,11 +221,13 @@ def do_divorce_deadlines(*, today: dt.date | None = None) -> dict:
                 app.case,
                 "deem_withdrawn",
                 acting_user=None,
-                reason=_(
-                    "The divorce certificate was not collected by both parties by %(end)s; the "
-                    "application is deemed withdrawn (Civil Code Art. 1077)."
-                )
-                % {"end": app.collection_ends.isoformat()},
+                reason=lambda app=app: (
+                    _(
+                        "The divorce certificate was not collected by both parties by %(end)s; the "
+                        "application is deemed withdrawn (Civil Code Art. 1077)."
+                    )
+                    % {"end": app.collection_ends.isoformat()}
+                ),
             )
             done["deemed_withdrawn"] += 1
     soon = today + dt.timedelta(days=7)

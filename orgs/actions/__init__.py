@@ -80,6 +80,7 @@ from .registration import (  # noqa: F401
     new_uscc,
     next_org_code_body,
     proposed_changes,
+    proposed_changes_described,
 )
 from .reports import (  # noqa: F401
     REPORT_FIELDS,

@@ -282,6 +282,19 @@ def proposed_changes(app: OrgApplication) -> dict:
     return out
 
 
+def proposed_changes_described(app: OrgApplication) -> list[tuple[str, str, str]]:
+    """The changes asked for as people read them: (the item's name, now, asked for), with a
+    person or a place by its name rather than its number in the database."""
+    return [
+        (
+            str(OrgApplication._meta.get_field(field).verbose_name),
+            _describe(field, before),
+            _describe(field, after),
+        )
+        for field, (before, after) in proposed_changes(app).items()
+    ]
+
+
 def missing_for_submission(app: OrgApplication) -> list[str]:
     missing = []
     today = _today()
@@ -340,7 +353,7 @@ def do_submit_application(app: OrgApplication, *, acting_user) -> Case:
             app.case,
             "resubmit",
             acting_user=acting_user,
-            public_message=_("The corrected application was sent."),
+            public_message=lambda: _("The corrected application was sent."),
         )
     return do_submit_case(app.case, acting_user=acting_user)
 

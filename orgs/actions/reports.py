@@ -145,7 +145,7 @@ def do_submit_report(report: AnnualReport, *, acting_user) -> AnnualReport:
             report.case,
             "resubmit",
             acting_user=acting_user,
-            public_message=_("The corrected report was sent."),
+            public_message=lambda: _("The corrected report was sent."),
         )
         return report
     deadline = report_deadline(report.organization, report.year)

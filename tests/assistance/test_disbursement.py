@@ -13,6 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.timezone import localdate
 
 from civilaffairs.accounts.models import AccessLog, StaffRole
 from civilaffairs.benefits import actions, bankfile
@@ -150,6 +151,12 @@ def test_a_failed_payment_waits_for_a_new_account_and_is_paid_by_a_later_batch_o
     sign_in(client, p.clerk)
     held = page_text(client.get(reverse("benefits:held")))
     assert p.app.case.reference in held and "AC04 账户已销户" in held  # the code, read in Chinese
+    # An account number typed as the bank's name is refused (found by fuzzing the form).
+    response = client.post(
+        reverse("benefits:account", args=[p.payment.entitlement_id]),
+        {"bank_name": "9" * 20, "bank_account": "9" * 20, "reason": "原账户已销户"},
+    )
+    assert "请填写银行名称" in page_text(response, 400)
     response = client.post(
         reverse("benefits:account", args=[p.payment.entitlement_id]),
         {
@@ -210,6 +217,8 @@ def test_a_wrong_result_file_is_refused_whole_with_every_problem_and_nothing_sto
         (b"\xff\xfe\x00garbage", "UTF-8"),
         (b"", "文件为空"),
         (results(batch, (line, "FAILED", dt.date.today(), "", "")), "原因代码"),
+        # A payment the bank dates tomorrow is a mistake in the file (found walking the batch).
+        (results(batch, (line, "PAID", localdate() + dt.timedelta(days=1), "", "")), "晚于今天"),
     ):
         with pytest.raises(ValidationError) as refused:
             actions.do_import_results(batch, bad, acting_user=p.clerk)

@@ -135,3 +135,20 @@ def test_without_a_department_for_the_region_the_caseworker_is_told(client, gran
     assert r.status_code == 200
     assert EconomicCheck.objects.count() == 0
     assert "本地区尚无部门答复经济状况核对" in r.content.decode()
+
+
+def test_the_case_page_offers_the_check_only_where_a_department_answers_it(client, granted):
+    """The button always answered "no department answers…" in a region without one (found
+    walking the 低保 case as the caseworker): the page says so instead of offering it."""
+    p = granted
+    action = reverse("assistance:economic-check", args=[p.app.case.pk])
+    page_url = reverse("casework:case-detail", args=[p.app.case.pk])
+    sign_in(client, p.caseworker)
+    page = page_text(client.get(page_url))
+    assert f'action="{action}"' not in page
+    assert "本地区尚无部门答复经济状况核对" in page
+    answering(client, "市公安局", ["vehicles"])
+    sign_in(client, p.caseworker)
+    page = page_text(client.get(page_url))
+    assert f'action="{action}"' in page
+    assert "本地区尚无部门答复经济状况核对" not in page

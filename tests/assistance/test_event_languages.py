@@ -44,3 +44,34 @@ def test_a_timeline_entry_reads_in_each_readers_language(client, assistance_setu
     client.cookies["lang"] = "zh-hans"
     mine = page_text(client.get(reverse("cases:case-detail", args=[case.pk])))
     assert event.translations["zh-hans"] in mine
+
+
+def test_what_the_system_writes_for_routing_documents_and_objections_is_in_every_language(
+    assistance_setup, household
+):
+    """The routing step, an added document and an objection were written in one language (the
+    site's, the uploader's, the objector's) and shown so on the other language's pages (found
+    walking the 低保 journey in English)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assistance import actions
+    from civilaffairs.casework.document_actions import do_add_document
+    from civilaffairs.casework.models import CaseEvent
+    from tests.assistance.test_process import walk_to_county
+    from tests.casework.conftest import MINIMAL_PDF
+
+    p = assistance_setup
+    app = walk_to_county(p, submitted_dibao(p, household))
+    routed = app.case.events.filter(kind=CaseEvent.Kind.ROUTING).first()
+    assert routed.translations["en"].startswith("Sent to ")
+    assert routed.translations["zh-hans"].startswith("已转至")
+    pdf = SimpleUploadedFile("proof.pdf", MINIMAL_PDF, content_type="application/pdf")
+    do_add_document(app.case, pdf, "income_proof", acting_user=p.caseworker)
+    added = app.case.events.get(kind=CaseEvent.Kind.DOCUMENT)
+    assert added.translations["en"].startswith("Document added: ")
+    assert added.translations["zh-hans"].startswith("已添加材料")
+
+    actions.do_lodge_objection(app, text="Not true.", language="en")
+    event = app.case.events.get(transition="reinvestigate")
+    assert event.translations["en"].startswith("An objection was lodged")
+    assert event.translations["zh-hans"] == "公示期间收到异议，将对该家庭重新核查。"

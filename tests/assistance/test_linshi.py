@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assistance import actions
 from assistance.models import AssistanceApplication, linshi_citizen_steps
@@ -358,3 +358,39 @@ def test_existing_temporary_assistance_cases_are_moved_out_of_states_the_new_pro
     }
     assert case.events.filter(transition="migrated").count() == 3
     assert AssistanceApplication.objects.get(pk=app.pk).notice_start is None
+
+
+def test_help_for_a_large_expense_asks_for_the_expense(assistance_setup, household):
+    """Left blank, the expense was saved as 0.00 and shown to staff as "· 0.00 元" (found
+    walking the 临时救助 application)."""
+    from assistance.forms import SituationForm
+
+    p = assistance_setup
+    app = actions.do_start_application("linshi", acting_user=p.citizen, person=p.citizen.person)
+    cause = AssistanceApplication._meta.get_field("hardship_cause").choices[1][0]
+    sent = {"hardship_cause": cause, "situation": "住院", "emergency_type": "expenditure"}
+    # The field starts at 0.00 on the page: left so, the expense is missing.
+    form = SituationForm({**sent, "expense_amount": "0.00"}, instance=app)
+    with translation.override("en"):
+        assert not form.is_valid() and list(form.errors) == ["expense_amount"]
+        assert "Please give the amount of the expense" in form.errors["expense_amount"][0]
+    assert SituationForm({**sent, "expense_amount": "8000"}, instance=app).is_valid()
+    # A sudden event is helped without an amount of expense.
+    emergency = {**sent, "emergency_type": "emergency", "expense_amount": "0.00"}
+    assert SituationForm(emergency, instance=app).is_valid()
+
+
+def test_paid_first_without_an_account_the_applicant_is_told_what_holds_the_payment(
+    assistance_setup, household
+):
+    """The applicant read "paid at once" while the payment waited on the held list for an
+    account (found walking the emergency route)."""
+    p = assistance_setup
+    app = accepted_linshi(p, household, emergency_type="emergency")
+    AssistanceApplication.objects.filter(pk=app.pk).update(bank_account="", bank_name="")
+    do_transition(app.case, "pay_first", acting_user=p.caseworker, values=amount("2000"))
+    event = app.case.events.get(transition="pay_first")
+    assert "granted at once" in event.translations["en"]
+    assert "bank account" in event.translations["en"]
+    assert "paid at once" not in event.translations["en"]
+    assert "提供账户" in event.translations["zh-hans"]

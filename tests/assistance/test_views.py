@@ -302,3 +302,45 @@ def test_the_per_capita_income_on_the_case_page_follows_the_rule(
     AssistanceApplication.objects.filter(pk=app.pk).update(verified_income=Decimal("1000.01"))
     fresh = AssistanceApplication.objects.get(pk=app.pk)
     assert fresh.per_capita_income() == Decimal("500.01")
+
+
+def test_the_application_steps_are_listed_in_the_readers_language(
+    client, assistance_setup, household
+):
+    p = assistance_setup
+    app = actions.do_start_application("dibao", acting_user=p.citizen, person=p.citizen.person)
+    sign_in(client, p.citizen)
+    url = reverse("assistance:application-step", args=[app.pk, 1])
+    client.cookies["lang"] = "en"
+    page = page_text(client.get(url, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Household income" in page and "家庭收入" not in page
+    client.cookies["lang"] = "zh-hans"
+    page = page_text(client.get(url))
+    assert "家庭收入" in page and "Household income" not in page
+
+
+def test_a_bank_account_typed_on_the_assets_step_is_kept_when_another_field_is_wrong(
+    client, assistance_setup, household
+):
+    """With vehicles at -1, the page came back with every field but the account just typed
+    (found walking the 低保 application); the stored account stays out of the page."""
+    p = assistance_setup
+    app = actions.do_start_application("dibao", acting_user=p.citizen, person=p.citizen.person)
+    sign_in(client, p.citizen)
+    url = reverse("assistance:application-step", args=[app.pk, 3])
+    sent = {
+        "financial_assets": "5000",
+        "vehicles": "-1",
+        "extra_housing": "0",
+        "bank_name": "宁夏银行",
+        "bank_account": "6217001234567891234",
+    }
+    response = client.post(url, sent)
+    page = page_text(response, 200)
+    assert 'value="6217001234567891234"' in page
+    app.refresh_from_db()
+    assert app.bank_account == ""  # nothing saved with the error
+    # A stored account is still never written into the page, on an error either.
+    AssistanceApplication.objects.filter(pk=app.pk).update(bank_account="6222021234567890")
+    page = page_text(client.post(url, {**sent, "bank_account": ""}), 200)
+    assert "6222021234567890" not in page and 'placeholder="**** 7890"' in page

@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from civilaffairs.casework.actions import do_assign_case, do_transition
+from civilaffairs.accounts.models import StaffRole
+from civilaffairs.casework.actions import do_assign_case, do_bulk_assign, do_transition
 from civilaffairs.casework.models import Case, CaseEvent
 from tests.auth import sign_in
 from tests.factories import staff
@@ -75,6 +76,11 @@ def test_a_refusal_without_a_reason_saves_nothing_and_says_why_next_to_the_field
     with pytest.raises(ValidationError):
         do_transition(case, "refuse", acting_user=world.caseworker, reason="")
     assert _state(case) == before
+    # Nor is a number a reason the applicant can read ("-1" stopped a benefit while fuzzing).
+    response = _transition(client, case, "refuse", reason="-1")
+    assert response.status_code == 400
+    assert "Please write the reason in words" in response.content.decode()
+    assert _state(case) == before
 
 
 def test_a_refusal_with_a_reason_closes_the_case_and_tells_the_applicant(client, world, case):
@@ -139,6 +145,31 @@ def test_a_supervisor_cannot_assign_to_staff_of_another_office(client, world, ca
         {"assign-assignee": world.other_caseworker.pk},
     )
     assert response.status_code == 400
+    assert _state(case) == before
+
+
+def test_a_case_is_not_handed_to_staff_of_its_office_who_cannot_open_it(client, world, case):
+    """A marriage registrar of the same office was offered for an assistance case; assigned,
+    the case left the queue for someone who gets 404 on it (found walking the 临时救助 case
+    as the approver)."""
+    registrar = staff("same_office_registrar", "640104001", StaffRole.Role.REGISTRAR)
+    colleague = staff("same_office_cw", "640104001", CW)
+    sign_in(client, world.supervisor)
+    page = page_text(client.get(reverse("casework:case-detail", args=[case.pk])))
+    assert f'<option value="{colleague.pk}"' in page
+    assert f'<option value="{registrar.pk}"' not in page
+    before = _state(case)
+    response = client.post(
+        reverse("casework:case-assign", args=[case.pk]), {"assign-assignee": registrar.pk}
+    )
+    assert response.status_code == 400
+    assert _state(case) == before
+    # The action refuses it too (bulk assignment offers the staff of several offices at once).
+    with pytest.raises(ValidationError, match="cannot work on this case"):
+        do_assign_case(case, registrar, acting_user=world.supervisor)
+    assert _state(case) == before
+    done, errors = do_bulk_assign([case.pk], registrar, acting_user=world.supervisor)
+    assert done == 0 and "cannot work on this case" in errors[0][1]
     assert _state(case) == before
 
 
@@ -283,6 +314,15 @@ def test_the_case_page_names_the_assignee_and_a_beneficiary_other_than_the_appli
     html = client.get(url).content.decode()
     assert "Nobody (in the office queue)" in _summary(html)
     assert world.caseworker.display_name not in _summary(html)
+    # A state no queue holds is not said to be in one (a granted allowance read "in the
+    # office queue" and was in none; found walking the age allowance).
+    not_queued = next(
+        name for name, st in case.workflow.states.items() if not st.queued and not st.terminal
+    )
+    Case.objects.filter(pk=case.pk).update(state=not_queued)
+    html = page_text(client.get(url))
+    assert "Nobody (not waiting in a queue at this stage)" in _summary(html)
+    assert "Nobody (in the office queue)" not in html
 
 
 def test_a_note_sent_back_with_an_error_keeps_the_text_and_the_empty_form_is_the_same_each_time(

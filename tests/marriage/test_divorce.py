@@ -128,7 +128,11 @@ def test_after_the_collection_period_it_is_deemed_withdrawn(reg, married, receiv
     assert actions.do_divorce_deadlines()["deemed_withdrawn"] == 0  # idempotent
     case = Case.objects.get(pk=received.case_id)
     assert case.state == "deemed_withdrawn" and case.outcome == "withdrawn"
-    assert "1077" in case.outcome_reason
+    # The reason is kept on the case in the site's language, and on the timeline in each.
+    assert "第一千零七十七条" in case.outcome_reason
+    event = case.events.get(transition="deem_withdrawn")
+    assert "Civil Code Art. 1077" in event.translations["en"]
+    assert "第一千零七十七条" in event.translations["zh-hans"]
     with pytest.raises(ValidationError, match="withdrawn"):
         register_divorce(refresh(received), acting_user=reg.registrar, both_present=True)
     # Still married: the record and the master record agree.

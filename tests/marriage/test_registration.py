@@ -342,8 +342,18 @@ def test_a_couple_is_checked_in_on_their_appointment_day_not_before(reg, couple,
     assert app.appointments.get().status == Appointment.Status.CONFIRMED
     # The step itself waits for the day too (a case left submitted by a crash).
     with pytest.raises(ValidationError, match="not before"), transaction.atomic():
-        do_submit_case(app.case, acting_user=reg.registrar)
+        do_submit_case(app.case, acting_user=None)
         do_transition(app.case, "check_in", acting_user=reg.registrar)
+    # Nor can the registrar submit the booked application on its own: the screening would
+    # then take it on to the checks, past the day rule (found walking the counter the evening
+    # before). Submitting is the check-in's, and the pages offer no bare "Submit".
+    with pytest.raises(PermissionDenied):
+        do_submit_case(app.case, acting_user=reg.registrar)
+    app = MarriageApplication.objects.get(pk=app.pk)
+    assert app.case.state == "booked"
+    from civilaffairs.casework.actions import can_fire
+
+    assert not can_fire(app.case, app.case.workflow.transitions["submit"], reg.registrar)
     fixed_clock.move_to(dt.datetime.combine(day, dt.time(8, 0), SH))  # before the slot's hour
     app = actions.do_check_in(app, acting_user=reg.registrar)
     assert app.case.state == "checking"

@@ -178,6 +178,13 @@ def test_a_change_is_written_into_the_register_on_approval_with_history(
     assert app.case.office == world.county
     county_org.refresh_from_db()
     assert county_org.name == "兴庆区阳光社会工作服务中心"  # nothing changes before approval
+    # Read by people: each item by its name, a person by theirs (the page showed
+    # "legal_representative | 3512 | 17", found walking the change as the organization).
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        asked = actions.proposed_changes_described(app)
+    assert ("法定代表人", old_rep.name, "马文华") in asked
     actions.do_approve_application(app, acting_user=world.approver)
     county_org.refresh_from_db()
     assert county_org.name == "兴庆区阳光社工服务中心"
@@ -189,6 +196,10 @@ def test_a_change_is_written_into_the_register_on_approval_with_history(
     assert latest.history_change_reason == app.case.reference
     app.refresh_from_db()
     assert app.changes["legal_representative"] == {"from": old_rep.name, "to": "马文华"}
+    with translation.override("en"):
+        assert ("Legal representative", old_rep.name, "马文华") in [
+            (label.capitalize(), before, after) for label, before, after in app.changes_described
+        ]
     assert Case.objects.get(pk=app.case.pk).state == "approved"
 
 

@@ -137,7 +137,16 @@ def test_the_case_page_shows_field_history_old_to_new_with_numbers_masked(scene,
             normal, urgent = str(Case.Priority.NORMAL.label), str(Case.Priority.URGENT.label)
             draft = str(case.workflow.states["draft"].label)
             field_history = translation.gettext("Field history")
+            # The reason of each change in words, not the code the action saved.
+            said = translation.gettext("reason:")
+            reasons = [
+                f"{said} {translation.gettext('priority changed')}",
+                f"{said} {case.workflow.transitions['submit'].label}",
+            ]
         assert field_history in page
+        for reason in reasons:
+            assert reason in page
+        assert f"{said} priority<" not in html and f"{said} submitted<" not in html
         assert f"{priority.capitalize()}: {normal} → {urgent}" in page
         assert f"{state.capitalize()}: {draft} →" in page
         assert "**** 7890" in page  # the bank account of the application, masked
