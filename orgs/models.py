@@ -309,18 +309,27 @@ class OrgApplication(models.Model):
 
     @property
     def changes_described(self) -> list[tuple[str, str, str]]:
-        """What the approval changed, (the item's name, from, to), as people read it (`changes`
-        is keyed by field)."""
+        """What the approval wrote into the register, (the item's name, from, to), as people
+        read it. `changes` is keyed by the register's field for a change; an establishment
+        records the new name and code, a deregistration the status."""
         out = []
-        for field, change in (self.changes or {}).items():
+        for key, change in (self.changes or {}).items():
+            change = change if isinstance(change, dict) else {"to": str(change)}
+            if key == "established":
+                for field in ("name", "uscc"):
+                    label = Organization._meta.get_field(field).verbose_name
+                    out.append((str(label), "", str(change.get(field, ""))))
+                continue
             try:
-                label = str(self._meta.get_field(field).verbose_name)
+                field = Organization._meta.get_field(key)
             except FieldDoesNotExist:  # a field since renamed: shown by its key
-                label = field
-            if isinstance(change, dict):
-                out.append((label, change.get("from", ""), change.get("to", "")))
-            else:
-                out.append((label, "", str(change)))
+                out.append((key, str(change.get("from", "")), str(change.get("to", ""))))
+                continue
+            before, after = change.get("from", ""), change.get("to", "")
+            if field.choices:  # a status: by its label in the reader's language
+                labels = dict(field.flatchoices)
+                before, after = labels.get(before, before), labels.get(after, after)
+            out.append((str(field.verbose_name), str(before or ""), str(after or "")))
         return out
 
     def display_name(self) -> str:

@@ -72,5 +72,5 @@ class AccountForm(forms.Form):
         name = self.cleaned_data["bank_name"].strip()
         # A bank is named in words: a number here is an account typed in the wrong field.
         if sum(ch.isalpha() for ch in name) < 2:
-            raise forms.ValidationError(_("Write the bank's name, e.g. 宁夏银行."))
+            raise forms.ValidationError(_("Write the bank's name, e.g. Bank of Ningxia."))
         return name

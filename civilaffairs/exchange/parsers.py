@@ -21,12 +21,19 @@ def _holdable(text: str) -> bool:
 
 
 def _all_holdable(value) -> bool:
-    if isinstance(value, str):
-        return _holdable(value)
-    if isinstance(value, dict):
-        return all(_holdable(k) and _all_holdable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_all_holdable(v) for v in value)
+    """Every text of the body, keys included, walked without recursion: a body nested a few
+    hundred levels deep parses, and would exhaust the stack of a recursive walk."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not _holdable(item):
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return True
 
 
@@ -37,7 +44,10 @@ class UnholdableText(ParseError):
 
 class JSONParser(DRFJSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:  # nested deeper than Python's JSON reader goes
+            raise ParseError() from None
         if not _all_holdable(data):
             raise UnholdableText()
         return data

@@ -281,12 +281,12 @@ def do_stop_allowances_of_deceased(*, today: dt.date | None = None) -> int:
             a = AgeAllowance.objects.select_for_update().get(pk=allowance.pk)
             if why == "death":
                 a.stopped_on = person.date_of_death
-                reason = _("The person died on %(day)s.") % {
-                    "day": person.date_of_death.isoformat()
-                }
+                # Callables: the timeline reads them in each reader's language (do_transition).
+                day = person.date_of_death.isoformat()
+                reason = lambda day=day: _("The person died on %(day)s.") % {"day": day}  # noqa: E731
             else:
                 a.stopped_on = today
-                reason = _("The person has moved out of the area that pays the allowance.")
+                reason = lambda: _("The person has moved out of the area that pays the allowance.")  # noqa: E731
             a.stop_reason = why
             _save(a, None, why)
             do_transition(a.case, "stop", acting_user=None, reason=reason)

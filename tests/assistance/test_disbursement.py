@@ -375,3 +375,15 @@ def test_the_batch_pages_cost_the_same_queries_for_any_number_of_lines(client, g
         with CaptureQueriesContext(connection) as listed:
             assert client.get(reverse(name)).status_code == 200
         assert len(listed) < 20, name
+
+
+def test_a_batch_month_is_this_month_or_next_and_a_slip_of_the_year_is_said_so():
+    from django.utils import translation
+
+    from civilaffairs.benefits.forms import PrepareBatchForm
+
+    with translation.override("en"):
+        later = PrepareBatchForm({"county": "", "month": "2999-01"}).errors["month"][0]
+        slip = PrepareBatchForm({"county": "", "month": "1999-01"}).errors["month"][0]
+    assert "not later ones" in later
+    assert "too far in the past" in slip

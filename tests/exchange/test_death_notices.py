@@ -162,3 +162,13 @@ def test_a_body_with_text_no_record_can_hold_is_refused_whole(dept, family, fiel
     assert InboundNotice.objects.count() == 0
     family["head"].refresh_from_db()
     assert family["head"].date_of_death is None
+
+
+@pytest.mark.parametrize("depth", [450, 5000])
+def test_a_deeply_nested_body_is_answered_400(dept, depth):
+    """A body nested hundreds of levels deep parsed, and a recursive walk of it ran out of
+    stack (found by a review of the parser); deeper still, the JSON reader itself does."""
+    r = dept.post(URL, "[" * depth + "]" * depth)
+    assert r.status_code == 400, r.content
+    assert r.json()["message"]["zh-hans"]
+    assert InboundNotice.objects.count() == 0

@@ -267,3 +267,20 @@ def test_deregistration_closes_the_organization_and_its_open_needs(world, org_us
     assert need.status == "closed"
     # The name is free again.
     assert not actions._name_taken(county_org.name)
+    # The case page reads the status by its labels, not its codes.
+    from django.utils import translation
+
+    app.refresh_from_db()
+    with translation.override("en"):
+        assert app.changes_described == [("status", "Active", "Deregistered")]
+
+
+def test_an_establishment_shows_the_new_name_and_code_on_its_case(world, org_user):
+    from django.utils import translation
+
+    org = register_org(org_user, world.approver)
+    app = OrgApplication.objects.get(organization=org, kind="establish")
+    with translation.override("en"):
+        described = app.changes_described
+    assert ("name", "", org.name) in described
+    assert ("unified social credit code", "", org.uscc) in described

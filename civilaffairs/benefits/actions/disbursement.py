@@ -247,7 +247,8 @@ def do_change_account(
     errors = {}
     if not bank_name.strip():
         errors["bank_name"] = _("Please give the bank.")
-    if not digits.isdigit() or not 10 <= len(digits) <= 30:
+    # ASCII digits only: "²" is a digit to isdigit and would go into the bank's file.
+    if not (digits.isascii() and digits.isdigit()) or not 10 <= len(digits) <= 30:
         errors["bank_account"] = _("An account number has 10 to 30 digits.")
     if not reason.strip():
         errors["reason"] = _("Please say why the account changes.")
