@@ -773,6 +773,20 @@ class Alert(models.Model):
     def is_open(self) -> bool:
         return self.resolved_at is None
 
+    @property
+    def text(self) -> str:
+        """The alert in the reader's language. An overdue visit is the system's words, made from
+        its facts when read (the stored message is in the language of the sweep that raised
+        it); a safety concern is what a person wrote, shown as written."""
+        if self.kind == self.Kind.VISIT_OVERDUE and self.due_on is not None:
+            days = (timezone.localdate(self.raised_at) - self.due_on).days
+            return _("The visit due on %(date)s is %(days)d day(s) overdue (%(category)s).") % {
+                "date": self.due_on,
+                "days": days,
+                "category": self.profile.get_category_display(),
+            }
+        return self.message
+
 
 # --------------------------------------------------------------------------- allowance
 

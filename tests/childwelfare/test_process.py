@@ -495,6 +495,14 @@ def test_an_overdue_visit_raises_one_alert_to_the_supervisor_by_category(
         alert = Alert.objects.get()
         assert alert.profile == orphan_profile and alert.kind == Alert.Kind.VISIT_OVERDUE
         assert alert.due_on == due
+        # Read in each reader's language, whatever language the sweep ran in (a Chinese
+        # alert showed on English pages: found by the language crawl).
+        from django.utils import translation
+
+        with translation.override("en"):
+            assert alert.text.startswith(f"The visit due on {due} is 1 day(s) overdue")
+        with translation.override("zh-hans"):
+            assert "逾期" in alert.text and "overdue" not in alert.text
         assert "supervisor@example.cn" in mail.outbox[0].to
         # The left-behind child is not due yet; the supervisor sees the alert, masked.
         assert Alert.objects.visible_to(world.p.supervisor).filter(pk=alert.pk).exists()

@@ -57,7 +57,7 @@ def known(world):
     Case.objects.filter(pk=late.pk).update(
         due_at=timezone.now() - dt.timedelta(days=1), channel=Case.Channel.COUNTER
     )
-    do_transition(Case.objects.get(pk=late.pk), "refuse", acting_user=cw, values={"reason": "x"})
+    do_transition(Case.objects.get(pk=late.pk), "refuse", acting_user=cw, values={"reason": "late"})
 
     before = make_case(code=VILLAGE)
     do_transition(before, "refuse", acting_user=cw, values={"reason": "not eligible"})
