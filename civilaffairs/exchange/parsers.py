@@ -9,15 +9,7 @@ is refused here, whole, with the API's own 400 answer, before any view reads it.
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser as DRFJSONParser
 
-
-def _holdable(text: str) -> bool:
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+from civilaffairs.lib.params import is_storable_text
 
 
 def _all_holdable(value) -> bool:
@@ -27,7 +19,7 @@ def _all_holdable(value) -> bool:
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            if not _holdable(item):
+            if not is_storable_text(item):
                 return False
         elif isinstance(item, dict):
             pending.extend(item.keys())

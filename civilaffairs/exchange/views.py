@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from civilaffairs.lib import idnumber
 from civilaffairs.lib.months import parse_month
+from civilaffairs.lib.params import to_int
 from civilaffairs.people.models import Region
 
 from . import queries
@@ -342,10 +343,7 @@ class RecipientsView(ExchangeView):
 
 
 def _int(text: str, low: int, high: int):
-    if not (text.isascii() and text.isdigit()):  # "²" is a digit to isdigit, not to int
-        return None
-    value = int(text)
-    return value if low <= value <= high else None
+    return to_int(text, minimum=low, maximum=high)
 
 
 def _unknown_filter(name):

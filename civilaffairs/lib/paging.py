@@ -9,6 +9,8 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 
+from .params import is_storable_text
+
 
 def _encode(values) -> str:
     raw = json.dumps(values, default=str, separators=(",", ":")).encode()
@@ -133,11 +135,8 @@ def _parse_cursor(model, order, after):
 
 
 def _cursor_value(model, name, value):
-    if isinstance(value, str):
-        # PostgreSQL holds no NUL in text, and a lone surrogate (\ud800) cannot be sent at all.
-        if "\x00" in value:
-            raise ValueError
-        value.encode("utf-8")  # UnicodeEncodeError for a lone surrogate
+    if isinstance(value, str) and not is_storable_text(value):
+        raise ValueError
     field = _field(model, name)
     if field is None:
         return value

@@ -37,6 +37,18 @@ def is_digits(value) -> bool:
     return isinstance(value, str) and value.isascii() and value.isdigit()
 
 
+def is_storable_text(value: str) -> bool:
+    """Text PostgreSQL can hold: no NUL character, and no lone surrogate ("\\ud800", a valid
+    JSON escape but no character, which cannot even be encoded to send)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def ignored(request, name: str) -> None:
     """Tell the user a value of the address was not used (without repeating it: it may be
     long, or not meant for their eyes)."""

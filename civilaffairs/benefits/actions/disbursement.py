@@ -22,6 +22,7 @@ from civilaffairs.accounts.models import AccessLog
 from civilaffairs.casework.notify import notify
 from civilaffairs.lib.history import save_with_history as _save
 from civilaffairs.lib.months import first_of_month
+from civilaffairs.lib.params import is_digits
 from civilaffairs.people.models import Region
 
 from .. import bankfile, queries
@@ -247,8 +248,8 @@ def do_change_account(
     errors = {}
     if not bank_name.strip():
         errors["bank_name"] = _("Please give the bank.")
-    # ASCII digits only: "²" is a digit to isdigit and would go into the bank's file.
-    if not (digits.isascii() and digits.isdigit()) or not 10 <= len(digits) <= 30:
+    # ASCII digits only (lib.params.is_digits): "²" would go into the bank's file.
+    if not is_digits(digits) or not 10 <= len(digits) <= 30:
         errors["bank_account"] = _("An account number has 10 to 30 digits.")
     if not reason.strip():
         errors["reason"] = _("Please say why the account changes.")
