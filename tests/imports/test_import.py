@@ -266,10 +266,10 @@ def test_a_second_runner_waits_for_the_first(importer, world):
     from django.db import connection
 
     batch = import_file(importer, csv_file(legacy_rows(world)))
-    db = connection.settings_dict
-    other = psycopg.connect(
-        dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432
-    )
+    # Django's own connection parameters: with `make test`'s embedded PostgreSQL the host is a
+    # socket directory given as an option, which HOST/PORT alone miss (the test then reached
+    # the machine's default socket, where the test database is not).
+    other = psycopg.connect(**connection.get_connection_params())
     try:
         with other.cursor() as cur:
             cur.execute("SELECT pg_advisory_lock(%s, %s)", [run._LOCK_SPACE, batch.pk])
